@@ -1,0 +1,235 @@
+/**
+ * Config validation: every class of bad input stops with one message naming the file, the field
+ * and the problem. Good input resolves the documented defaults.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadAllEnvironments, parseEnvironment } from "../modules/config/load";
+import { configJsonSchema } from "../modules/config/json-schema";
+
+const FILE = "config/qa.json";
+
+/** The problems for `raw`, or fails the test if it is accepted. */
+function problemsOf(raw: unknown, file = FILE): string[] {
+  try {
+    parseEnvironment(raw, file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).problems];
+  }
+  throw new Error(`config was accepted: ${JSON.stringify(raw)}`);
+}
+
+/** Exactly one problem, on `field`, whose text matches `what`. */
+function expectOneProblem(raw: unknown, field: string, what: RegExp): void {
+  const problems = problemsOf(raw);
+  expect(problems).toHaveLength(1);
+  expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
+  expect(problems[0]).toMatch(what);
+}
+
+describe("defaults", () => {
+  test("an empty file gives the seed's defaults, made multi-AZ", () => {
+    const env = parseEnvironment({}, FILE);
+    expect(env.environment).toBe("qa");
+    expect(env.projectName).toBe("sagemaker-studio-anfw");
+    expect(env.region).toBe("us-east-1");
+    expect(env.availabilityZones).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
+    expect(env.vpcCidr).toBe("10.2.0.0/16");
+    expect(env.firewall.allowedDomains).toEqual([".kaggle.com", ".amazonaws.com"]);
+    expect(Object.keys(env.lanes)).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
+  });
+
+  test("default AZs follow the region", () => {
+    expect(parseEnvironment({ region: "eu-west-1" }, FILE).availabilityZones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+  });
+
+  test("the shipped config/dev.json is valid", () => {
+    const envs = loadAllEnvironments(join(__dirname, "..", "config"));
+    expect(envs.map((e) => e.environment)).toContain("dev");
+  });
+});
+
+describe("CIDRs", () => {
+  test.each([
+    ["10.2.0.0/33", /not a valid IPv4 CIDR/],
+    ["10.2.0.0", /not an IPv4 CIDR block/],
+    ["300.2.0.0/16", /not a valid IPv4 CIDR/],
+    ["10.2.1.0/16", /host bits set; the network address of that block is 10\.2\.0\.0\/16/],
+  ])("malformed vpcCidr %s", (vpcCidr, what) => {
+    expectOneProblem({ vpcCidr }, "vpcCidr", what);
+  });
+
+  test("a VPC too small for the plan", () => {
+    expectOneProblem({ vpcCidr: "10.2.0.0/20", availabilityZones: ["us-east-1a"] }, "vpcCidr", /needs a VPC of \/16 to \/19, got \/20 \(too small\)/);
+  });
+
+  test("a VPC larger than AWS allows", () => {
+    expectOneProblem({ vpcCidr: "10.0.0.0/8", availabilityZones: ["us-east-1a"] }, "vpcCidr", /larger than AWS allows/);
+  });
+
+  test("an override that overlaps another AZ's planned subnet", () => {
+    // us-east-1a's planned workload subnet is 10.2.0.0/20.
+    expectOneProblem(
+      { subnetCidrs: { "us-east-1b": { workload: "10.2.8.0/21" } } },
+      "subnetCidrs.us-east-1b.workload",
+      /10\.2\.8\.0\/21 \(us-east-1b workload\) overlaps 10\.2\.0\.0\/20 \(us-east-1a workload\)/,
+    );
+  });
+
+  test("overrides that overlap each other", () => {
+    const problems = problemsOf({
+      availabilityZones: ["us-east-1a"],
+      subnetCidrs: { "us-east-1a": { firewall: "10.2.200.0/28", nat: "10.2.200.0/28" } },
+    });
+    expect(problems).toEqual([expect.stringMatching(/^config\/qa\.json: subnetCidrs\.us-east-1a\.(firewall|nat): .*overlaps/)]);
+  });
+
+  test("an override outside the VPC", () => {
+    expectOneProblem({ subnetCidrs: { "us-east-1a": { nat: "10.3.0.0/28" } } }, "subnetCidrs.us-east-1a.nat", /not inside vpcCidr 10\.2\.0\.0\/16/);
+  });
+
+  test("an override smaller than AWS allows", () => {
+    expectOneProblem({ subnetCidrs: { "us-east-1a": { firewall: "10.2.200.0/29" } } }, "subnetCidrs.us-east-1a.firewall", /\/29 is outside the subnet sizes AWS allows/);
+  });
+
+  test("an override for an AZ that is not configured", () => {
+    expectOneProblem({ subnetCidrs: { "us-east-1d": { nat: "10.2.200.0/28" } } }, "subnetCidrs.us-east-1d", /not one of availabilityZones/);
+  });
+
+  test("a small VPC works when every subnet is given", () => {
+    const env = parseEnvironment(
+      {
+        vpcCidr: "10.9.0.0/24",
+        availabilityZones: ["us-east-1a"],
+        subnetCidrs: { "us-east-1a": { firewall: "10.9.0.0/28", nat: "10.9.0.16/28", workload: "10.9.0.128/25" } },
+      },
+      FILE,
+    );
+    expect(env.lanes["us-east-1a"]).toEqual({ firewall: "10.9.0.0/28", nat: "10.9.0.16/28", workload: "10.9.0.128/25" });
+  });
+});
+
+describe("availability zones", () => {
+  test("duplicated", () => {
+    expectOneProblem({ availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1a"] }, "availabilityZones[2]", /listed twice \(also at availabilityZones\[0\]\)/);
+  });
+  test("empty", () => {
+    expectOneProblem({ availabilityZones: [] }, "availabilityZones", /at least one AZ/);
+  });
+  test("too many", () => {
+    expectOneProblem({ availabilityZones: [..."abcdefg"].map((l) => `us-east-1${l}`) }, "availabilityZones", /more than 6/);
+  });
+  test("outside the region", () => {
+    expectOneProblem({ availabilityZones: ["us-east-1a", "us-west-2b"] }, "availabilityZones[1]", /"us-west-2b" is not an AZ of region "us-east-1"/);
+  });
+  test("a letter the default plan has no slot for", () => {
+    expectOneProblem({ availabilityZones: ["us-east-1z"] }, "availabilityZones[0]", /slots for AZ letters a-h only; set subnetCidrs\.us-east-1z/);
+  });
+});
+
+describe("firewall allowlist", () => {
+  test.each([
+    ["*.example.com", /no "\*" wildcard/],
+    ["Example.com", /must be lowercase/],
+    [".com", /bare top-level domain/],
+    ["exa mple.com", /invalid label "exa mple"/],
+    ["-bad.example.com", /invalid label "-bad"/],
+    ["example.com.", /must not end with a dot/],
+    ["10.0.0.1", /looks like an IP address/],
+  ])("rejects %s", (domain, what) => {
+    expectOneProblem({ firewall: { allowedDomains: [".kaggle.com", domain] } }, "firewall.allowedDomains[1]", what);
+  });
+
+  test("accepts exact names and leading-dot wildcards", () => {
+    const env = parseEnvironment({ firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org"] } }, FILE);
+    expect(env.firewall.allowedDomains).toEqual(["pypi.org", ".pythonhosted.org"]);
+  });
+
+  test("duplicates", () => {
+    expectOneProblem({ firewall: { allowedDomains: ["pypi.org", "pypi.org"] } }, "firewall.allowedDomains[1]", /listed twice/);
+  });
+
+  test("empty", () => {
+    expectOneProblem({ firewall: { allowedDomains: [] } }, "firewall.allowedDomains", /at least one domain/);
+  });
+
+  test("more domains than the rule group capacity holds", () => {
+    expectOneProblem({ firewall: { allowedDomains: ["a.example.com", "b.example.com"], ruleGroupCapacity: 3 } }, "firewall.ruleGroupCapacity", /2 domains need a capacity of at least 4/);
+  });
+});
+
+describe("names AWS would reject", () => {
+  test.each([
+    ["Sagemaker", /lowercase letters/],
+    ["my_project", /lowercase letters/],
+    ["project-", /not ending with a hyphen/],
+    ["1project", /starting with a letter/],
+  ])("projectName %s", (projectName, what) => {
+    expectOneProblem({ projectName }, "projectName", what);
+  });
+
+  test("a projectName that makes S3 bucket names longer than 63", () => {
+    expectOneProblem({ projectName: "a-very-long-project-name-for-buckets" }, "projectName", /would be \d+ characters .* the S3 limit is 63/);
+  });
+
+  test("a reserved S3 prefix", () => {
+    expectOneProblem({ projectName: "sthree-data" }, "projectName", /prefix S3 reserves/);
+  });
+
+  test("an environment file name that cannot be part of resource names", () => {
+    const problems = problemsOf({}, "config/Prod_EU.json");
+    expect(problems).toEqual([expect.stringMatching(/^config\/Prod_EU\.json: file name: environment "Prod_EU" must be/)]);
+  });
+});
+
+describe("shape", () => {
+  test("unknown top-level key", () => {
+    expectOneProblem({ vpcCIDR: "10.2.0.0/16" }, "vpcCIDR", /unknown key/);
+  });
+  test("unknown nested key", () => {
+    expectOneProblem({ firewall: { allowedDomain: ["pypi.org"] } }, "firewall.allowedDomain", /unknown key/);
+  });
+  test("unknown key in a subnet override", () => {
+    expectOneProblem({ subnetCidrs: { "us-east-1a": { private: "10.2.0.0/20" } } }, "subnetCidrs.us-east-1a.private", /unknown key/);
+  });
+  test("wrong types", () => {
+    expectOneProblem({ vpcCidr: 10 }, "vpcCidr", /expected string/);
+    expectOneProblem({ availabilityZones: "us-east-1a" }, "availabilityZones", /expected array/);
+    expectOneProblem({ firewall: { ruleGroupCapacity: "100" } }, "firewall.ruleGroupCapacity", /expected number/);
+  });
+  test("reserved tag keys", () => {
+    expectOneProblem({ tags: { "aws:owner": "me" } }, "tags.aws:owner", /reserved by AWS/);
+  });
+  test("a file that is not JSON names the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
+    writeFileSync(join(dir, "bad.json"), "{ not json");
+    expect(() => loadAllEnvironments(dir, dir)).toThrow(/^bad\.json: cannot be read as JSON/);
+  });
+  test("all files' problems are reported together", () => {
+    const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "one.json"), JSON.stringify({ vpcCidr: "nope" }));
+    writeFileSync(join(dir, "two.json"), JSON.stringify({ region: "moon-1" }));
+    try {
+      loadAllEnvironments(dir, dir);
+      throw new Error("accepted");
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        expect.stringMatching(/^one\.json: vpcCidr: /),
+        expect.stringMatching(/^two\.json: region: must be an AWS region name/),
+      ]);
+    }
+  });
+});
+
+test("config.schema.json is generated from the zod schema and up to date (npm run schema)", () => {
+  const committed = readFileSync(join(__dirname, "..", "config.schema.json"), "utf8");
+  expect(committed).toBe(configJsonSchema());
+  const schema = JSON.parse(committed);
+  expect(schema.additionalProperties).toBe(false);
+  expect(Object.keys(schema.properties)).toEqual(
+    expect.arrayContaining(["projectName", "region", "availabilityZones", "vpcCidr", "firewall", "subnetCidrs"]),
+  );
+});

@@ -1,0 +1,49 @@
+/** Helpers to build stacks from inline configs and read their synthesized JSON. */
+import { App, Testing, TerraformStack } from "cdktf";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { EnvironmentConfig, parseEnvironment } from "../../modules/config/load";
+import { StudioStack } from "../../stacks/studio-stack";
+
+export type Json = Record<string, any>;
+
+export function envFrom(raw: Record<string, unknown>, file = "config/test.json"): EnvironmentConfig {
+  return parseEnvironment(raw, file);
+}
+
+export function azs(region: string, letters: string): string[] {
+  return [...letters].map((l) => `${region}${l}`);
+}
+
+export function studioStack(raw: Record<string, unknown>): StudioStack {
+  return new StudioStack(Testing.app(), envFrom(raw));
+}
+
+/** The stack's Terraform JSON as an object. */
+export function synthJson(stack: TerraformStack): Json {
+  return JSON.parse(Testing.synth(stack));
+}
+
+/** Writes the full stack (cdk.tf.json) to disk and returns the stack's directory. */
+export function synthToDir(stack: TerraformStack): string {
+  const out = Testing.fullSynth(stack);
+  return join(out, "stacks", stack.node.id);
+}
+
+export function readStackJson(dir: string): Json {
+  return JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+}
+
+/** All resources of a type as [address-name, body] pairs. */
+export function resourcesOf(json: Json, type: string): Array<[string, Json]> {
+  return Object.entries((json.resource ?? {})[type] ?? {});
+}
+
+/** "${aws_subnet.x.id}" -> "aws_subnet.x" (the referenced resource), or undefined. */
+export function referencedAddress(expr: unknown): string | undefined {
+  if (typeof expr !== "string") return undefined;
+  const m = /^\$\{([a-z0-9_]+\.[^.}]+)\.[a-z_]+\}$/.exec(expr);
+  return m?.[1];
+}
+
+export { App };

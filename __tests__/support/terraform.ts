@@ -1,0 +1,106 @@
+/**
+ * Runs the real `terraform` CLI against synthesized stacks, offline.
+ *
+ * Provider source: a filesystem mirror when one exists (TF_PLUGIN_MIRROR, else the usual places
+ * machine images put `tf-plugins`), otherwise the public registry. The CLI config is written to a
+ * temp dir and passed through TF_CLI_CONFIG_FILE, with a shared plugin cache so each
+ * `terraform init` links the provider instead of copying 600+ MB.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+const MIRROR_CANDIDATES = ["/opt/tf-plugins", "/usr/local/share/tf-plugins", "/usr/share/tf-plugins", "/tf-plugins"];
+
+export function terraformBinary(): string | undefined {
+  const explicit = process.env.TERRAFORM_BIN;
+  if (explicit) return existsSync(explicit) ? explicit : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "terraform");
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function pluginMirror(): string | undefined {
+  const explicit = process.env.TF_PLUGIN_MIRROR;
+  if (explicit) return explicit;
+  return MIRROR_CANDIDATES.find((d) => existsSync(join(d, "registry.terraform.io")));
+}
+
+let cliConfig: string | undefined;
+
+/** Writes (once per process) the CLI config and returns its path. */
+export function terraformCliConfig(): string {
+  if (cliConfig) return cliConfig;
+  const root = join(tmpdir(), "sagemaker-anfw-terraform");
+  const cache = join(root, "plugin-cache");
+  mkdirSync(cache, { recursive: true });
+  const mirror = pluginMirror();
+  const installation = mirror
+    ? `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+`
+    : "";
+  const file = join(root, mirror ? "mirror.tfrc" : "registry.tfrc");
+  writeFileSync(file, `${installation}plugin_cache_dir = ${JSON.stringify(cache)}\n`);
+  cliConfig = file;
+  return file;
+}
+
+export interface TerraformResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+export function terraform(dir: string, args: string[]): TerraformResult {
+  const bin = terraformBinary();
+  if (!bin) throw new Error("terraform is not installed");
+  const r = spawnSync(bin, [...args, "-no-color"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: terraformCliConfig(),
+      TF_IN_AUTOMATION: "1",
+      CHECKPOINT_DISABLE: "1",
+      TF_INPUT: "0",
+    },
+    timeout: 300_000,
+  });
+  return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** `terraform init -backend=false`; throws with terraform's output on failure. */
+export function terraformInit(dir: string): void {
+  const r = terraform(dir, ["init", "-backend=false", "-input=false"]);
+  if (r.code !== 0) throw new Error(`terraform init failed in ${dir}:\n${r.output}`);
+}
+
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `sagemaker-anfw-${label}-`));
+}
+
+export function terraformVersion(): string {
+  const bin = terraformBinary();
+  return bin ? execFileSync(bin, ["version"], { encoding: "utf8" }).split("\n")[0] : "terraform not found";
+}
+
+/**
+ * `describe` for the terraform layers: on a machine without terraform they are skipped, and say
+ * so loudly, instead of silently passing.
+ */
+export const describeWithTerraform: jest.Describe = (() => {
+  if (terraformBinary()) return describe;
+  // eslint-disable-next-line no-console
+  console.warn("terraform not found on PATH (or TERRAFORM_BIN): the terraform validate/test layers are SKIPPED");
+  return describe.skip;
+})();

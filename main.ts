@@ -1,0 +1,28 @@
+/**
+ * Entry point: validates every config/<environment>.json, then synthesizes each environment's
+ * stacks. Validation runs to completion before the App exists, so a bad config writes no JSON.
+ */
+import { App } from "cdktf";
+import { join } from "node:path";
+import { ConfigError, loadAllEnvironments } from "./modules/config/load";
+import { StudioStack } from "./stacks/studio-stack";
+
+function main(): void {
+  const configDir = process.env.SAGEMAKER_ANFW_CONFIG_DIR ?? join(__dirname, "config");
+  let environments;
+  try {
+    environments = loadAllEnvironments(configDir);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`Invalid configuration, nothing was synthesized:\n${e.message}\n`);
+    process.exit(1);
+  }
+
+  const app = new App();
+  for (const env of environments) {
+    new StudioStack(app, env);
+  }
+  app.synth();
+}
+
+main();

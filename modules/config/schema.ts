@@ -1,0 +1,162 @@
+/**
+ * The environment config file (config/<environment>.json), as a strict zod schema.
+ *
+ * The schema carries per-field rules; rules that need several fields (AZs in the region, the subnet
+ * plan, the names they make) run in `superRefine` so that every problem is reported against the
+ * field a user has to edit. config.schema.json for editors is generated from this same schema
+ * (npm run schema), so the two cannot drift.
+ */
+import { z } from "zod";
+import { planLanes } from "../network/subnet-plan";
+
+export const DEFAULTS = {
+  projectName: "sagemaker-studio-anfw",
+  region: "us-east-1",
+  azLetters: ["a", "b", "c"],
+  vpcCidr: "10.2.0.0/16",
+  allowedDomains: [".kaggle.com", ".amazonaws.com"],
+  ruleGroupCapacity: 100,
+} as const;
+
+export const MAX_AZS = 6;
+
+/** Commercial, GovCloud, China and ISO partitions: "us-east-1", "us-gov-west-1", "cn-north-1". */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
+/** Lowercase S3-safe name: letters, digits, single hyphens; starts with a letter. */
+const PROJECT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * A Network Firewall domain-list target: "host.example.com" (exact) or ".example.com" (the domain
+ * and all its subdomains). Returns the reason it is not one, or undefined.
+ */
+export function domainProblem(domain: string): string | undefined {
+  if (domain.includes("*")) return `"${domain}": Network Firewall has no "*" wildcard; write ".example.com" to match a domain and its subdomains`;
+  if (domain !== domain.toLowerCase()) return `"${domain}" must be lowercase (domain matching is case-insensitive, so mixed case only hides duplicates)`;
+  const name = domain.startsWith(".") ? domain.slice(1) : domain;
+  if (name.length === 0 || name.length > 253) return `"${domain}" is not a domain name`;
+  if (name.endsWith(".")) return `"${domain}" must not end with a dot`;
+  const labels = name.split(".");
+  if (labels.length < 2) return `"${domain}" is a bare top-level domain; allowing all of it defeats the allowlist`;
+  const bad = labels.find((l) => !DOMAIN_LABEL.test(l));
+  if (bad !== undefined) return `"${domain}" has an invalid label "${bad}" (1-63 of a-z, 0-9, "-", not starting or ending with "-")`;
+  if (/^\d+$/.test(labels[labels.length - 1])) return `"${domain}" looks like an IP address; the allowlist matches host names (SNI/Host header)`;
+  return undefined;
+}
+
+const Cidr = z.string().describe('IPv4 CIDR block, e.g. "10.2.0.0/16"');
+
+const LaneOverride = z
+  .strictObject({
+    firewall: Cidr.optional().describe("CIDR of this AZ's firewall subnet (at least /28)"),
+    nat: Cidr.optional().describe("CIDR of this AZ's NAT gateway subnet"),
+    workload: Cidr.optional().describe("CIDR of this AZ's workload (SageMaker) subnet; Studio needs 2-4 IPs per user"),
+  })
+  .describe("Per-tier CIDR overrides for one AZ; tiers left out use the default plan");
+
+export const FirewallSection = z
+  .strictObject({
+    allowedDomains: z
+      .array(z.string())
+      .min(1, "must list at least one domain (an empty allowlist cannot be deployed)")
+      .default([...DEFAULTS.allowedDomains])
+      .describe('Domains reachable over HTTP (Host) and HTTPS (SNI); ".example.com" also matches subdomains'),
+    ruleGroupCapacity: z
+      .number()
+      .int()
+      .min(1)
+      .max(30000)
+      .default(DEFAULTS.ruleGroupCapacity)
+      .describe("Capacity of the allowlist rule group. Fixed by AWS at creation: changing it replaces the rule group"),
+  })
+  .describe("AWS Network Firewall settings");
+
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+export const ConfigFileSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path to config.schema.json, for editors"),
+    projectName: z
+      .string()
+      .regex(PROJECT_NAME, "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen")
+      .max(40)
+      .default(DEFAULTS.projectName)
+      .describe("Prefix of every resource name; part of S3 bucket names, so lowercase"),
+    region: z
+      .string()
+      .regex(REGION, 'must be an AWS region name such as "us-east-1"')
+      .default(DEFAULTS.region)
+      .describe("AWS region to deploy to"),
+    availabilityZones: z
+      .array(z.string())
+      .min(1, "must list at least one AZ")
+      .max(MAX_AZS, `lists more than ${MAX_AZS} AZs`)
+      .optional()
+      .describe("AZ names in `region` (1-6, distinct). Default: the region's a, b and c"),
+    vpcCidr: Cidr.default(DEFAULTS.vpcCidr).describe("VPC CIDR; the default subnet plan needs /16 to /19"),
+    subnetCidrs: z
+      .record(z.string(), LaneOverride)
+      .optional()
+      .describe("Per-AZ subnet CIDR overrides, keyed by AZ name"),
+    firewall: FirewallSection.default({
+      allowedDomains: [...DEFAULTS.allowedDomains],
+      ruleGroupCapacity: DEFAULTS.ruleGroupCapacity,
+    }),
+    tags: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(128)
+          .regex(TAG_TEXT, "has characters AWS tags do not allow")
+          .refine((k) => !k.toLowerCase().startsWith("aws:"), 'must not start with "aws:" (reserved by AWS)'),
+        z.string().max(256).regex(TAG_TEXT, "has characters AWS tags do not allow"),
+      )
+      .default({})
+      .describe("Extra tags on every resource (the provider's default_tags)"),
+  })
+  .superRefine((cfg, ctx) => {
+    const azs = cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
+    let azsOk = true;
+    const seen = new Map<string, number>();
+    azs.forEach((az, i) => {
+      const path = ["availabilityZones", i];
+      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
+        azsOk = false;
+        ctx.addIssue({ code: "custom", path, message: `"${az}" is not an AZ of region "${cfg.region}" (expected "${cfg.region}" plus a letter)` });
+      }
+      const first = seen.get(az);
+      if (first !== undefined) {
+        azsOk = false;
+        ctx.addIssue({ code: "custom", path, message: `"${az}" is listed twice (also at availabilityZones[${first}])` });
+      } else {
+        seen.set(az, i);
+      }
+    });
+
+    cfg.firewall.allowedDomains.forEach((d, i) => {
+      const problem = domainProblem(d);
+      const path = ["firewall", "allowedDomains", i];
+      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+      const first = cfg.firewall.allowedDomains.indexOf(d);
+      if (first !== i) ctx.addIssue({ code: "custom", path, message: `"${d}" is listed twice (also at allowedDomains[${first}])` });
+    });
+    // Each domain becomes at least one generated rule per target type (HTTP_HOST, TLS_SNI).
+    const needed = cfg.firewall.allowedDomains.length * 2;
+    if (needed > cfg.firewall.ruleGroupCapacity) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["firewall", "ruleGroupCapacity"],
+        message: `${cfg.firewall.allowedDomains.length} domains need a capacity of at least ${needed}`,
+      });
+    }
+
+    // The plan is keyed by AZ; with bad AZ names it would only repeat those errors as overlaps.
+    if (!azsOk) return;
+    const plan = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones: azs, overrides: cfg.subnetCidrs });
+    for (const issue of plan.issues) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+  });
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;

@@ -1,0 +1,4 @@
+export * from "./inspected-vpc";
+export * from "./az-lane";
+export * from "./firewall";
+export * from "./subnet-plan";

@@ -1,0 +1,160 @@
+/**
+ * The default subnet plan: which CIDR each AZ's firewall, NAT and workload subnet gets.
+ *
+ * Design rule: an AZ's blocks are a function of that AZ's *letter* only, never of its position in
+ * the configured list. Adding, removing or reordering AZs therefore leaves every other AZ's CIDRs
+ * (and so its subnets, route tables and routes) byte-identical in the plan.
+ *
+ * Layout for a VPC of prefix /p (p = 16..19), slot = AZ letter index (a=0 ... h=7):
+ *
+ *   first half of the VPC      workload subnets, one /(p+4) per slot    (a /16 gives /20 = 4091 IPs)
+ *   block 8 of 16 (/(p+4))     "infrastructure" block:
+ *       /28 number slot         firewall subnet of that AZ
+ *       /28 number 8 + slot     NAT subnet of that AZ
+ *   blocks 9..15               unallocated, left for future tiers
+ *
+ * Workload subnets are big because SageMaker Studio needs 2-4 IPs per user plus interface
+ * endpoint ENIs; firewall and NAT subnets hold one ENI each, and /28 is the smallest subnet AWS
+ * allows (and the size AWS recommends for Network Firewall subnets).
+ *
+ * Any tier of any AZ can be overridden; overrides are checked for alignment, containment in the
+ * VPC, AWS subnet size limits and overlap with every other subnet, planned or overridden.
+ */
+import { Cidr, cidrSubnet, contains, overlaps, parseCidr, prefixOf } from "./cidr";
+
+export const TIERS = ["firewall", "nat", "workload"] as const;
+export type Tier = (typeof TIERS)[number];
+export type LaneCidrs = Readonly<Record<Tier, string>>;
+export type LaneOverrides = Partial<Record<Tier, string>>;
+
+/** One problem, located by the config path of the value that caused it. */
+export interface PlanIssue {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
+
+export interface PlanInput {
+  readonly vpcCidr: string;
+  readonly availabilityZones: ReadonlyArray<string>;
+  readonly overrides?: Readonly<Record<string, LaneOverrides>>;
+}
+
+export interface PlanResult {
+  /** Keyed by AZ name, in the order the AZs were configured. Empty when there are issues. */
+  readonly lanes: Readonly<Record<string, LaneCidrs>>;
+  readonly issues: ReadonlyArray<PlanIssue>;
+}
+
+export const SLOT_LETTERS = "abcdefgh";
+/** The plan is defined for VPC prefixes /16 (the largest AWS allows) to /19. */
+export const PLAN_MIN_PREFIX = 16;
+export const PLAN_MAX_PREFIX = 19;
+/** AWS subnet size limits. */
+export const SUBNET_MIN_PREFIX = 16;
+export const SUBNET_MAX_PREFIX = 28;
+
+const WORKLOAD_NEWBITS = 4;
+const INFRA_BLOCK = 8; // the /(p+4) block right after the eight workload blocks
+const INFRA_SUBNET_PREFIX = 28;
+const NAT_OFFSET = SLOT_LETTERS.length;
+
+/** Slot of an AZ, from its trailing letter ("us-east-1c" -> 2); undefined beyond "h". */
+export function slotOf(az: string): number | undefined {
+  const i = SLOT_LETTERS.indexOf(az.slice(-1));
+  return i < 0 ? undefined : i;
+}
+
+function plannedCidr(vpc: Cidr, slot: number, tier: Tier): Cidr {
+  if (tier === "workload") return cidrSubnet(vpc, WORKLOAD_NEWBITS, slot);
+  const infra = cidrSubnet(vpc, WORKLOAD_NEWBITS, INFRA_BLOCK);
+  const newbits = INFRA_SUBNET_PREFIX - prefixOf(infra);
+  return cidrSubnet(infra, newbits, tier === "firewall" ? slot : NAT_OFFSET + slot);
+}
+
+export function planLanes(input: PlanInput): PlanResult {
+  const issues: PlanIssue[] = [];
+  const vpc = parseCidr(input.vpcCidr);
+  if (typeof vpc === "string") return { lanes: {}, issues: [{ path: ["vpcCidr"], message: vpc }] };
+
+  const placed: Array<{ az: string; tier: Tier; cidr: Cidr; path: ReadonlyArray<string | number> }> = [];
+  const overrides = input.overrides ?? {};
+
+  input.availabilityZones.forEach((az, index) => {
+    const own = overrides[az] ?? {};
+    for (const tier of TIERS) {
+      const override = own[tier];
+      if (override !== undefined) {
+        const path = ["subnetCidrs", az, tier];
+        const cidr = parseCidr(override);
+        if (typeof cidr === "string") {
+          issues.push({ path, message: cidr });
+          continue;
+        }
+        const prefix = prefixOf(cidr);
+        if (prefix < SUBNET_MIN_PREFIX || prefix > SUBNET_MAX_PREFIX) {
+          issues.push({ path, message: `/${prefix} is outside the subnet sizes AWS allows (/16 to /28)` });
+          continue;
+        }
+        if (!contains(vpc, cidr)) {
+          issues.push({ path, message: `${override} is not inside vpcCidr ${input.vpcCidr}` });
+          continue;
+        }
+        placed.push({ az, tier, cidr, path });
+        continue;
+      }
+      // No override: the default plan must be able to place this tier.
+      const slot = slotOf(az);
+      const vpcPrefix = prefixOf(vpc);
+      if (vpcPrefix < PLAN_MIN_PREFIX || vpcPrefix > PLAN_MAX_PREFIX) {
+        issues.push({
+          path: ["vpcCidr"],
+          message:
+            `the default subnet plan needs a VPC of /${PLAN_MIN_PREFIX} to /${PLAN_MAX_PREFIX}, ` +
+            `got /${vpcPrefix} (${vpcPrefix > PLAN_MAX_PREFIX ? "too small" : "larger than AWS allows"}); ` +
+            `use a bigger vpcCidr or set subnetCidrs.${az}.${tier}`,
+        });
+        return; // one message per AZ is enough
+      }
+      if (slot === undefined) {
+        issues.push({
+          path: ["availabilityZones", index],
+          message:
+            `the default subnet plan has slots for AZ letters ${SLOT_LETTERS[0]}-${SLOT_LETTERS.slice(-1)} only; ` +
+            `set subnetCidrs.${az} for "${az}"`,
+        });
+        return;
+      }
+      placed.push({ az, tier, cidr: plannedCidr(vpc, slot, tier), path: ["subnetCidrs", az, tier] });
+    }
+  });
+
+  for (const az of Object.keys(overrides)) {
+    if (!input.availabilityZones.includes(az)) {
+      issues.push({ path: ["subnetCidrs", az], message: `"${az}" is not one of availabilityZones` });
+    }
+  }
+
+  for (let i = 0; i < placed.length; i++) {
+    for (let j = i + 1; j < placed.length; j++) {
+      const a = placed[i];
+      const b = placed[j];
+      if (overlaps(a.cidr, b.cidr)) {
+        const [later, earlier] = overrides[b.az]?.[b.tier] !== undefined ? [b, a] : [a, b];
+        issues.push({
+          path: later.path,
+          message:
+            `${later.cidr.toCidrString()} (${later.az} ${later.tier}) overlaps ` +
+            `${earlier.cidr.toCidrString()} (${earlier.az} ${earlier.tier})`,
+        });
+      }
+    }
+  }
+
+  if (issues.length > 0) return { lanes: {}, issues };
+  const lanes: Record<string, Record<Tier, string>> = {};
+  for (const p of placed) {
+    lanes[p.az] ??= { firewall: "", nat: "", workload: "" };
+    lanes[p.az][p.tier] = p.cidr.toCidrString();
+  }
+  return { lanes, issues };
+}
