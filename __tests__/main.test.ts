@@ -1,0 +1,43 @@
+/**
+ * The app entry point as users run it (`cdktf synth` runs `tsx main.ts`): a bad config exits
+ * non-zero with the file/field message and writes nothing; good configs synthesize one set of
+ * stacks per environment file.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./support/terraform";
+
+const ROOT = join(__dirname, "..");
+
+function runMain(configs: Record<string, unknown>) {
+  const dir = tempDir("main");
+  const configDir = join(dir, "config");
+  mkdirSync(configDir);
+  for (const [file, body] of Object.entries(configs)) {
+    writeFileSync(join(configDir, file), typeof body === "string" ? body : JSON.stringify(body));
+  }
+  const outdir = join(dir, "cdktf.out");
+  const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "main.ts")], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, SAGEMAKER_ANFW_CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
+  });
+  return { code: r.status, stderr: r.stderr, outdir };
+}
+
+test("a bad config stops synth with one message per problem and writes no JSON", () => {
+  const r = runMain({ "dev.json": {}, "prod.json": { availabilityZones: ["us-east-1a", "us-east-1a"], vpcCidr: "10.2.0.0/24" } });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("Invalid configuration, nothing was synthesized:");
+  expect(r.stderr).toContain('prod.json: availabilityZones[1]: "us-east-1a" is listed twice');
+  expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  expect(existsSync(r.outdir)).toBe(false);
+});
+
+test("every config file becomes its environment's stacks", () => {
+  const r = runMain({ "dev.json": {}, "prod.json": { region: "eu-west-1", vpcCidr: "10.20.0.0/16" } });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(readdirSync(join(r.outdir, "stacks")).sort()).toEqual(["dev-studio", "prod-studio"]);
+});

@@ -1,0 +1,211 @@
+/**
+ * Synth-level tests of the inspected network: per-AZ resource counts, every route staying in its
+ * own AZ, the endpoint map built from sync_states, and AZ-keyed stability.
+ */
+import "cdktf/lib/testing/adapters/jest"; // types of the cdktf matchers (installed by support/setup.ts)
+import { Testing } from "cdktf";
+import { azs, Json, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
+
+const REGION = "us-east-1";
+
+function synthFor(letters: string, extra: Record<string, unknown> = {}): Json {
+  return synthJson(studioStack({ region: REGION, availabilityZones: azs(REGION, letters), ...extra }));
+}
+
+/** Resource body by "type.name" address. */
+function byAddress(json: Json): Map<string, Json> {
+  const m = new Map<string, Json>();
+  for (const [type, resources] of Object.entries(json.resource as Json)) {
+    for (const [name, body] of Object.entries(resources as Json)) m.set(`${type}.${name}`, body as Json);
+  }
+  return m;
+}
+
+/**
+ * The AZ each route serves, derived only from the JSON's references:
+ * route -> route table -> associated subnet -> its availability_zone. Edge routes (route table
+ * associated with a gateway) serve the AZ of the subnet whose CIDR is their destination.
+ */
+function routeAzs(json: Json) {
+  const resources = byAddress(json);
+  const subnetOfTable = new Map<string, string>();
+  const edgeTables = new Set<string>();
+  for (const [, a] of resourcesOf(json, "aws_route_table_association")) {
+    const table = referencedAddress(a.route_table_id)!;
+    if (a.subnet_id) subnetOfTable.set(table, referencedAddress(a.subnet_id)!);
+    if (a.gateway_id) edgeTables.add(table);
+  }
+  const subnetByCidr = new Map(resourcesOf(json, "aws_subnet").map(([name, s]) => [s.cidr_block, `aws_subnet.${name}`]));
+  return resourcesOf(json, "aws_route").map(([name, route]) => {
+    const table = referencedAddress(route.route_table_id)!;
+    const edge = edgeTables.has(table);
+    const subnet = edge ? subnetByCidr.get(route.destination_cidr_block) : subnetOfTable.get(table);
+    expect(subnet).toBeDefined();
+    return { name, route, edge, subnet: subnet!, az: resources.get(subnet!)!.availability_zone as string, resources };
+  });
+}
+
+describe.each([
+  ["1 AZ", "a"],
+  ["3 AZs", "abc"],
+  ["6 AZs", "abcdef"],
+])("%s", (_label, letters) => {
+  const n = letters.length;
+  const json = synthFor(letters);
+  const count = (type: string) => resourcesOf(json, type).length;
+
+  test("one lane per AZ plus the shared resources", () => {
+    expect(count("aws_vpc")).toBe(1);
+    expect(count("aws_internet_gateway")).toBe(1);
+    expect(count("aws_networkfirewall_firewall")).toBe(1);
+    expect(count("aws_subnet")).toBe(3 * n);
+    expect(count("aws_route_table")).toBe(3 * n + 1); // + the IGW edge route table
+    expect(count("aws_route_table_association")).toBe(3 * n + 1);
+    expect(count("aws_route")).toBe(4 * n); // 3 default routes + 1 edge return route per AZ
+    expect(count("aws_nat_gateway")).toBe(n);
+    expect(count("aws_eip")).toBe(n);
+    const [, firewall] = resourcesOf(json, "aws_networkfirewall_firewall")[0];
+    expect(firewall.subnet_mapping).toHaveLength(n);
+  });
+
+  test("every AZ has exactly one firewall, NAT and workload subnet", () => {
+    const tiers = resourcesOf(json, "aws_subnet").map(([, s]) => `${s.availability_zone}/${s.tags.Tier}`);
+    expect(tiers.sort()).toEqual(azs(REGION, letters).flatMap((a) => [`${a}/firewall`, `${a}/nat`, `${a}/workload`]).sort());
+  });
+
+  test("every route's target is in the route's own AZ", () => {
+    const routes = routeAzs(json);
+    for (const { route, az, edge, subnet, resources } of routes) {
+      const tier = resources.get(subnet)!.tags.Tier;
+      if (route.nat_gateway_id) {
+        // workload -> the NAT gateway in the same AZ
+        expect(tier).toBe("workload");
+        const nat = resources.get(referencedAddress(route.nat_gateway_id)!)!;
+        expect(resources.get(referencedAddress(nat.subnet_id)!)!.availability_zone).toBe(az);
+      } else if (route.vpc_endpoint_id) {
+        // NAT subnet egress and IGW edge return -> the firewall endpoint of the same AZ
+        expect(tier).toBe("nat");
+        expect(route.vpc_endpoint_id).toMatch(new RegExp(`^\\$\\{local\\.[^\\[]+\\["${az}"\\]\\}$`));
+      } else {
+        // firewall subnet -> internet gateway
+        expect(edge).toBe(false);
+        expect(tier).toBe("firewall");
+        expect(referencedAddress(route.gateway_id)).toMatch(/^aws_internet_gateway\./);
+      }
+      if (!edge) expect(route.destination_cidr_block).toBe("0.0.0.0/0");
+    }
+    expect(routes.filter((r) => r.edge)).toHaveLength(n);
+    expect(new Set(routes.filter((r) => r.route.vpc_endpoint_id && !r.edge).map((r) => r.az)).size).toBe(n);
+  });
+});
+
+describe("3-AZ network details", () => {
+  const synthesized = Testing.synth(studioStack({ region: REGION }));
+  const json: Json = JSON.parse(synthesized);
+  const [firewallName] = resourcesOf(json, "aws_networkfirewall_firewall")[0];
+
+  test("the AZ -> endpoint map is a for-expression over the firewall's sync_states", () => {
+    const locals = Object.values(json.locals as Record<string, string>);
+    const map = locals.find((l) => l.includes("sync_states"));
+    expect(map).toBeDefined();
+    const compact = map!.replace(/\s+/g, " ");
+    expect(compact).toContain(`aws_networkfirewall_firewall.${firewallName}.firewall_status[0].sync_states`);
+    expect(compact).toMatch(/: val\.availability_zone => val\.attachment\[0\]\.endpoint_id \}/);
+    // and the routes and the output use that map, not a positional lookup
+    expect(JSON.stringify(json)).not.toMatch(/sync_states\[\d\]|endpoint_ids\[\d\]/);
+    expect(json.output.firewall_endpoint_ids.value).toMatch(/^\$\{local\.[^}]+\}$/);
+  });
+
+  test("VPC has DNS support and hostnames on", () => {
+    expect(synthesized).toHaveResourceWithProperties({ tfResourceType: "aws_vpc" }, { cidr_block: "10.2.0.0/16", enable_dns_support: true, enable_dns_hostnames: true });
+  });
+
+  test("the default security group is adopted with no rules", () => {
+    const [[, sg]] = resourcesOf(json, "aws_default_security_group");
+    expect(sg.ingress).toEqual([]);
+    expect(sg.egress).toEqual([]);
+  });
+
+  test("no subnet maps public IPs", () => {
+    for (const [, s] of resourcesOf(json, "aws_subnet")) expect(s.map_public_ip_on_launch).toBe(false);
+  });
+
+  test("the internet gateway's edge route table is associated with the gateway", () => {
+    const edge = resourcesOf(json, "aws_route_table_association").filter(([, a]) => a.gateway_id);
+    expect(edge).toHaveLength(1);
+    expect(referencedAddress(edge[0][1].gateway_id)).toMatch(/^aws_internet_gateway\./);
+  });
+
+  test("NAT gateways and their EIPs wait for the internet gateway", () => {
+    for (const type of ["aws_nat_gateway", "aws_eip"]) {
+      for (const [, r] of resourcesOf(json, type)) expect(r.depends_on).toEqual([expect.stringMatching(/^aws_internet_gateway\./)]);
+    }
+  });
+
+  test("firewall policy forwards all stateless traffic, fragments included, to the stateful allowlist", () => {
+    const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
+    const [[ruleGroupName]] = resourcesOf(json, "aws_networkfirewall_rule_group");
+    expect(policy.firewall_policy.stateless_default_actions).toEqual(["aws:forward_to_sfe"]);
+    expect(policy.firewall_policy.stateless_fragment_default_actions).toEqual(["aws:forward_to_sfe"]);
+    expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
+      { resource_arn: `\${aws_networkfirewall_rule_group.${ruleGroupName}.arn}` },
+    ]);
+  });
+
+  test("the allowlist rule group covers HTTP Host and TLS SNI for the configured domains, HOME_NET = VPC", () => {
+    expect(synthesized).toHaveResourceWithProperties(
+      { tfResourceType: "aws_networkfirewall_rule_group" },
+      {
+        type: "STATEFUL",
+        capacity: 100,
+        name: "sagemaker-studio-anfw-test-domain-allowlist",
+        rule_group: {
+          rule_variables: { ip_sets: [{ key: "HOME_NET", ip_set: { definition: ["10.2.0.0/16"] } }] },
+          rules_source: {
+            rules_source_list: {
+              generated_rules_type: "ALLOWLIST",
+              target_types: ["HTTP_HOST", "TLS_SNI"],
+              targets: [".kaggle.com", ".amazonaws.com"],
+            },
+          },
+        },
+      },
+    );
+  });
+
+  test("no custom resources of any kind", () => {
+    const text = JSON.stringify(json);
+    for (const forbidden of ["null_resource", "local-exec", "provisioner", "aws_lambda", "aws_cloudformation_stack", "terraform_data"]) {
+      expect(text).not.toContain(forbidden);
+    }
+    expect(Object.keys(json.data ?? {})).not.toContain("external");
+  });
+});
+
+describe("adding, removing or reordering AZs leaves the other AZs' resources byte-identical", () => {
+  /** Every resource of the AZ's lane (construct path network/<az>/...), keyed by its address. */
+  function laneResources(json: Json, az: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [address, body] of byAddress(json)) {
+      if (address.includes(`.network_${az}_`)) out.set(address, JSON.stringify(body));
+    }
+    return out;
+  }
+
+  const base = synthFor("abc");
+  test.each([
+    ["reordered", "cab"],
+    ["one removed", "ac"],
+    ["one added", "abcd"],
+    ["one added in front", "fabc"],
+  ])("%s (%s)", (_label, letters) => {
+    const changed = synthFor(letters);
+    const common = [..."abc"].filter((l) => letters.includes(l)).map((l) => `${REGION}${l}`);
+    for (const az of common) {
+      const before = laneResources(base, az);
+      // 3 subnets, 3 route tables, 3 associations, 3 default routes, the edge return route, EIP, NAT
+      expect(before.size).toBe(15);
+      expect(laneResources(changed, az)).toEqual(before);
+    }
+  });
+});
