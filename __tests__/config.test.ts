@@ -171,7 +171,14 @@ describe("names AWS would reject", () => {
   });
 
   test("a projectName that makes S3 bucket names longer than 63", () => {
-    expectOneProblem({ projectName: "a-very-long-project-name-for-buckets" }, "projectName", /would be \d+ characters .* the S3 limit is 63/);
+    // "<26 chars>-qa-<12 digits>-us-east-1-access-logs" is 26 + 3 + 13 + 10 + 12 = 64 characters
+    expectOneProblem({ projectName: "a-long-project-name-for-s3" }, "projectName", /would be 64 characters .* the S3 limit is 63/);
+  });
+
+  test("a projectName that makes IAM role names longer than 64", () => {
+    // "<39 chars>-qa-us-east-1-sagemaker-notebook" is 39 + 3 + 10 + 19 = 71 characters
+    const problems = problemsOf({ projectName: "a-project-name-long-enough-to-break-iam" });
+    expect(problems).toContainEqual(expect.stringMatching(/^config\/qa\.json: projectName: IAM role names .* would be 71 characters; IAM allows 64$/));
   });
 
   test("a reserved S3 prefix", () => {

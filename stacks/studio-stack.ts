@@ -1,12 +1,29 @@
 /**
- * The SageMaker Studio stack of one environment. Thin composition: provider, the inspected
- * multi-AZ network, and outputs. (The Studio domain and its storage build on this network.)
+ * The SageMaker Studio stack of one environment, a thin composition of modules:
+ * network (multi-AZ inspected VPC) -> keys and execution role -> buckets -> VPC endpoints ->
+ * bucket policies (which name the S3 endpoint) -> Studio domain and user profiles -> the role's
+ * policy (which names the domain's apps and spaces).
  */
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import { domainAllowlistRuleGroupName, firewallName, firewallPolicyName, namePrefix } from "../modules/config/naming";
+import {
+  bucketName,
+  domainAllowlistRuleGroupName,
+  executionRoleName,
+  firewallName,
+  firewallPolicyName,
+  kmsAliasName,
+  namePrefix,
+  studioDomainName,
+} from "../modules/config/naming";
+import { AwsAccount } from "../modules/aws";
+import { ServiceEndpoints } from "../modules/endpoints/service-endpoints";
+import { CustomerKey } from "../modules/kms/customer-key";
 import { InspectedVpc } from "../modules/network";
+import { SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { StudioDomain } from "../modules/sagemaker/studio-domain";
+import { SecureBucket } from "../modules/storage/secure-bucket";
 import { awsProviderFor } from "./aws-provider";
 
 export function studioStackName(env: Pick<EnvironmentConfig, "environment">): string {
@@ -15,13 +32,18 @@ export function studioStackName(env: Pick<EnvironmentConfig, "environment">): st
 
 export class StudioStack extends TerraformStack {
   readonly network: InspectedVpc;
+  readonly endpoints: ServiceEndpoints;
+  readonly studio: StudioDomain;
+  readonly buckets: Readonly<Record<"data" | "models", SecureBucket>>;
 
   constructor(scope: Construct, env: EnvironmentConfig) {
     super(scope, studioStackName(env));
     awsProviderFor(this, env, "studio");
+    const prefix = namePrefix(env);
+    const account = new AwsAccount(this, "account", env.region);
 
     this.network = new InspectedVpc(this, "network", {
-      namePrefix: namePrefix(env),
+      namePrefix: prefix,
       vpcCidr: env.vpcCidr,
       lanes: env.lanes,
       firewall: {
@@ -33,7 +55,110 @@ export class StudioStack extends TerraformStack {
       },
     });
 
+    const role = new SageMakerExecutionRole(this, "execution-role", {
+      account,
+      roleName: executionRoleName(env, "studio"),
+      description: `SageMaker Studio execution role of ${prefix}`,
+    });
+    const roleOnly = [{ type: "AWS", identifiers: [role.arn] }];
+    const useActions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"];
+
+    const s3Key = new CustomerKey(this, "s3-key", {
+      account,
+      aliasName: kmsAliasName(env, "s3"),
+      description: `Encrypts the data and models buckets of ${prefix}`,
+      usage: [
+        {
+          sid: "AllowUseThroughS3",
+          principals: [{ type: "AWS", identifiers: [role.arn, ...env.storage.adminRoleArns] }],
+          actions: useActions,
+          resources: ["*"],
+          condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [account.viaService("s3")] }],
+        },
+      ],
+    });
+    const studioKey = new CustomerKey(this, "studio-key", {
+      account,
+      aliasName: kmsAliasName(env, "studio-storage"),
+      description: `Encrypts the Studio home EFS volume and app EBS volumes of ${prefix}`,
+      usage: [
+        {
+          sid: "AllowUseForStudioVolumes",
+          principals: roleOnly,
+          actions: useActions,
+          resources: ["*"],
+          condition: [
+            { test: "StringEquals", variable: "kms:ViaService", values: ["sagemaker", "elasticfilesystem", "ec2"].map((s) => account.viaService(s)) },
+          ],
+        },
+        {
+          sid: "AllowGrantsForStudioVolumes",
+          principals: roleOnly,
+          actions: ["kms:CreateGrant"],
+          resources: ["*"],
+          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+        },
+      ],
+    });
+
+    this.buckets = {
+      data: new SecureBucket(this, "data-bucket", { bucketName: bucketName(env, account.accountId, "data"), kmsKeyArn: s3Key.arn }),
+      models: new SecureBucket(this, "models-bucket", { bucketName: bucketName(env, account.accountId, "models"), kmsKeyArn: s3Key.arn }),
+    };
+    const bucketArns = Object.values(this.buckets).map((b) => b.arn);
+
+    const workloadLanes = Object.values(this.network.lanes).map((l) => l.workload);
+    this.endpoints = new ServiceEndpoints(this, "endpoints", {
+      account,
+      namePrefix: prefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: workloadLanes.map((w) => w.subnet.id),
+      routeTableIds: workloadLanes.map((w) => w.routeTable.id),
+      interfaceServices: env.vpcEndpoints.interfaceServices,
+      s3: { bucketArns, allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead },
+    });
+    for (const bucket of Object.values(this.buckets)) {
+      bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
+    }
+
+    this.studio = new StudioDomain(this, "studio", {
+      domainName: studioDomainName(env),
+      namePrefix: prefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: workloadLanes.map((w) => w.subnet.id),
+      kmsKeyArn: studioKey.arn,
+      executionRoleArn: role.arn,
+      userProfiles: env.studio.userProfiles,
+      endpoints: this.endpoints,
+    });
+
+    role.attachPolicy([
+      ...workloadStatements({
+        account,
+        executionRoleArn: role.arn,
+        bucketArns,
+        kmsKeyArns: [s3Key.arn, studioKey.arn],
+        vpcId: this.network.vpc.id,
+      }),
+      ...studioStatements(account, this.studio.domain.id),
+    ]);
+
     networkOutputs(this, this.network);
+    new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
+    new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });
+    new TerraformOutput(this, "data_bucket_name", { value: this.buckets.data.name });
+    new TerraformOutput(this, "models_bucket_name", { value: this.buckets.models.name });
+    new TerraformOutput(this, "execution_role_arn", { value: role.arn });
+    new TerraformOutput(this, "s3_vpc_endpoint_id", { value: this.endpoints.s3Gateway.id });
+    new TerraformOutput(this, "studio_presigned_url_commands", {
+      description: "Run one (with credentials allowed to call sagemaker:CreatePresignedDomainUrl) to open Studio as that user",
+      value: Object.fromEntries(
+        env.studio.userProfiles.map((name) => [
+          name,
+          `aws sagemaker create-presigned-domain-url --region ${env.region} --domain-id ${this.studio.domain.id} --user-profile-name ${name} --query AuthorizedUrl --output text`,
+        ]),
+      ),
+    });
   }
 }
 

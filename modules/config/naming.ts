@@ -29,6 +29,22 @@ export function domainAllowlistRuleGroupName(p: NameParts): string {
   return `${namePrefix(p)}-domain-allowlist`;
 }
 
+/** Per-stack IAM role (and policy) name; IAM names are account-global, hence the region. */
+export function executionRoleName(p: NameParts, stackKind: string): string {
+  return `${namePrefix(p)}-${p.region}-sagemaker-${stackKind}`;
+}
+
+/** The longest stack kind, for the IAM name length check. */
+export const STACK_KINDS = ["studio", "notebook"] as const;
+
+export function kmsAliasName(p: NameParts, purpose: string): string {
+  return `${namePrefix(p)}-${purpose}`;
+}
+
+export function studioDomainName(p: NameParts & { readonly studio: { readonly domainName?: string } }): string {
+  return p.studio.domainName ?? namePrefix(p);
+}
+
 /** Bucket suffixes the stacks use; the longest one sets the length budget. */
 export const BUCKET_SUFFIXES = ["data", "models", "access-logs"] as const;
 
@@ -59,6 +75,14 @@ export function checkNames(p: NameParts): NameRuleViolation[] {
     if (!FIREWALL_NAME.test(name)) {
       out.push({ field: "projectName", message: `Network Firewall name "${name}" would break AWS's 1-128 [A-Za-z0-9-] rule` });
     }
+  }
+  const longestKind = STACK_KINDS.reduce((a, b) => (a.length >= b.length ? a : b));
+  const role = executionRoleName(p, longestKind);
+  if (role.length > 64) {
+    out.push({
+      field: "projectName",
+      message: `IAM role names "<projectName>-<environment>-<region>-sagemaker-${longestKind}" would be ${role.length} characters; IAM allows 64`,
+    });
   }
   const placeholder = "0".repeat(ACCOUNT_ID_LENGTH);
   const longest = BUCKET_SUFFIXES.reduce((a, b) => (a.length >= b.length ? a : b));

@@ -16,6 +16,21 @@ export const DEFAULTS = {
   vpcCidr: "10.2.0.0/16",
   allowedDomains: [".kaggle.com", ".amazonaws.com"],
   ruleGroupCapacity: 100,
+  userProfiles: ["anfw-user-profile"],
+  /** The seed's ten interface endpoints plus the Studio UI endpoint. */
+  interfaceEndpoints: [
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "notebook",
+    "studio",
+    "sts",
+    "ssm",
+    "monitoring",
+    "logs",
+    "ecr.dkr",
+    "ecr.api",
+    "servicecatalog",
+  ],
 } as const;
 
 export const MAX_AZS = 6;
@@ -73,6 +88,68 @@ export const FirewallSection = z
   })
   .describe("AWS Network Firewall settings");
 
+/** SageMaker domain and user profile names: 1-63 of [a-zA-Z0-9-], no leading or trailing hyphen. */
+const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const SAGEMAKER_NAME_RULE = "must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit";
+
+/** An IAM role ARN in any partition; "*" and wildcards are refused on purpose. */
+const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
+/** Endpoint service short name: "sts", "ecr.dkr", "sagemaker.api"; "notebook"/"studio" are SageMaker's. */
+const ENDPOINT_SERVICE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
+
+function noDuplicates(list: ReadonlyArray<string>, ctx: z.RefinementCtx, path: ReadonlyArray<string | number>): void {
+  list.forEach((item, i) => {
+    const first = list.indexOf(item);
+    if (first !== i) ctx.addIssue({ code: "custom", path: [...path, i], message: `"${item}" is listed twice (also at [${first}])` });
+  });
+}
+
+export const StudioSection = z
+  .strictObject({
+    domainName: z
+      .string()
+      .regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE)
+      .optional()
+      .describe("SageMaker domain name. Default: <projectName>-<environment>"),
+    userProfiles: z
+      .array(z.string().regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE))
+      .min(1, "must list at least one user profile")
+      .max(50)
+      .default([...DEFAULTS.userProfiles])
+      .describe("User profile names; each gets its own security group that only it can reach"),
+  })
+  .describe("SageMaker Studio domain settings");
+
+export const StorageSection = z
+  .strictObject({
+    adminRoleArns: z
+      .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/DataAdmin" (no wildcards)'))
+      .max(10)
+      .default([])
+      .describe(
+        "IAM roles that may read and write the data/models buckets from outside the VPC (break-glass " +
+          "administration). Everyone else must come through this VPC's S3 gateway endpoint",
+      ),
+  })
+  .describe("The data and models S3 buckets");
+
+export const VpcEndpointsSection = z
+  .strictObject({
+    interfaceServices: z
+      .array(z.string().regex(ENDPOINT_SERVICE, 'must be a service short name such as "sts" or "ecr.dkr"'))
+      .default([...DEFAULTS.interfaceEndpoints])
+      .describe(
+        'Interface endpoints, by short name: "sts" -> com.amazonaws.<region>.sts; "notebook" and "studio" -> ' +
+          "aws.sagemaker.<region>.<name>. One endpoint each, in the workload subnet of every AZ",
+      ),
+    allowJumpStartRead: z
+      .boolean()
+      .default(false)
+      .describe("Add the seed README's statement that lets the S3 endpoint read SageMaker JumpStart objects"),
+  })
+  .describe("VPC endpoints");
+
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export const ConfigFileSchema = z
@@ -103,6 +180,12 @@ export const ConfigFileSchema = z
     firewall: FirewallSection.default({
       allowedDomains: [...DEFAULTS.allowedDomains],
       ruleGroupCapacity: DEFAULTS.ruleGroupCapacity,
+    }),
+    studio: StudioSection.default({ userProfiles: [...DEFAULTS.userProfiles] }),
+    storage: StorageSection.default({ adminRoleArns: [] }),
+    vpcEndpoints: VpcEndpointsSection.default({
+      interfaceServices: [...DEFAULTS.interfaceEndpoints],
+      allowJumpStartRead: false,
     }),
     tags: z
       .record(
@@ -138,11 +221,20 @@ export const ConfigFileSchema = z
 
     cfg.firewall.allowedDomains.forEach((d, i) => {
       const problem = domainProblem(d);
-      const path = ["firewall", "allowedDomains", i];
-      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
-      const first = cfg.firewall.allowedDomains.indexOf(d);
-      if (first !== i) ctx.addIssue({ code: "custom", path, message: `"${d}" is listed twice (also at allowedDomains[${first}])` });
+      if (problem) ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i], message: problem });
     });
+    noDuplicates(cfg.firewall.allowedDomains, ctx, ["firewall", "allowedDomains"]);
+    noDuplicates(cfg.studio.userProfiles, ctx, ["studio", "userProfiles"]);
+    noDuplicates(cfg.storage.adminRoleArns, ctx, ["storage", "adminRoleArns"]);
+    noDuplicates(cfg.vpcEndpoints.interfaceServices, ctx, ["vpcEndpoints", "interfaceServices"]);
+    if (cfg.vpcEndpoints.interfaceServices.includes("s3")) {
+      const i = cfg.vpcEndpoints.interfaceServices.indexOf("s3");
+      ctx.addIssue({
+        code: "custom",
+        path: ["vpcEndpoints", "interfaceServices", i],
+        message: '"s3" is always deployed as a gateway endpoint (the bucket policies name it); remove it here',
+      });
+    }
     // Each domain becomes at least one generated rule per target type (HTTP_HOST, TLS_SNI).
     const needed = cfg.firewall.allowedDomains.length * 2;
     if (needed > cfg.firewall.ruleGroupCapacity) {

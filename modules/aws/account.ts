@@ -1,0 +1,37 @@
+/**
+ * The account, partition and region a stack deploys into, resolved by Terraform (data sources),
+ * so nothing at synth needs credentials. ARNs are built with the partition so the same code works
+ * in aws, aws-us-gov and aws-cn.
+ */
+import { Construct } from "constructs";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+
+export class AwsAccount extends Construct {
+  readonly accountId: string;
+  readonly partition: string;
+  /** DNS suffix of service endpoints ("amazonaws.com", "amazonaws.com.cn"). */
+  readonly dnsSuffix: string;
+
+  constructor(scope: Construct, id: string, readonly region: string) {
+    super(scope, id);
+    this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+    const partition = new DataAwsPartition(this, "partition");
+    this.partition = partition.partition;
+    this.dnsSuffix = partition.dnsSuffix;
+  }
+
+  /** arn:<partition>:<service>:<region>:<account>:<resource>; pass region "" for global services. */
+  arn(service: string, resource: string, region: string = this.region): string {
+    return `arn:${this.partition}:${service}:${region}:${this.accountId}:${resource}`;
+  }
+
+  get rootArn(): string {
+    return `arn:${this.partition}:iam::${this.accountId}:root`;
+  }
+
+  /** "s3.us-east-1.amazonaws.com": the value of kms:ViaService for that service. */
+  viaService(service: string): string {
+    return `${service}.${this.region}.${this.dnsSuffix}`;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The SageMaker execution role and its least-privilege policy: the seed's restricted policy with
+ * every resource scoped to this stack (buckets, keys, log groups, repositories, the domain's apps
+ * and spaces) and every write on "*" either removed or bound by a condition.
+ */
+import { Construct } from "constructs";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { AwsAccount } from "../aws/account";
+
+export interface ExecutionRoleProps {
+  readonly account: AwsAccount;
+  readonly roleName: string;
+  readonly description: string;
+}
+
+export class SageMakerExecutionRole extends Construct {
+  readonly role: IamRole;
+
+  constructor(scope: Construct, id: string, private readonly props: ExecutionRoleProps) {
+    super(scope, id);
+    const trust = new DataAwsIamPolicyDocument(this, "trust", {
+      statement: [
+        {
+          sid: "SageMakerAssumesRole",
+          principals: [{ type: "Service", identifiers: ["sagemaker.amazonaws.com"] }],
+          actions: ["sts:AssumeRole"],
+        },
+      ],
+    });
+    this.role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: props.description,
+      assumeRolePolicy: trust.json,
+      maxSessionDuration: 3600,
+    });
+  }
+
+  get arn(): string {
+    return this.role.arn;
+  }
+
+  /** Attaches a customer managed policy (named like the role) made of `statements`. */
+  attachPolicy(statements: DataAwsIamPolicyDocumentStatement[]): IamPolicy {
+    const document = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
+    const policy = new IamPolicy(this, "policy", {
+      name: this.props.roleName,
+      description: `Least-privilege permissions of ${this.props.roleName}`,
+      policy: document.json,
+    });
+    new IamRolePolicyAttachment(this, "policy-attachment", { role: this.role.name, policyArn: policy.arn });
+    return policy;
+  }
+}
+
+export interface WorkloadPermissions {
+  readonly account: AwsAccount;
+  readonly executionRoleArn: string;
+  readonly bucketArns: ReadonlyArray<string>;
+  readonly kmsKeyArns: ReadonlyArray<string>;
+  readonly vpcId: string;
+}
+
+/** Permissions every SageMaker workload of this project needs (Studio and notebook instances). */
+export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocumentStatement[] {
+  const { account } = p;
+  const logGroups = account.arn("logs", "log-group:/aws/sagemaker/*");
+  const ownRepositories = account.arn("ecr", "repository/*sagemaker*");
+  return [
+    {
+      sid: "CloudWatchLogsOfSageMaker",
+      actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents"],
+      resources: [logGroups, `${logGroups}:log-stream:*`],
+    },
+    {
+      sid: "CloudWatchMetricsRead",
+      actions: ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarms"],
+      resources: ["*"], // these actions have no resource-level permissions
+    },
+    {
+      sid: "CloudWatchMetricsWriteSageMakerNamespaces",
+      actions: ["cloudwatch:PutMetricData"],
+      resources: ["*"],
+      condition: [{ test: "StringLike", variable: "cloudwatch:namespace", values: ["/aws/sagemaker/*"] }],
+    },
+    {
+      sid: "KmsUseOfStackKeys",
+      actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+      resources: [...p.kmsKeyArns],
+    },
+    {
+      sid: "KmsGrantsForAwsResourcesOnly",
+      actions: ["kms:CreateGrant"],
+      resources: [...p.kmsKeyArns],
+      condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+    },
+    {
+      sid: "S3StackBuckets",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      resources: [...p.bucketArns, ...p.bucketArns.map((b) => `${b}/*`)],
+    },
+    {
+      sid: "EcrAuthorizationToken",
+      actions: ["ecr:GetAuthorizationToken"],
+      resources: ["*"], // GetAuthorizationToken has no resource-level permissions
+    },
+    {
+      sid: "EcrPullSageMakerImages",
+      actions: ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability"],
+      resources: [`arn:${account.partition}:ecr:*:*:repository/*sagemaker*`],
+    },
+    {
+      // The seed also allowed ecr:SetRepositoryPolicy (permissions management): dropped.
+      sid: "EcrPushOwnSageMakerImages",
+      actions: ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:BatchDeleteImage"],
+      resources: [ownRepositories],
+    },
+    {
+      sid: "PassOnlyThisRoleOnlyToSageMaker",
+      actions: ["iam:PassRole"],
+      resources: [p.executionRoleArn],
+      condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
+    },
+    {
+      sid: "DenyJobsOutsideTheVpc",
+      effect: "Deny",
+      actions: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateModel", "sagemaker:CreateHyperParameterTuningJob"],
+      resources: ["*"],
+      condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
+    },
+    {
+      sid: "SageMakerRead",
+      actions: ["sagemaker:Describe*", "sagemaker:List*"],
+      resources: ["*"],
+    },
+    {
+      sid: "VpcNetworkInterfacesInThisVpc",
+      actions: ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+      resources: ["*"],
+      condition: [{ test: "ArnEqualsIfExists", variable: "ec2:Vpc", values: [account.arn("ec2", `vpc/${p.vpcId}`)] }],
+    },
+    {
+      sid: "VpcDescribe",
+      actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcEndpoints"],
+      resources: ["*"], // Describe* actions have no resource-level permissions
+    },
+  ];
+}
+
+/** What Studio users do from inside Studio: start and stop apps and spaces of this domain only. */
+export function studioStatements(account: AwsAccount, domainId: string): DataAwsIamPolicyDocumentStatement[] {
+  return [
+    {
+      sid: "StudioAppsAndSpacesOfThisDomain",
+      actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace", "sagemaker:AddTags"],
+      resources: [account.arn("sagemaker", `app/${domainId}/*`), account.arn("sagemaker", `space/${domainId}/*`)],
+    },
+  ];
+}

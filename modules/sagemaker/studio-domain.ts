@@ -1,0 +1,141 @@
+/**
+ * SageMaker Studio in VpcOnly mode on the workload subnets of every AZ, with one security group
+ * per user profile.
+ *
+ * Isolation (the seed's VPC-only guidance): "create a distinct security group for each user
+ * profile and add inbound access from that same security group; do not reuse a domain-level
+ * security group" that admits itself, or every app in the domain could reach every other user's
+ * apps without authentication. So:
+ * - each profile's group admits TCP only from itself (JupyterServer <-> KernelGateway need
+ *   8192-65535 within the group; we allow all TCP within it) and may send TCP to itself;
+ * - the domain-level group (used only where no profile group applies) admits nothing;
+ * - all groups may send HTTPS/HTTP out: to the VPC endpoints, and to the internet, which only
+ *   happens through the NAT gateway and the firewall's domain allowlist.
+ * SageMaker adds its own NFS security groups for the home EFS volume.
+ */
+import { Construct } from "constructs";
+import { SagemakerDomain } from "@cdktf/provider-aws/lib/sagemaker-domain";
+import { SagemakerUserProfile } from "@cdktf/provider-aws/lib/sagemaker-user-profile";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { ServiceEndpoints } from "../endpoints/service-endpoints";
+
+export interface StudioDomainProps {
+  readonly domainName: string;
+  readonly namePrefix: string;
+  readonly vpcId: string;
+  /** The workload subnet of every AZ. */
+  readonly subnetIds: ReadonlyArray<string>;
+  /** Customer key for the home EFS volume and the apps' EBS volumes. */
+  readonly kmsKeyArn: string;
+  readonly executionRoleArn: string;
+  readonly userProfiles: ReadonlyArray<string>;
+  /** The endpoints are told to admit HTTPS from every group made here. */
+  readonly endpoints: ServiceEndpoints;
+}
+
+/** Outbound web traffic: to VPC endpoints (443) and, through NAT + firewall, the allowlisted internet. */
+function allowWebEgress(scope: Construct, sg: SecurityGroup): void {
+  for (const [port, what] of [
+    [443, "HTTPS to VPC endpoints, and to allowlisted internet domains through NAT and Network Firewall"],
+    [80, "HTTP to allowlisted internet domains through NAT and Network Firewall"],
+  ] as const) {
+    new VpcSecurityGroupEgressRule(scope, `egress-${port}`, {
+      securityGroupId: sg.id,
+      cidrIpv4: "0.0.0.0/0",
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      description: what,
+    });
+  }
+}
+
+class UserProfileGroup extends Construct {
+  readonly securityGroup: SecurityGroup;
+  readonly profile: SagemakerUserProfile;
+
+  constructor(scope: Construct, name: string, props: StudioDomainProps, domainId: string) {
+    super(scope, name);
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.namePrefix}-studio-user-${name}`,
+      description: `Studio apps of user profile ${name}: reachable only from its own apps`,
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-studio-user-${name}` },
+    });
+    new VpcSecurityGroupIngressRule(this, "ingress-self", {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: this.securityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: 0,
+      toPort: 65535,
+      description: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
+    });
+    new VpcSecurityGroupEgressRule(this, "egress-self", {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: this.securityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: 0,
+      toPort: 65535,
+      description: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
+    });
+    allowWebEgress(this, this.securityGroup);
+    props.endpoints.allowHttpsFrom(`studio-user-${name}`, this.securityGroup.id, `HTTPS from Studio user profile ${name}`);
+
+    this.profile = new SagemakerUserProfile(this, "profile", {
+      domainId,
+      userProfileName: name,
+      userSettings: { executionRole: props.executionRoleArn, securityGroups: [this.securityGroup.id] },
+    });
+  }
+}
+
+export class StudioDomain extends Construct {
+  readonly domain: SagemakerDomain;
+  readonly domainSecurityGroup: SecurityGroup;
+  /** Keyed by profile name. */
+  readonly userProfiles: Readonly<Record<string, UserProfileGroup>>;
+
+  constructor(scope: Construct, id: string, props: StudioDomainProps) {
+    super(scope, id);
+
+    this.domainSecurityGroup = new SecurityGroup(this, "domain-security-group", {
+      name: `${props.namePrefix}-studio-domain`,
+      description: "Studio domain default: no inbound; outbound web only (user profiles have their own groups)",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.namePrefix}-studio-domain` },
+    });
+    allowWebEgress(this, this.domainSecurityGroup);
+    props.endpoints.allowHttpsFrom("studio-domain", this.domainSecurityGroup.id, "HTTPS from the Studio domain default security group");
+
+    this.domain = new SagemakerDomain(this, "domain", {
+      domainName: props.domainName,
+      authMode: "IAM",
+      appNetworkAccessType: "VpcOnly",
+      vpcId: props.vpcId,
+      subnetIds: [...props.subnetIds],
+      kmsKeyId: props.kmsKeyArn,
+      defaultUserSettings: {
+        executionRole: props.executionRoleArn,
+        securityGroups: [this.domainSecurityGroup.id],
+      },
+      defaultSpaceSettings: {
+        executionRole: props.executionRoleArn,
+        securityGroups: [this.domainSecurityGroup.id],
+      },
+      // Users' home directories survive a destroy or a replacement of the domain.
+      retentionPolicy: { homeEfsFileSystem: "Retain" },
+      lifecycle: {
+        // hashicorp/aws 5.100 marks subnet_ids ForceNew (provider issue #48778): adding an AZ
+        // would replace the domain and all its profiles. Extend the domain's subnets with
+        // `aws sagemaker update-domain` instead (README, "Adding an AZ").
+        ignoreChanges: ["subnet_ids"],
+      },
+    });
+
+    const profiles: Record<string, UserProfileGroup> = {};
+    for (const name of props.userProfiles) profiles[name] = new UserProfileGroup(this, name, props, this.domain.id);
+    this.userProfiles = profiles;
+  }
+}
