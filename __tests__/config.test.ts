@@ -191,6 +191,31 @@ describe("names AWS would reject", () => {
   });
 });
 
+describe("studio, storage and endpoint sections", () => {
+  test("defaults", () => {
+    const env = parseEnvironment({}, FILE);
+    expect(env.studio.userProfiles).toEqual(["anfw-user-profile"]);
+    expect(env.studio.domainName).toBeUndefined(); // the stack uses <projectName>-<environment>
+    expect(env.storage.adminRoleArns).toEqual([]);
+    expect(env.vpcEndpoints.allowJumpStartRead).toBe(false);
+    expect(env.vpcEndpoints.interfaceServices).toHaveLength(11);
+  });
+  test.each([
+    [{ studio: { userProfiles: ["alice", "alice"] } }, "studio.userProfiles[1]", /listed twice/],
+    [{ studio: { userProfiles: ["alice_smith"] } }, "studio.userProfiles[0]", /1-63 letters, digits and hyphens/],
+    [{ studio: { userProfiles: [] } }, "studio.userProfiles", /at least one user profile/],
+    [{ studio: { domainName: "-research" } }, "studio.domainName", /starting and ending with a letter or digit/],
+    [{ storage: { adminRoleArns: ["arn:aws:iam::123456789012:role/*"] } }, "storage.adminRoleArns[0]", /IAM role ARN.*\(no wildcards\)/],
+    [{ storage: { adminRoleArns: ["arn:aws:iam::123456789012:user/bob"] } }, "storage.adminRoleArns[0]", /IAM role ARN/],
+    [{ vpcEndpoints: { interfaceServices: ["sts", "s3"] } }, "vpcEndpoints.interfaceServices[1]", /always deployed as a gateway endpoint/],
+    [{ vpcEndpoints: { interfaceServices: ["sts", "sts"] } }, "vpcEndpoints.interfaceServices[1]", /listed twice/],
+    [{ vpcEndpoints: { interfaceServices: ["com.amazonaws.us-east-1.sts"] } }, "vpcEndpoints.interfaceServices[0]", /service short name/],
+    [{ vpcEndpoints: { allowJumpStartRead: "yes" } }, "vpcEndpoints.allowJumpStartRead", /expected boolean/],
+  ])("rejects %j", (raw, field, what) => {
+    expectOneProblem(raw, field, what);
+  });
+});
+
 describe("shape", () => {
   test("unknown top-level key", () => {
     expectOneProblem({ vpcCIDR: "10.2.0.0/16" }, "vpcCIDR", /unknown key/);

@@ -137,7 +137,12 @@ export const StorageSection = z
 export const VpcEndpointsSection = z
   .strictObject({
     interfaceServices: z
-      .array(z.string().regex(ENDPOINT_SERVICE, 'must be a service short name such as "sts" or "ecr.dkr"'))
+      .array(
+        z
+          .string()
+          .regex(ENDPOINT_SERVICE, 'must be a service short name such as "sts" or "ecr.dkr"')
+          .refine((s) => !/^(com\.amazonaws|aws\.sagemaker)\./.test(s), 'must be a service short name such as "sts", not the full service name'),
+      )
       .default([...DEFAULTS.interfaceEndpoints])
       .describe(
         'Interface endpoints, by short name: "sts" -> com.amazonaws.<region>.sts; "notebook" and "studio" -> ' +
