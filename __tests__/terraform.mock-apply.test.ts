@@ -1,0 +1,117 @@
+/**
+ * Layer 3: `terraform test` with the mock AWS provider, on the Studio stack with its AZs listed
+ * out of order. Proves what the JSON alone cannot:
+ * - routing: with the firewall's sync_states in yet another order, after apply every NAT-subnet
+ *   route and IGW edge route holds its own AZ's endpoint ID, every workload route its own AZ's NAT
+ *   gateway, and the map output has one entry per AZ;
+ * - placement: the Studio domain and every interface endpoint use exactly one workload subnet
+ *   per AZ, and the S3 gateway endpoint exactly the workload route tables.
+ * Broken copies of the stack prove the tests can fail.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Json, readStackJson, resourcesOf, studioStack, synthToDir } from "./support/synth";
+import { MockSyncState, routingTest } from "./support/routing-tftest";
+import { placementTest } from "./support/placement-tftest";
+import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
+
+// Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
+const AZS = ["us-east-1b", "us-east-1c", "us-east-1a"];
+const SYNC_STATES: MockSyncState[] = [
+  { availabilityZone: "us-east-1c", endpointId: "vpce-0aaaaaaaaaaaaaaa3" },
+  { availabilityZone: "us-east-1a", endpointId: "vpce-0cccccccccccccc1" },
+  { availabilityZone: "us-east-1b", endpointId: "vpce-0bbbbbbbbbbbbbbb2" },
+];
+
+function writeTest(dir: string, file: string, text: string): void {
+  mkdirSync(join(dir, "tests"), { recursive: true });
+  writeFileSync(join(dir, "tests", file), text);
+}
+
+function runTest(dir: string, file: string) {
+  return terraform(dir, ["test", `-filter=tests/${file}`]);
+}
+
+describeWithTerraform("terraform test (mock provider)", () => {
+  const dir = synthToDir(studioStack({ availabilityZones: AZS }));
+  const json = readStackJson(dir);
+  beforeAll(() => terraformInit(dir));
+
+  /** A copy of the stack with one edit to its JSON, initialised for terraform. */
+  function brokenCopy(label: string, edit: (json: Json) => void): { dir: string; json: Json } {
+    const copy: Json = JSON.parse(JSON.stringify(json));
+    edit(copy);
+    const brokenDir = join(dir, "..", label);
+    mkdirSync(brokenDir, { recursive: true });
+    writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
+    terraformInit(brokenDir);
+    return { dir: brokenDir, json: copy };
+  }
+
+  describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
+    const routing = (d: string, j: Json) => {
+      const t = routingTest(j, SYNC_STATES);
+      writeTest(d, "routing.tftest.hcl", t.hcl);
+      return { t, result: runTest(d, "routing.tftest.hcl") };
+    };
+
+    test("every firewall route and the endpoint map resolve per AZ, whatever order sync_states comes in", () => {
+      const { t, result } = routing(dir, json);
+      expect(t.endpointRoutes).toBe(2 * AZS.length); // NAT subnet egress + IGW edge return, per AZ
+      expect(t.assertions).toBe(3 * AZS.length + 1); // + the workload -> NAT route per AZ, + the map output
+      expect(result.output).toMatch(/1 passed, 0 failed/);
+      expect(result.code).toBe(0);
+    });
+
+    test("it fails when one AZ's NAT route points at another AZ's endpoint", () => {
+      const broken = brokenCopy("broken-cross-az", (copy) => {
+        const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes("us-east-1a_nat_default-route"))!;
+        route.vpc_endpoint_id = route.vpc_endpoint_id.replace('["us-east-1a"]', '["us-east-1b"]');
+      });
+      const { result } = routing(broken.dir, broken.json);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/must use that AZ's firewall endpoint, got vpce-0bbbbbbbbbbbbbbb2/);
+    });
+
+    test("it fails on the seed solution's positional lookup (first endpoint for every AZ)", () => {
+      const broken = brokenCopy("broken-positional", (copy) => {
+        const [[name]] = resourcesOf(copy, "aws_networkfirewall_firewall");
+        for (const [, route] of resourcesOf(copy, "aws_route")) {
+          if (route.vpc_endpoint_id) {
+            route.vpc_endpoint_id = `\${tolist(aws_networkfirewall_firewall.${name}.firewall_status[0].sync_states)[0].attachment[0].endpoint_id}`;
+          }
+        }
+      });
+      const { result } = routing(broken.dir, broken.json);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/must use that AZ's firewall endpoint/);
+    });
+  });
+
+  describe("placement: Studio and the endpoints span one workload subnet per AZ", () => {
+    const placement = (d: string, j: Json) => {
+      const t = placementTest(j, SYNC_STATES);
+      writeTest(d, "placement.tftest.hcl", t.hcl);
+      return { t, result: runTest(d, "placement.tftest.hcl") };
+    };
+
+    test("domain, 11 interface endpoints and the S3 gateway endpoint", () => {
+      const { t, result } = placement(dir, json);
+      expect(t.assertions).toBe(1 + 11 + 1);
+      expect(result.output).toMatch(/1 passed, 0 failed/);
+      expect(result.code).toBe(0);
+    });
+
+    test("it fails when the domain uses a NAT subnet instead of a workload subnet", () => {
+      const broken = brokenCopy("broken-domain-subnet", (copy) => {
+        const [, domain] = resourcesOf(copy, "aws_sagemaker_domain")[0];
+        const [natSubnet] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_nat_subnet"))!;
+        const i = domain.subnet_ids.findIndex((s: string) => s.includes("us-east-1a_workload_subnet"));
+        domain.subnet_ids[i] = `\${aws_subnet.${natSubnet}.id}`;
+      });
+      const { result } = placement(broken.dir, broken.json);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/the Studio domain must use exactly one workload subnet in each of/);
+    });
+  });
+});
