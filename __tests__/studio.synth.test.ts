@@ -330,12 +330,25 @@ test("outputs: domain, profiles, AZ -> endpoint map, buckets, presigned URL comm
       "data_bucket_name",
       "models_bucket_name",
       "studio_presigned_url_commands",
+      "kms_key_arns",
+      "studio_security_group_ids",
+      "execution_role_arn",
+      "s3_vpc_endpoint_id",
     ]),
   );
+  expect(Object.keys(json.output.studio_security_group_ids.value.user_profiles)).toEqual(["anfw-user-profile"]);
   expect(json.output.studio_user_profile_names.value).toEqual(["anfw-user-profile"]);
   expect(json.output.studio_presigned_url_commands.value["anfw-user-profile"]).toMatch(
     /^aws sagemaker create-presigned-domain-url --region us-east-1 --domain-id \$\{aws_sagemaker_domain\.[^}]+\.id\} --user-profile-name anfw-user-profile /,
   );
+});
+
+test("the seed's SSM parameters: the S3 endpoint ID and the S3 key ARN, under the environment's path", () => {
+  const params = Object.fromEntries(resourcesOf(json, "aws_ssm_parameter").map(([, p]) => [p.name, p.value]));
+  expect(params).toEqual({
+    "/sagemaker-studio-anfw/test/s3-endpoint-id": `\${aws_vpc_endpoint.${s3EndpointName}.id}`,
+    "/sagemaker-studio-anfw/test/s3-kms-key-arn": `\${aws_kms_key.${keys.s3.name}.arn}`,
+  });
 });
 
 test("6 AZs: domain and every interface endpoint span all six workload subnets", () => {

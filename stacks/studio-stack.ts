@@ -24,6 +24,7 @@ import { InspectedVpc } from "../modules/network";
 import { SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { SecureBucket } from "../modules/storage/secure-bucket";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { awsProviderFor } from "./aws-provider";
 
 export function studioStackName(env: Pick<EnvironmentConfig, "environment">): string {
@@ -143,8 +144,25 @@ export class StudioStack extends TerraformStack {
       ...studioStatements(account, this.studio.domain.id),
     ]);
 
+    // The seed published these two IDs in SSM for other tooling (e.g. notebooks writing bucket
+    // policies); kept, under a per-environment path.
+    for (const [name, value, description] of [
+      ["s3-endpoint-id", this.endpoints.s3Gateway.id, "ID of the S3 gateway endpoint the data and models buckets require"],
+      ["s3-kms-key-arn", s3Key.arn, "ARN of the KMS key that encrypts the data and models buckets"],
+    ] as const) {
+      new SsmParameter(this, `parameter-${name}`, { name: `/${env.projectName}/${env.environment}/${name}`, type: "String", value, description });
+    }
+
     networkOutputs(this, this.network);
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
+    new TerraformOutput(this, "kms_key_arns", { value: { s3: s3Key.arn, studio_storage: studioKey.arn } });
+    new TerraformOutput(this, "studio_security_group_ids", {
+      description: "The domain's default group and each user profile's own group",
+      value: {
+        domain: this.studio.domainSecurityGroup.id,
+        user_profiles: Object.fromEntries(Object.entries(this.studio.userProfiles).map(([n, p]) => [n, p.securityGroup.id])),
+      },
+    });
     new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });
     new TerraformOutput(this, "data_bucket_name", { value: this.buckets.data.name });
     new TerraformOutput(this, "models_bucket_name", { value: this.buckets.models.name });
@@ -171,6 +189,8 @@ export function networkOutputs(scope: Construct, network: InspectedVpc): void {
     value: network.inspection.endpointIdsByAz.expression,
   });
   new TerraformOutput(scope, "workload_subnet_ids", { value: network.byAz((l) => l.workload.subnet.id) });
+  new TerraformOutput(scope, "subnet_cidrs", { value: network.byAz((l) => l.cidrs) });
+  new TerraformOutput(scope, "igw_edge_route_table_id", { value: network.edgeRouteTable.id });
   new TerraformOutput(scope, "nat_gateway_ids", { value: network.byAz((l) => l.natGateway.id) });
   new TerraformOutput(scope, "nat_public_ips", {
     description: "Egress IPs per AZ, for allowlists on the far side",
