@@ -158,7 +158,7 @@ describe("3-AZ network details", () => {
       {
         type: "STATEFUL",
         capacity: 100,
-        name: "sagemaker-studio-anfw-test-domain-allowlist",
+        name: "sagemaker-studio-anfw-test-studio-domain-allowlist",
         rule_group: {
           rule_variables: { ip_sets: [{ key: "HOME_NET", ip_set: { definition: ["10.2.0.0/16"] } }] },
           rules_source: {

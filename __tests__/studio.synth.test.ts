@@ -104,7 +104,7 @@ describe("KMS keys", () => {
     expect(Object.keys(keys).sort()).toEqual(["s3", "studio"]);
     for (const { key } of Object.values(keys)) expect(key.enable_key_rotation).toBe(true);
     expect(resourcesOf(json, "aws_kms_alias").map(([, a]) => a.name).sort()).toEqual([
-      "alias/sagemaker-studio-anfw-test-s3",
+      "alias/sagemaker-studio-anfw-test-studio-s3",
       "alias/sagemaker-studio-anfw-test-studio-storage",
     ]);
   });
@@ -184,9 +184,12 @@ describe("VPC endpoints", () => {
   test("endpoint security group admits only HTTPS from the SageMaker security groups, and sends nothing", () => {
     const sgRef = `\${aws_security_group.${sgName}.id}`;
     const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === sgRef);
-    const sagemakerGroups = resourcesOf(json, "aws_security_group")
-      .filter(([, g]) => g.name.startsWith("sagemaker-studio-anfw-test-studio-"))
-      .map(([n]) => `\${aws_security_group.${n}.id}`);
+    // The groups Studio runs in: the domain default and every user profile's own.
+    const [, d] = one(json, "aws_sagemaker_domain");
+    const sagemakerGroups = [
+      ...d.default_user_settings.security_groups,
+      ...resourcesOf(json, "aws_sagemaker_user_profile").flatMap(([, p]) => p.user_settings.security_groups),
+    ];
     expect(sagemakerGroups).toHaveLength(2); // domain default + one user profile
     expect(ingress.map(([, r]) => r.referenced_security_group_id).sort()).toEqual(sagemakerGroups.sort());
     for (const [, r] of ingress) {
@@ -346,8 +349,8 @@ test("outputs: domain, profiles, AZ -> endpoint map, buckets, presigned URL comm
 test("the seed's SSM parameters: the S3 endpoint ID and the S3 key ARN, under the environment's path", () => {
   const params = Object.fromEntries(resourcesOf(json, "aws_ssm_parameter").map(([, p]) => [p.name, p.value]));
   expect(params).toEqual({
-    "/sagemaker-studio-anfw/test/s3-endpoint-id": `\${aws_vpc_endpoint.${s3EndpointName}.id}`,
-    "/sagemaker-studio-anfw/test/s3-kms-key-arn": `\${aws_kms_key.${keys.s3.name}.arn}`,
+    "/sagemaker-studio-anfw/test/studio/s3-endpoint-id": `\${aws_vpc_endpoint.${s3EndpointName}.id}`,
+    "/sagemaker-studio-anfw/test/studio/s3-kms-key-arn": `\${aws_kms_key.${keys.s3.name}.arn}`,
   });
 });
 

@@ -7,25 +7,17 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import {
-  bucketName,
-  domainAllowlistRuleGroupName,
-  executionRoleName,
-  firewallName,
-  firewallPolicyName,
-  kmsAliasName,
-  namePrefix,
-  studioDomainName,
-} from "../modules/config/naming";
+import { bucketName, executionRoleName, kmsAliasName, ssmParameterName, stackPrefix, studioDomainName } from "../modules/config/naming";
 import { AwsAccount } from "../modules/aws";
 import { ServiceEndpoints } from "../modules/endpoints/service-endpoints";
-import { CustomerKey } from "../modules/kms/customer-key";
+import { CustomerKey, grantsForAwsResources, useThroughServices } from "../modules/kms/customer-key";
 import { InspectedVpc } from "../modules/network";
 import { SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { awsProviderFor } from "./aws-provider";
+import { inspectedNetwork, networkOutputs } from "./inspected-network";
 
 export function studioStackName(env: Pick<EnvironmentConfig, "environment">): string {
   return `${env.environment}-studio`;
@@ -40,65 +32,28 @@ export class StudioStack extends TerraformStack {
   constructor(scope: Construct, env: EnvironmentConfig) {
     super(scope, studioStackName(env));
     awsProviderFor(this, env, "studio");
-    const prefix = namePrefix(env);
+    const prefix = stackPrefix(env, "studio");
     const account = new AwsAccount(this, "account", env.region);
-
-    this.network = new InspectedVpc(this, "network", {
-      namePrefix: prefix,
-      vpcCidr: env.vpcCidr,
-      lanes: env.lanes,
-      firewall: {
-        firewallName: firewallName(env),
-        policyName: firewallPolicyName(env),
-        allowlistRuleGroupName: domainAllowlistRuleGroupName(env),
-        allowedDomains: env.firewall.allowedDomains,
-        allowlistCapacity: env.firewall.ruleGroupCapacity,
-      },
-    });
+    this.network = inspectedNetwork(this, env, "studio");
 
     const role = new SageMakerExecutionRole(this, "execution-role", {
       account,
       roleName: executionRoleName(env, "studio"),
       description: `SageMaker Studio execution role of ${prefix}`,
     });
-    const roleOnly = [{ type: "AWS", identifiers: [role.arn] }];
-    const useActions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"];
-
     const s3Key = new CustomerKey(this, "s3-key", {
       account,
-      aliasName: kmsAliasName(env, "s3"),
+      aliasName: kmsAliasName(env, "studio", "s3"),
       description: `Encrypts the data and models buckets of ${prefix}`,
-      usage: [
-        {
-          sid: "AllowUseThroughS3",
-          principals: [{ type: "AWS", identifiers: [role.arn, ...env.storage.adminRoleArns] }],
-          actions: useActions,
-          resources: ["*"],
-          condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [account.viaService("s3")] }],
-        },
-      ],
+      usage: [useThroughServices("AllowUseThroughS3", account, [role.arn, ...env.storage.adminRoleArns], ["s3"])],
     });
     const studioKey = new CustomerKey(this, "studio-key", {
       account,
-      aliasName: kmsAliasName(env, "studio-storage"),
+      aliasName: kmsAliasName(env, "studio", "storage"),
       description: `Encrypts the Studio home EFS volume and app EBS volumes of ${prefix}`,
       usage: [
-        {
-          sid: "AllowUseForStudioVolumes",
-          principals: roleOnly,
-          actions: useActions,
-          resources: ["*"],
-          condition: [
-            { test: "StringEquals", variable: "kms:ViaService", values: ["sagemaker", "elasticfilesystem", "ec2"].map((s) => account.viaService(s)) },
-          ],
-        },
-        {
-          sid: "AllowGrantsForStudioVolumes",
-          principals: roleOnly,
-          actions: ["kms:CreateGrant"],
-          resources: ["*"],
-          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
-        },
+        useThroughServices("AllowUseForStudioVolumes", account, [role.arn], ["sagemaker", "elasticfilesystem", "ec2"]),
+        grantsForAwsResources("AllowGrantsForStudioVolumes", [role.arn]),
       ],
     });
 
@@ -150,7 +105,7 @@ export class StudioStack extends TerraformStack {
       ["s3-endpoint-id", this.endpoints.s3Gateway.id, "ID of the S3 gateway endpoint the data and models buckets require"],
       ["s3-kms-key-arn", s3Key.arn, "ARN of the KMS key that encrypts the data and models buckets"],
     ] as const) {
-      new SsmParameter(this, `parameter-${name}`, { name: `/${env.projectName}/${env.environment}/${name}`, type: "String", value, description });
+      new SsmParameter(this, `parameter-${name}`, { name: ssmParameterName(env, "studio", name), type: "String", value, description });
     }
 
     networkOutputs(this, this.network);
@@ -178,22 +133,4 @@ export class StudioStack extends TerraformStack {
       ),
     });
   }
-}
-
-/** Outputs every stack built on the inspected network exposes, all keyed by AZ name. */
-export function networkOutputs(scope: Construct, network: InspectedVpc): void {
-  new TerraformOutput(scope, "vpc_id", { value: network.vpc.id });
-  new TerraformOutput(scope, "firewall_arn", { value: network.inspection.firewall.arn });
-  new TerraformOutput(scope, "firewall_endpoint_ids", {
-    description: "AZ name => Network Firewall endpoint ID, from the firewall's sync_states",
-    value: network.inspection.endpointIdsByAz.expression,
-  });
-  new TerraformOutput(scope, "workload_subnet_ids", { value: network.byAz((l) => l.workload.subnet.id) });
-  new TerraformOutput(scope, "subnet_cidrs", { value: network.byAz((l) => l.cidrs) });
-  new TerraformOutput(scope, "igw_edge_route_table_id", { value: network.edgeRouteTable.id });
-  new TerraformOutput(scope, "nat_gateway_ids", { value: network.byAz((l) => l.natGateway.id) });
-  new TerraformOutput(scope, "nat_public_ips", {
-    description: "Egress IPs per AZ, for allowlists on the far side",
-    value: network.byAz((l) => l.natEip.publicIp),
-  });
 }

@@ -4,13 +4,27 @@
  * "<file>: <field>: <what is wrong>" in a single ConfigError, thrown before any stack exists.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigFile, ConfigFileSchema, DEFAULTS } from "./schema";
 import { checkNames } from "./naming";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 
-export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema"> {
+/** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
+export interface NotebookLifecycle {
+  readonly onCreate?: string;
+  readonly onStart?: string;
+}
+
+export interface NotebookConfig extends Omit<ConfigFile["notebook"], "availabilityZone" | "lifecycle"> {
+  readonly availabilityZone: string;
+  readonly lifecycle?: NotebookLifecycle;
+}
+
+/** AWS limit on each lifecycle script, counted in base64 characters. */
+export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
+
+export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema" | "notebook"> {
   /** From the file name: config/dev.json -> "dev". */
   readonly environment: string;
   /** The file as the user would name it, for messages. */
@@ -18,6 +32,7 @@ export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" 
   readonly availabilityZones: ReadonlyArray<string>;
   /** Subnet CIDRs per AZ, keyed by AZ name, in configured order. */
   readonly lanes: Readonly<Record<string, LaneCidrs>>;
+  readonly notebook: NotebookConfig;
 }
 
 export class ConfigError extends Error {
@@ -48,8 +63,52 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${issue.message}`];
 }
 
-/** Validates already-parsed JSON. `sourceFile` only labels messages and names the environment. */
-export function parseEnvironment(raw: unknown, sourceFile: string): EnvironmentConfig {
+/**
+ * Reads the lifecycle scripts named in the config (paths relative to `baseDir`, the config file's
+ * folder) and checks them against AWS's limits.
+ */
+function readLifecycle(
+  lifecycle: ConfigFile["notebook"]["lifecycle"],
+  baseDir: string,
+  problems: string[],
+  sourceFile: string,
+): NotebookLifecycle | undefined {
+  if (!lifecycle) return undefined;
+  const out: { onCreate?: string; onStart?: string } = {};
+  for (const key of ["onCreate", "onStart"] as const) {
+    const path = lifecycle[key];
+    if (path === undefined) continue;
+    const field = `${sourceFile}: notebook.lifecycle.${key}`;
+    let content: Buffer;
+    try {
+      content = readFileSync(resolve(baseDir, path));
+    } catch (e) {
+      problems.push(`${field}: cannot read "${path}" (looked in ${relative(process.cwd(), resolve(baseDir, path)) || path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      continue;
+    }
+    if (content.length === 0) {
+      problems.push(`${field}: "${path}" is empty`);
+      continue;
+    }
+    const base64 = content.toString("base64");
+    if (base64.length > LIFECYCLE_SCRIPT_MAX_BASE64) {
+      problems.push(`${field}: "${path}" is ${base64.length} characters in base64; AWS allows ${LIFECYCLE_SCRIPT_MAX_BASE64} (about 12 KB of script)`);
+      continue;
+    }
+    out[key] = base64;
+  }
+  if (out.onCreate === undefined && out.onStart === undefined) {
+    if (!lifecycle.onCreate && !lifecycle.onStart) problems.push(`${sourceFile}: notebook.lifecycle: give onCreate, onStart or both`);
+    return undefined;
+  }
+  return out;
+}
+
+/**
+ * Validates already-parsed JSON. `sourceFile` labels messages and names the environment;
+ * `baseDir` is where relative paths in the config (lifecycle scripts) are resolved.
+ */
+export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dirname(sourceFile)): EnvironmentConfig {
   const environment = basename(sourceFile).replace(/\.json$/, "");
   const problems: string[] = [];
   const environmentOk = ENVIRONMENT.test(environment);
@@ -71,7 +130,8 @@ export function parseEnvironment(raw: unknown, sourceFile: string): EnvironmentC
     }
     throw new ConfigError(problems);
   }
-  const { $schema: _ignored, ...cfg } = parsed.data;
+  const { $schema: _ignored, notebook, ...cfg } = parsed.data;
+  const lifecycle = readLifecycle(notebook.lifecycle, baseDir, problems, sourceFile);
   // Names are built from the environment too; with a bad file name they would only echo that error.
   if (environmentOk) {
     for (const v of checkNames({ projectName: cfg.projectName, environment, region: cfg.region })) {
@@ -83,7 +143,12 @@ export function parseEnvironment(raw: unknown, sourceFile: string): EnvironmentC
   const availabilityZones = cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
   // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
   const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
-  return { ...cfg, environment, sourceFile, availabilityZones, lanes };
+  const notebookConfig: NotebookConfig = {
+    ...notebook,
+    availabilityZone: notebook.availabilityZone ?? availabilityZones[0],
+    lifecycle,
+  };
+  return { ...cfg, environment, sourceFile, availabilityZones, lanes, notebook: notebookConfig };
 }
 
 export function loadEnvironment(file: string, cwd = process.cwd()): EnvironmentConfig {
@@ -94,7 +159,7 @@ export function loadEnvironment(file: string, cwd = process.cwd()): EnvironmentC
   } catch (e) {
     throw new ConfigError([`${label}: cannot be read as JSON: ${(e as Error).message}`]);
   }
-  return parseEnvironment(raw, label);
+  return parseEnvironment(raw, label, dirname(file));
 }
 
 /**

@@ -1,6 +1,12 @@
 /**
  * Every physical name this project gives an AWS resource is built here, so that config
  * validation can check the *resulting* names against AWS's rules before anything is synthesized.
+ *
+ * Uniqueness: names that AWS requires unique per account and region (firewalls, policies, rule
+ * groups, KMS aliases, SSM parameters, notebook instances, Studio domains) carry the project, the
+ * environment and the stack kind, so every environment's Studio and notebook stacks can be
+ * deployed side by side. IAM names are account-global, so they carry the region too; S3 bucket
+ * names are global, so they carry account and region.
  */
 
 /** Longest AWS account ID; the real one is only known to Terraform, so budget for the maximum. */
@@ -12,47 +18,62 @@ export interface NameParts {
   readonly region: string;
 }
 
-/** "<project>-<environment>": unique per environment, so several can share an account. */
+export const STACK_KINDS = ["studio", "notebook"] as const;
+export type StackKind = (typeof STACK_KINDS)[number];
+
+/** "<project>-<environment>". */
 export function namePrefix(p: NameParts): string {
   return `${p.projectName}-${p.environment}`;
 }
 
-export function firewallName(p: NameParts): string {
-  return `${namePrefix(p)}-firewall`;
+/** "<project>-<environment>-<kind>": the prefix of every per-stack name. */
+export function stackPrefix(p: NameParts, kind: StackKind): string {
+  return `${namePrefix(p)}-${kind}`;
 }
 
-export function firewallPolicyName(p: NameParts): string {
-  return `${namePrefix(p)}-firewall-policy`;
+export function firewallName(p: NameParts, kind: StackKind): string {
+  return `${stackPrefix(p, kind)}-firewall`;
 }
 
-export function domainAllowlistRuleGroupName(p: NameParts): string {
-  return `${namePrefix(p)}-domain-allowlist`;
+export function firewallPolicyName(p: NameParts, kind: StackKind): string {
+  return `${stackPrefix(p, kind)}-firewall-policy`;
 }
 
-/** Per-stack IAM role (and policy) name; IAM names are account-global, hence the region. */
-export function executionRoleName(p: NameParts, stackKind: string): string {
-  return `${namePrefix(p)}-${p.region}-sagemaker-${stackKind}`;
+export function domainAllowlistRuleGroupName(p: NameParts, kind: StackKind): string {
+  return `${stackPrefix(p, kind)}-domain-allowlist`;
 }
 
-/** The longest stack kind, for the IAM name length check. */
-export const STACK_KINDS = ["studio", "notebook"] as const;
+/** Per-stack IAM role (and policy) name. */
+export function executionRoleName(p: NameParts, kind: StackKind): string {
+  return `${namePrefix(p)}-${p.region}-sagemaker-${kind}`;
+}
 
-export function kmsAliasName(p: NameParts, purpose: string): string {
-  return `${namePrefix(p)}-${purpose}`;
+/** Alias name without the "alias/" prefix. */
+export function kmsAliasName(p: NameParts, kind: StackKind, purpose: string): string {
+  return `${stackPrefix(p, kind)}-${purpose}`;
+}
+
+export function ssmParameterName(p: NameParts, kind: StackKind, name: string): string {
+  return `/${p.projectName}/${p.environment}/${kind}/${name}`;
 }
 
 export function studioDomainName(p: NameParts & { readonly studio: { readonly domainName?: string } }): string {
   return p.studio.domainName ?? namePrefix(p);
 }
 
-/** Bucket suffixes the stacks use; the longest one sets the length budget. */
-export const BUCKET_SUFFIXES = ["data", "models", "access-logs"] as const;
+export function notebookInstanceName(p: NameParts & { readonly notebook: { readonly name?: string } }): string {
+  return p.notebook.name ?? stackPrefix(p, "notebook");
+}
+
+/** Bucket suffixes of all stacks (distinct per stack, so buckets never collide); the longest sets the budget. */
+export const BUCKET_SUFFIXES = ["data", "models", "notebook", "access-logs"] as const;
+export type BucketSuffix = (typeof BUCKET_SUFFIXES)[number];
 
 /**
- * Bucket names are global, so they carry account and region: "<prefix>-<account>-<region>-<suffix>".
+ * "<project>-<environment>-<account>-<region>-<suffix>".
  * `accountId` is a Terraform expression at synth; validation passes a 12-character placeholder.
  */
-export function bucketName(p: NameParts, accountId: string, suffix: (typeof BUCKET_SUFFIXES)[number]): string {
+export function bucketName(p: NameParts, accountId: string, suffix: BucketSuffix): string {
   return `${namePrefix(p)}-${accountId}-${p.region}-${suffix}`;
 }
 
@@ -64,6 +85,8 @@ export interface NameRuleViolation {
 /** Network Firewall names: 1-128 of [A-Za-z0-9-]. */
 const FIREWALL_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 
+const longest = <T extends string>(list: ReadonlyArray<T>): T => list.reduce((a, b) => (a.length >= b.length ? a : b));
+
 /**
  * Checks the names built from `p` against the AWS naming rules of every resource type that uses
  * them. The S3 rules are the strictest: 3-63 chars of [a-z0-9.-], start and end alphanumeric, and
@@ -71,29 +94,27 @@ const FIREWALL_NAME = /^[a-zA-Z0-9-]{1,128}$/;
  */
 export function checkNames(p: NameParts): NameRuleViolation[] {
   const out: NameRuleViolation[] = [];
-  for (const name of [firewallName(p), firewallPolicyName(p), domainAllowlistRuleGroupName(p)]) {
+  const kind = longest(STACK_KINDS);
+  for (const name of [firewallName(p, kind), firewallPolicyName(p, kind), domainAllowlistRuleGroupName(p, kind)]) {
     if (!FIREWALL_NAME.test(name)) {
       out.push({ field: "projectName", message: `Network Firewall name "${name}" would break AWS's 1-128 [A-Za-z0-9-] rule` });
     }
   }
-  const longestKind = STACK_KINDS.reduce((a, b) => (a.length >= b.length ? a : b));
-  const role = executionRoleName(p, longestKind);
+  const role = executionRoleName(p, kind);
   if (role.length > 64) {
     out.push({
       field: "projectName",
-      message: `IAM role names "<projectName>-<environment>-<region>-sagemaker-${longestKind}" would be ${role.length} characters; IAM allows 64`,
+      message: `IAM role names "<projectName>-<environment>-<region>-sagemaker-${kind}" would be ${role.length} characters; IAM allows 64`,
     });
   }
-  const placeholder = "0".repeat(ACCOUNT_ID_LENGTH);
-  const longest = BUCKET_SUFFIXES.reduce((a, b) => (a.length >= b.length ? a : b));
-  const bucket = bucketName(p, placeholder, longest);
+  const suffix = longest(BUCKET_SUFFIXES);
+  const bucket = bucketName(p, "0".repeat(ACCOUNT_ID_LENGTH), suffix);
   if (bucket.length > 63) {
-    const over = bucket.length - 63;
     out.push({
       field: "projectName",
       message:
-        `S3 bucket names "<projectName>-<environment>-<account>-<region>-${longest}" would be ${bucket.length} ` +
-        `characters for region ${p.region}; the S3 limit is 63, so shorten projectName or the environment file name by ${over}`,
+        `S3 bucket names "<projectName>-<environment>-<account>-<region>-${suffix}" would be ${bucket.length} ` +
+        `characters for region ${p.region}; the S3 limit is 63, so shorten projectName or the environment file name by ${bucket.length - 63}`,
     });
   }
   if (p.projectName.startsWith("sthree-") || p.projectName.startsWith("amzn-s3-demo-")) {

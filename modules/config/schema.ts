@@ -17,6 +17,8 @@ export const DEFAULTS = {
   allowedDomains: [".kaggle.com", ".amazonaws.com"],
   ruleGroupCapacity: 100,
   userProfiles: ["anfw-user-profile"],
+  notebookInstanceType: "ml.t3.medium",
+  notebookVolumeSizeGb: 20,
   /** The seed's ten interface endpoints plus the Studio UI endpoint. */
   interfaceEndpoints: [
     "sagemaker.api",
@@ -155,6 +157,42 @@ export const VpcEndpointsSection = z
   })
   .describe("VPC endpoints");
 
+/** Notebook instances run on SageMaker ML instance types only: "ml.<family>.<size>". */
+const ML_INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
+
+export const NotebookSection = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE)
+      .optional()
+      .describe("Notebook instance name (immutable: changing it replaces the instance). Default: <projectName>-<environment>-notebook"),
+    instanceType: z
+      .string()
+      .regex(ML_INSTANCE_TYPE, 'must be a SageMaker ML instance type such as "ml.t3.medium"')
+      .default(DEFAULTS.notebookInstanceType)
+      .describe("ML instance type; changing it stops and restarts the instance"),
+    volumeSizeGb: z
+      .number()
+      .int()
+      .min(5, "must be at least 5 (GB), the SageMaker minimum")
+      .max(16384, "must be at most 16384 (GB), the SageMaker maximum")
+      .default(DEFAULTS.notebookVolumeSizeGb)
+      .describe("ML storage volume size in GB (5-16384); it can grow in place, shrinking replaces the instance"),
+    availabilityZone: z
+      .string()
+      .optional()
+      .describe("AZ (one of availabilityZones) whose workload subnet hosts the instance; immutable. Default: the first AZ"),
+    lifecycle: z
+      .strictObject({
+        onCreate: z.string().min(1).optional().describe("Shell script run once when the instance is created"),
+        onStart: z.string().min(1).optional().describe("Shell script run on every start"),
+      })
+      .optional()
+      .describe("Lifecycle configuration scripts, as paths relative to this config file"),
+  })
+  .describe("The notebook-instance stack");
+
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export const ConfigFileSchema = z
@@ -188,6 +226,10 @@ export const ConfigFileSchema = z
     }),
     studio: StudioSection.default({ userProfiles: [...DEFAULTS.userProfiles] }),
     storage: StorageSection.default({ adminRoleArns: [] }),
+    notebook: NotebookSection.default({
+      instanceType: DEFAULTS.notebookInstanceType,
+      volumeSizeGb: DEFAULTS.notebookVolumeSizeGb,
+    }),
     vpcEndpoints: VpcEndpointsSection.default({
       interfaceServices: [...DEFAULTS.interfaceEndpoints],
       allowJumpStartRead: false,
@@ -247,6 +289,15 @@ export const ConfigFileSchema = z
         code: "custom",
         path: ["firewall", "ruleGroupCapacity"],
         message: `${cfg.firewall.allowedDomains.length} domains need a capacity of at least ${needed}`,
+      });
+    }
+
+    const notebookAz = cfg.notebook.availabilityZone;
+    if (notebookAz !== undefined && !azs.includes(notebookAz)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["notebook", "availabilityZone"],
+        message: `"${notebookAz}" is not one of availabilityZones (${azs.join(", ")})`,
       });
     }
 

@@ -51,3 +51,36 @@ export class CustomerKey extends Construct {
     return this.key.arn;
   }
 }
+
+/** Data-key actions a principal needs to encrypt and decrypt with a key (no administration). */
+export const KEY_USE_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:DescribeKey",
+];
+
+/** Key-policy statement: `principalArns` may use the key, but only through `services`. */
+export function useThroughServices(sid: string, account: AwsAccount, principalArns: ReadonlyArray<string>, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid,
+    principals: [{ type: "AWS", identifiers: [...principalArns] }],
+    actions: KEY_USE_ACTIONS,
+    resources: ["*"],
+    condition: [{ test: "StringEquals", variable: "kms:ViaService", values: services.map((s) => account.viaService(s)) }],
+  };
+}
+
+/** Key-policy statement: `principalArns` may create grants, only for AWS resources (EBS, EFS). */
+export function grantsForAwsResources(sid: string, principalArns: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid,
+    principals: [{ type: "AWS", identifiers: [...principalArns] }],
+    actions: ["kms:CreateGrant"],
+    resources: ["*"],
+    condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+  };
+}

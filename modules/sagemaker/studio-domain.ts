@@ -59,10 +59,10 @@ class UserProfileGroup extends Construct {
   constructor(scope: Construct, name: string, props: StudioDomainProps, domainId: string) {
     super(scope, name);
     this.securityGroup = new SecurityGroup(this, "security-group", {
-      name: `${props.namePrefix}-studio-user-${name}`,
+      name: `${props.namePrefix}-user-${name}`,
       description: `Studio apps of user profile ${name}: reachable only from its own apps`,
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-studio-user-${name}` },
+      tags: { Name: `${props.namePrefix}-user-${name}` },
     });
     new VpcSecurityGroupIngressRule(this, "ingress-self", {
       securityGroupId: this.securityGroup.id,
@@ -101,10 +101,10 @@ export class StudioDomain extends Construct {
     super(scope, id);
 
     this.domainSecurityGroup = new SecurityGroup(this, "domain-security-group", {
-      name: `${props.namePrefix}-studio-domain`,
+      name: `${props.namePrefix}-domain`,
       description: "Studio domain default: no inbound; outbound web only (user profiles have their own groups)",
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-studio-domain` },
+      tags: { Name: `${props.namePrefix}-domain` },
     });
     allowWebEgress(this, this.domainSecurityGroup);
     props.endpoints.allowHttpsFrom("studio-domain", this.domainSecurityGroup.id, "HTTPS from the Studio domain default security group");
