@@ -5,6 +5,7 @@
 import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments } from "./modules/config/load";
+import { NotebookStack } from "./stacks/notebook-stack";
 import { StudioStack } from "./stacks/studio-stack";
 
 function main(): void {
@@ -21,6 +22,7 @@ function main(): void {
   const app = new App();
   for (const env of environments) {
     new StudioStack(app, env);
+    new NotebookStack(app, env);
   }
   app.synth();
 }

@@ -216,6 +216,44 @@ describe("studio, storage and endpoint sections", () => {
   });
 });
 
+describe("notebook section", () => {
+  const fixtures = join(__dirname, "fixtures");
+
+  test("defaults: ml.t3.medium, 20 GB, the first AZ, no lifecycle", () => {
+    const env = parseEnvironment({ availabilityZones: ["us-east-1c", "us-east-1a"] }, FILE);
+    expect(env.notebook).toEqual({ instanceType: "ml.t3.medium", volumeSizeGb: 20, availabilityZone: "us-east-1c", lifecycle: undefined });
+  });
+  test.each([
+    [{ notebook: { instanceType: "t3.medium" } }, "notebook.instanceType", /SageMaker ML instance type/],
+    [{ notebook: { volumeSizeGb: 4 } }, "notebook.volumeSizeGb", /at least 5/],
+    [{ notebook: { volumeSizeGb: 16385 } }, "notebook.volumeSizeGb", /at most 16384/],
+    [{ notebook: { volumeSizeGb: 20.5 } }, "notebook.volumeSizeGb", /expected int/],
+    [{ notebook: { availabilityZone: "us-east-1d" } }, "notebook.availabilityZone", /not one of availabilityZones \(us-east-1a, us-east-1b, us-east-1c\)/],
+    [{ notebook: { name: "my_notebook" } }, "notebook.name", /1-63 letters/],
+    [{ notebook: { lifecycle: {} } }, "notebook.lifecycle", /give onCreate, onStart or both/],
+    [{ notebook: { lifecycle: { onStart: "missing.sh" } } }, "notebook.lifecycle.onStart", /cannot read "missing.sh" .*ENOENT/],
+    [{ notebook: { lifecycle: { onCreate: "empty.sh" } } }, "notebook.lifecycle.onCreate", /"empty.sh" is empty/],
+    [{ notebook: { lifecycle: { onStart: "too-long.sh" } } }, "notebook.lifecycle.onStart", /is 16388 characters in base64; AWS allows 16384/],
+  ])("rejects %j", (raw, field, what) => {
+    const problems = (() => {
+      try {
+        parseEnvironment(raw, FILE, fixtures);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      throw new Error("accepted");
+    })();
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
+    expect(problems[0]).toMatch(what);
+  });
+  test("a default notebook name that would break SageMaker's 63-character limit", () => {
+    // 40 + "-" + 20 + "-notebook" = 70 characters (the bucket-name check fires too)
+    const problems = problemsOf({ projectName: "p".repeat(40) }, `config/${"e".repeat(20)}.json`);
+    expect(problems).toContainEqual(expect.stringMatching(/notebook\.name: the default name "p{40}-e{20}-notebook" must be 1-63/));
+  });
+});
+
 describe("shape", () => {
   test("unknown top-level key", () => {
     expectOneProblem({ vpcCIDR: "10.2.0.0/16" }, "vpcCIDR", /unknown key/);

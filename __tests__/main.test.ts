@@ -39,5 +39,5 @@ test("every config file becomes its environment's stacks", () => {
   const r = runMain({ "dev.json": {}, "prod.json": { region: "eu-west-1", vpcCidr: "10.20.0.0/16" } });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  expect(readdirSync(join(r.outdir, "stacks")).sort()).toEqual(["dev-studio", "prod-studio"]);
+  expect(readdirSync(join(r.outdir, "stacks")).sort()).toEqual(["dev-notebook", "dev-studio", "prod-notebook", "prod-studio"]);
 });

@@ -10,9 +10,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Json, readStackJson, resourcesOf, studioStack, synthToDir } from "./support/synth";
+import { Json, notebookStack, readStackJson, resourcesOf, studioStack, synthToDir } from "./support/synth";
 import { MockSyncState, routingTest } from "./support/routing-tftest";
 import { placementTest } from "./support/placement-tftest";
+import { notebookPathTest } from "./support/notebook-tftest";
 import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
 
 // Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
@@ -113,5 +114,40 @@ describeWithTerraform("terraform test (mock provider)", () => {
       expect(result.code).not.toBe(0);
       expect(result.output).toMatch(/the Studio domain must use exactly one workload subnet in each of/);
     });
+  });
+});
+
+describeWithTerraform("terraform test (mock provider): notebook stack", () => {
+  // The notebook goes in the middle AZ of the list, so "the first AZ" or "position 0" would fail.
+  const NOTEBOOK_AZ = "us-east-1c";
+  const dir = synthToDir(notebookStack({ availabilityZones: AZS, notebook: { availabilityZone: NOTEBOOK_AZ } }));
+  const json = readStackJson(dir);
+  beforeAll(() => terraformInit(dir));
+
+  const run = (d: string, j: Json) => {
+    const t = notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ);
+    writeTest(d, "notebook.tftest.hcl", t.hcl);
+    return { t, result: runTest(d, "notebook.tftest.hcl") };
+  };
+
+  test("the notebook's subnet routes to its own AZ's NAT gateway and that AZ's firewall endpoint, both ways", () => {
+    const { t, result } = run(dir, json);
+    expect(t.assertions).toBe(4);
+    expect(result.output).toMatch(/1 passed, 0 failed/);
+    expect(result.code).toBe(0);
+  });
+
+  test("it fails when the notebook's workload route uses another AZ's NAT gateway", () => {
+    const copy: Json = JSON.parse(JSON.stringify(json));
+    const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes(`${NOTEBOOK_AZ}_workload_default-route`))!;
+    const [otherNat] = resourcesOf(copy, "aws_nat_gateway").find(([n]) => n.includes("us-east-1b_nat-gateway"))!;
+    route.nat_gateway_id = `\${aws_nat_gateway.${otherNat}.id}`;
+    const brokenDir = join(dir, "..", "broken-notebook-nat");
+    mkdirSync(brokenDir, { recursive: true });
+    writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
+    terraformInit(brokenDir);
+    const { result } = run(brokenDir, copy);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/must use the NAT gateway of the notebook's AZ/);
   });
 });

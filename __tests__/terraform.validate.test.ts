@@ -1,11 +1,12 @@
 /**
  * Layer 2: `terraform validate` of every synthesized stack against the real AWS provider schema
- * (hashicorp/aws 5.100.0, offline from the mirror): every config/*.json environment, plus the
- * 1-AZ and 6-AZ extremes.
+ * (hashicorp/aws 5.100.0, offline from the mirror): the Studio and notebook stacks of every
+ * config/*.json environment, plus the 1-AZ and 6-AZ extremes.
  */
 import { Testing } from "cdktf";
 import { join } from "node:path";
 import { loadAllEnvironments } from "../modules/config/load";
+import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
 import { azs, envFrom, synthToDir } from "./support/synth";
 import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
@@ -19,7 +20,7 @@ const extremes = [
 describeWithTerraform("terraform validate", () => {
   test.each([...shipped, ...extremes].map((env) => [env.sourceFile, env] as const))("%s: every stack is valid", (_file, env) => {
     const app = Testing.app();
-    for (const stack of [new StudioStack(app, env)]) {
+    for (const stack of [new StudioStack(app, env), new NotebookStack(app, env)]) {
       const dir = synthToDir(stack);
       terraformInit(dir);
       const r = terraform(dir, ["validate", "-json"]);

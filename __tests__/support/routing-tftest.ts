@@ -30,6 +30,7 @@ export function mockProvider(): string {
     aws_kms_key: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
     aws_s3_bucket: "arn:aws:s3:::mock-bucket",
     aws_sagemaker_domain: "arn:aws:sagemaker:us-east-1:123456789012:domain/d-mock",
+    aws_sagemaker_notebook_instance: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/mock",
   };
   const resources = Object.entries(arns)
     .map(([type, arn]) => `  mock_resource ${hcl(type)} {\n    defaults = { arn = ${hcl(arn)} }\n  }\n`)

@@ -3,6 +3,7 @@ import { App, Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentConfig, parseEnvironment } from "../../modules/config/load";
+import { NotebookStack } from "../../stacks/notebook-stack";
 import { StudioStack } from "../../stacks/studio-stack";
 
 export type Json = Record<string, any>;
@@ -17,6 +18,10 @@ export function azs(region: string, letters: string): string[] {
 
 export function studioStack(raw: Record<string, unknown>): StudioStack {
   return new StudioStack(Testing.app(), envFrom(raw));
+}
+
+export function notebookStack(raw: Record<string, unknown>, baseDir?: string): NotebookStack {
+  return new NotebookStack(Testing.app(), parseEnvironment(raw, "config/test.json", baseDir));
 }
 
 /** The stack's Terraform JSON as an object. */

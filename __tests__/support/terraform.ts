@@ -58,6 +58,7 @@ export function terraformCliConfig(): string {
 
 export interface TerraformResult {
   readonly code: number;
+  /** stdout + stderr, with runs of white space folded to one space (terraform wraps messages). */
   readonly output: string;
 }
 
@@ -76,13 +77,13 @@ export function terraform(dir: string, args: string[]): TerraformResult {
     },
     timeout: 300_000,
   });
-  return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\s+/g, " ") };
 }
 
 /** `terraform init -backend=false`; throws with terraform's output on failure. */
 export function terraformInit(dir: string): void {
   const r = terraform(dir, ["init", "-backend=false", "-input=false"]);
-  if (r.code !== 0) throw new Error(`terraform init failed in ${dir}:\n${r.output}`);
+  if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${r.output}`);
 }
 
 export function tempDir(label: string): string {

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigFile, ConfigFileSchema, DEFAULTS } from "./schema";
-import { checkNames } from "./naming";
+import { checkNames, notebookInstanceName } from "./naming";
+import { SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 
 /** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
@@ -136,6 +137,10 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   if (environmentOk) {
     for (const v of checkNames({ projectName: cfg.projectName, environment, region: cfg.region })) {
       problems.push(`${sourceFile}: ${v.field}: ${v.message}`);
+    }
+    const notebookName = notebookInstanceName({ projectName: cfg.projectName, environment, region: cfg.region, notebook });
+    if (notebook.name === undefined && !SAGEMAKER_NAME.test(notebookName)) {
+      problems.push(`${sourceFile}: notebook.name: the default name "${notebookName}" ${SAGEMAKER_NAME_RULE}; set notebook.name`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

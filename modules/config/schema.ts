@@ -91,8 +91,8 @@ export const FirewallSection = z
   .describe("AWS Network Firewall settings");
 
 /** SageMaker domain and user profile names: 1-63 of [a-zA-Z0-9-], no leading or trailing hyphen. */
-const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const SAGEMAKER_NAME_RULE = "must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit";
+export const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+export const SAGEMAKER_NAME_RULE = "must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit";
 
 /** An IAM role ARN in any partition; "*" and wildcards are refused on purpose. */
 const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;

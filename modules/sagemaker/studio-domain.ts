@@ -20,6 +20,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ServiceEndpoints } from "../endpoints/service-endpoints";
+import { allowWebEgress } from "./web-egress";
 
 export interface StudioDomainProps {
   readonly domainName: string;
@@ -33,23 +34,6 @@ export interface StudioDomainProps {
   readonly userProfiles: ReadonlyArray<string>;
   /** The endpoints are told to admit HTTPS from every group made here. */
   readonly endpoints: ServiceEndpoints;
-}
-
-/** Outbound web traffic: to VPC endpoints (443) and, through NAT + firewall, the allowlisted internet. */
-function allowWebEgress(scope: Construct, sg: SecurityGroup): void {
-  for (const [port, what] of [
-    [443, "HTTPS to VPC endpoints, and to allowlisted internet domains through NAT and Network Firewall"],
-    [80, "HTTP to allowlisted internet domains through NAT and Network Firewall"],
-  ] as const) {
-    new VpcSecurityGroupEgressRule(scope, `egress-${port}`, {
-      securityGroupId: sg.id,
-      cidrIpv4: "0.0.0.0/0",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      description: what,
-    });
-  }
 }
 
 class UserProfileGroup extends Construct {
