@@ -33,21 +33,21 @@ function runTest(dir: string, file: string) {
   return terraform(dir, ["test", `-filter=tests/${file}`]);
 }
 
+/** A copy of a synthesized stack, beside it, with one edit to its JSON, initialised for terraform. */
+function brokenCopy(dir: string, json: Json, label: string, edit: (json: Json) => void): { dir: string; json: Json } {
+  const copy: Json = JSON.parse(JSON.stringify(json));
+  edit(copy);
+  const brokenDir = join(dir, "..", label);
+  mkdirSync(brokenDir, { recursive: true });
+  writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
+  terraformInit(brokenDir);
+  return { dir: brokenDir, json: copy };
+}
+
 describeWithTerraform("terraform test (mock provider)", () => {
   const dir = synthToDir(studioStack({ availabilityZones: AZS }));
   const json = readStackJson(dir);
   beforeAll(() => terraformInit(dir));
-
-  /** A copy of the stack with one edit to its JSON, initialised for terraform. */
-  function brokenCopy(label: string, edit: (json: Json) => void): { dir: string; json: Json } {
-    const copy: Json = JSON.parse(JSON.stringify(json));
-    edit(copy);
-    const brokenDir = join(dir, "..", label);
-    mkdirSync(brokenDir, { recursive: true });
-    writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
-    terraformInit(brokenDir);
-    return { dir: brokenDir, json: copy };
-  }
 
   describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
     const routing = (d: string, j: Json) => {
@@ -65,7 +65,7 @@ describeWithTerraform("terraform test (mock provider)", () => {
     });
 
     test("it fails when one AZ's NAT route points at another AZ's endpoint", () => {
-      const broken = brokenCopy("broken-cross-az", (copy) => {
+      const broken = brokenCopy(dir, json, "broken-cross-az", (copy) => {
         const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes("us-east-1a_nat_default-route"))!;
         route.vpc_endpoint_id = route.vpc_endpoint_id.replace('["us-east-1a"]', '["us-east-1b"]');
       });
@@ -75,7 +75,7 @@ describeWithTerraform("terraform test (mock provider)", () => {
     });
 
     test("it fails on the seed solution's positional lookup (first endpoint for every AZ)", () => {
-      const broken = brokenCopy("broken-positional", (copy) => {
+      const broken = brokenCopy(dir, json, "broken-positional", (copy) => {
         const [[name]] = resourcesOf(copy, "aws_networkfirewall_firewall");
         for (const [, route] of resourcesOf(copy, "aws_route")) {
           if (route.vpc_endpoint_id) {
@@ -104,7 +104,7 @@ describeWithTerraform("terraform test (mock provider)", () => {
     });
 
     test("it fails when the domain uses a NAT subnet instead of a workload subnet", () => {
-      const broken = brokenCopy("broken-domain-subnet", (copy) => {
+      const broken = brokenCopy(dir, json, "broken-domain-subnet", (copy) => {
         const [, domain] = resourcesOf(copy, "aws_sagemaker_domain")[0];
         const [natSubnet] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_nat_subnet"))!;
         const i = domain.subnet_ids.findIndex((s: string) => s.includes("us-east-1a_workload_subnet"));
@@ -138,15 +138,12 @@ describeWithTerraform("terraform test (mock provider): notebook stack", () => {
   });
 
   test("it fails when the notebook's workload route uses another AZ's NAT gateway", () => {
-    const copy: Json = JSON.parse(JSON.stringify(json));
-    const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes(`${NOTEBOOK_AZ}_workload_default-route`))!;
-    const [otherNat] = resourcesOf(copy, "aws_nat_gateway").find(([n]) => n.includes("us-east-1b_nat-gateway"))!;
-    route.nat_gateway_id = `\${aws_nat_gateway.${otherNat}.id}`;
-    const brokenDir = join(dir, "..", "broken-notebook-nat");
-    mkdirSync(brokenDir, { recursive: true });
-    writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
-    terraformInit(brokenDir);
-    const { result } = run(brokenDir, copy);
+    const broken = brokenCopy(dir, json, "broken-notebook-nat", (copy) => {
+      const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes(`${NOTEBOOK_AZ}_workload_default-route`))!;
+      const [otherNat] = resourcesOf(copy, "aws_nat_gateway").find(([n]) => n.includes("us-east-1b_nat-gateway"))!;
+      route.nat_gateway_id = `\${aws_nat_gateway.${otherNat}.id}`;
+    });
+    const { result } = run(broken.dir, broken.json);
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/must use the NAT gateway of the notebook's AZ/);
   });

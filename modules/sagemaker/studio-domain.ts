@@ -48,22 +48,17 @@ class UserProfileGroup extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-user-${name}` },
     });
-    new VpcSecurityGroupIngressRule(this, "ingress-self", {
+    // Both directions: with egress restricted, the apps also need leave to send to each other.
+    const self = {
       securityGroupId: this.securityGroup.id,
       referencedSecurityGroupId: this.securityGroup.id,
       ipProtocol: "tcp",
       fromPort: 0,
       toPort: 65535,
       description: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
-    });
-    new VpcSecurityGroupEgressRule(this, "egress-self", {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: this.securityGroup.id,
-      ipProtocol: "tcp",
-      fromPort: 0,
-      toPort: 65535,
-      description: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
-    });
+    };
+    new VpcSecurityGroupIngressRule(this, "ingress-self", self);
+    new VpcSecurityGroupEgressRule(this, "egress-self", self);
     allowWebEgress(this, this.securityGroup);
     props.endpoints.allowHttpsFrom(`studio-user-${name}`, this.securityGroup.id, `HTTPS from Studio user profile ${name}`);
 
