@@ -148,8 +148,17 @@ describe("3-AZ network details", () => {
     expect(policy.firewall_policy.stateless_default_actions).toEqual(["aws:forward_to_sfe"]);
     expect(policy.firewall_policy.stateless_fragment_default_actions).toEqual(["aws:forward_to_sfe"]);
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
-      { resource_arn: `\${aws_networkfirewall_rule_group.${ruleGroupName}.arn}` },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${ruleGroupName}.arn}`, priority: 200 },
     ]);
+  });
+
+  test("strict rule order, and established flows nothing allowed are dropped (and alerted)", () => {
+    const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
+    expect(policy.firewall_policy.stateful_engine_options).toEqual({ rule_order: "STRICT_ORDER", stream_exception_policy: "DROP" });
+    expect(policy.firewall_policy.stateful_default_actions).toEqual(["aws:drop_established", "aws:alert_established"]);
+    for (const [, group] of resourcesOf(json, "aws_networkfirewall_rule_group")) {
+      expect(group.rule_group.stateful_rule_options).toEqual({ rule_order: "STRICT_ORDER" });
+    }
   });
 
   test("the allowlist rule group covers HTTP Host and TLS SNI for the configured domains, HOME_NET = VPC", () => {
@@ -160,6 +169,7 @@ describe("3-AZ network details", () => {
         capacity: 100,
         name: "sagemaker-studio-anfw-test-studio-domain-allowlist",
         rule_group: {
+          stateful_rule_options: { rule_order: "STRICT_ORDER" },
           rule_variables: { ip_sets: [{ key: "HOME_NET", ip_set: { definition: ["10.2.0.0/16"] } }] },
           rules_source: {
             rules_source_list: {

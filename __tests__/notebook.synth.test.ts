@@ -58,7 +58,7 @@ test("its own security group: no inbound, outbound HTTPS/HTTP only, and admitted
 });
 
 test("its own least-privilege execution role, scoped to the notebook stack's bucket and keys", () => {
-  const [roleName] = one(json, "aws_iam_role");
+  const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
   expect(instance.role_arn).toBe(`\${aws_iam_role.${roleName}.arn}`);
   const [, policy] = one(json, "aws_iam_policy");
   const doc = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy.policy)![1];
@@ -66,7 +66,7 @@ test("its own least-privilege execution role, scoped to the notebook stack's buc
   const [bucketName] = one(json, "aws_s3_bucket");
   expect(statements.find((s) => s.sid === "S3StackBuckets")!.resources).toEqual([`\${aws_s3_bucket.${bucketName}.arn}`, `\${aws_s3_bucket.${bucketName}.arn}/*`]);
   expect(statements.map((s) => s.sid)).not.toContain("StudioAppsAndSpacesOfThisDomain");
-  expect(one(json, "aws_iam_role")[1].name).toBe("sagemaker-studio-anfw-test-us-east-1-sagemaker-notebook");
+  expect(role.name).toBe("sagemaker-studio-anfw-test-us-east-1-sagemaker-notebook");
 });
 
 test("the same endpoint module as Studio, without the Studio-only UI endpoint", () => {

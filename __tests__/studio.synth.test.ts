@@ -33,9 +33,9 @@ const workloadTables = resourcesOf(json, "aws_route_table")
   .filter(([, t]) => t.tags.Tier === "workload")
   .map(([n]) => `\${aws_route_table.${n}.id}`);
 const [s3EndpointName, s3Endpoint] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
-const [, role] = one(json, "aws_iam_role");
-const roleArn = `\${aws_iam_role.${one(json, "aws_iam_role")[0]}.arn}`;
-const keys = Object.fromEntries(resourcesOf(json, "aws_kms_key").map(([n, k]) => [n.startsWith("s3-key") ? "s3" : "studio", { name: n, key: k }]));
+const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
+const roleArn = `\${aws_iam_role.${roleName}.arn}`;
+const keys = Object.fromEntries(resourcesOf(json, "aws_kms_key").map(([n, k]) => [n.replace(/-key_.*$/, ""), { name: n, key: k }]));
 
 describe("storage", () => {
   const buckets = resourcesOf(json, "aws_s3_bucket");
@@ -100,10 +100,11 @@ describe("storage", () => {
 });
 
 describe("KMS keys", () => {
-  test("two keys, rotation on, each with an alias", () => {
-    expect(Object.keys(keys).sort()).toEqual(["s3", "studio"]);
+  test("three keys (S3, Studio volumes, network), rotation on, each with an alias", () => {
+    expect(Object.keys(keys).sort()).toEqual(["network", "s3", "studio"]);
     for (const { key } of Object.values(keys)) expect(key.enable_key_rotation).toBe(true);
     expect(resourcesOf(json, "aws_kms_alias").map(([, a]) => a.name).sort()).toEqual([
+      "alias/sagemaker-studio-anfw-test-studio-network",
       "alias/sagemaker-studio-anfw-test-studio-s3",
       "alias/sagemaker-studio-anfw-test-studio-storage",
     ]);
@@ -233,7 +234,7 @@ describe("IAM execution role", () => {
   test("resources are this stack's: buckets, keys, the role itself, the domain's apps and spaces", () => {
     const buckets = resourcesOf(json, "aws_s3_bucket").map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
     expect(bySid(statements, "S3StackBuckets").resources.sort()).toEqual([...buckets, ...buckets.map((b) => `${b}/*`)].sort());
-    const keyArns = Object.values(keys).map(({ name }) => `\${aws_kms_key.${name}.arn}`).sort();
+    const keyArns = [keys.s3, keys.studio].map(({ name }) => `\${aws_kms_key.${name}.arn}`).sort();
     expect([...bySid(statements, "KmsUseOfStackKeys").resources].sort()).toEqual(keyArns);
     expect(bySid(statements, "PassOnlyThisRoleOnlyToSageMaker")).toMatchObject({
       resources: [roleArn],
@@ -255,7 +256,7 @@ describe("IAM execution role", () => {
 
   test("the policy is attached to the role", () => {
     const [, attachment] = one(json, "aws_iam_role_policy_attachment");
-    expect(referencedAddress(attachment.role)).toBe(`aws_iam_role.${one(json, "aws_iam_role")[0]}`);
+    expect(referencedAddress(attachment.role)).toBe(`aws_iam_role.${roleName}`);
   });
 });
 

@@ -14,6 +14,7 @@ import { ServiceEndpoints } from "../modules/endpoints/service-endpoints";
 import { CustomerKey, useThroughServices } from "../modules/kms/customer-key";
 import { InspectedVpc } from "../modules/network";
 import { SageMakerExecutionRole } from "../modules/sagemaker/execution-role";
+import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { awsProviderFor } from "./aws-provider";
 import { inspectedNetwork, networkOutputs } from "./inspected-network";
@@ -24,6 +25,7 @@ export interface Foundation<S extends BucketSuffix> {
   readonly network: InspectedVpc;
   readonly role: SageMakerExecutionRole;
   readonly s3Key: CustomerKey;
+  readonly networkKey: CustomerKey;
   readonly buckets: Readonly<Record<S, SecureBucket>>;
   readonly endpoints: ServiceEndpoints;
 }
@@ -39,7 +41,13 @@ export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: E
   awsProviderFor(scope, env, opts.kind);
   const prefix = stackPrefix(env, opts.kind);
   const account = new AwsAccount(scope, "account", env.region);
-  const network = inspectedNetwork(scope, env, opts.kind);
+  const networkKey = new CustomerKey(scope, "network-key", {
+    account,
+    aliasName: kmsAliasName(env, opts.kind, "network"),
+    description: `Encrypts the Network Firewall configuration and the network logs of ${prefix}`,
+    usage: [cloudWatchLogsKeyUse(account)],
+  });
+  const network = inspectedNetwork(scope, env, opts.kind, account, networkKey.arn);
 
   const role = new SageMakerExecutionRole(scope, "execution-role", {
     account,
@@ -91,5 +99,5 @@ export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: E
     value: Object.fromEntries(Object.entries<SecureBucket>(buckets).map(([suffix, b]) => [suffix, b.name])),
   });
 
-  return { prefix, account, network, role, s3Key, buckets, endpoints };
+  return { prefix, account, network, role, s3Key, networkKey, buckets, endpoints };
 }

@@ -2,10 +2,23 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import { domainAllowlistRuleGroupName, firewallName, firewallPolicyName, StackKind, stackPrefix } from "../modules/config/naming";
+import {
+  domainAllowlistRuleGroupName,
+  firewallLogGroupPrefix,
+  firewallName,
+  firewallPolicyName,
+  flowLogGroupName,
+  flowLogRoleName,
+  StackKind,
+  stackPrefix,
+  suricataRuleGroupName,
+} from "../modules/config/naming";
+import { AwsAccount } from "../modules/aws";
 import { InspectedVpc } from "../modules/network";
 
-export function inspectedNetwork(scope: Construct, env: EnvironmentConfig, kind: StackKind): InspectedVpc {
+/** The inspected network from config; `kmsKeyArn` encrypts the firewall and the network's logs. */
+export function inspectedNetwork(scope: Construct, env: EnvironmentConfig, kind: StackKind, account: AwsAccount, kmsKeyArn: string): InspectedVpc {
+  const fw = env.firewall;
   return new InspectedVpc(scope, "network", {
     namePrefix: stackPrefix(env, kind),
     vpcCidr: env.vpcCidr,
@@ -14,8 +27,25 @@ export function inspectedNetwork(scope: Construct, env: EnvironmentConfig, kind:
       firewallName: firewallName(env, kind),
       policyName: firewallPolicyName(env, kind),
       allowlistRuleGroupName: domainAllowlistRuleGroupName(env, kind),
-      allowedDomains: env.firewall.allowedDomains,
-      allowlistCapacity: env.firewall.ruleGroupCapacity,
+      allowedDomains: fw.allowedDomains,
+      allowlistCapacity: fw.ruleGroupCapacity,
+      suricata:
+        fw.suricataRules === undefined
+          ? undefined
+          : { ruleGroupName: suricataRuleGroupName(env, kind), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
+      protection: {
+        deleteProtection: fw.deleteProtection,
+        policyChangeProtection: fw.policyChangeProtection,
+        subnetChangeProtection: fw.subnetChangeProtection,
+      },
+    },
+    logging: {
+      account,
+      kmsKeyArn,
+      retentionDays: env.logging.retentionDays,
+      firewallLogGroupPrefix: firewallLogGroupPrefix(env, kind),
+      flowLogGroupName: flowLogGroupName(env, kind),
+      flowLogRoleName: flowLogRoleName(env, kind),
     },
   });
 }

@@ -18,7 +18,9 @@ export interface MockSyncState {
  */
 export function mockProvider(): string {
   const arns: Record<string, string> = {
+    aws_networkfirewall_firewall: "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock",
     aws_networkfirewall_rule_group: "arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/mock",
+    aws_cloudwatch_log_group: "arn:aws:logs:us-east-1:123456789012:log-group:mock",
     aws_networkfirewall_firewall_policy: "arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/mock",
     aws_iam_role: "arn:aws:iam::123456789012:role/mock",
     aws_iam_policy: "arn:aws:iam::123456789012:policy/mock",
@@ -59,6 +61,7 @@ export function firewallOverride(json: Json, syncStates: ReadonlyArray<MockSyncS
   return `override_resource {
   target = aws_networkfirewall_firewall.${firewall}
   values = {
+    arn = "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock"
     firewall_status = [{
       sync_states = [
 ${states}

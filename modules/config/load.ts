@@ -25,7 +25,12 @@ export interface NotebookConfig extends Omit<ConfigFile["notebook"], "availabili
 /** AWS limit on each lifecycle script, counted in base64 characters. */
 export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
 
-export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema" | "notebook"> {
+export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile"> {
+  /** Contents of firewall.suricataRulesFile, if set. */
+  readonly suricataRules?: string;
+}
+
+export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema" | "notebook" | "firewall"> {
   /** From the file name: config/dev.json -> "dev". */
   readonly environment: string;
   /** The file as the user would name it, for messages. */
@@ -34,6 +39,7 @@ export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" 
   /** Subnet CIDRs per AZ, keyed by AZ name, in configured order. */
   readonly lanes: Readonly<Record<string, LaneCidrs>>;
   readonly notebook: NotebookConfig;
+  readonly firewall: FirewallConfig;
 }
 
 export class ConfigError extends Error {
@@ -64,10 +70,20 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${issue.message}`];
 }
 
-/**
- * Reads the lifecycle scripts named in the config (paths relative to `baseDir`, the config file's
- * folder) and checks them against AWS's limits.
- */
+/** Reads a file named in the config (relative to `baseDir`); pushes a problem and returns undefined if unusable. */
+function readReferencedFile(path: string, baseDir: string, field: string, problems: string[]): Buffer | undefined {
+  const full = resolve(baseDir, path);
+  try {
+    const content = readFileSync(full);
+    if (content.length > 0) return content;
+    problems.push(`${field}: "${path}" is empty`);
+  } catch (e) {
+    problems.push(`${field}: cannot read "${path}" (looked in ${relative(process.cwd(), full) || path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return undefined;
+}
+
+/** Lifecycle scripts as AWS takes them (base64), checked against AWS's size limit. */
 function readLifecycle(
   lifecycle: ConfigFile["notebook"]["lifecycle"],
   baseDir: string,
@@ -75,34 +91,50 @@ function readLifecycle(
   sourceFile: string,
 ): NotebookLifecycle | undefined {
   if (!lifecycle) return undefined;
+  if (!lifecycle.onCreate && !lifecycle.onStart) {
+    problems.push(`${sourceFile}: notebook.lifecycle: give onCreate, onStart or both`);
+    return undefined;
+  }
   const out: { onCreate?: string; onStart?: string } = {};
   for (const key of ["onCreate", "onStart"] as const) {
     const path = lifecycle[key];
     if (path === undefined) continue;
     const field = `${sourceFile}: notebook.lifecycle.${key}`;
-    let content: Buffer;
-    try {
-      content = readFileSync(resolve(baseDir, path));
-    } catch (e) {
-      problems.push(`${field}: cannot read "${path}" (looked in ${relative(process.cwd(), resolve(baseDir, path)) || path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      continue;
-    }
-    if (content.length === 0) {
-      problems.push(`${field}: "${path}" is empty`);
-      continue;
-    }
-    const base64 = content.toString("base64");
+    const base64 = readReferencedFile(path, baseDir, field, problems)?.toString("base64");
+    if (base64 === undefined) continue;
     if (base64.length > LIFECYCLE_SCRIPT_MAX_BASE64) {
       problems.push(`${field}: "${path}" is ${base64.length} characters in base64; AWS allows ${LIFECYCLE_SCRIPT_MAX_BASE64} (about 12 KB of script)`);
       continue;
     }
     out[key] = base64;
   }
-  if (out.onCreate === undefined && out.onStart === undefined) {
-    if (!lifecycle.onCreate && !lifecycle.onStart) problems.push(`${sourceFile}: notebook.lifecycle: give onCreate, onStart or both`);
+  return out;
+}
+
+/** AWS limit on a rule group's rules string. */
+export const SURICATA_RULES_MAX = 2_000_000;
+
+/** The Suricata rules file, checked against AWS's size limit and the configured capacity. */
+function readSuricataRules(firewall: ConfigFile["firewall"], baseDir: string, problems: string[], sourceFile: string): string | undefined {
+  if (firewall.suricataRulesFile === undefined) return undefined;
+  const field = `${sourceFile}: firewall.suricataRulesFile`;
+  const rules = readReferencedFile(firewall.suricataRulesFile, baseDir, field, problems)?.toString("utf8");
+  if (rules === undefined) return undefined;
+  if (rules.length > SURICATA_RULES_MAX) {
+    problems.push(`${field}: "${firewall.suricataRulesFile}" has ${rules.length} characters; AWS allows ${SURICATA_RULES_MAX}`);
     return undefined;
   }
-  return out;
+  // Each rule costs at least one unit of capacity (AWS's stateful capacity rule).
+  const count = rules.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#")).length;
+  if (count === 0) {
+    problems.push(`${field}: "${firewall.suricataRulesFile}" has no rules (only blank lines and comments)`);
+    return undefined;
+  }
+  if (count > firewall.suricataRuleGroupCapacity) {
+    problems.push(`${sourceFile}: firewall.suricataRuleGroupCapacity: ${count} rules need a capacity of at least ${count}`);
+    return undefined;
+  }
+  return rules;
 }
 
 /**
@@ -131,8 +163,9 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
     }
     throw new ConfigError(problems);
   }
-  const { $schema: _ignored, notebook, ...cfg } = parsed.data;
+  const { $schema: _ignored, notebook, firewall, ...cfg } = parsed.data;
   const lifecycle = readLifecycle(notebook.lifecycle, baseDir, problems, sourceFile);
+  const suricataRules = readSuricataRules(firewall, baseDir, problems, sourceFile);
   // Names are built from the environment too; with a bad file name they would only echo that error.
   if (environmentOk) {
     for (const v of checkNames({ projectName: cfg.projectName, environment, region: cfg.region })) {
@@ -153,7 +186,16 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
     availabilityZone: notebook.availabilityZone ?? availabilityZones[0],
     lifecycle,
   };
-  return { ...cfg, environment, sourceFile, availabilityZones, lanes, notebook: notebookConfig };
+  const { suricataRulesFile: _path, ...firewallSettings } = firewall;
+  return {
+    ...cfg,
+    environment,
+    sourceFile,
+    availabilityZones,
+    lanes,
+    notebook: notebookConfig,
+    firewall: { ...firewallSettings, suricataRules },
+  };
 }
 
 export function loadEnvironment(file: string, cwd = process.cwd()): EnvironmentConfig {

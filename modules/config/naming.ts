@@ -43,6 +43,24 @@ export function domainAllowlistRuleGroupName(p: NameParts, kind: StackKind): str
   return `${stackPrefix(p, kind)}-domain-allowlist`;
 }
 
+export function suricataRuleGroupName(p: NameParts, kind: StackKind): string {
+  return `${stackPrefix(p, kind)}-suricata`;
+}
+
+/** Log groups of the firewall; "/aws/vendedlogs/" keeps AWS's log-delivery resource policy small. */
+export function firewallLogGroupPrefix(p: NameParts, kind: StackKind): string {
+  return `/aws/vendedlogs/network-firewall/${stackPrefix(p, kind)}`;
+}
+
+export function flowLogGroupName(p: NameParts, kind: StackKind): string {
+  return `/aws/vpc-flow-logs/${stackPrefix(p, kind)}`;
+}
+
+/** IAM role the VPC flow-logs service assumes; IAM names are account-global, hence the region. */
+export function flowLogRoleName(p: NameParts, kind: StackKind): string {
+  return `${stackPrefix(p, kind)}-${p.region}-flow-logs`;
+}
+
 /** Per-stack IAM role (and policy) name. */
 export function executionRoleName(p: NameParts, kind: StackKind): string {
   return `${namePrefix(p)}-${p.region}-sagemaker-${kind}`;
@@ -100,12 +118,13 @@ export function checkNames(p: NameParts): NameRuleViolation[] {
       out.push({ field: "projectName", message: `Network Firewall name "${name}" would break AWS's 1-128 [A-Za-z0-9-] rule` });
     }
   }
-  const role = executionRoleName(p, kind);
-  if (role.length > 64) {
-    out.push({
-      field: "projectName",
-      message: `IAM role names "<projectName>-<environment>-<region>-sagemaker-${kind}" would be ${role.length} characters; IAM allows 64`,
-    });
+  for (const [role, pattern] of [
+    [executionRoleName(p, kind), `<projectName>-<environment>-<region>-sagemaker-${kind}`],
+    [flowLogRoleName(p, kind), `<projectName>-<environment>-${kind}-<region>-flow-logs`],
+  ]) {
+    if (role.length > 64) {
+      out.push({ field: "projectName", message: `IAM role names "${pattern}" would be ${role.length} characters; IAM allows 64` });
+    }
   }
   const suffix = longest(BUCKET_SUFFIXES);
   const bucket = bucketName(p, "0".repeat(ACCOUNT_ID_LENGTH), suffix);

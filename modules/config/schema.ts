@@ -87,8 +87,37 @@ export const FirewallSection = z
       .max(30000)
       .default(DEFAULTS.ruleGroupCapacity)
       .describe("Capacity of the allowlist rule group. Fixed by AWS at creation: changing it replaces the rule group"),
+    suricataRulesFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Extra stateful rules in Suricata format, one per line, evaluated before the allowlist (path relative to this config file)"),
+    suricataRuleGroupCapacity: z
+      .number()
+      .int()
+      .min(1)
+      .max(30000)
+      .default(DEFAULTS.ruleGroupCapacity)
+      .describe("Capacity of the Suricata rule group (at least its number of rules); fixed by AWS at creation"),
+    deleteProtection: z.boolean().default(false).describe("Refuse to delete the firewall (turn on in production)"),
+    policyChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's policy association (turn on in production)"),
+    subnetChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's subnets, i.e. add or remove AZs (turn on in production)"),
   })
   .describe("AWS Network Firewall settings");
+
+/** CloudWatch Logs' allowed retention values of a year or more. */
+export const RETENTION_DAYS = [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const LoggingSection = z
+  .strictObject({
+    retentionDays: z
+      .number()
+      .int()
+      .refine((d) => (RETENTION_DAYS as ReadonlyArray<number>).includes(d), `must be one of CloudWatch Logs' values of a year or more: ${RETENTION_DAYS.join(", ")}`)
+      .default(365)
+      .describe("Days to keep firewall, VPC flow and S3 access logs"),
+  })
+  .describe("Log retention");
 
 /** SageMaker domain and user profile names: 1-63 of [a-zA-Z0-9-], no leading or trailing hyphen. */
 export const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -220,20 +249,13 @@ export const ConfigFileSchema = z
       .record(z.string(), LaneOverride)
       .optional()
       .describe("Per-AZ subnet CIDR overrides, keyed by AZ name"),
-    firewall: FirewallSection.default({
-      allowedDomains: [...DEFAULTS.allowedDomains],
-      ruleGroupCapacity: DEFAULTS.ruleGroupCapacity,
-    }),
-    studio: StudioSection.default({ userProfiles: [...DEFAULTS.userProfiles] }),
-    storage: StorageSection.default({ adminRoleArns: [] }),
-    notebook: NotebookSection.default({
-      instanceType: DEFAULTS.notebookInstanceType,
-      volumeSizeGb: DEFAULTS.notebookVolumeSizeGb,
-    }),
-    vpcEndpoints: VpcEndpointsSection.default({
-      interfaceServices: [...DEFAULTS.interfaceEndpoints],
-      allowJumpStartRead: false,
-    }),
+    // prefault: a missing section is parsed as {}, so its fields' own defaults apply.
+    firewall: FirewallSection.prefault({}),
+    logging: LoggingSection.prefault({}),
+    studio: StudioSection.prefault({}),
+    storage: StorageSection.prefault({}),
+    notebook: NotebookSection.prefault({}),
+    vpcEndpoints: VpcEndpointsSection.prefault({}),
     tags: z
       .record(
         z

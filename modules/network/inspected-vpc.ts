@@ -12,7 +12,9 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { AzLane } from "./az-lane";
-import { InspectionFirewall } from "./firewall";
+import { AwsAccount } from "../aws/account";
+import { FirewallProtection, InspectionFirewall } from "./firewall";
+import { VpcFlowLogs } from "./flow-logs";
 import { LaneCidrs } from "./subnet-plan";
 
 export interface InspectedVpcProps {
@@ -27,6 +29,18 @@ export interface InspectedVpcProps {
     readonly allowlistRuleGroupName: string;
     readonly allowedDomains: ReadonlyArray<string>;
     readonly allowlistCapacity: number;
+    readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
+    readonly protection: FirewallProtection;
+  };
+  /** Logs (firewall alert/flow, VPC flow) and the firewall's encryption. */
+  readonly logging: {
+    readonly account: AwsAccount;
+    /** Encrypts the firewall, its policy and rule groups, and the network's log groups. */
+    readonly kmsKeyArn: string;
+    readonly retentionDays: number;
+    readonly firewallLogGroupPrefix: string;
+    readonly flowLogGroupName: string;
+    readonly flowLogRoleName: string;
   };
 }
 
@@ -35,6 +49,7 @@ export class InspectedVpc extends Construct {
   readonly internetGateway: InternetGateway;
   readonly edgeRouteTable: RouteTable;
   readonly inspection: InspectionFirewall;
+  readonly flowLogs: VpcFlowLogs;
   /** Lanes keyed by AZ name, in configured order. */
   readonly lanes: Readonly<Record<string, AzLane>>;
 
@@ -78,11 +93,23 @@ export class InspectedVpc extends Construct {
     }
     this.lanes = lanes;
 
+    const logs = { kmsKeyArn: props.logging.kmsKeyArn, retentionDays: props.logging.retentionDays };
     this.inspection = new InspectionFirewall(this, "inspection", {
       ...props.firewall,
       vpcId: this.vpc.id,
       subnetIdsByAz: Object.fromEntries(azs.map((az) => [az, lanes[az].firewall.subnet.id])),
       homeNet: [props.vpcCidr],
+      kmsKeyArn: props.logging.kmsKeyArn,
+      logGroupPrefix: props.logging.firewallLogGroupPrefix,
+      logs,
+    });
+
+    this.flowLogs = new VpcFlowLogs(this, "flow-logs", {
+      account: props.logging.account,
+      vpcId: this.vpc.id,
+      logGroupName: props.logging.flowLogGroupName,
+      roleName: props.logging.flowLogRoleName,
+      logs,
     });
 
     // Ingress routing: traffic arriving at the internet gateway for a NAT subnet goes back
