@@ -171,8 +171,8 @@ describe("names AWS would reject", () => {
   });
 
   test("a projectName that makes S3 bucket names longer than 63", () => {
-    // "<26 chars>-qa-<12 digits>-us-east-1-access-logs" is 26 + 3 + 13 + 10 + 12 = 64 characters
-    expectOneProblem({ projectName: "a-long-project-name-for-s3" }, "projectName", /would be 64 characters .* the S3 limit is 63/);
+    // "<29 chars>-qa-<12 digits>-us-east-1-notebook" is 29 + 3 + 13 + 10 + 9 = 64 characters
+    expectOneProblem({ projectName: "a-long-project-name-for-s3-xx" }, "projectName", /-notebook" would be 64 characters .* the S3 limit is 63/);
   });
 
   test("a projectName that makes IAM role names longer than 64", () => {

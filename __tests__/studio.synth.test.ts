@@ -32,13 +32,16 @@ const workloadSubnets = resourcesOf(json, "aws_subnet")
 const workloadTables = resourcesOf(json, "aws_route_table")
   .filter(([, t]) => t.tags.Tier === "workload")
   .map(([n]) => `\${aws_route_table.${n}.id}`);
+/** The data and models buckets (not the access-log bucket), and their policies. */
+const dataBuckets = resourcesOf(json, "aws_s3_bucket").filter(([n]) => !n.startsWith("access-log-bucket"));
+const dataBucketPolicies = (j: Json) => resourcesOf(j, "aws_s3_bucket_policy").filter(([n]) => !n.startsWith("access-log-bucket"));
 const [s3EndpointName, s3Endpoint] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
 const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
 const roleArn = `\${aws_iam_role.${roleName}.arn}`;
 const keys = Object.fromEntries(resourcesOf(json, "aws_kms_key").map(([n, k]) => [n.replace(/-key_.*$/, ""), { name: n, key: k }]));
 
 describe("storage", () => {
-  const buckets = resourcesOf(json, "aws_s3_bucket");
+  const buckets = dataBuckets;
 
   test("data and models buckets named per project, environment, account and region, never force-destroyed", () => {
     const [[identity]] = Object.entries(json.data.aws_caller_identity);
@@ -66,7 +69,7 @@ describe("storage", () => {
   });
 
   test("bucket policies: TLS only, and data access only through this VPC's S3 gateway endpoint", () => {
-    const policies = resourcesOf(json, "aws_s3_bucket_policy");
+    const policies = dataBucketPolicies(json);
     expect(policies).toHaveLength(2);
     for (const [, p] of policies) {
       const statements = statementsOf(json, p.policy);
@@ -81,7 +84,7 @@ describe("storage", () => {
   });
 
   test("the VPC-only deny cannot lock the deployer out: it covers no bucket-management action", () => {
-    const [[, p]] = resourcesOf(json, "aws_s3_bucket_policy");
+    const [[, p]] = dataBucketPolicies(json);
     const vpce = bySid(statementsOf(json, p.policy), "DenyDataAccessOutsideVpcEndpoint");
     for (const action of vpce.actions as string[]) {
       expect(action).not.toMatch(/^s3:(\*|Put(Bucket|Encryption|Lifecycle)|Get(Bucket|Encryption)|DeleteBucket)/);
@@ -90,7 +93,7 @@ describe("storage", () => {
 
   test("administrator roles from config are exempt from the VPC-only deny, and may use the S3 key", () => {
     const withAdmin = synthJson(studioStack({ storage: { adminRoleArns: [ADMIN] } }));
-    for (const [, p] of resourcesOf(withAdmin, "aws_s3_bucket_policy")) {
+    for (const [, p] of dataBucketPolicies(withAdmin)) {
       const vpce = bySid(statementsOf(withAdmin, p.policy), "DenyDataAccessOutsideVpcEndpoint");
       expect(vpce.condition).toContainEqual({ test: "ArnNotLike", variable: "aws:PrincipalArn", values: [ADMIN] });
     }
@@ -138,7 +141,7 @@ describe("VPC endpoints", () => {
   test("S3 endpoint policy allows only the two buckets (and ECR's layer bucket); JumpStart is off by default", () => {
     const statements = statementsOf(json, s3Endpoint.policy);
     expect(statements.map((s) => s.sid)).toEqual(["AllowWorkloadBuckets", "AllowEcrImageLayers"]);
-    const buckets = resourcesOf(json, "aws_s3_bucket").map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
+    const buckets = dataBuckets.map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
     expect([...bySid(statements, "AllowWorkloadBuckets").resources].sort()).toEqual([...buckets, ...buckets.map((b) => `${b}/*`)].sort());
     expect(bySid(statements, "AllowEcrImageLayers").resources).toEqual([expect.stringMatching(/:s3:::prod-us-east-1-starport-layer-bucket\/\*$/)]);
 
@@ -232,7 +235,7 @@ describe("IAM execution role", () => {
   });
 
   test("resources are this stack's: buckets, keys, the role itself, the domain's apps and spaces", () => {
-    const buckets = resourcesOf(json, "aws_s3_bucket").map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
+    const buckets = dataBuckets.map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
     expect(bySid(statements, "S3StackBuckets").resources.sort()).toEqual([...buckets, ...buckets.map((b) => `${b}/*`)].sort());
     const keyArns = [keys.s3, keys.studio].map(({ name }) => `\${aws_kms_key.${name}.arn}`).sort();
     expect([...bySid(statements, "KmsUseOfStackKeys").resources].sort()).toEqual(keyArns);

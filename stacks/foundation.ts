@@ -27,6 +27,7 @@ export interface Foundation<S extends BucketSuffix> {
   readonly s3Key: CustomerKey;
   readonly networkKey: CustomerKey;
   readonly buckets: Readonly<Record<S, SecureBucket>>;
+  readonly accessLogBucket: SecureBucket;
   readonly endpoints: ServiceEndpoints;
 }
 
@@ -34,6 +35,8 @@ export interface FoundationOptions<S extends BucketSuffix> {
   readonly kind: StackKind;
   readonly roleDescription: string;
   readonly bucketSuffixes: ReadonlyArray<S>;
+  /** Suffix of the bucket that receives the other buckets' server access logs. */
+  readonly accessLogBucketSuffix: BucketSuffix;
   readonly interfaceServices: ReadonlyArray<string>;
 }
 
@@ -61,13 +64,23 @@ export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: E
     description: `Encrypts the S3 buckets of ${prefix}`,
     usage: [useThroughServices("AllowUseThroughS3", account, [role.arn, ...env.storage.adminRoleArns], ["s3"])],
   });
+  const accessLogBucket = new SecureBucket(scope, "access-log-bucket", {
+    bucketName: bucketName(env, account.accountId, opts.accessLogBucketSuffix),
+    expireAfterDays: env.logging.retentionDays,
+    // No kmsKeyArn: S3 delivers server access logs only to SSE-S3 buckets (a documented waiver).
+  });
   const buckets = Object.fromEntries(
     opts.bucketSuffixes.map((suffix) => [
       suffix,
-      new SecureBucket(scope, `${suffix}-bucket`, { bucketName: bucketName(env, account.accountId, suffix), kmsKeyArn: s3Key.arn }),
+      new SecureBucket(scope, `${suffix}-bucket`, {
+        bucketName: bucketName(env, account.accountId, suffix),
+        kmsKeyArn: s3Key.arn,
+        accessLogsTo: accessLogBucket,
+      }),
     ]),
   ) as Record<S, SecureBucket>;
   const bucketArns = Object.values<SecureBucket>(buckets).map((b) => b.arn);
+  accessLogBucket.acceptAccessLogsFrom(account, bucketArns);
 
   const workload = Object.values(network.lanes).map((l) => l.workload);
   const endpoints = new ServiceEndpoints(scope, "endpoints", {
@@ -96,8 +109,11 @@ export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: E
   new TerraformOutput(scope, "execution_role_arn", { value: role.arn });
   new TerraformOutput(scope, "s3_vpc_endpoint_id", { value: endpoints.s3Gateway.id });
   new TerraformOutput(scope, "bucket_names", {
-    value: Object.fromEntries(Object.entries<SecureBucket>(buckets).map(([suffix, b]) => [suffix, b.name])),
+    value: {
+      ...Object.fromEntries(Object.entries<SecureBucket>(buckets).map(([suffix, b]) => [suffix, b.name])),
+      access_logs: accessLogBucket.name,
+    },
   });
 
-  return { prefix, account, network, role, s3Key, networkKey, buckets, endpoints };
+  return { prefix, account, network, role, s3Key, networkKey, buckets, accessLogBucket, endpoints };
 }

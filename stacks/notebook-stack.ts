@@ -28,6 +28,7 @@ export class NotebookStack extends TerraformStack {
     const f = buildFoundation(this, env, {
       kind: "notebook",
       roleDescription: `SageMaker notebook instance execution role of ${env.projectName}-${env.environment}`,
+      accessLogBucketSuffix: "nb-logs",
       bucketSuffixes: ["notebook"],
       interfaceServices: env.vpcEndpoints.interfaceServices.filter((s) => !STUDIO_ONLY_ENDPOINTS.has(s)),
     });

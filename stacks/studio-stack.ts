@@ -25,6 +25,7 @@ export class StudioStack extends TerraformStack {
     const f = buildFoundation(this, env, {
       kind: "studio",
       roleDescription: `SageMaker Studio execution role of ${env.projectName}-${env.environment}`,
+      accessLogBucketSuffix: "logs",
       bucketSuffixes: ["data", "models"],
       interfaceServices: env.vpcEndpoints.interfaceServices,
     });

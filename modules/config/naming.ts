@@ -84,7 +84,7 @@ export function notebookInstanceName(p: NameParts & { readonly notebook: { reado
 }
 
 /** Bucket suffixes of all stacks (distinct per stack, so buckets never collide); the longest sets the budget. */
-export const BUCKET_SUFFIXES = ["data", "models", "notebook", "access-logs"] as const;
+export const BUCKET_SUFFIXES = ["data", "models", "logs", "notebook", "nb-logs"] as const;
 export type BucketSuffix = (typeof BUCKET_SUFFIXES)[number];
 
 /**

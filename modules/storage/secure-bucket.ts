@@ -1,8 +1,9 @@
 /**
- * An S3 bucket for ML data: SSE-KMS with a customer key (S3 Bucket Key on, to cut KMS calls),
- * versioning, all public access blocked, ACLs disabled (bucket owner enforced), and a bucket
- * policy that (1) refuses non-TLS requests and (2) refuses data access that does not come through
- * the VPC's S3 gateway endpoint (the seed's design).
+ * An S3 bucket for ML data or logs: encryption at rest (SSE-KMS with a customer key and S3 Bucket
+ * Keys, or SSE-S3 where AWS allows nothing else), versioning, all public access blocked, ACLs
+ * disabled (bucket owner enforced), incomplete multipart uploads aborted, optional server access
+ * logging, and one bucket policy that always refuses non-TLS requests and gains statements from
+ * `restrictToVpcEndpoint` and `acceptAccessLogsFrom`.
  *
  * Lock-out: the VPC-only deny covers *data* actions (objects and listings), not bucket
  * management, so whoever deploys can always read and replace this policy with Terraform from
@@ -10,13 +11,17 @@
  * access); they still need TLS and their own IAM permissions.
  */
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { AwsAccount } from "../aws/account";
 
 /** Object and listing actions: what the VPC-endpoint-only rule guards. */
 export const S3_DATA_ACTIONS = [
@@ -31,14 +36,23 @@ export const S3_DATA_ACTIONS = [
 
 const EVERYONE = [{ type: "*", identifiers: ["*"] }];
 
+/** Incomplete multipart uploads cost storage and are never visible; a week is ample to finish one. */
+export const ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
+
 export interface SecureBucketProps {
   readonly bucketName: string;
-  readonly kmsKeyArn: string;
+  /** Customer key for SSE-KMS. Without one the bucket uses SSE-S3 (only for access-log buckets). */
+  readonly kmsKeyArn?: string;
+  /** Server access logging into this bucket, under "<bucket name>/". */
+  readonly accessLogsTo?: SecureBucket;
+  /** Delete objects (and old versions) after this many days: for log buckets. */
+  readonly expireAfterDays?: number;
 }
 
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
-  private readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  readonly policy: S3BucketPolicy;
+  private readonly statements: DataAwsIamPolicyDocumentStatement[] = [];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -47,29 +61,70 @@ export class SecureBucket extends Construct {
       // Never let `terraform destroy` empty a bucket of users' data.
       forceDestroy: false,
     });
-    new S3BucketOwnershipControls(this, "ownership", {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: this.bucket.id,
+    const bucket = this.bucket.id;
+    new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketVersioningA(this, "versioning", {
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
+    new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.bucket.id,
+      bucket,
       rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-          bucketKeyEnabled: true,
-        },
+        props.kmsKeyArn
+          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       ],
+    });
+
+    const rules: S3BucketLifecycleConfigurationRule[] = [
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: [{}],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS }],
+      },
+    ];
+    if (props.expireAfterDays !== undefined) {
+      rules.push({
+        id: "expire-after-retention",
+        status: "Enabled",
+        filter: [{}],
+        expiration: [{ days: props.expireAfterDays }],
+        noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
+      });
+    }
+    new S3BucketLifecycleConfiguration(this, "lifecycle", { bucket, rule: rules });
+
+    if (props.accessLogsTo) {
+      new S3BucketLoggingA(this, "access-logging", {
+        bucket,
+        targetBucket: props.accessLogsTo.bucket.id,
+        targetPrefix: `${props.bucketName}/`,
+      });
+    }
+
+    const resources = [this.bucket.arn, `${this.bucket.arn}/*`];
+    this.statements.push({
+      sid: "DenyInsecureTransport",
+      effect: "Deny",
+      principals: EVERYONE,
+      actions: ["s3:*"],
+      resources,
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+    const document = new DataAwsIamPolicyDocument(this, "policy-document", {
+      // Read at synth, after every restrictTo/accept call has added its statement.
+      statement: Lazy.anyValue({ produce: () => this.statements }) as unknown as DataAwsIamPolicyDocumentStatement[],
+    });
+    this.policy = new S3BucketPolicy(this, "policy", {
+      bucket,
+      policy: document.json,
+      // S3 rejects a policy while the public access block is being changed.
+      dependsOn: [publicAccessBlock],
     });
   }
 
@@ -81,40 +136,33 @@ export class SecureBucket extends Construct {
     return this.bucket.bucket;
   }
 
-  /** Adds the bucket policy: TLS only, data access only through `s3EndpointId` (or an admin role). */
-  restrictToVpcEndpoint(s3EndpointId: string, adminRoleArns: ReadonlyArray<string>): S3BucketPolicy {
-    const resources = [this.bucket.arn, `${this.bucket.arn}/*`];
-    const outsideEndpoint: DataAwsIamPolicyDocumentStatement["condition"] = [
+  /** Denies data access that does not come through `s3EndpointId`, except to `adminRoleArns`. */
+  restrictToVpcEndpoint(s3EndpointId: string, adminRoleArns: ReadonlyArray<string>): void {
+    const condition: DataAwsIamPolicyDocumentStatement["condition"] = [
       { test: "StringNotEquals", variable: "aws:sourceVpce", values: [s3EndpointId] },
     ];
-    if (adminRoleArns.length > 0) {
-      outsideEndpoint.push({ test: "ArnNotLike", variable: "aws:PrincipalArn", values: [...adminRoleArns] });
-    }
-    const policy = new DataAwsIamPolicyDocument(this, "policy-document", {
-      statement: [
-        {
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          principals: EVERYONE,
-          actions: ["s3:*"],
-          resources,
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-        {
-          sid: "DenyDataAccessOutsideVpcEndpoint",
-          effect: "Deny",
-          principals: EVERYONE,
-          actions: S3_DATA_ACTIONS,
-          resources,
-          condition: outsideEndpoint,
-        },
-      ],
+    if (adminRoleArns.length > 0) condition.push({ test: "ArnNotLike", variable: "aws:PrincipalArn", values: [...adminRoleArns] });
+    this.statements.push({
+      sid: "DenyDataAccessOutsideVpcEndpoint",
+      effect: "Deny",
+      principals: EVERYONE,
+      actions: S3_DATA_ACTIONS,
+      resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+      condition,
     });
-    return new S3BucketPolicy(this, "policy", {
-      bucket: this.bucket.id,
-      policy: policy.json,
-      // S3 rejects a policy while the public access block is being changed.
-      dependsOn: [this.publicAccessBlock],
+  }
+
+  /** Lets S3's log delivery service write server access logs of `sourceBucketArns` (this account's only). */
+  acceptAccessLogsFrom(account: AwsAccount, sourceBucketArns: ReadonlyArray<string>): void {
+    this.statements.push({
+      sid: "AllowServerAccessLogDelivery",
+      principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
+      actions: ["s3:PutObject"],
+      resources: [`${this.bucket.arn}/*`],
+      condition: [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] },
+        { test: "ArnLike", variable: "aws:SourceArn", values: [...sourceBucketArns] },
+      ],
     });
   }
 }
