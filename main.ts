@@ -1,10 +1,12 @@
 /**
  * Entry point: validates every config/<environment>.json, then synthesizes each environment's
  * stacks. Validation runs to completion before the App exists, so a bad config writes no JSON.
+ * During synth the guardrails aspect checks every stack; a violation stops synth with exit 1.
  */
 import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments } from "./modules/config/load";
+import { GuardrailViolation } from "./modules/guardrails";
 import { NotebookStack } from "./stacks/notebook-stack";
 import { StudioStack } from "./stacks/studio-stack";
 
@@ -24,7 +26,14 @@ function main(): void {
     new StudioStack(app, env);
     new NotebookStack(app, env);
   }
-  app.synth();
+  try {
+    app.synth();
+  } catch (e) {
+    // A security rule is broken: say which resource and rule, without a stack trace.
+    if (!(e instanceof GuardrailViolation)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
 }
 
 main();

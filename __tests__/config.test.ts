@@ -254,6 +254,46 @@ describe("notebook section", () => {
   });
 });
 
+describe("firewall hardening and logging settings", () => {
+  const fixtures = join(__dirname, "fixtures");
+  const problemsIn = (raw: unknown) => {
+    try {
+      parseEnvironment(raw, FILE, fixtures);
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+    throw new Error("accepted");
+  };
+
+  test("defaults: protections off, 365-day logs, no Suricata rules", () => {
+    const env = parseEnvironment({}, FILE);
+    expect(env.firewall).toMatchObject({ deleteProtection: false, policyChangeProtection: false, subnetChangeProtection: false, suricataRuleGroupCapacity: 100 });
+    expect(env.firewall.suricataRules).toBeUndefined();
+    expect(env.logging.retentionDays).toBe(365);
+  });
+  test("the shipped production config turns every protection on", () => {
+    const prod = loadAllEnvironments(join(__dirname, "..", "config")).find((e) => e.environment === "prod")!;
+    expect(prod.firewall).toMatchObject({ deleteProtection: true, policyChangeProtection: true, subnetChangeProtection: true });
+  });
+  test("a Suricata rules file is read relative to the config file", () => {
+    const env = parseEnvironment({ firewall: { suricataRulesFile: "rules.suricata" } }, FILE, fixtures);
+    expect(env.firewall.suricataRules).toMatch(/^# test fixture/);
+  });
+  test.each([
+    [{ logging: { retentionDays: 30 } }, "logging.retentionDays", /must be one of CloudWatch Logs' values of a year or more: 365, 400/],
+    [{ logging: { retentionDays: 500 } }, "logging.retentionDays", /must be one of/],
+    [{ firewall: { deleteProtection: "yes" } }, "firewall.deleteProtection", /expected boolean/],
+    [{ firewall: { suricataRulesFile: "nope.rules" } }, "firewall.suricataRulesFile", /cannot read "nope.rules"/],
+    [{ firewall: { suricataRulesFile: "comments-only.suricata" } }, "firewall.suricataRulesFile", /has no rules/],
+    [{ firewall: { suricataRulesFile: "too-many.suricata" } }, "firewall.suricataRuleGroupCapacity", /101 rules need a capacity of at least 101/],
+  ])("rejects %j", (raw, field, what) => {
+    const problems = problemsIn(raw);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
+    expect(problems[0]).toMatch(what);
+  });
+});
+
 describe("shape", () => {
   test("unknown top-level key", () => {
     expectOneProblem({ vpcCIDR: "10.2.0.0/16" }, "vpcCIDR", /unknown key/);

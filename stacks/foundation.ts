@@ -5,7 +5,7 @@
  * bucket policies (name the S3 endpoint) -> SSM parameters and outputs.
  */
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { Aspects, TerraformOutput } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { BucketSuffix, bucketName, executionRoleName, kmsAliasName, ssmParameterName, StackKind, stackPrefix } from "../modules/config/naming";
@@ -16,6 +16,7 @@ import { InspectedVpc } from "../modules/network";
 import { SageMakerExecutionRole } from "../modules/sagemaker/execution-role";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { SecureBucket } from "../modules/storage/secure-bucket";
+import { Guardrails, waive } from "../modules/guardrails";
 import { awsProviderFor } from "./aws-provider";
 import { inspectedNetwork, networkOutputs } from "./inspected-network";
 
@@ -42,6 +43,8 @@ export interface FoundationOptions<S extends BucketSuffix> {
 
 export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: EnvironmentConfig, opts: FoundationOptions<S>): Foundation<S> {
   awsProviderFor(scope, env, opts.kind);
+  // Every stack is checked against the security rules at synth; a violation stops synth.
+  Aspects.of(scope).add(new Guardrails());
   const prefix = stackPrefix(env, opts.kind);
   const account = new AwsAccount(scope, "account", env.region);
   const networkKey = new CustomerKey(scope, "network-key", {
@@ -67,8 +70,9 @@ export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: E
   const accessLogBucket = new SecureBucket(scope, "access-log-bucket", {
     bucketName: bucketName(env, account.accountId, opts.accessLogBucketSuffix),
     expireAfterDays: env.logging.retentionDays,
-    // No kmsKeyArn: S3 delivers server access logs only to SSE-S3 buckets (a documented waiver).
   });
+  waive(accessLogBucket.bucket, "S3_KMS_ENCRYPTION", "S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES256), not SSE-KMS");
+  waive(accessLogBucket.bucket, "S3_ACCESS_LOGGING", "this is the access-log bucket; logging it into itself would log every log delivery, forever");
   const buckets = Object.fromEntries(
     opts.bucketSuffixes.map((suffix) => [
       suffix,

@@ -16,8 +16,8 @@ export function azs(region: string, letters: string): string[] {
   return [...letters].map((l) => `${region}${l}`);
 }
 
-export function studioStack(raw: Record<string, unknown>): StudioStack {
-  return new StudioStack(Testing.app(), envFrom(raw));
+export function studioStack(raw: Record<string, unknown>, baseDir?: string): StudioStack {
+  return new StudioStack(Testing.app(), parseEnvironment(raw, "config/test.json", baseDir));
 }
 
 export function notebookStack(raw: Record<string, unknown>, baseDir?: string): NotebookStack {

@@ -55,6 +55,58 @@ export class SageMakerExecutionRole extends Construct {
   }
 }
 
+/** What Studio, notebooks and the SageMaker Python SDK read to show and follow their work. */
+export const SAGEMAKER_READ_ACTIONS = [
+  "sagemaker:DescribeApp",
+  "sagemaker:DescribeAppImageConfig",
+  "sagemaker:DescribeDomain",
+  "sagemaker:DescribeEndpoint",
+  "sagemaker:DescribeEndpointConfig",
+  "sagemaker:DescribeExperiment",
+  "sagemaker:DescribeHyperParameterTuningJob",
+  "sagemaker:DescribeImage",
+  "sagemaker:DescribeImageVersion",
+  "sagemaker:DescribeModel",
+  "sagemaker:DescribeModelPackage",
+  "sagemaker:DescribeModelPackageGroup",
+  "sagemaker:DescribeNotebookInstance",
+  "sagemaker:DescribePipeline",
+  "sagemaker:DescribePipelineExecution",
+  "sagemaker:DescribeProcessingJob",
+  "sagemaker:DescribeSpace",
+  "sagemaker:DescribeStudioLifecycleConfig",
+  "sagemaker:DescribeTrainingJob",
+  "sagemaker:DescribeTransformJob",
+  "sagemaker:DescribeTrial",
+  "sagemaker:DescribeTrialComponent",
+  "sagemaker:DescribeUserProfile",
+  "sagemaker:ListAppImageConfigs",
+  "sagemaker:ListApps",
+  "sagemaker:ListDomains",
+  "sagemaker:ListEndpointConfigs",
+  "sagemaker:ListEndpoints",
+  "sagemaker:ListExperiments",
+  "sagemaker:ListHyperParameterTuningJobs",
+  "sagemaker:ListImageVersions",
+  "sagemaker:ListImages",
+  "sagemaker:ListModelPackageGroups",
+  "sagemaker:ListModelPackages",
+  "sagemaker:ListModels",
+  "sagemaker:ListNotebookInstances",
+  "sagemaker:ListPipelineExecutions",
+  "sagemaker:ListPipelines",
+  "sagemaker:ListProcessingJobs",
+  "sagemaker:ListSpaces",
+  "sagemaker:ListStudioLifecycleConfigs",
+  "sagemaker:ListTags",
+  "sagemaker:ListTrainingJobs",
+  "sagemaker:ListTransformJobs",
+  "sagemaker:ListTrialComponents",
+  "sagemaker:ListTrials",
+  "sagemaker:ListUserProfiles",
+  "sagemaker:Search",
+];
+
 export interface WorkloadPermissions {
   readonly account: AwsAccount;
   readonly executionRoleArn: string;
@@ -131,8 +183,10 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
     },
     {
+      // Explicit, not "sagemaker:Describe*"/"List*": a wildcard would also grant read actions
+      // AWS adds later, which a security review has not seen.
       sid: "SageMakerRead",
-      actions: ["sagemaker:Describe*", "sagemaker:List*"],
+      actions: SAGEMAKER_READ_ACTIONS,
       resources: ["*"],
     },
     {

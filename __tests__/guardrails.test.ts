@@ -1,0 +1,183 @@
+/**
+ * The guardrails: every rule fires on a resource that breaks it and stays quiet on ours; the
+ * aspect fails synth naming the resource and the rule; waivers are per resource, need a reason,
+ * and show up in the synth output.
+ */
+import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
+import { StackView } from "../modules/guardrails/stack-view";
+import { azs, Json, notebookStack, resourcesOf, studioStack } from "./support/synth";
+import { join } from "node:path";
+
+/** Our stacks' JSON, unsynthesized by the aspect (toTerraform), to mutate per rule. */
+const studio = studioStack({});
+const notebook = notebookStack({});
+const studioJson: Json = JSON.parse(JSON.stringify(studio.toTerraform()));
+const notebookJson: Json = JSON.parse(JSON.stringify(notebook.toTerraform()));
+
+const rule = (id: string) => {
+  const r = RULES.find((x) => x.id === id);
+  if (!r) throw new Error(`no rule ${id}`);
+  return r;
+};
+
+/** The first resource of `type` whose address name matches `prefix`. */
+function first(json: Json, type: string, prefix = ""): [string, Json] {
+  const found = resourcesOf(json, type).find(([n]) => n.startsWith(prefix));
+  if (!found) throw new Error(`no ${type} ${prefix}`);
+  return found;
+}
+
+function statementsOf(json: Json, ref: string): Json[] {
+  return json.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(ref)![1]].statement;
+}
+
+function dropCompanion(json: Json, type: string): void {
+  delete json.resource[type];
+}
+
+/** [rule, stack JSON, mutation that breaks the rule, the resource type the finding must be on]. */
+const CASES: Array<[string, Json, (j: Json) => void, string]> = [
+  ["NFW_LOGGING", studioJson, (j) => dropCompanion(j, "aws_networkfirewall_logging_configuration"), "aws_networkfirewall_firewall"],
+  ["NFW_CUSTOMER_KMS", studioJson, (j) => delete first(j, "aws_networkfirewall_rule_group")[1].encryption_configuration, "aws_networkfirewall_rule_group"],
+  ["NFW_DEFAULT_DENY", studioJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateless_fragment_default_actions = ["aws:pass"]), "aws_networkfirewall_firewall_policy"],
+  ["NFW_DEFAULT_DENY", studioJson, (j) => delete first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions, "aws_networkfirewall_firewall_policy"],
+  ["VPC_FLOW_LOGS", studioJson, (j) => dropCompanion(j, "aws_flow_log"), "aws_vpc"],
+  ["VPC_DEFAULT_SG_CLOSED", studioJson, (j) => (first(j, "aws_default_security_group")[1].egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]), "aws_vpc"],
+  ["SUBNET_NO_PUBLIC_IP", studioJson, (j) => (first(j, "aws_subnet")[1].map_public_ip_on_launch = true), "aws_subnet"],
+  ["LOG_GROUP_KMS_RETENTION", studioJson, (j) => delete first(j, "aws_cloudwatch_log_group")[1].kms_key_id, "aws_cloudwatch_log_group"],
+  ["LOG_GROUP_KMS_RETENTION", studioJson, (j) => (first(j, "aws_cloudwatch_log_group")[1].retention_in_days = 90), "aws_cloudwatch_log_group"],
+  ["SG_DESCRIPTIONS", studioJson, (j) => delete first(j, "aws_vpc_security_group_egress_rule")[1].description, "aws_vpc_security_group_egress_rule"],
+  ["SG_DESCRIPTIONS", studioJson, (j) => delete first(j, "aws_security_group")[1].description, "aws_security_group"],
+  ["SG_NO_INGRESS_FROM_ANYWHERE", studioJson, (j) => (first(j, "aws_vpc_security_group_ingress_rule")[1].cidr_ipv4 = "0.0.0.0/0"), "aws_vpc_security_group_ingress_rule"],
+  ["SG_NO_INGRESS_FROM_ANYWHERE", studioJson, (j) => (first(j, "aws_security_group")[1].ingress = [{ protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["0.0.0.0/0"], description: "ssh" }]), "aws_security_group"],
+  ["SG_NO_ALL_TRAFFIC_EGRESS", studioJson, (j) => Object.assign(first(j, "aws_vpc_security_group_egress_rule", "studio_egress-443")[1], { ip_protocol: "-1", from_port: undefined, to_port: undefined }), "aws_vpc_security_group_egress_rule"],
+  ["S3_PUBLIC_ACCESS_BLOCKED", studioJson, (j) => (first(j, "aws_s3_bucket_public_access_block", "data-bucket")[1].restrict_public_buckets = false), "aws_s3_bucket"],
+  ["S3_OWNER_ENFORCED", studioJson, (j) => (first(j, "aws_s3_bucket_ownership_controls", "data-bucket")[1].rule = { object_ownership: "ObjectWriter" }), "aws_s3_bucket"],
+  ["S3_VERSIONING", studioJson, (j) => (first(j, "aws_s3_bucket_versioning", "models-bucket")[1].versioning_configuration = { status: "Suspended" }), "aws_s3_bucket"],
+  ["S3_KMS_ENCRYPTION", studioJson, (j) => (first(j, "aws_s3_bucket_server_side_encryption_configuration", "data-bucket")[1].rule = [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }]), "aws_s3_bucket"],
+  ["S3_ACCESS_LOGGING", studioJson, (j) => delete j.resource.aws_s3_bucket_logging[first(j, "aws_s3_bucket_logging", "data-bucket")[0]], "aws_s3_bucket"],
+  ["S3_ABORT_INCOMPLETE_UPLOADS", studioJson, (j) => dropCompanion(j, "aws_s3_bucket_lifecycle_configuration"), "aws_s3_bucket"],
+  ["S3_TLS_ONLY", studioJson, (j) => {
+    const doc = statementsOf(j, first(j, "aws_s3_bucket_policy", "data-bucket")[1].policy);
+    doc.splice(doc.findIndex((s) => s.sid === "DenyInsecureTransport"), 1);
+  }, "aws_s3_bucket"],
+  ["KMS_ROTATION_AND_POLICY", studioJson, (j) => (first(j, "aws_kms_key")[1].enable_key_rotation = false), "aws_kms_key"],
+  ["KMS_ROTATION_AND_POLICY", studioJson, (j) => delete first(j, "aws_kms_key")[1].policy, "aws_kms_key"],
+  ["IAM_NO_WILDCARD_ACTIONS", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy)[0].actions.push("s3:*"), "aws_iam_policy"],
+  ["IAM_NO_WILDCARD_ACTIONS", studioJson, (j) => statementsOf(j, first(j, "aws_iam_role_policy")[1].policy)[0].actions.push("logs:Put*"), "aws_iam_role_policy"],
+  ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy).push({ sid: "Bad", actions: ["iam:CreateRole"], resources: ["*"] }), "aws_iam_policy"],
+  ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => delete statementsOf(j, first(j, "aws_iam_policy")[1].policy).find((s) => s.sid === "CloudWatchMetricsWriteSageMakerNamespaces")!.condition, "aws_iam_policy"],
+  ["IAM_NO_ADMIN_POLICIES", studioJson, (j) => (first(j, "aws_iam_role_policy_attachment")[1].policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"), "aws_iam_role_policy_attachment"],
+  ["SAGEMAKER_NOTEBOOK_LOCKED_DOWN", notebookJson, (j) => (first(j, "aws_sagemaker_notebook_instance")[1].direct_internet_access = "Enabled"), "aws_sagemaker_notebook_instance"],
+  ["SAGEMAKER_NOTEBOOK_LOCKED_DOWN", notebookJson, (j) => (first(j, "aws_sagemaker_notebook_instance")[1].root_access = "Enabled"), "aws_sagemaker_notebook_instance"],
+  ["SAGEMAKER_NOTEBOOK_LOCKED_DOWN", notebookJson, (j) => delete first(j, "aws_sagemaker_notebook_instance")[1].instance_metadata_service_configuration, "aws_sagemaker_notebook_instance"],
+  ["SAGEMAKER_DOMAIN_VPC_ONLY", studioJson, (j) => (first(j, "aws_sagemaker_domain")[1].app_network_access_type = "PublicInternetOnly"), "aws_sagemaker_domain"],
+];
+
+describe("each rule fires on a broken copy of our stack, on the resource to fix", () => {
+  test.each(CASES.map(([id, json, mutate, type], i) => [`${id} #${i}`, id, json, mutate, type] as const))("%s", (_label, id, json, mutate, type) => {
+    expect(rule(id).check(new StackView(json)).filter((f) => !f.resource.path.includes("access-log-bucket"))).toEqual([]);
+    const broken: Json = JSON.parse(JSON.stringify(json));
+    mutate(broken);
+    const findings = rule(id).check(new StackView(broken));
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.map((f) => f.resource.type)).toContain(type);
+  });
+
+  test("every rule has at least one case", () => {
+    expect(new Set(CASES.map(([id]) => id))).toEqual(new Set(RULES.map((r) => r.id)));
+  });
+});
+
+describe("our stacks pass, with exactly the documented waivers", () => {
+  const waiverLines = (stack: TerraformStack) =>
+    stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.INFO).map((m) => String(m.data)));
+
+  test.each([
+    ["Studio, 3 AZs", () => studioStack({})],
+    ["Studio, 1 AZ, admin roles, JumpStart", () => studioStack({ availabilityZones: ["us-east-1a"], storage: { adminRoleArns: ["arn:aws:iam::123456789012:role/Admin"] }, vpcEndpoints: { allowJumpStartRead: true } })],
+    ["notebook, 6 AZs, lifecycle and Suricata rules", () =>
+      notebookStack(
+        { availabilityZones: azs("us-east-1", "abcdef"), notebook: { lifecycle: { onStart: "on-start.sh" } }, firewall: { suricataRulesFile: "rules.suricata" } },
+        join(__dirname, "fixtures"),
+      )],
+  ])("%s", (_label, make) => {
+    const stack = make();
+    expect(() => Testing.synth(stack)).not.toThrow();
+    const lines = waiverLines(stack);
+    expect(lines).toHaveLength(2);
+    expect(lines).toEqual([
+      expect.stringMatching(/^guardrail waived: \[S3_KMS_ENCRYPTION\] aws_s3_bucket\.access-log-bucket_[0-9A-F]+ \(.*\/access-log-bucket\/bucket\): S3 delivers server access logs only to/),
+      expect.stringMatching(/^guardrail waived: \[S3_ACCESS_LOGGING\] aws_s3_bucket\.access-log-bucket_[0-9A-F]+ .*: this is the access-log bucket/),
+    ]);
+  });
+});
+
+describe("the aspect", () => {
+  /** A stack with one open security group rule and no other resources. */
+  function openStack(waiveIt?: string) {
+    const stack = new TerraformStack(Testing.app(), "bad");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const sg = new SecurityGroup(stack, "sg", { name: "open", description: "test group", vpcId: "vpc-123" });
+    const rule = new VpcSecurityGroupIngressRule(stack, "ssh-from-anywhere", {
+      securityGroupId: sg.id,
+      cidrIpv4: "0.0.0.0/0",
+      ipProtocol: "tcp",
+      fromPort: 22,
+      toPort: 22,
+      description: "ssh",
+    });
+    if (waiveIt) waive(rule, "SG_NO_INGRESS_FROM_ANYWHERE", waiveIt);
+    const lines: string[] = [];
+    Aspects.of(stack).add(new Guardrails({ report: (l) => lines.push(l) }));
+    return { stack, lines };
+  }
+
+  test("fails synth naming the rule, the resource address and its construct path", () => {
+    const { stack } = openStack();
+    let error: unknown;
+    try {
+      Testing.synth(stack);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailViolation);
+    expect((error as Error).message).toMatch(
+      /Guardrails failed for stack bad \(1 violation\):\n {2}\[SG_NO_INGRESS_FROM_ANYWHERE\] aws_vpc_security_group_ingress_rule\.ssh-from-anywhere \(bad\/ssh-from-anywhere\): ingress from anywhere/,
+    );
+  });
+
+  test("a waiver with a reason lets synth pass and is printed", () => {
+    const { stack, lines } = openStack("bastion for the incident-response runbook, closed by SCP outside office hours");
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(lines).toEqual([
+      "guardrail waived: [SG_NO_INGRESS_FROM_ANYWHERE] aws_vpc_security_group_ingress_rule.ssh-from-anywhere (bad/ssh-from-anywhere): bastion for the incident-response runbook, closed by SCP outside office hours",
+    ]);
+  });
+
+  test("a waiver no rule needs is reported", () => {
+    const stack = new TerraformStack(Testing.app(), "fine");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const bucket = new S3Bucket(stack, "b", { bucket: "x" });
+    waive(bucket, "SUBNET_NO_PUBLIC_IP", "a waiver that does not apply to this resource");
+    const lines: string[] = [];
+    Aspects.of(stack).add(new Guardrails({ rules: RULES.filter((r) => r.id === "SUBNET_NO_PUBLIC_IP"), report: (l) => lines.push(l) }));
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(lines).toEqual(["guardrail waiver not needed: [SUBNET_NO_PUBLIC_IP] fine/b: the rule passes without it; remove the waiver"]);
+  });
+
+  test("waivers need a known rule, a real reason, and a single resource", () => {
+    const { stack } = openStack();
+    const rule = stack.node.findChild("ssh-from-anywhere") as VpcSecurityGroupIngressRule;
+    expect(() => waive(rule, "NO_SUCH_RULE", "a long enough reason for the test")).toThrow(/unknown guardrail rule "NO_SUCH_RULE"/);
+    expect(() => waive(rule, "SG_NO_INGRESS_FROM_ANYWHERE", "because")).toThrow(/needs a written reason/);
+    expect(() => waive(stack as never, "SG_NO_INGRESS_FROM_ANYWHERE", "a long enough reason for the test")).toThrow(/single resource/);
+  });
+});

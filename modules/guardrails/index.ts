@@ -1,0 +1,108 @@
+/**
+ * Policy-as-code guardrails: a cdktf Aspect that checks each stack's synthesized Terraform
+ * against RULES and fails synth, naming every offending resource and rule, before any JSON is
+ * written. A rule can be waived only on one resource, with a written reason; every waiver used is
+ * recorded as a cdktf annotation (printed by `cdktf synth` as INFO), and a waiver no rule needed
+ * as a warning, so stale waivers do not pile up.
+ */
+import { IConstruct } from "constructs";
+import { Annotations, IAspect, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { Finding, Rule, RULE_IDS, RULES } from "./rules";
+import { StackView } from "./stack-view";
+
+export { RULES } from "./rules";
+export type { Rule, Finding } from "./rules";
+
+const WAIVER_METADATA = "guardrails:waiver";
+export const MIN_WAIVER_REASON_LENGTH = 20;
+
+interface Waiver {
+  readonly ruleId: string;
+  readonly reason: string;
+}
+
+/**
+ * Waives `ruleId` for this one resource. The reason is required, shown at every synth, and should
+ * say why the rule cannot hold here, not that it is inconvenient.
+ */
+export function waive(resource: TerraformResource | TerraformDataSource, ruleId: string, reason: string): void {
+  if (!(resource instanceof TerraformResource || resource instanceof TerraformDataSource)) {
+    throw new Error("guardrail waivers apply to a single resource, not to a construct that groups several");
+  }
+  if (!RULE_IDS.has(ruleId)) throw new Error(`unknown guardrail rule "${ruleId}" (known: ${[...RULE_IDS].join(", ")})`);
+  if (reason.trim().length < MIN_WAIVER_REASON_LENGTH) {
+    throw new Error(`a waiver of ${ruleId} on ${resource.node.path} needs a written reason (at least ${MIN_WAIVER_REASON_LENGTH} characters)`);
+  }
+  resource.node.addMetadata(WAIVER_METADATA, { ruleId, reason: reason.trim() } satisfies Waiver);
+}
+
+function waiversOf(node: IConstruct): Waiver[] {
+  return node.node.metadata.filter((m) => m.type === WAIVER_METADATA).map((m) => m.data as Waiver);
+}
+
+export class GuardrailViolation extends Error {
+  constructor(readonly stack: string, readonly findings: ReadonlyArray<{ ruleId: string; address: string; path: string; message: string }>) {
+    super(
+      `Guardrails failed for stack ${stack} (${findings.length} violation${findings.length === 1 ? "" : "s"}):\n` +
+        findings.map((f) => `  [${f.ruleId}] ${f.address} (${f.path}): ${f.message}`).join("\n") +
+        `\nFix the resource, or waive the rule on that one resource with waive(resource, "<RULE>", "<reason>") (README, "Security").`,
+    );
+    this.name = "GuardrailViolation";
+  }
+}
+
+export interface GuardrailsOptions {
+  readonly rules?: ReadonlyArray<Rule>;
+  /**
+   * Also send waiver lines here (tests collect them). They are always recorded as cdktf
+   * annotations, which `cdktf synth` (npm run synth) prints.
+   */
+  readonly report?: (line: string) => void;
+}
+
+export class Guardrails implements IAspect {
+  private readonly rules: ReadonlyArray<Rule>;
+  private readonly report: (line: string) => void;
+
+  constructor(options: GuardrailsOptions = {}) {
+    this.rules = options.rules ?? RULES;
+    this.report = options.report ?? (() => undefined);
+  }
+
+  visit(node: IConstruct): void {
+    // Aspects visit every construct; the rules need the whole stack, so act once, at the stack.
+    if (!(node instanceof TerraformStack)) return;
+    const stack = node;
+    const view = new StackView(stack.toTerraform());
+    const byPath = new Map(stack.node.findAll().map((c) => [c.node.path, c] as const));
+
+    const violations: Array<{ ruleId: string; address: string; path: string; message: string }> = [];
+    const used = new Set<string>();
+    for (const rule of this.rules) {
+      for (const finding of rule.check(view) as Finding[]) {
+        const { resource, message } = finding;
+        const construct = byPath.get(resource.path);
+        const waiver = construct && waiversOf(construct).find((w) => w.ruleId === rule.id);
+        if (waiver && construct) {
+          used.add(`${resource.path}\u0000${rule.id}`);
+          const line = `guardrail waived: [${rule.id}] ${resource.address} (${resource.path}): ${waiver.reason}`;
+          this.report(line);
+          Annotations.of(construct).addInfo(line);
+        } else {
+          violations.push({ ruleId: rule.id, address: resource.address, path: resource.path, message });
+        }
+      }
+    }
+    const checked = new Set(this.rules.map((r) => r.id));
+    for (const [path, construct] of byPath) {
+      for (const w of waiversOf(construct)) {
+        if (checked.has(w.ruleId) && !used.has(`${path}\u0000${w.ruleId}`)) {
+          const line = `guardrail waiver not needed: [${w.ruleId}] ${path}: the rule passes without it; remove the waiver`;
+          this.report(line);
+          Annotations.of(construct).addWarning(line);
+        }
+      }
+    }
+    if (violations.length > 0) throw new GuardrailViolation(stack.node.id, violations);
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The guardrail rules: what IaC security scanners check for the resource types this project uses,
+ * expressed over the synthesized JSON so they see exactly what Terraform will apply.
+ *
+ * A rule returns findings, each on the resource a reviewer would fix (and on which a waiver would
+ * be written). Rules that require a companion resource (a flow log for a VPC, a logging
+ * configuration for a firewall, a lifecycle rule for a bucket) report on the resource that lacks it.
+ */
+import { asList, Json, refersTo, ResourceView, StackView } from "./stack-view";
+
+export interface Finding {
+  readonly resource: ResourceView;
+  readonly message: string;
+}
+
+export interface Rule {
+  readonly id: string;
+  /** What it requires, one line (README security table). */
+  readonly requires: string;
+  /** What it protects against, one line (README security table). */
+  readonly protects: string;
+  check(stack: StackView): Finding[];
+}
+
+const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
+const READ_ACTION = /^[a-z0-9-]+:(Get|List|Describe|Search|BatchGet)/;
+const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
+export const MIN_LOG_RETENTION_DAYS = 365;
+
+/** One finding per resource of `type` for which `problem` returns a message. */
+function each(stack: StackView, type: string, problem: (r: ResourceView) => string | undefined): Finding[] {
+  return stack
+    .resources(type)
+    .map((resource) => ({ resource, message: problem(resource) }))
+    .filter((f): f is Finding => f.message !== undefined);
+}
+
+/** Companion check: every `type` resource needs a `companion` resource whose `attribute` references it. */
+function needsCompanion(stack: StackView, type: string, companion: string, attribute: string, ok: (c: Json) => boolean, message: string): Finding[] {
+  return each(stack, type, (r) => (stack.referencing(companion, attribute, r).some((c) => ok(c.body)) ? undefined : message));
+}
+
+/** Security group rules in all three shapes Terraform has, normalised. */
+function securityGroupRules(stack: StackView): Array<{ resource: ResourceView; direction: "ingress" | "egress"; rule: Json }> {
+  const out: Array<{ resource: ResourceView; direction: "ingress" | "egress"; rule: Json }> = [];
+  for (const r of stack.resources("aws_vpc_security_group_ingress_rule")) out.push({ resource: r, direction: "ingress", rule: r.body });
+  for (const r of stack.resources("aws_vpc_security_group_egress_rule")) out.push({ resource: r, direction: "egress", rule: r.body });
+  for (const r of stack.resources("aws_security_group_rule")) {
+    out.push({ resource: r, direction: r.body.type, rule: { ...r.body, ip_protocol: r.body.protocol, cidr_ipv4: asList(r.body.cidr_blocks)[0] } });
+  }
+  for (const r of [...stack.resources("aws_security_group"), ...stack.resources("aws_default_security_group")]) {
+    for (const direction of ["ingress", "egress"] as const) {
+      for (const rule of asList<Json>(r.body[direction])) {
+        for (const cidr of [...asList<string>(rule.cidr_blocks), ...asList<string>(rule.ipv6_cidr_blocks), undefined]) {
+          out.push({ resource: r, direction, rule: { ...rule, ip_protocol: rule.protocol, cidr_ipv4: cidr } });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const opensTo = (rule: Json) => ANYWHERE.has(rule.cidr_ipv4) || ANYWHERE.has(rule.cidr_ipv6);
+const allProtocols = (rule: Json) => ["-1", "all", -1].includes(rule.ip_protocol);
+
+/** Identity policies (attached to roles/users/groups) with their statements. */
+function identityPolicies(stack: StackView): Array<{ resource: ResourceView; statements: Json[] }> {
+  const out: Array<{ resource: ResourceView; statements: Json[] }> = [];
+  for (const type of ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]) {
+    for (const r of stack.resources(type)) out.push({ resource: r, statements: statementsOf(stack, r.body.policy) });
+  }
+  for (const r of stack.resources("aws_iam_role")) {
+    for (const inline of asList<Json>(r.body.inline_policy)) out.push({ resource: r, statements: statementsOf(stack, inline.policy) });
+  }
+  return out;
+}
+
+/** Statements of a policy given as a policy-document reference or as literal JSON. */
+function statementsOf(stack: StackView, policy: unknown): Json[] {
+  const fromDocument = stack.policyStatements(policy);
+  if (fromDocument) return fromDocument;
+  if (typeof policy === "string" && policy.trim().startsWith("{")) {
+    try {
+      // Literal JSON uses IAM's own keys; normalise to the document's.
+      return asList<Json>(JSON.parse(policy).Statement).map((s) => ({
+        sid: s.Sid,
+        effect: s.Effect,
+        actions: asList(s.Action),
+        resources: asList(s.Resource),
+        condition: s.Condition,
+      }));
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+const allows = (s: Json) => (s.effect ?? "Allow") === "Allow";
+
+export const RULES: ReadonlyArray<Rule> = [
+  {
+    id: "NFW_LOGGING",
+    requires: "Network Firewall sends ALERT and FLOW logs to CloudWatch Logs",
+    protects: "blind spots: blocked and allowed connections leave no trace for investigation",
+    check: (s) =>
+      each(s, "aws_networkfirewall_firewall", (fw) => {
+        const types = new Set(
+          s
+            .referencing("aws_networkfirewall_logging_configuration", "firewall_arn", fw)
+            .flatMap((l) => asList<Json>(l.body.logging_configuration?.log_destination_config))
+            .filter((d) => d.log_destination_type === "CloudWatchLogs")
+            .map((d) => d.log_type),
+        );
+        const missing = ["ALERT", "FLOW"].filter((t) => !types.has(t));
+        return missing.length ? `no ${missing.join(" or ")} logs to CloudWatch Logs` : undefined;
+      }),
+  },
+  {
+    id: "NFW_CUSTOMER_KMS",
+    requires: "the firewall, its policy and rule groups are encrypted with a customer managed KMS key",
+    protects: "firewall configuration readable under an AWS-owned key outside the account's key policies",
+    check: (s) =>
+      ["aws_networkfirewall_firewall", "aws_networkfirewall_firewall_policy", "aws_networkfirewall_rule_group"].flatMap((type) =>
+        each(s, type, (r) => {
+          const e = asList<Json>(r.body.encryption_configuration)[0];
+          return e?.type === "CUSTOMER_KMS" && e.key_id ? undefined : "not encrypted with a customer managed KMS key";
+        }),
+      ),
+  },
+  {
+    id: "NFW_DEFAULT_DENY",
+    requires: "every packet (fragments too) reaches the stateful engine, which uses strict order and drops established flows no rule passed",
+    protects: "traffic to domains outside the allowlist, and fragments slipping past inspection",
+    check: (s) =>
+      each(s, "aws_networkfirewall_firewall_policy", (p) => {
+        const fp = p.body.firewall_policy ?? {};
+        const problems: string[] = [];
+        if (JSON.stringify(fp.stateless_default_actions) !== '["aws:forward_to_sfe"]') problems.push("stateless default action is not aws:forward_to_sfe");
+        if (JSON.stringify(fp.stateless_fragment_default_actions) !== '["aws:forward_to_sfe"]') problems.push("fragments are not forwarded to the stateful engine");
+        if (fp.stateful_engine_options?.rule_order !== "STRICT_ORDER") problems.push("stateful rule order is not STRICT_ORDER");
+        if (!asList<string>(fp.stateful_default_actions).some((a) => a === "aws:drop_established" || a === "aws:drop_strict")) {
+          problems.push("no stateful default drop (aws:drop_established or aws:drop_strict)");
+        }
+        return problems.length ? problems.join("; ") : undefined;
+      }),
+  },
+  {
+    id: "VPC_FLOW_LOGS",
+    requires: "every VPC has flow logs (all traffic)",
+    protects: "no record of who talked to whom inside the VPC",
+    check: (s) => needsCompanion(s, "aws_vpc", "aws_flow_log", "vpc_id", (f) => f.traffic_type === "ALL", "has no flow log of ALL traffic"),
+  },
+  {
+    id: "VPC_DEFAULT_SG_CLOSED",
+    requires: "every VPC's default security group is managed with no rules",
+    protects: "resources launched without an explicit group getting AWS's allow-all default",
+    check: (s) =>
+      needsCompanion(
+        s,
+        "aws_vpc",
+        "aws_default_security_group",
+        "vpc_id",
+        (g) => asList(g.ingress).length === 0 && asList(g.egress).length === 0,
+        "its default security group is not managed with empty ingress and egress",
+      ),
+  },
+  {
+    id: "SUBNET_NO_PUBLIC_IP",
+    requires: "no subnet maps public IPs on launch",
+    protects: "instances or ENIs reachable from the internet by accident",
+    check: (s) => each(s, "aws_subnet", (r) => (r.body.map_public_ip_on_launch === true ? "maps public IPs on launch" : undefined)),
+  },
+  {
+    id: "LOG_GROUP_KMS_RETENTION",
+    requires: `every CloudWatch log group is KMS-encrypted and kept at least ${MIN_LOG_RETENTION_DAYS} days (not forever)`,
+    protects: "log contents under AWS-owned keys; evidence expiring before an investigation; unbounded cost",
+    check: (s) =>
+      each(s, "aws_cloudwatch_log_group", (r) => {
+        const problems: string[] = [];
+        if (!r.body.kms_key_id) problems.push("not KMS-encrypted");
+        const days = r.body.retention_in_days;
+        if (typeof days !== "number" || days < MIN_LOG_RETENTION_DAYS) problems.push(`retention ${days ?? "never expires"} (need >= ${MIN_LOG_RETENTION_DAYS} days)`);
+        return problems.length ? problems.join("; ") : undefined;
+      }),
+  },
+  {
+    id: "SG_DESCRIPTIONS",
+    requires: "every security group and every rule has a description",
+    protects: "rules nobody can explain at review or audit time",
+    check: (s) => {
+      const groups = [...s.resources("aws_security_group")]
+        .filter((g) => !g.body.description || g.body.description === "Managed by Terraform")
+        .map((resource) => ({ resource, message: "security group has no description" }));
+      const rules = securityGroupRules(s)
+        .filter(({ rule }) => !rule.description)
+        .map(({ resource, direction }) => ({ resource, message: `${direction} rule has no description` }));
+      return [...groups, ...rules];
+    },
+  },
+  {
+    id: "SG_NO_INGRESS_FROM_ANYWHERE",
+    requires: "no security group admits traffic from 0.0.0.0/0 or ::/0",
+    protects: "workloads exposed to the internet",
+    check: (s) =>
+      securityGroupRules(s)
+        .filter(({ direction, rule }) => direction === "ingress" && opensTo(rule))
+        .map(({ resource }) => ({ resource, message: "ingress from anywhere (0.0.0.0/0 or ::/0)" })),
+  },
+  {
+    id: "SG_NO_ALL_TRAFFIC_EGRESS",
+    requires: "no security group sends all protocols and ports to 0.0.0.0/0 or ::/0",
+    protects: "exfiltration over arbitrary ports and protocols",
+    check: (s) =>
+      securityGroupRules(s)
+        .filter(({ direction, rule }) => direction === "egress" && opensTo(rule) && allProtocols(rule))
+        .map(({ resource }) => ({ resource, message: "all-traffic egress to anywhere" })),
+  },
+  {
+    id: "S3_PUBLIC_ACCESS_BLOCKED",
+    requires: "every bucket blocks all four kinds of public access",
+    protects: "public buckets through ACLs or policies",
+    check: (s) =>
+      needsCompanion(
+        s,
+        "aws_s3_bucket",
+        "aws_s3_bucket_public_access_block",
+        "bucket",
+        (b) => b.block_public_acls === true && b.block_public_policy === true && b.ignore_public_acls === true && b.restrict_public_buckets === true,
+        "public access is not fully blocked",
+      ),
+  },
+  {
+    id: "S3_OWNER_ENFORCED",
+    requires: "every bucket disables ACLs (BucketOwnerEnforced)",
+    protects: "objects owned, and shareable, by other accounts",
+    check: (s) =>
+      needsCompanion(s, "aws_s3_bucket", "aws_s3_bucket_ownership_controls", "bucket", (o) => asList<Json>(o.rule)[0]?.object_ownership === "BucketOwnerEnforced", "ACLs are not disabled (BucketOwnerEnforced)"),
+  },
+  {
+    id: "S3_VERSIONING",
+    requires: "every bucket keeps versions",
+    protects: "silent loss of data to overwrites and deletes",
+    check: (s) =>
+      needsCompanion(s, "aws_s3_bucket", "aws_s3_bucket_versioning", "bucket", (v) => asList<Json>(v.versioning_configuration)[0]?.status === "Enabled", "versioning is not enabled"),
+  },
+  {
+    id: "S3_KMS_ENCRYPTION",
+    requires: "every bucket encrypts with a customer managed KMS key (SSE-KMS)",
+    protects: "data readable by anyone with S3 access, without a key policy in the way",
+    check: (s) =>
+      needsCompanion(
+        s,
+        "aws_s3_bucket",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        (e) => asList<Json>(e.rule).some((r) => asList<Json>(r.apply_server_side_encryption_by_default)[0]?.sse_algorithm?.startsWith("aws:kms") && asList<Json>(r.apply_server_side_encryption_by_default)[0]?.kms_master_key_id),
+        "not encrypted with a customer managed KMS key",
+      ),
+  },
+  {
+    id: "S3_ACCESS_LOGGING",
+    requires: "every bucket writes server access logs",
+    protects: "no record of who read or changed data",
+    check: (s) => needsCompanion(s, "aws_s3_bucket", "aws_s3_bucket_logging", "bucket", (l) => Boolean(l.target_bucket), "no server access logging"),
+  },
+  {
+    id: "S3_ABORT_INCOMPLETE_UPLOADS",
+    requires: "every bucket aborts incomplete multipart uploads",
+    protects: "invisible, ever-growing storage cost",
+    check: (s) =>
+      needsCompanion(
+        s,
+        "aws_s3_bucket",
+        "aws_s3_bucket_lifecycle_configuration",
+        "bucket",
+        (l) => asList<Json>(l.rule).some((r) => r.status === "Enabled" && asList<Json>(r.abort_incomplete_multipart_upload).length > 0),
+        "no lifecycle rule aborts incomplete multipart uploads",
+      ),
+  },
+  {
+    id: "S3_TLS_ONLY",
+    requires: "every bucket policy denies requests without TLS",
+    protects: "data in transit in clear text",
+    check: (s) =>
+      each(s, "aws_s3_bucket", (b) => {
+        const denies = s.referencing("aws_s3_bucket_policy", "bucket", b).some((p) =>
+          asList<Json>(s.policyStatements(p.body.policy)).some(
+            (st) => st.effect === "Deny" && asList<Json>(st.condition).some((c) => c.variable === "aws:SecureTransport" && asList(c.values).includes("false")),
+          ),
+        );
+        return denies ? undefined : "no bucket policy denies non-TLS requests";
+      }),
+  },
+  {
+    id: "KMS_ROTATION_AND_POLICY",
+    requires: "every KMS key rotates yearly and has an explicit key policy",
+    protects: "long-lived key material; keys governed by an implicit default policy",
+    check: (s) =>
+      each(s, "aws_kms_key", (k) => {
+        const problems: string[] = [];
+        if (k.body.enable_key_rotation !== true) problems.push("rotation is off");
+        if (!k.body.policy) problems.push("no explicit key policy");
+        return problems.length ? problems.join("; ") : undefined;
+      }),
+  },
+  {
+    id: "IAM_NO_WILDCARD_ACTIONS",
+    requires: 'identity policies name every action they allow (no "*", "service:*" or "service:Prefix*")',
+    protects: "permissions growing silently as AWS adds actions",
+    check: (s) =>
+      identityPolicies(s).flatMap(({ resource, statements }) =>
+        statements
+          .filter(allows)
+          .flatMap((st) => asList<string>(st.actions).filter((a) => a.includes("*")).map((a) => ({ resource, message: `statement ${st.sid ?? "(no sid)"} allows wildcard action ${a}` }))),
+      ),
+  },
+  {
+    id: "IAM_NO_UNBOUND_STAR_WRITES",
+    requires: 'identity policies allow write or permissions-management actions on resource "*" only under a condition',
+    protects: "a role that can change or delete anything of a kind in the account",
+    check: (s) =>
+      identityPolicies(s).flatMap(({ resource, statements }) =>
+        statements
+          .filter((st) => allows(st) && asList(st.resources).includes("*") && asList(st.condition).length === 0)
+          .flatMap((st) =>
+            asList<string>(st.actions)
+              .filter((a) => !READ_ACTION.test(a))
+              .map((a) => ({ resource, message: `statement ${st.sid ?? "(no sid)"} allows ${a} on "*" without a condition` })),
+          ),
+      ),
+  },
+  {
+    id: "IAM_NO_ADMIN_POLICIES",
+    requires: "no AdministratorAccess, IAMFullAccess or PowerUserAccess managed policy is attached",
+    protects: "full account or IAM takeover through one role",
+    check: (s) => [
+      ...each(s, "aws_iam_role_policy_attachment", (a) => (ADMIN_POLICIES.test(String(a.body.policy_arn)) ? `attaches ${a.body.policy_arn}` : undefined)),
+      ...each(s, "aws_iam_role", (r) => {
+        const bad = asList<string>(r.body.managed_policy_arns).filter((arn) => ADMIN_POLICIES.test(arn));
+        return bad.length ? `attaches ${bad.join(", ")}` : undefined;
+      }),
+    ],
+  },
+  {
+    id: "SAGEMAKER_NOTEBOOK_LOCKED_DOWN",
+    requires: "notebook instances: no direct internet access, no root, IMDSv2 only, customer KMS key, in a VPC subnet",
+    protects: "notebooks bypassing the firewall, root escalation, credential theft via IMDSv1, unencrypted volumes",
+    check: (s) =>
+      each(s, "aws_sagemaker_notebook_instance", (n) => {
+        const b = n.body;
+        const problems: string[] = [];
+        if (b.direct_internet_access !== "Disabled") problems.push("direct internet access is not Disabled");
+        if (b.root_access !== "Disabled") problems.push("root access is not Disabled");
+        if (asList<Json>(b.instance_metadata_service_configuration)[0]?.minimum_instance_metadata_service_version !== "2") problems.push("IMDSv1 allowed");
+        if (!b.kms_key_id) problems.push("volume not encrypted with a customer KMS key");
+        if (!b.subnet_id) problems.push("not in a VPC subnet");
+        return problems.length ? problems.join("; ") : undefined;
+      }),
+  },
+  {
+    id: "SAGEMAKER_DOMAIN_VPC_ONLY",
+    requires: "Studio domains run VpcOnly with a customer KMS key",
+    protects: "Studio traffic leaving through SageMaker's own internet path, around the firewall",
+    check: (s) =>
+      each(s, "aws_sagemaker_domain", (d) => {
+        const problems: string[] = [];
+        if (d.body.app_network_access_type !== "VpcOnly") problems.push("app_network_access_type is not VpcOnly");
+        if (!d.body.kms_key_id) problems.push("no customer KMS key");
+        return problems.length ? problems.join("; ") : undefined;
+      }),
+  },
+];
+
+export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.id));
+
+// refersTo is re-exported for rules written outside this file.
+export { refersTo };
