@@ -11,6 +11,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
 import { azs, Json, notebookStack, resourcesOf, studioStack } from "./support/synth";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Our stacks' JSON, unsynthesized by the aspect (toTerraform), to mutate per rule. */
@@ -180,4 +181,9 @@ describe("the aspect", () => {
     expect(() => waive(rule, "SG_NO_INGRESS_FROM_ANYWHERE", "because")).toThrow(/needs a written reason/);
     expect(() => waive(stack as never, "SG_NO_INGRESS_FROM_ANYWHERE", "a long enough reason for the test")).toThrow(/single resource/);
   });
+});
+
+test("the README's security table lists every rule exactly as the code defines it", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  for (const r of RULES) expect(readme).toContain(`| \`${r.id}\` | ${r.requires} | ${r.protects} |`);
 });
