@@ -4,8 +4,7 @@
  * network -> role -> S3 key -> buckets -> endpoints (S3 policy names the buckets) ->
  * bucket policies (name the S3 endpoint) -> SSM parameters and outputs.
  */
-import { Construct } from "constructs";
-import { Aspects, TerraformOutput } from "cdktf";
+import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { BucketSuffix, bucketName, executionRoleName, kmsAliasName, ssmParameterName, StackKind, stackPrefix } from "../modules/config/naming";
@@ -18,6 +17,7 @@ import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { Guardrails, waive } from "../modules/guardrails";
 import { awsProviderFor } from "./aws-provider";
+import { configureBackend } from "./backend";
 import { inspectedNetwork, networkOutputs } from "./inspected-network";
 
 export interface Foundation<S extends BucketSuffix> {
@@ -41,8 +41,9 @@ export interface FoundationOptions<S extends BucketSuffix> {
   readonly interfaceServices: ReadonlyArray<string>;
 }
 
-export function buildFoundation<S extends BucketSuffix>(scope: Construct, env: EnvironmentConfig, opts: FoundationOptions<S>): Foundation<S> {
+export function buildFoundation<S extends BucketSuffix>(scope: TerraformStack, env: EnvironmentConfig, opts: FoundationOptions<S>): Foundation<S> {
   awsProviderFor(scope, env, opts.kind);
+  configureBackend(scope, env);
   // Every stack is checked against the security rules at synth; a violation stops synth.
   Aspects.of(scope).add(new Guardrails());
   const prefix = stackPrefix(env, opts.kind);

@@ -222,6 +222,37 @@ export const NotebookSection = z
   })
   .describe("The notebook-instance stack");
 
+/** Terraform Cloud / Enterprise names: organizations and workspaces use letters, digits, "-" and "_". */
+const TFC_NAME = /^[A-Za-z0-9_-]+$/;
+const S3_BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+
+export const BackendSection = z
+  .discriminatedUnion("type", [
+    z
+      .strictObject({ type: z.literal("local") })
+      .describe("State in terraform.<stack>.tfstate in the project folder (works with no account)"),
+    z
+      .strictObject({
+        type: z.literal("cloud"),
+        organization: z.string().min(1).max(40).regex(TFC_NAME, 'must be letters, digits, "-" and "_"').describe("Terraform Cloud organization"),
+        hostname: z.string().regex(/^[a-z0-9.-]+$/, "must be a host name").default("app.terraform.io").describe("Terraform Cloud or Enterprise host"),
+        project: z.string().min(1).max(40).regex(/^[A-Za-z0-9 _-]+$/, 'must be letters, digits, spaces, "-" and "_"').optional().describe("Terraform Cloud project of the workspaces"),
+        workspacePrefix: z.string().max(60).regex(/^[A-Za-z0-9_-]*$/, 'must be letters, digits, "-" and "_"').optional().describe('Workspace name = prefix + stack name. Default: "<projectName>-"'),
+      })
+      .describe("Terraform Cloud: one workspace per stack; the token comes from TF_TOKEN_<host> or `terraform login`, never from files"),
+    z
+      .strictObject({
+        type: z.literal("s3"),
+        bucket: z.string().regex(S3_BUCKET, "must be an S3 bucket name").describe("Existing state bucket (versioned, encrypted)"),
+        keyPrefix: z.string().min(1).max(200).regex(/^[A-Za-z0-9!_.*'()/-]+$/, "must be an S3 key prefix without spaces").optional().describe('State key = <keyPrefix>/<stack>.tfstate. Default: projectName'),
+        region: z.string().regex(REGION, 'must be an AWS region name such as "us-east-1"').optional().describe("Region of the state bucket. Default: region"),
+        kmsKeyId: z.string().regex(KMS_KEY_ARN, "must be a KMS key or alias ARN").optional().describe("Customer key for the state objects (default: the bucket's encryption)"),
+      })
+      .describe("S3 backend, encrypted, with S3-native state locking (use_lockfile; Terraform >= 1.10)"),
+  ])
+  .describe("Where Terraform keeps each stack's state");
+
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export const ConfigFileSchema = z
@@ -249,6 +280,7 @@ export const ConfigFileSchema = z
       .record(z.string(), LaneOverride)
       .optional()
       .describe("Per-AZ subnet CIDR overrides, keyed by AZ name"),
+    backend: BackendSection.default({ type: "local" }),
     // prefault: a missing section is parsed as {}, so its fields' own defaults apply.
     firewall: FirewallSection.prefault({}),
     logging: LoggingSection.prefault({}),
