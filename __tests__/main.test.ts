@@ -4,13 +4,14 @@
  * stacks per environment file.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./support/terraform";
 
 const ROOT = join(__dirname, "..");
 
-function runMain(configs: Record<string, unknown>) {
+/** Runs main.ts with tsx (what tests and developers run) or through scripts/run-main.cjs (what cdktf runs). */
+function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "tsx") {
   const dir = tempDir("main");
   const configDir = join(dir, "config");
   mkdirSync(configDir);
@@ -18,7 +19,8 @@ function runMain(configs: Record<string, unknown>) {
     writeFileSync(join(configDir, file), typeof body === "string" ? body : JSON.stringify(body));
   }
   const outdir = join(dir, "cdktf.out");
-  const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "main.ts")], {
+  const args = via === "tsx" ? [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "main.ts")] : [join(ROOT, "scripts", "run-main.cjs")];
+  const r = spawnSync(process.execPath, args, {
     cwd: dir,
     encoding: "utf8",
     env: { ...process.env, SAGEMAKER_ANFW_CONFIG_DIR: configDir, CDKTF_OUTDIR: outdir },
@@ -40,4 +42,19 @@ test("every config file becomes its environment's stacks", () => {
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(readdirSync(join(r.outdir, "stacks")).sort()).toEqual(["dev-notebook", "dev-studio", "prod-notebook", "prod-studio"]);
+});
+
+test("cdktf's app command (the esbuild bundle runner) writes byte-identical stacks", () => {
+  const configs = { "dev.json": { availabilityZones: ["us-east-1b", "us-east-1a"] } };
+  const direct = runMain(configs, "tsx");
+  const bundled = runMain(configs, "cdktf-runner");
+  expect(bundled.stderr).toBe("");
+  expect(bundled.code).toBe(0);
+  const read = (outdir: string, stack: string) =>
+    readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8").replace(new RegExp(outdir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g"), "<outdir>");
+  for (const stack of ["dev-studio", "dev-notebook"]) expect(read(bundled.outdir, stack)).toBe(read(direct.outdir, stack));
+});
+
+test("cdktf.json runs the bundle runner", () => {
+  expect(JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")).app).toBe("node scripts/run-main.cjs");
 });
