@@ -59,6 +59,7 @@ export class NotebookStack extends TerraformStack {
       volumeSizeGb: env.notebook.volumeSizeGb,
       lifecycle: env.notebook.lifecycle,
       endpoints: f.endpoints,
+      waitFor: lane.egressPath,
     });
 
     role.attachPolicy(

@@ -67,6 +67,8 @@ export class AzLane extends Construct {
   readonly workload: LaneSubnet;
   readonly natGateway: NatGateway;
   readonly natEip: Eip;
+  /** The routes that make up this lane's way to the internet, for whatever must wait for it. */
+  readonly egressPath: Route[] = [];
 
   constructor(scope: Construct, props: AzLaneProps) {
     super(scope, props.availabilityZone);
@@ -90,8 +92,10 @@ export class AzLane extends Construct {
       dependsOn: [props.internetGatewayDependency],
     });
 
-    this.firewall.defaultRoute({ gatewayId: props.internetGatewayId });
-    this.workload.defaultRoute({ natGatewayId: this.natGateway.id });
+    this.egressPath.push(
+      this.firewall.defaultRoute({ gatewayId: props.internetGatewayId }),
+      this.workload.defaultRoute({ natGatewayId: this.natGateway.id }),
+    );
   }
 
   /**
@@ -100,11 +104,13 @@ export class AzLane extends Construct {
    * this lane's NAT subnet.
    */
   inspectThrough(firewallEndpointId: string, edgeRouteTable: RouteTable): void {
-    this.nat.defaultRoute({ vpcEndpointId: firewallEndpointId });
-    new Route(this, "edge-return-route", {
-      routeTableId: edgeRouteTable.id,
-      destinationCidrBlock: this.cidrs.nat,
-      vpcEndpointId: firewallEndpointId,
-    });
+    this.egressPath.push(
+      this.nat.defaultRoute({ vpcEndpointId: firewallEndpointId }),
+      new Route(this, "edge-return-route", {
+        routeTableId: edgeRouteTable.id,
+        destinationCidrBlock: this.cidrs.nat,
+        vpcEndpointId: firewallEndpointId,
+      }),
+    );
   }
 }

@@ -9,6 +9,7 @@
  * changing any of them (e.g. notebook.availabilityZone) replaces the instance and its volume.
  */
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { SagemakerNotebookInstance } from "@cdktf/provider-aws/lib/sagemaker-notebook-instance";
 import { SagemakerNotebookInstanceLifecycleConfiguration } from "@cdktf/provider-aws/lib/sagemaker-notebook-instance-lifecycle-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -27,6 +28,12 @@ export interface NotebookInstanceProps {
   /** Base64 script bodies, as AWS takes them. */
   readonly lifecycle?: { readonly onCreate?: string; readonly onStart?: string };
   readonly endpoints: ServiceEndpoints;
+  /**
+   * What must exist before the instance is created. Lifecycle scripts run at creation and
+   * typically download packages, so with a lifecycle configuration the instance waits for its
+   * AZ's egress routes (and through them the NAT gateway and firewall); without one it need not.
+   */
+  readonly waitFor?: ReadonlyArray<ITerraformDependable>;
 }
 
 export class SecureNotebookInstance extends Construct {
@@ -65,6 +72,7 @@ export class SecureNotebookInstance extends Construct {
       instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: "2" },
       kmsKeyId: props.kmsKeyArn,
       lifecycleConfigName: this.lifecycleConfiguration?.name,
+      dependsOn: props.lifecycle && props.waitFor ? [...props.waitFor] : undefined,
     });
   }
 }
