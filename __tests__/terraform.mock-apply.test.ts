@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Json, notebookStack, readStackJson, resourcesOf, studioStack, synthToDir } from "./support/synth";
 import { MockSyncState, routingTest } from "./support/routing-tftest";
+import { GeneratedTest } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
 import { notebookPathTest } from "./support/notebook-tftest";
 import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
@@ -33,6 +34,15 @@ function runTest(dir: string, file: string) {
   return terraform(dir, ["test", `-filter=tests/${file}`]);
 }
 
+/** Writes the test file `generate(json)` makes into `dir`/tests and runs just that file. */
+function runGenerated<T extends GeneratedTest>(file: string, generate: (json: Json) => T) {
+  return (dir: string, json: Json) => {
+    const t = generate(json);
+    writeTest(dir, file, t.hcl);
+    return { t, result: runTest(dir, file) };
+  };
+}
+
 /** A copy of a synthesized stack, beside it, with one edit to its JSON, initialised for terraform. */
 function brokenCopy(dir: string, json: Json, label: string, edit: (json: Json) => void): { dir: string; json: Json } {
   const copy: Json = JSON.parse(JSON.stringify(json));
@@ -50,11 +60,7 @@ describeWithTerraform("terraform test (mock provider)", () => {
   beforeAll(() => terraformInit(dir));
 
   describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
-    const routing = (d: string, j: Json) => {
-      const t = routingTest(j, SYNC_STATES);
-      writeTest(d, "routing.tftest.hcl", t.hcl);
-      return { t, result: runTest(d, "routing.tftest.hcl") };
-    };
+    const routing = runGenerated("routing.tftest.hcl", (j) => routingTest(j, SYNC_STATES));
 
     test("every firewall route and the endpoint map resolve per AZ, whatever order sync_states comes in", () => {
       const { t, result } = routing(dir, json);
@@ -90,11 +96,7 @@ describeWithTerraform("terraform test (mock provider)", () => {
   });
 
   describe("placement: Studio and the endpoints span one workload subnet per AZ", () => {
-    const placement = (d: string, j: Json) => {
-      const t = placementTest(j, SYNC_STATES);
-      writeTest(d, "placement.tftest.hcl", t.hcl);
-      return { t, result: runTest(d, "placement.tftest.hcl") };
-    };
+    const placement = runGenerated("placement.tftest.hcl", (j) => placementTest(j, SYNC_STATES));
 
     test("domain, 11 interface endpoints and the S3 gateway endpoint", () => {
       const { t, result } = placement(dir, json);
@@ -124,11 +126,7 @@ describeWithTerraform("terraform test (mock provider): notebook stack", () => {
   const json = readStackJson(dir);
   beforeAll(() => terraformInit(dir));
 
-  const run = (d: string, j: Json) => {
-    const t = notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ);
-    writeTest(d, "notebook.tftest.hcl", t.hcl);
-    return { t, result: runTest(d, "notebook.tftest.hcl") };
-  };
+  const run = runGenerated("notebook.tftest.hcl", (j) => notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ));
 
   test("the notebook's subnet routes to its own AZ's NAT gateway and that AZ's firewall endpoint, both ways", () => {
     const { t, result } = run(dir, json);

@@ -1,5 +1,5 @@
 /** Helpers to build stacks from inline configs and read their synthesized JSON. */
-import { App, Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentConfig, parseEnvironment } from "../../modules/config/load";
@@ -50,5 +50,3 @@ export function referencedAddress(expr: unknown): string | undefined {
   const m = /^\$\{([a-z0-9_]+\.[^.}]+)\.[a-z_]+\}$/.exec(expr);
   return m?.[1];
 }
-
-export { App };

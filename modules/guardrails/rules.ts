@@ -6,7 +6,7 @@
  * be written). Rules that require a companion resource (a flow log for a VPC, a logging
  * configuration for a firewall, a lifecycle rule for a bucket) report on the resource that lacks it.
  */
-import { asList, Json, refersTo, ResourceView, StackView } from "./stack-view";
+import { asList, Json, ResourceView, StackView } from "./stack-view";
 
 export interface Finding {
   readonly resource: ResourceView;
@@ -33,6 +33,12 @@ function each(stack: StackView, type: string, problem: (r: ResourceView) => stri
     .resources(type)
     .map((resource) => ({ resource, message: problem(resource) }))
     .filter((f): f is Finding => f.message !== undefined);
+}
+
+/** The messages whose condition is true, joined; undefined when none is. */
+function failing(checks: ReadonlyArray<readonly [boolean, string]>): string | undefined {
+  const messages = checks.filter(([bad]) => bad).map(([, message]) => message);
+  return messages.length ? messages.join("; ") : undefined;
 }
 
 /** Companion check: every `type` resource needs a `companion` resource whose `attribute` references it. */
@@ -135,14 +141,15 @@ export const RULES: ReadonlyArray<Rule> = [
     check: (s) =>
       each(s, "aws_networkfirewall_firewall_policy", (p) => {
         const fp = p.body.firewall_policy ?? {};
-        const problems: string[] = [];
-        if (JSON.stringify(fp.stateless_default_actions) !== '["aws:forward_to_sfe"]') problems.push("stateless default action is not aws:forward_to_sfe");
-        if (JSON.stringify(fp.stateless_fragment_default_actions) !== '["aws:forward_to_sfe"]') problems.push("fragments are not forwarded to the stateful engine");
-        if (fp.stateful_engine_options?.rule_order !== "STRICT_ORDER") problems.push("stateful rule order is not STRICT_ORDER");
-        if (!asList<string>(fp.stateful_default_actions).some((a) => a === "aws:drop_established" || a === "aws:drop_strict")) {
-          problems.push("no stateful default drop (aws:drop_established or aws:drop_strict)");
-        }
-        return problems.length ? problems.join("; ") : undefined;
+        return failing([
+          [JSON.stringify(fp.stateless_default_actions) !== '["aws:forward_to_sfe"]', "stateless default action is not aws:forward_to_sfe"],
+          [JSON.stringify(fp.stateless_fragment_default_actions) !== '["aws:forward_to_sfe"]', "fragments are not forwarded to the stateful engine"],
+          [fp.stateful_engine_options?.rule_order !== "STRICT_ORDER", "stateful rule order is not STRICT_ORDER"],
+          [
+            !asList<string>(fp.stateful_default_actions).some((a) => a === "aws:drop_established" || a === "aws:drop_strict"),
+            "no stateful default drop (aws:drop_established or aws:drop_strict)",
+          ],
+        ]);
       }),
   },
   {
@@ -177,11 +184,11 @@ export const RULES: ReadonlyArray<Rule> = [
     protects: "log contents under AWS-owned keys; evidence expiring before an investigation; unbounded cost",
     check: (s) =>
       each(s, "aws_cloudwatch_log_group", (r) => {
-        const problems: string[] = [];
-        if (!r.body.kms_key_id) problems.push("not KMS-encrypted");
         const days = r.body.retention_in_days;
-        if (typeof days !== "number" || days < MIN_LOG_RETENTION_DAYS) problems.push(`retention ${days ?? "never expires"} (need >= ${MIN_LOG_RETENTION_DAYS} days)`);
-        return problems.length ? problems.join("; ") : undefined;
+        return failing([
+          [!r.body.kms_key_id, "not KMS-encrypted"],
+          [typeof days !== "number" || days < MIN_LOG_RETENTION_DAYS, `retention ${days ?? "never expires"} (need >= ${MIN_LOG_RETENTION_DAYS} days)`],
+        ]);
       }),
   },
   {
@@ -297,12 +304,12 @@ export const RULES: ReadonlyArray<Rule> = [
     requires: "every KMS key rotates yearly and has an explicit key policy",
     protects: "long-lived key material; keys governed by an implicit default policy",
     check: (s) =>
-      each(s, "aws_kms_key", (k) => {
-        const problems: string[] = [];
-        if (k.body.enable_key_rotation !== true) problems.push("rotation is off");
-        if (!k.body.policy) problems.push("no explicit key policy");
-        return problems.length ? problems.join("; ") : undefined;
-      }),
+      each(s, "aws_kms_key", (k) =>
+        failing([
+          [k.body.enable_key_rotation !== true, "rotation is off"],
+          [!k.body.policy, "no explicit key policy"],
+        ]),
+      ),
   },
   {
     id: "IAM_NO_WILDCARD_ACTIONS",
@@ -347,32 +354,28 @@ export const RULES: ReadonlyArray<Rule> = [
     requires: "notebook instances: no direct internet access, no root, IMDSv2 only, customer KMS key, in a VPC subnet",
     protects: "notebooks bypassing the firewall, root escalation, credential theft via IMDSv1, unencrypted volumes",
     check: (s) =>
-      each(s, "aws_sagemaker_notebook_instance", (n) => {
-        const b = n.body;
-        const problems: string[] = [];
-        if (b.direct_internet_access !== "Disabled") problems.push("direct internet access is not Disabled");
-        if (b.root_access !== "Disabled") problems.push("root access is not Disabled");
-        if (asList<Json>(b.instance_metadata_service_configuration)[0]?.minimum_instance_metadata_service_version !== "2") problems.push("IMDSv1 allowed");
-        if (!b.kms_key_id) problems.push("volume not encrypted with a customer KMS key");
-        if (!b.subnet_id) problems.push("not in a VPC subnet");
-        return problems.length ? problems.join("; ") : undefined;
-      }),
+      each(s, "aws_sagemaker_notebook_instance", ({ body: b }) =>
+        failing([
+          [b.direct_internet_access !== "Disabled", "direct internet access is not Disabled"],
+          [b.root_access !== "Disabled", "root access is not Disabled"],
+          [asList<Json>(b.instance_metadata_service_configuration)[0]?.minimum_instance_metadata_service_version !== "2", "IMDSv1 allowed"],
+          [!b.kms_key_id, "volume not encrypted with a customer KMS key"],
+          [!b.subnet_id, "not in a VPC subnet"],
+        ]),
+      ),
   },
   {
     id: "SAGEMAKER_DOMAIN_VPC_ONLY",
     requires: "Studio domains run VpcOnly with a customer KMS key",
     protects: "Studio traffic leaving through SageMaker's own internet path, around the firewall",
     check: (s) =>
-      each(s, "aws_sagemaker_domain", (d) => {
-        const problems: string[] = [];
-        if (d.body.app_network_access_type !== "VpcOnly") problems.push("app_network_access_type is not VpcOnly");
-        if (!d.body.kms_key_id) problems.push("no customer KMS key");
-        return problems.length ? problems.join("; ") : undefined;
-      }),
+      each(s, "aws_sagemaker_domain", ({ body: d }) =>
+        failing([
+          [d.app_network_access_type !== "VpcOnly", "app_network_access_type is not VpcOnly"],
+          [!d.kms_key_id, "no customer KMS key"],
+        ]),
+      ),
   },
 ];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((r) => r.id));
-
-// refersTo is re-exported for rules written outside this file.
-export { refersTo };
