@@ -78,6 +78,14 @@ test("the same endpoint module as Studio, without the Studio-only UI endpoint", 
   expect(services).toHaveLength(11); // S3 gateway + the 10 non-Studio interface endpoints
 });
 
+test("the S3 endpoint also serves the Amazon Linux package repositories, read-only (yum on the instance)", () => {
+  const [, gateway] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
+  const doc = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(gateway.policy)![1];
+  const repos = (json.data.aws_iam_policy_document[doc].statement as Json[]).find((s) => s.sid === "AllowAmazonLinuxRepositories")!;
+  expect(repos.actions).toEqual(["s3:GetObject"]);
+  expect(repos.resources).toEqual([expect.stringMatching(/:s3:::amazonlinux\.us-east-1\.amazonaws\.com\/\*$/), expect.stringMatching(/:s3:::amazonlinux-2-repos-us-east-1\/\*$/)]);
+});
+
 test("no lifecycle configuration unless configured", () => {
   expect(resourcesOf(json, "aws_sagemaker_notebook_instance_lifecycle_configuration")).toEqual([]);
   expect(instance.lifecycle_config_name).toBeUndefined();

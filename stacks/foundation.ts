@@ -39,6 +39,8 @@ export interface FoundationOptions<S extends BucketSuffix> {
   /** Suffix of the bucket that receives the other buckets' server access logs. */
   readonly accessLogBucketSuffix: BucketSuffix;
   readonly interfaceServices: ReadonlyArray<string>;
+  /** Let the S3 endpoint serve the Amazon Linux package repositories (notebook instances). */
+  readonly amazonLinuxRepos?: boolean;
 }
 
 export function buildFoundation<S extends BucketSuffix>(scope: TerraformStack, env: EnvironmentConfig, opts: FoundationOptions<S>): Foundation<S> {
@@ -95,7 +97,7 @@ export function buildFoundation<S extends BucketSuffix>(scope: TerraformStack, e
     subnetIds: workload.map((w) => w.subnet.id),
     routeTableIds: workload.map((w) => w.routeTable.id),
     interfaceServices: opts.interfaceServices,
-    s3: { bucketArns, allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead },
+    s3: { bucketArns, allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead, allowAmazonLinuxRepos: opts.amazonLinuxRepos },
   });
   for (const bucket of Object.values<SecureBucket>(buckets)) {
     bucket.restrictToVpcEndpoint(endpoints.s3Gateway.id, env.storage.adminRoleArns);

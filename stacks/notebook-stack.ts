@@ -31,6 +31,7 @@ export class NotebookStack extends TerraformStack {
       accessLogBucketSuffix: "nb-logs",
       bucketSuffixes: ["notebook"],
       interfaceServices: env.vpcEndpoints.interfaceServices.filter((s) => !STUDIO_ONLY_ENDPOINTS.has(s)),
+      amazonLinuxRepos: true,
     });
     this.foundation = f;
     const { account, network, role } = f;

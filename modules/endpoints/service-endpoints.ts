@@ -23,6 +23,11 @@ export interface S3EndpointAccess {
   readonly bucketArns: ReadonlyArray<string>;
   /** The seed README's optional statement for SageMaker JumpStart's public objects. */
   readonly allowJumpStartRead: boolean;
+  /**
+   * Read access to the Amazon Linux package repositories, which live in S3 and are therefore
+   * reached through this endpoint: notebook instances (Amazon Linux 2) need it for `yum`.
+   */
+  readonly allowAmazonLinuxRepos?: boolean;
 }
 
 export interface ServiceEndpointsProps {
@@ -95,6 +100,14 @@ export class ServiceEndpoints extends Construct {
         resources: [`arn:${account.partition}:s3:::prod-${account.region}-starport-layer-bucket/*`],
       },
     ];
+    if (props.s3.allowAmazonLinuxRepos) {
+      statements.push({
+        sid: "AllowAmazonLinuxRepositories",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:GetObject"],
+        resources: [`arn:${account.partition}:s3:::amazonlinux.${account.region}.amazonaws.com/*`, `arn:${account.partition}:s3:::amazonlinux-2-repos-${account.region}/*`],
+      });
+    }
     if (props.s3.allowJumpStartRead) {
       statements.push({
         sid: "AllowJumpStartRead",
