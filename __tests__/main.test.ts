@@ -58,3 +58,14 @@ test("cdktf's app command (the esbuild bundle runner) writes byte-identical stac
 test("cdktf.json runs the bundle runner", () => {
   expect(JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")).app).toBe("node scripts/run-main.cjs");
 });
+
+test("the bundle runner rebuilds when an input changes, even to the same size", () => {
+  const dir = tempDir("runner");
+  const entry = join(dir, "runner-probe.ts");
+  const run = () => spawnSync(process.execPath, [join(ROOT, "scripts", "run-main.cjs"), entry], { encoding: "utf8" }).stdout.trim();
+  writeFileSync(entry, 'const word: string = "one";\nconsole.log(word);\n');
+  expect(run()).toBe("one");
+  expect(run()).toBe("one"); // from the cached bundle
+  writeFileSync(entry, 'const word: string = "two";\nconsole.log(word);\n');
+  expect(run()).toBe("two");
+});

@@ -2,29 +2,43 @@
 // first argument; the benchmark's empty app uses the same runner) and everything it imports into one
 // CommonJS file with esbuild, then runs it. Measured in bench/README.md: a bundle starts in a
 // fraction of the time tsx needs to transpile and resolve ~150 modules one by one, and its output
-// is byte-identical (__tests__/main.test.ts). The bundle is rebuilt only when one of its inputs
-// changed (esbuild's metafile lists them), so an unchanged project pays only for running it.
+// is byte-identical (__tests__/main.test.ts).
+//
+// The bundle is rebuilt unless every input esbuild read (its metafile lists them) has the same
+// modification time and size as when it was built, and package-lock.json the same content: npm
+// gives every installed file the same fixed timestamp, so an upgraded dependency shows only in the
+// lock file (and usually in sizes), never in times.
 "use strict";
 const { buildSync } = require("esbuild");
+const { createHash } = require("node:crypto");
 const { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } = require("node:fs");
-const { join } = require("node:path");
-
-const { basename, resolve } = require("node:path");
+const { basename, join, resolve } = require("node:path");
 
 const root = join(__dirname, "..");
 const entry = resolve(process.argv[2] || join(root, "main.ts"));
 const cacheDir = join(root, "node_modules", ".cache", "sagemaker-anfw");
 const name = basename(entry).replace(/\.ts$/, "");
 const bundle = join(cacheDir, `${name}.cjs`);
-const metafile = join(cacheDir, `${name}.meta.json`);
+const stamp = join(cacheDir, `${name}.inputs.json`);
+
+function lockHash() {
+  const lock = join(root, "package-lock.json");
+  return existsSync(lock) ? createHash("sha256").update(readFileSync(lock)).digest("hex") : "";
+}
+
+function fingerprint(file) {
+  const s = statSync(join(root, file));
+  return [s.mtimeMs, s.size];
+}
 
 function upToDate() {
-  if (!existsSync(bundle) || !existsSync(metafile)) return false;
-  const built = statSync(bundle).mtimeMs;
-  const inputs = Object.keys(JSON.parse(readFileSync(metafile, "utf8")).inputs);
-  return inputs.every((input) => {
-    const file = join(root, input);
-    return existsSync(file) && statSync(file).mtimeMs <= built;
+  if (!existsSync(bundle) || !existsSync(stamp)) return false;
+  const recorded = JSON.parse(readFileSync(stamp, "utf8"));
+  if (recorded.lock !== lockHash()) return false;
+  return Object.entries(recorded.inputs).every(([file, [mtime, size]]) => {
+    if (!existsSync(join(root, file))) return false;
+    const [m, s] = fingerprint(file);
+    return m === mtime && s === size;
   });
 }
 
@@ -41,7 +55,8 @@ if (!upToDate()) {
     metafile: true,
     logLevel: "warning",
   });
-  writeFileSync(metafile, JSON.stringify(result.metafile));
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, fingerprint(file)]));
+  writeFileSync(stamp, JSON.stringify({ lock: lockHash(), inputs }));
 }
 
 // main.ts finds config/ next to itself; the bundle lives elsewhere, so say where it is.
