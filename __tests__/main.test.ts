@@ -4,7 +4,7 @@
  * stacks per environment file.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./support/terraform";
 
@@ -68,4 +68,7 @@ test("the bundle runner rebuilds when an input changes, even to the same size", 
   expect(run()).toBe("one"); // from the cached bundle
   writeFileSync(entry, 'const word: string = "two";\nconsole.log(word);\n');
   expect(run()).toBe("two");
+  // The probe's cache entries are this test's own litter.
+  const cache = join(ROOT, "node_modules", ".cache", "sagemaker-anfw");
+  for (const f of readdirSync(cache).filter((f) => f.startsWith("runner-probe-"))) rmSync(join(cache, f));
 });

@@ -17,7 +17,8 @@ const { basename, join, resolve } = require("node:path");
 const root = join(__dirname, "..");
 const entry = resolve(process.argv[2] || join(root, "main.ts"));
 const cacheDir = join(root, "node_modules", ".cache", "sagemaker-anfw");
-const name = basename(entry).replace(/\.ts$/, "");
+// One cache entry per entry file (by full path: two files of the same name must not share one).
+const name = `${basename(entry).replace(/\.ts$/, "")}-${createHash("sha256").update(entry).digest("hex").slice(0, 12)}`;
 const bundle = join(cacheDir, `${name}.cjs`);
 const stamp = join(cacheDir, `${name}.inputs.json`);
 
