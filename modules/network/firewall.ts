@@ -19,7 +19,7 @@ import { TerraformIterator, TerraformLocal, Token, propertyAccess } from "cdktf"
 import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
 import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfirewall-firewall-policy";
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
-import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
+import { NetworkfirewallRuleGroup, NetworkfirewallRuleGroupRuleGroupRulesSource } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
 import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 
 export interface FirewallProtection {
@@ -67,7 +67,8 @@ export class InspectionFirewall extends Construct {
     super(scope, id);
     this.azs = new Set(Object.keys(props.subnetIdsByAz));
     const encryptionConfiguration = { type: "CUSTOMER_KMS", keyId: props.kmsKeyArn };
-    const statefulGroup = (ruleGroupId: string, name: string, description: string, capacity: number, rulesSource: object) =>
+    /** A strict-order stateful group with HOME_NET set; the groups differ only in their rules. */
+    const statefulGroup = (ruleGroupId: string, name: string, description: string, capacity: number, rulesSource: NetworkfirewallRuleGroupRuleGroupRulesSource) =>
       new NetworkfirewallRuleGroup(this, ruleGroupId, {
         name,
         description,
