@@ -1,0 +1,63 @@
+/**
+ * Seed parity: every resource type the single-AZ CloudFormation solution deploys
+ * (../shared/reference/seed-solution-inventory.md, section 2) has its counterpart in the 1-AZ Studio
+ * stack, at least as many times; route and subnet counts scale per AZ. The table is the inventory's,
+ * typed in here, with the Terraform type chosen for each CloudFormation type.
+ */
+import { resourcesOf, studioStack, synthJson } from "./support/synth";
+
+/** [CloudFormation type, seed count, Terraform type(s) that deploy it]. Nested stacks have no counterpart. */
+const SEED: Array<[string, number, string[]]> = [
+  ["AWS::EC2::VPCEndpoint", 11, ["aws_vpc_endpoint"]],
+  ["AWS::EC2::RouteTable", 4, ["aws_route_table"]],
+  ["AWS::EC2::Route", 4, ["aws_route"]],
+  ["AWS::EC2::Subnet", 3, ["aws_subnet"]],
+  ["AWS::EC2::SubnetRouteTableAssociation", 3, ["aws_route_table_association"]],
+  ["AWS::EC2::SecurityGroup", 2, ["aws_security_group"]],
+  ["AWS::KMS::Key", 2, ["aws_kms_key"]],
+  ["AWS::KMS::Alias", 2, ["aws_kms_alias"]],
+  ["AWS::S3::Bucket", 2, ["aws_s3_bucket"]],
+  ["AWS::S3::BucketPolicy", 2, ["aws_s3_bucket_policy"]],
+  ["AWS::SSM::Parameter", 2, ["aws_ssm_parameter"]],
+  ["AWS::EC2::VPC", 1, ["aws_vpc"]],
+  ["AWS::EC2::InternetGateway", 1, ["aws_internet_gateway"]],
+  ["AWS::EC2::VPCGatewayAttachment", 1, ["aws_internet_gateway"]], // vpc_id on the gateway attaches it
+  ["AWS::EC2::GatewayRouteTableAssociation", 1, ["aws_route_table_association"]],
+  ["AWS::EC2::EIP", 1, ["aws_eip"]],
+  ["AWS::EC2::NatGateway", 1, ["aws_nat_gateway"]],
+  ["AWS::EC2::SecurityGroupIngress", 1, ["aws_vpc_security_group_ingress_rule"]],
+  ["AWS::NetworkFirewall::RuleGroup", 1, ["aws_networkfirewall_rule_group"]],
+  ["AWS::NetworkFirewall::FirewallPolicy", 1, ["aws_networkfirewall_firewall_policy"]],
+  ["AWS::NetworkFirewall::Firewall", 1, ["aws_networkfirewall_firewall"]],
+  ["AWS::IAM::ManagedPolicy", 1, ["aws_iam_policy"]],
+  ["AWS::IAM::Role", 1, ["aws_iam_role"]],
+  ["AWS::SageMaker::Domain", 1, ["aws_sagemaker_domain"]],
+  ["AWS::SageMaker::UserProfile", 1, ["aws_sagemaker_user_profile"]],
+];
+
+const json = synthJson(studioStack({ availabilityZones: ["us-east-1a"] }));
+const count = (types: string[]) => types.reduce((n, t) => n + resourcesOf(json, t).length, 0);
+
+test.each(SEED)("%s (seed: %i) has its counterpart", (_cfn, seedCount, types) => {
+  expect(count(types)).toBeGreaterThanOrEqual(seedCount);
+});
+
+test("the seed's interface endpoint services are all there, by service name", () => {
+  const services = resourcesOf(json, "aws_vpc_endpoint").map(([, e]) => e.service_name.replace("us-east-1", "<region>"));
+  for (const s of ["sagemaker.api", "sagemaker.runtime", "sts", "ssm", "monitoring", "logs", "ecr.dkr", "ecr.api", "servicecatalog", "s3"]) {
+    expect(services).toContain(`com.amazonaws.<region>.${s}`);
+  }
+  expect(services).toContain("aws.sagemaker.<region>.notebook");
+});
+
+test("the seed's routes, one lane: workload -> NAT, NAT -> firewall, firewall -> IGW, IGW edge -> firewall", () => {
+  const routes = resourcesOf(json, "aws_route").map(([, r]) => [r.destination_cidr_block, r.nat_gateway_id ? "nat" : r.vpc_endpoint_id ? "firewall" : "igw"]);
+  expect(routes.sort()).toEqual(
+    [
+      ["0.0.0.0/0", "nat"],
+      ["0.0.0.0/0", "firewall"],
+      ["0.0.0.0/0", "igw"],
+      ["10.2.128.128/28", "firewall"],
+    ].sort(),
+  );
+});
