@@ -10,7 +10,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
-import { azs, Json, notebookStack, resourcesOf, studioStack } from "./support/synth";
+import { azs, Json, notebookStack, policyStatements as statementsOf, resourcesOf, studioStack } from "./support/synth";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -31,10 +31,6 @@ function first(json: Json, type: string, prefix = ""): [string, Json] {
   const found = resourcesOf(json, type).find(([n]) => n.startsWith(prefix));
   if (!found) throw new Error(`no ${type} ${prefix}`);
   return found;
-}
-
-function statementsOf(json: Json, ref: string): Json[] {
-  return json.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(ref)![1]].statement;
 }
 
 function dropCompanion(json: Json, type: string): void {

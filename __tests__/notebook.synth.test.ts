@@ -8,15 +8,9 @@ import { join } from "node:path";
 import { parseEnvironment } from "../modules/config/load";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
-import { azs, Json, notebookStack, resourcesOf, synthJson } from "./support/synth";
+import { azs, Json, notebookStack, resourcesOf, synthJson, one, policyStatements } from "./support/synth";
 
 const FIXTURES = join(__dirname, "fixtures");
-
-function one(json: Json, type: string): [string, Json] {
-  const all = resourcesOf(json, type);
-  expect(all).toHaveLength(1);
-  return all[0];
-}
 
 const json = synthJson(notebookStack({}));
 const [, instance] = one(json, "aws_sagemaker_notebook_instance");
@@ -61,8 +55,7 @@ test("its own least-privilege execution role, scoped to the notebook stack's buc
   const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
   expect(instance.role_arn).toBe(`\${aws_iam_role.${roleName}.arn}`);
   const [, policy] = one(json, "aws_iam_policy");
-  const doc = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy.policy)![1];
-  const statements: Json[] = json.data.aws_iam_policy_document[doc].statement;
+  const statements = policyStatements(json, policy.policy);
   const [bucketName] = resourcesOf(json, "aws_s3_bucket").find(([n]) => n.startsWith("notebook-bucket"))!;
   expect(statements.find((s) => s.sid === "S3StackBuckets")!.resources).toEqual([`\${aws_s3_bucket.${bucketName}.arn}`, `\${aws_s3_bucket.${bucketName}.arn}/*`]);
   expect(statements.map((s) => s.sid)).not.toContain("StudioAppsAndSpacesOfThisDomain");
@@ -80,8 +73,7 @@ test("the same endpoint module as Studio, without the Studio-only UI endpoint", 
 
 test("the S3 endpoint also serves the Amazon Linux package repositories, read-only (yum on the instance)", () => {
   const [, gateway] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
-  const doc = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(gateway.policy)![1];
-  const repos = (json.data.aws_iam_policy_document[doc].statement as Json[]).find((s) => s.sid === "AllowAmazonLinuxRepositories")!;
+  const repos = policyStatements(json, gateway.policy).find((s) => s.sid === "AllowAmazonLinuxRepositories")!;
   expect(repos.actions).toEqual(["s3:GetObject"]);
   expect(repos.resources).toEqual([expect.stringMatching(/:s3:::amazonlinux\.us-east-1\.amazonaws\.com\/\*$/), expect.stringMatching(/:s3:::amazonlinux-2-repos-us-east-1\/\*$/)]);
 });

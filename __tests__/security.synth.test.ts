@@ -3,14 +3,10 @@
  * the log plumbing the guardrails only check for presence.
  */
 import { join } from "node:path";
-import { Json, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { Json, policyStatements as statements, resourcesOf, studioStack, synthJson } from "./support/synth";
 
 const FIXTURES = join(__dirname, "fixtures");
 const json = synthJson(studioStack({}));
-
-function statements(j: Json, ref: string): Json[] {
-  return j.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(ref)![1]].statement;
-}
 
 describe("Network Firewall", () => {
   const [fwName, firewall] = resourcesOf(json, "aws_networkfirewall_firewall")[0];

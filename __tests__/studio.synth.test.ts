@@ -2,22 +2,9 @@
  * Synth tests of the Studio stack on top of the network: storage, keys, endpoints, IAM, the
  * domain and its user profiles, and the outputs.
  */
-import { azs, Json, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
 
 const ADMIN = "arn:aws:iam::123456789012:role/DataAdmin";
-
-function one(json: Json, type: string): [string, Json] {
-  const all = resourcesOf(json, type);
-  expect(all).toHaveLength(1);
-  return all[0];
-}
-
-/** Statements of the aws_iam_policy_document data source a resource's policy refers to. */
-function statementsOf(json: Json, policyExpr: string): Json[] {
-  const m = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policyExpr);
-  expect(m).not.toBeNull();
-  return json.data.aws_iam_policy_document[m![1]].statement;
-}
 
 function bySid(statements: Json[], sid: string): Json {
   const s = statements.find((x) => x.sid === sid);

@@ -3,13 +3,14 @@ import { Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentConfig, parseEnvironment } from "../../modules/config/load";
+import { StackView } from "../../modules/guardrails/stack-view";
 import { NotebookStack } from "../../stacks/notebook-stack";
 import { StudioStack } from "../../stacks/studio-stack";
 
 export type Json = Record<string, any>;
 
-export function envFrom(raw: Record<string, unknown>, file = "config/test.json"): EnvironmentConfig {
-  return parseEnvironment(raw, file);
+export function envFrom(raw: Record<string, unknown>, file = "config/test.json", baseDir?: string): EnvironmentConfig {
+  return parseEnvironment(raw, file, baseDir);
 }
 
 export function azs(region: string, letters: string): string[] {
@@ -17,11 +18,11 @@ export function azs(region: string, letters: string): string[] {
 }
 
 export function studioStack(raw: Record<string, unknown>, baseDir?: string): StudioStack {
-  return new StudioStack(Testing.app(), parseEnvironment(raw, "config/test.json", baseDir));
+  return new StudioStack(Testing.app(), envFrom(raw, undefined, baseDir));
 }
 
 export function notebookStack(raw: Record<string, unknown>, baseDir?: string): NotebookStack {
-  return new NotebookStack(Testing.app(), parseEnvironment(raw, "config/test.json", baseDir));
+  return new NotebookStack(Testing.app(), envFrom(raw, undefined, baseDir));
 }
 
 /** The stack's Terraform JSON as an object. */
@@ -42,6 +43,23 @@ export function readStackJson(dir: string): Json {
 /** All resources of a type as [address-name, body] pairs. */
 export function resourcesOf(json: Json, type: string): Array<[string, Json]> {
   return Object.entries((json.resource ?? {})[type] ?? {});
+}
+
+/** The single resource of `type` (fails the test if there are none or several). */
+export function one(json: Json, type: string): [string, Json] {
+  const all = resourcesOf(json, type);
+  expect(all).toHaveLength(1);
+  return all[0];
+}
+
+/**
+ * Statements of the aws_iam_policy_document a `${data.aws_iam_policy_document.x.json}` value names
+ * (the guardrails' own lookup); fails the test if the value is not such a reference.
+ */
+export function policyStatements(json: Json, ref: unknown): Json[] {
+  const statements = new StackView(json).policyStatements(ref);
+  expect(statements).toBeDefined();
+  return statements!;
 }
 
 /** "${aws_subnet.x.id}" -> "aws_subnet.x" (the referenced resource), or undefined. */

@@ -6,9 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
-import { ConfigFile, ConfigFileSchema, DEFAULTS } from "./schema";
+import { ConfigFile, ConfigFileSchema, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { checkNames, notebookInstanceName } from "./naming";
-import { SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 
 /** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
@@ -178,7 +177,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const availabilityZones = cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
+  const availabilityZones = resolvedAzs(cfg);
   // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
   const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
   const notebookConfig: NotebookConfig = {

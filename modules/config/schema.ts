@@ -37,6 +37,11 @@ export const DEFAULTS = {
 
 export const MAX_AZS = 6;
 
+/** The configured AZs, or the region's a, b and c. */
+export function resolvedAzs(cfg: { readonly region: string; readonly availabilityZones?: ReadonlyArray<string> }): ReadonlyArray<string> {
+  return cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
+}
+
 /** Commercial, GovCloud, China and ISO partitions: "us-east-1", "us-gov-west-1", "cn-north-1". */
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 
@@ -302,7 +307,7 @@ export const ConfigFileSchema = z
       .describe("Extra tags on every resource (the provider's default_tags)"),
   })
   .superRefine((cfg, ctx) => {
-    const azs = cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
+    const azs = resolvedAzs(cfg);
     let azsOk = true;
     const seen = new Map<string, number>();
     azs.forEach((az, i) => {
