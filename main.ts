@@ -1,12 +1,13 @@
 /**
  * Entry point: validates every config/<environment>.json, then synthesizes each environment's
- * stacks. Validation runs to completion before the App exists, so a bad config writes no JSON.
+ * stacks (<env>-network, then <env>-studio and <env>-notebook as enabled). Validation runs to completion before the App exists, so a bad config writes no JSON.
  * During synth the guardrails aspect checks every stack; a violation stops synth with exit 1.
  */
 import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments } from "./modules/config/load";
 import { GuardrailViolation } from "./modules/guardrails";
+import { NetworkStack } from "./stacks/network-stack";
 import { NotebookStack } from "./stacks/notebook-stack";
 import { StudioStack } from "./stacks/studio-stack";
 
@@ -23,8 +24,9 @@ function main(): void {
 
   const app = new App();
   for (const env of environments) {
-    new StudioStack(app, env);
-    new NotebookStack(app, env);
+    const network = new NetworkStack(app, env);
+    if (env.studio.enabled) new StudioStack(network, env);
+    if (env.notebook.enabled) new NotebookStack(network, env);
   }
   try {
     app.synth();

@@ -1,83 +1,81 @@
 /**
- * The notebook-instance variant of one environment: the same foundation as the Studio stack (its
- * own inspected multi-AZ network, role, bucket and endpoints, in its own Terraform state), with a
- * SageMaker notebook instance in the workload subnet of one configured AZ instead of a domain.
+ * `<environment>-notebook`: a SageMaker notebook instance in the workload subnet of one explicitly
+ * configured AZ (an instance cannot move, so its AZ never follows the order of the AZ list), with
+ * its own execution role and volume key. Its bucket lives in the network stack.
  */
-import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import { kmsAliasName, notebookInstanceName } from "../modules/config/naming";
-import { CustomerKey, grantsForAwsResources, useThroughServices } from "../modules/kms/customer-key";
-import { workloadStatements } from "../modules/sagemaker/execution-role";
+import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
+import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
+import { jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
-import { buildFoundation, Foundation } from "./foundation";
+import type { NetworkStack } from "./network-stack";
+import { WorkloadStack } from "./workload";
 
 export function notebookStackName(env: Pick<EnvironmentConfig, "environment">): string {
-  return `${env.environment}-notebook`;
+  return stackName(env, "notebook");
 }
 
-/** Endpoints only Studio uses; the rest of the configured list serves notebooks too. */
-const STUDIO_ONLY_ENDPOINTS = new Set(["studio"]);
+/** Services through which the notebook's ML storage volume and job volumes use their key. */
+const NOTEBOOK_VOLUME_SERVICES = ["sagemaker", "ec2"];
 
-export class NotebookStack extends TerraformStack {
-  readonly foundation: Foundation<"notebook">;
+export class NotebookStack extends WorkloadStack {
   readonly notebook: SecureNotebookInstance;
+  readonly volumeKey: CustomerKey;
 
-  constructor(scope: Construct, env: EnvironmentConfig) {
-    super(scope, notebookStackName(env));
-    const f = buildFoundation(this, env, {
-      kind: "notebook",
-      roleDescription: `SageMaker notebook instance execution role of ${env.projectName}-${env.environment}`,
-      accessLogBucketSuffix: "nb-logs",
-      bucketSuffixes: ["notebook"],
-      interfaceServices: env.vpcEndpoints.interfaceServices.filter((s) => !STUDIO_ONLY_ENDPOINTS.has(s)),
-      amazonLinuxRepos: true,
-    });
-    this.foundation = f;
-    const { account, network, role } = f;
+  constructor(network: NetworkStack, env: EnvironmentConfig) {
     const az = env.notebook.availabilityZone;
-    const lane = network.lanes[az];
+    if (az === undefined) throw new Error(`${env.sourceFile}: notebook.availabilityZone is required when the notebook is enabled`);
+    super(network, env, "notebook", {
+      roleDescription: `SageMaker notebook instance execution role of ${env.projectName}-${env.environment}`,
+      availabilityZones: [az],
+      buckets: ["notebook"],
+      keys: ["s3"],
+    });
+    const { account, contract, role } = this;
 
-    const volumeKey = new CustomerKey(this, "notebook-key", {
+    // The instance's volume dies with the instance, so its key may die with this stack.
+    this.volumeKey = new CustomerKey(this, "notebook-key", {
       account,
-      aliasName: kmsAliasName(env, "notebook", "storage"),
-      description: `Encrypts the notebook instance volume of ${f.prefix}`,
-      usage: [
-        useThroughServices("AllowUseForNotebookVolume", account, [role.arn], ["sagemaker", "ec2"]),
-        grantsForAwsResources("AllowGrantsForNotebookVolume", [role.arn]),
-      ],
+      aliasName: kmsAliasName(env, "notebook-storage"),
+      description: `Encrypts the notebook instance volume and job volumes of ${this.prefix}`,
+      usage: keyUseThrough("SageMakerVolumes", account, NOTEBOOK_VOLUME_SERVICES),
     });
 
     const name = notebookInstanceName(env);
+    const subnetId = contract.workloadSubnetId(az);
     this.notebook = new SecureNotebookInstance(this, "notebook", {
       name,
-      namePrefix: f.prefix,
-      vpcId: network.vpc.id,
-      subnetId: lane.workload.subnet.id,
-      kmsKeyArn: volumeKey.arn,
+      namePrefix: this.prefix,
+      vpcId: contract.vpcId,
+      subnetId,
+      kmsKeyArn: this.volumeKey.arn,
       executionRoleArn: role.arn,
       instanceType: env.notebook.instanceType,
       volumeSizeGb: env.notebook.volumeSizeGb,
       lifecycle: env.notebook.lifecycle,
-      endpoints: f.endpoints,
-      waitFor: lane.egressPath,
+      endpoints: this.endpointIngress,
     });
 
-    role.attachPolicy(
-      workloadStatements({
+    const bucket = contract.bucket("notebook");
+    role.attachPolicy([
+      ...workloadStatements({
         account,
         executionRoleArn: role.arn,
-        bucketArns: [f.buckets.notebook.arn],
-        kmsKeyArns: [f.s3Key.arn, volumeKey.arn],
-        vpcId: network.vpc.id,
+        bucketArns: [bucket.arn],
+        kmsKeyArns: [contract.keyArn("s3"), this.volumeKey.arn],
+        kmsViaServices: ["s3", ...NOTEBOOK_VOLUME_SERVICES],
+        vpcId: contract.vpcId,
       }),
-    );
+      ...jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
+    ]);
 
     new TerraformOutput(this, "notebook_instance_name", { value: this.notebook.instance.name });
     new TerraformOutput(this, "notebook_availability_zone", { value: az });
-    new TerraformOutput(this, "notebook_subnet_id", { value: lane.workload.subnet.id });
+    new TerraformOutput(this, "notebook_subnet_id", { value: subnetId });
     new TerraformOutput(this, "notebook_security_group_id", { value: this.notebook.securityGroup.id });
-    new TerraformOutput(this, "kms_key_arns", { value: { s3: f.s3Key.arn, notebook_storage: volumeKey.arn } });
+    new TerraformOutput(this, "notebook_bucket_name", { value: bucket.name });
+    new TerraformOutput(this, "kms_key_arns", { value: { s3: contract.keyArn("s3"), notebook_storage: this.volumeKey.arn } });
     new TerraformOutput(this, "notebook_presigned_url_command", {
       description: "Run (with credentials allowed to call sagemaker:CreatePresignedNotebookInstanceUrl) to open Jupyter",
       value: `aws sagemaker create-presigned-notebook-instance-url --region ${env.region} --notebook-instance-name ${name} --query AuthorizedUrl --output text`,

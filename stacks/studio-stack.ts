@@ -1,75 +1,69 @@
 /**
- * The SageMaker Studio stack of one environment: the shared foundation (network, role, data and
- * models buckets, endpoints), then the Studio storage key, the VpcOnly domain with its user
- * profiles, and the role's policy, which names the domain's apps and spaces.
+ * `<environment>-studio`: the SageMaker Studio domain (VpcOnly, on every AZ's workload subnet),
+ * its user profiles, and the execution role whose policy names the domain's apps and spaces and
+ * lets it run jobs inside the VPC only. Its data (data and models buckets, the home EFS's key)
+ * lives in the network stack, so destroying this stack never touches it.
  */
-import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import { kmsAliasName, studioDomainName } from "../modules/config/naming";
-import { CustomerKey, grantsForAwsResources, useThroughServices } from "../modules/kms/customer-key";
-import { studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { stackName, studioDomainName } from "../modules/config/naming";
+import { jobStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
-import { buildFoundation, Foundation } from "./foundation";
+import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
+import { WorkloadStack } from "./workload";
 
 export function studioStackName(env: Pick<EnvironmentConfig, "environment">): string {
-  return `${env.environment}-studio`;
+  return stackName(env, "studio");
 }
 
-export class StudioStack extends TerraformStack {
-  readonly foundation: Foundation<"data" | "models">;
+export class StudioStack extends WorkloadStack {
   readonly studio: StudioDomain;
 
-  constructor(scope: Construct, env: EnvironmentConfig) {
-    super(scope, studioStackName(env));
-    const f = buildFoundation(this, env, {
-      kind: "studio",
+  constructor(network: NetworkStack, env: EnvironmentConfig) {
+    super(network, env, "studio", {
       roleDescription: `SageMaker Studio execution role of ${env.projectName}-${env.environment}`,
-      accessLogBucketSuffix: "logs",
-      bucketSuffixes: ["data", "models"],
-      interfaceServices: env.vpcEndpoints.interfaceServices,
+      availabilityZones: env.availabilityZones,
+      buckets: ["data", "models"],
+      keys: ["s3", "studio_storage"],
     });
-    this.foundation = f;
-    const { account, network, role } = f;
+    const { account, contract, role } = this;
+    const storageKeyArn = contract.keyArn("studio_storage");
+    const subnetIds = env.availabilityZones.map((az) => contract.workloadSubnetId(az));
 
-    const studioKey = new CustomerKey(this, "studio-key", {
-      account,
-      aliasName: kmsAliasName(env, "studio", "storage"),
-      description: `Encrypts the Studio home EFS volume and app EBS volumes of ${f.prefix}`,
-      usage: [
-        useThroughServices("AllowUseForStudioVolumes", account, [role.arn], ["sagemaker", "elasticfilesystem", "ec2"]),
-        grantsForAwsResources("AllowGrantsForStudioVolumes", [role.arn]),
-      ],
-    });
-
-    const workloadSubnets = Object.values(network.lanes).map((l) => l.workload.subnet.id);
     this.studio = new StudioDomain(this, "studio", {
       domainName: studioDomainName(env),
-      namePrefix: f.prefix,
-      vpcId: network.vpc.id,
-      subnetIds: workloadSubnets,
-      kmsKeyArn: studioKey.arn,
+      namePrefix: this.prefix,
+      vpcId: contract.vpcId,
+      subnetIds,
+      kmsKeyArn: storageKeyArn,
       executionRoleArn: role.arn,
       userProfiles: env.studio.userProfiles,
-      endpoints: f.endpoints,
+      endpoints: this.endpointIngress,
     });
 
+    const buckets = [contract.bucket("data"), contract.bucket("models")];
     role.attachPolicy([
       ...workloadStatements({
         account,
         executionRoleArn: role.arn,
-        bucketArns: Object.values(f.buckets).map((b) => b.arn),
-        kmsKeyArns: [f.s3Key.arn, studioKey.arn],
-        vpcId: network.vpc.id,
+        bucketArns: buckets.map((b) => b.arn),
+        kmsKeyArns: [contract.keyArn("s3"), storageKeyArn],
+        kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
+        vpcId: contract.vpcId,
       }),
       ...studioStatements(account, this.studio.domain.id),
+      ...jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
     ]);
 
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
     new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });
-    new TerraformOutput(this, "data_bucket_name", { value: f.buckets.data.name });
-    new TerraformOutput(this, "models_bucket_name", { value: f.buckets.models.name });
-    new TerraformOutput(this, "kms_key_arns", { value: { s3: f.s3Key.arn, studio_storage: studioKey.arn } });
+    new TerraformOutput(this, "data_bucket_name", { value: buckets[0].name });
+    new TerraformOutput(this, "models_bucket_name", { value: buckets[1].name });
+    new TerraformOutput(this, "jobs_volume_kms_key_arn", {
+      description: "The key jobs must name as volume_kms_key (its ARN, not an alias)",
+      value: storageKeyArn,
+    });
+    new TerraformOutput(this, "jobs_subnet_ids", { description: "The subnets jobs and models may use", value: subnetIds });
     new TerraformOutput(this, "studio_security_group_ids", {
       description: "The domain's default group and each user profile's own group",
       value: {

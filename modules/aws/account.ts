@@ -7,15 +7,36 @@ import { Construct } from "constructs";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 
+/** The account a stack must deploy into, and how to name it in the error when it does not. */
+export interface ExpectedAccount {
+  readonly accountId: string;
+  /** E.g. 'environment "dev" (config/dev.json)'. */
+  readonly label: string;
+}
+
 export class AwsAccount extends Construct {
   readonly accountId: string;
   readonly partition: string;
   /** DNS suffix of service endpoints ("amazonaws.com", "amazonaws.com.cn"). */
   readonly dnsSuffix: string;
 
-  constructor(scope: Construct, id: string, readonly region: string) {
+  constructor(scope: Construct, id: string, readonly region: string, expected?: ExpectedAccount) {
     super(scope, id);
-    this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+    const caller = new DataAwsCallerIdentity(this, "caller", {
+      // Belt and braces with the provider's allowed_account_ids: this one names the environment and
+      // both accounts, and holds even where the provider's own check is skipped.
+      lifecycle: expected
+        ? {
+            postcondition: [
+              {
+                condition: `\${self.account_id == "${expected.accountId}"}`,
+                errorMessage: `${expected.label} deploys to AWS account ${expected.accountId}, but these credentials are for account \${self.account_id}. Nothing was changed: use credentials (or assumeRoleArn) for account ${expected.accountId}.`,
+              },
+            ],
+          }
+        : undefined,
+    });
+    this.accountId = caller.accountId;
     const partition = new DataAwsPartition(this, "partition");
     this.partition = partition.partition;
     this.dnsSuffix = partition.dnsSuffix;

@@ -16,8 +16,7 @@ export interface NotebookLifecycle {
   readonly onStart?: string;
 }
 
-export interface NotebookConfig extends Omit<ConfigFile["notebook"], "availabilityZone" | "lifecycle"> {
-  readonly availabilityZone: string;
+export interface NotebookConfig extends Omit<ConfigFile["notebook"], "lifecycle"> {
   readonly lifecycle?: NotebookLifecycle;
 }
 
@@ -180,11 +179,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const availabilityZones = resolvedAzs(cfg);
   // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
   const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
-  const notebookConfig: NotebookConfig = {
-    ...notebook,
-    availabilityZone: notebook.availabilityZone ?? availabilityZones[0],
-    lifecycle,
-  };
+  const notebookConfig: NotebookConfig = { ...notebook, lifecycle };
   const { suricataRulesFile: _path, ...firewallSettings } = firewall;
   return {
     ...cfg,

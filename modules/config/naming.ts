@@ -3,9 +3,9 @@
  * validation can check the *resulting* names against AWS's rules before anything is synthesized.
  *
  * Uniqueness: names that AWS requires unique per account and region (firewalls, policies, rule
- * groups, KMS aliases, SSM parameters, notebook instances, Studio domains) carry the project, the
- * environment and the stack kind, so every environment's Studio and notebook stacks can be
- * deployed side by side. IAM names are account-global, so they carry the region too; S3 bucket
+ * groups, KMS aliases, SSM parameters, notebook instances, Studio domains) carry the project and
+ * the environment (workload names also the workload), so several environments can share an
+ * account. IAM names are account-global, so they carry the region too; S3 bucket
  * names are global, so they carry account and region.
  */
 
@@ -18,61 +18,75 @@ export interface NameParts {
   readonly region: string;
 }
 
-export const STACK_KINDS = ["studio", "notebook"] as const;
+/** One network stack per environment, and the workload stacks built on it. */
+export const STACK_KINDS = ["network", "studio", "notebook"] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
+export const WORKLOAD_KINDS = ["studio", "notebook"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
-/** "<project>-<environment>". */
+/** "<environment>-<kind>": the cdktf stack name (and the Terraform state's name). */
+export function stackName(p: Pick<NameParts, "environment">, kind: StackKind): string {
+  return `${p.environment}-${kind}`;
+}
+
+/** "<project>-<environment>": the prefix of every name the environment's network stack gives. */
 export function namePrefix(p: NameParts): string {
   return `${p.projectName}-${p.environment}`;
 }
 
-/** "<project>-<environment>-<kind>": the prefix of every per-stack name. */
-export function stackPrefix(p: NameParts, kind: StackKind): string {
+/** "<project>-<environment>-<kind>": the prefix of every name a workload stack gives. */
+export function stackPrefix(p: NameParts, kind: WorkloadKind): string {
   return `${namePrefix(p)}-${kind}`;
 }
 
-export function firewallName(p: NameParts, kind: StackKind): string {
-  return `${stackPrefix(p, kind)}-firewall`;
+export function firewallName(p: NameParts): string {
+  return `${namePrefix(p)}-firewall`;
 }
 
-export function firewallPolicyName(p: NameParts, kind: StackKind): string {
-  return `${stackPrefix(p, kind)}-firewall-policy`;
+export function firewallPolicyName(p: NameParts): string {
+  return `${namePrefix(p)}-firewall-policy`;
 }
 
-export function domainAllowlistRuleGroupName(p: NameParts, kind: StackKind): string {
-  return `${stackPrefix(p, kind)}-domain-allowlist`;
+export function domainAllowlistRuleGroupName(p: NameParts): string {
+  return `${namePrefix(p)}-domain-allowlist`;
 }
 
-export function suricataRuleGroupName(p: NameParts, kind: StackKind): string {
-  return `${stackPrefix(p, kind)}-suricata`;
+export function suricataRuleGroupName(p: NameParts): string {
+  return `${namePrefix(p)}-suricata`;
 }
 
 /** Log groups of the firewall; "/aws/vendedlogs/" keeps AWS's log-delivery resource policy small. */
-export function firewallLogGroupPrefix(p: NameParts, kind: StackKind): string {
-  return `/aws/vendedlogs/network-firewall/${stackPrefix(p, kind)}`;
+export function firewallLogGroupPrefix(p: NameParts): string {
+  return `/aws/vendedlogs/network-firewall/${namePrefix(p)}`;
 }
 
-export function flowLogGroupName(p: NameParts, kind: StackKind): string {
-  return `/aws/vpc-flow-logs/${stackPrefix(p, kind)}`;
+export function flowLogGroupName(p: NameParts): string {
+  return `/aws/vpc-flow-logs/${namePrefix(p)}`;
 }
 
 /** IAM role the VPC flow-logs service assumes; IAM names are account-global, hence the region. */
-export function flowLogRoleName(p: NameParts, kind: StackKind): string {
-  return `${stackPrefix(p, kind)}-${p.region}-flow-logs`;
+export function flowLogRoleName(p: NameParts): string {
+  return `${namePrefix(p)}-${p.region}-flow-logs`;
 }
 
-/** Per-stack IAM role (and policy) name. */
-export function executionRoleName(p: NameParts, kind: StackKind): string {
+/** Per-workload IAM role (and policy) name. */
+export function executionRoleName(p: NameParts, kind: WorkloadKind): string {
   return `${namePrefix(p)}-${p.region}-sagemaker-${kind}`;
 }
 
-/** Alias name without the "alias/" prefix. */
-export function kmsAliasName(p: NameParts, kind: StackKind, purpose: string): string {
-  return `${stackPrefix(p, kind)}-${purpose}`;
+/** Alias name without the "alias/" prefix: "<project>-<environment>-<purpose>". */
+export function kmsAliasName(p: NameParts, purpose: "network" | "s3" | "studio-storage" | "notebook-storage"): string {
+  return `${namePrefix(p)}-${purpose}`;
 }
 
-export function ssmParameterName(p: NameParts, kind: StackKind, name: string): string {
-  return `/${p.projectName}/${p.environment}/${kind}/${name}`;
+/** SSM parameters the network stack publishes: "/<project>/<environment>/network/<name>". */
+export function ssmParameterName(p: NameParts, name: string): string {
+  return `/${p.projectName}/${p.environment}/network/${name}`;
+}
+
+/** The one parameter a workload stack reads: everything it needs from the network stack, as JSON. */
+export function networkContractParameterName(p: NameParts): string {
+  return ssmParameterName(p, "contract");
 }
 
 export function studioDomainName(p: NameParts & { readonly studio: { readonly domainName?: string } }): string {
@@ -83,8 +97,8 @@ export function notebookInstanceName(p: NameParts & { readonly notebook: { reado
   return p.notebook.name ?? stackPrefix(p, "notebook");
 }
 
-/** Bucket suffixes of all stacks (distinct per stack, so buckets never collide); the longest sets the budget. */
-export const BUCKET_SUFFIXES = ["data", "models", "logs", "notebook", "nb-logs"] as const;
+/** Bucket suffixes (the network stack holds every bucket); the longest sets the name budget. */
+export const BUCKET_SUFFIXES = ["data", "models", "logs", "notebook"] as const;
 export type BucketSuffix = (typeof BUCKET_SUFFIXES)[number];
 
 /**
@@ -112,15 +126,15 @@ const longest = <T extends string>(list: ReadonlyArray<T>): T => list.reduce((a,
  */
 export function checkNames(p: NameParts): NameRuleViolation[] {
   const out: NameRuleViolation[] = [];
-  const kind = longest(STACK_KINDS);
-  for (const name of [firewallName(p, kind), firewallPolicyName(p, kind), domainAllowlistRuleGroupName(p, kind)]) {
+  const kind = longest(WORKLOAD_KINDS);
+  for (const name of [firewallName(p), firewallPolicyName(p), domainAllowlistRuleGroupName(p)]) {
     if (!FIREWALL_NAME.test(name)) {
       out.push({ field: "projectName", message: `Network Firewall name "${name}" would break AWS's 1-128 [A-Za-z0-9-] rule` });
     }
   }
   for (const [role, pattern] of [
     [executionRoleName(p, kind), `<projectName>-<environment>-<region>-sagemaker-${kind}`],
-    [flowLogRoleName(p, kind), `<projectName>-<environment>-${kind}-<region>-flow-logs`],
+    [flowLogRoleName(p), `<projectName>-<environment>-<region>-flow-logs`],
   ]) {
     if (role.length > 64) {
       out.push({ field: "projectName", message: `IAM role names "${pattern}" would be ${role.length} characters; IAM allows 64` });

@@ -143,6 +143,7 @@ function noDuplicates(list: ReadonlyArray<string>, ctx: z.RefinementCtx, path: R
 
 export const StudioSection = z
   .strictObject({
+    enabled: z.boolean().default(true).describe("Deploy the <environment>-studio stack (Studio domain, user profiles, execution role)"),
     domainName: z
       .string()
       .regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE)
@@ -159,6 +160,13 @@ export const StudioSection = z
 
 export const StorageSection = z
   .strictObject({
+    preventDestroy: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Terraform refuses any plan that destroys the buckets or the KMS keys that protect retained data " +
+          "(lifecycle prevent_destroy). Turn off only to delete an environment's data on purpose",
+      ),
     adminRoleArns: z
       .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/DataAdmin" (no wildcards)'))
       .max(10)
@@ -196,6 +204,7 @@ const ML_INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
 
 export const NotebookSection = z
   .strictObject({
+    enabled: z.boolean().default(false).describe("Deploy the <environment>-notebook stack (a SageMaker notebook instance)"),
     name: z
       .string()
       .regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE)
@@ -216,7 +225,10 @@ export const NotebookSection = z
     availabilityZone: z
       .string()
       .optional()
-      .describe("AZ (one of availabilityZones) whose workload subnet hosts the instance; immutable. Default: the first AZ"),
+      .describe(
+        "AZ (one of availabilityZones) whose workload subnet hosts the instance. Required when enabled: AWS cannot move " +
+          "an instance, so it is never derived from the order of availabilityZones",
+      ),
     lifecycle: z
       .strictObject({
         onCreate: z.string().min(1).optional().describe("Shell script run once when the instance is created"),
@@ -269,6 +281,15 @@ export const ConfigFileSchema = z
       .max(40)
       .default(DEFAULTS.projectName)
       .describe("Prefix of every resource name; part of S3 bucket names, so lowercase"),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID this environment deploys to, e.g. "111122223333"')
+      .describe("AWS account of this environment: the provider refuses credentials for any other account (allowed_account_ids)"),
+    assumeRoleArn: z
+      .string()
+      .regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/Deployer" (no wildcards)')
+      .optional()
+      .describe("Role the AWS provider assumes for this environment (e.g. a deploy role in the environment's account)"),
     region: z
       .string()
       .regex(REGION, 'must be an AWS region name such as "us-east-1"')
@@ -351,7 +372,24 @@ export const ConfigFileSchema = z
       });
     }
 
+    if (cfg.assumeRoleArn !== undefined && !cfg.assumeRoleArn.includes(`::${cfg.accountId}:`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["assumeRoleArn"],
+        message: `names a role outside accountId ${cfg.accountId}; the provider would then be refused by allowed_account_ids`,
+      });
+    }
+    if (!cfg.studio.enabled && !cfg.notebook.enabled) {
+      ctx.addIssue({ code: "custom", path: ["studio", "enabled"], message: "no workload is enabled: set studio.enabled or notebook.enabled to true" });
+    }
     const notebookAz = cfg.notebook.availabilityZone;
+    if (cfg.notebook.enabled && notebookAz === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["notebook", "availabilityZone"],
+        message: `required when the notebook is enabled: name one of availabilityZones (${azs.join(", ")}); an instance cannot move, so it is never taken from the list's order`,
+      });
+    }
     if (notebookAz !== undefined && !azs.includes(notebookAz)) {
       ctx.addIssue({
         code: "custom",

@@ -4,13 +4,12 @@
  *   the workloads may use (the data-perimeter half of the seed's S3 design);
  * - one interface endpoint per configured service, with private DNS, with an ENI in the workload
  *   subnet of every AZ (so losing an AZ does not lose AWS API access), behind a security group
- *   that admits only HTTPS from the security groups registered with `allowHttpsFrom`.
+ *   that admits nothing until a workload stack registers its security groups (EndpointIngress).
  */
 import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { AwsAccount } from "../aws/account";
 
 /** "sts" -> com.amazonaws.<region>.sts; SageMaker's "notebook" and "studio" live under aws.sagemaker. */
@@ -47,7 +46,6 @@ export class ServiceEndpoints extends Construct {
   readonly s3Gateway: VpcEndpoint;
   /** Interface endpoints keyed by service short name. */
   readonly interfaces: Readonly<Record<string, VpcEndpoint>>;
-  private readonly clients = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ServiceEndpointsProps) {
     super(scope, id);
@@ -120,24 +118,11 @@ export class ServiceEndpoints extends Construct {
     this.s3Gateway = new VpcEndpoint(this, "s3-gateway", {
       vpcId: props.vpcId,
       serviceName: `com.amazonaws.${account.region}.s3`,
+      // The bucket policies of the data buckets name this endpoint's ID.
       vpcEndpointType: "Gateway",
       routeTableIds: [...props.routeTableIds],
       policy: new DataAwsIamPolicyDocument(this, "s3-gateway-policy", { statement: statements }).json,
       tags: { Name: `${props.namePrefix}-s3` },
-    });
-  }
-
-  /** Admits HTTPS from `sourceSecurityGroupId` to every interface endpoint. `id` names the rule. */
-  allowHttpsFrom(id: string, sourceSecurityGroupId: string, description: string): void {
-    if (this.clients.has(id)) throw new Error(`endpoint client "${id}" is registered twice`);
-    this.clients.add(id);
-    new VpcSecurityGroupIngressRule(this, `https-from-${id}`, {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: sourceSecurityGroupId,
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      description,
     });
   }
 }

@@ -1,10 +1,18 @@
 /**
- * A customer managed KMS key with rotation on and an explicit key policy.
+ * A customer managed KMS key with rotation on and an explicit key policy in which every
+ * cryptographic use goes through a named AWS service.
  *
- * The policy always keeps the account's own administrative access ("AllowAccountAdministration":
- * the account root, i.e. IAM policies in this account decide who administers the key), because a
- * key policy that names no administrator can never be changed again: AWS calls such a key
- * unmanageable. Who may *use* the key is listed by the caller, per principal and service.
+ * - "AllowAccountAdministration": the account (i.e. IAM policies in this account) may administer
+ *   the key: describe, read its policy, tag, rotate, schedule deletion... but not use it. A key
+ *   policy that names no administrator could never be changed again (AWS calls such a key
+ *   unmanageable), so this statement is always there; it grants no cryptographic action and no
+ *   kms:CreateGrant, so an identity policy alone can never let anyone call kms:Decrypt directly.
+ * - Use statements (from the caller): principals of this account whose IAM policies allow it may
+ *   use the key only when the request comes through one of the listed services (kms:ViaService,
+ *   set by AWS on requests a service makes on a principal's behalf), and service principals
+ *   (CloudWatch Logs) only for this account's resources.
+ * Because no statement names a role, keys can live in the network stack and serve roles that
+ * workload stacks create later, without a dependency cycle.
  */
 import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
@@ -19,7 +27,44 @@ export interface CustomerKeyProps {
   readonly description: string;
   /** Statements granting use of the key; the administration statement is added here. */
   readonly usage: DataAwsIamPolicyDocumentStatement[];
+  /**
+   * Refuse any plan that destroys the key (Terraform `prevent_destroy`). For keys that protect
+   * data that outlives the stack (buckets, the Studio home EFS): destroying the key would make that
+   * data unreadable once the deletion window ends. Default false.
+   */
+  readonly preventDestroy?: boolean;
 }
+
+/**
+ * Everything but cryptographic use and grants: AWS's "key administrators" statement. Reading the
+ * key (Describe/Get/List) is here, so Terraform can refresh the key from anywhere.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CreateAlias",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListAliases",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:RotateKeyOnDemand",
+  "kms:UpdateKeyDescription",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:RevokeGrant",
+  "kms:RetireGrant",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+];
 
 export class CustomerKey extends Construct {
   readonly key: KmsKey;
@@ -32,7 +77,7 @@ export class CustomerKey extends Construct {
         {
           sid: "AllowAccountAdministration",
           principals: [{ type: "AWS", identifiers: [props.account.rootArn] }],
-          actions: ["kms:*"],
+          actions: KEY_ADMIN_ACTIONS,
           resources: ["*"], // in a key policy "*" means this key
         },
         ...props.usage,
@@ -43,6 +88,7 @@ export class CustomerKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: policy.json,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.alias = new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: this.key.keyId });
   }
@@ -63,24 +109,42 @@ export const KEY_USE_ACTIONS = [
   "kms:DescribeKey",
 ];
 
-/** Key-policy statement: `principalArns` may use the key, but only through `services`. */
-export function useThroughServices(sid: string, account: AwsAccount, principalArns: ReadonlyArray<string>, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+/**
+ * Key-policy statement: principals of this account whose IAM policies allow it may use the key,
+ * but only through `services` ("s3" -> kms:ViaService s3.<region>.<dns suffix>).
+ */
+export function useThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
     sid,
-    principals: [{ type: "AWS", identifiers: [...principalArns] }],
+    principals: [{ type: "AWS", identifiers: [account.rootArn] }],
     actions: KEY_USE_ACTIONS,
     resources: ["*"],
-    condition: [{ test: "StringEquals", variable: "kms:ViaService", values: services.map((s) => account.viaService(s)) }],
+    condition: [
+      { test: "StringEquals", variable: "kms:CallerAccount", values: [account.accountId] },
+      { test: "StringEquals", variable: "kms:ViaService", values: services.map((s) => account.viaService(s)) },
+    ],
   };
 }
 
-/** Key-policy statement: `principalArns` may create grants, only for AWS resources (EBS, EFS). */
-export function grantsForAwsResources(sid: string, principalArns: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+/**
+ * Key-policy statement: principals of this account may let `services` create grants on the key,
+ * only for AWS resources (the EBS and EFS volumes SageMaker and Network Firewall create).
+ */
+export function grantsThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
     sid,
-    principals: [{ type: "AWS", identifiers: [...principalArns] }],
+    principals: [{ type: "AWS", identifiers: [account.rootArn] }],
     actions: ["kms:CreateGrant"],
     resources: ["*"],
-    condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+    condition: [
+      { test: "StringEquals", variable: "kms:CallerAccount", values: [account.accountId] },
+      { test: "StringEquals", variable: "kms:ViaService", values: services.map((s) => account.viaService(s)) },
+      { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+    ],
   };
+}
+
+/** The key-policy statements for using a key through `services`, grants included. */
+export function keyUseThrough(sidPrefix: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement[] {
+  return [useThroughServices(`AllowUseThrough${sidPrefix}`, account, services), grantsThroughServices(`AllowGrantsThrough${sidPrefix}`, account, services)];
 }

@@ -112,6 +112,11 @@ export interface WorkloadPermissions {
   readonly executionRoleArn: string;
   readonly bucketArns: ReadonlyArray<string>;
   readonly kmsKeyArns: ReadonlyArray<string>;
+  /**
+   * Services through which the role may use those keys ("s3", "sagemaker", ...). The key policies
+   * enforce the same per key; here it keeps the identity policy from claiming more.
+   */
+  readonly kmsViaServices: ReadonlyArray<string>;
   readonly vpcId: string;
 }
 
@@ -138,15 +143,19 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       condition: [{ test: "StringLike", variable: "cloudwatch:namespace", values: ["/aws/sagemaker/*"] }],
     },
     {
-      sid: "KmsUseOfStackKeys",
+      sid: "KmsUseThroughServicesOnly",
       actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
       resources: [...p.kmsKeyArns],
+      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: p.kmsViaServices.map((svc) => account.viaService(svc)) }],
     },
     {
       sid: "KmsGrantsForAwsResourcesOnly",
       actions: ["kms:CreateGrant"],
       resources: [...p.kmsKeyArns],
-      condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+      condition: [
+        { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+        { test: "StringEquals", variable: "kms:ViaService", values: p.kmsViaServices.map((svc) => account.viaService(svc)) },
+      ],
     },
     {
       sid: "S3StackBuckets",
@@ -176,13 +185,6 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
     },
     {
-      sid: "DenyJobsOutsideTheVpc",
-      effect: "Deny",
-      actions: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateModel", "sagemaker:CreateHyperParameterTuningJob"],
-      resources: ["*"],
-      condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
-    },
-    {
       // Explicit, not "sagemaker:Describe*"/"List*": a wildcard would also grant read actions
       // AWS adds later, which a security review has not seen.
       sid: "SageMakerRead",
@@ -210,6 +212,91 @@ export function studioStatements(account: AwsAccount, domainId: string): DataAws
       sid: "StudioAppsAndSpacesOfThisDomain",
       actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace", "sagemaker:AddTags"],
       resources: [account.arn("sagemaker", `app/${domainId}/*`), account.arn("sagemaker", `space/${domainId}/*`)],
+    },
+  ];
+}
+
+export interface JobPermissions {
+  readonly account: AwsAccount;
+  /** The workload subnets jobs and models must run in (every AZ's). */
+  readonly subnetIds: ReadonlyArray<string>;
+  /** The security groups jobs and models must use. */
+  readonly securityGroupIds: ReadonlyArray<string>;
+  /** The key that must encrypt the jobs' ML storage volumes. */
+  readonly volumeKmsKeyArn: string;
+}
+
+/** The jobs that take a VPC config, and their resource types. */
+const VPC_JOBS: ReadonlyArray<[string, string]> = [
+  ["sagemaker:CreateTrainingJob", "training-job"],
+  ["sagemaker:CreateProcessingJob", "processing-job"],
+  ["sagemaker:CreateHyperParameterTuningJob", "hyper-parameter-tuning-job"],
+];
+
+/**
+ * Training, processing, tuning and transform jobs and models, only inside this environment's
+ * VPC: SageMaker's condition keys carry the request's VPC config, volume key and encryption flag,
+ * so a request without them (a missing key fails StringEquals and the Null checks) is implicitly
+ * denied, and the explicit deny below holds even if another policy grants more.
+ *
+ * - Jobs with a VPC config: every subnet and security group must be ours (ForAllValues, and the
+ *   Null checks make an empty list fail), the volume encrypted with our key, and traffic between
+ *   training containers encrypted.
+ * - Models: the same subnets and security groups (a model's VPC config is what its endpoints and
+ *   transform jobs run in).
+ * - Transform jobs take their network from the model; the request only carries the volume key.
+ */
+export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[] {
+  const { account } = p;
+  const inVpc: DataAwsIamPolicyDocumentStatement["condition"] = [
+    { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSubnets", values: [...p.subnetIds] },
+    { test: "Null", variable: "sagemaker:VpcSubnets", values: ["false"] },
+    { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSecurityGroupIds", values: [...p.securityGroupIds] },
+    { test: "Null", variable: "sagemaker:VpcSecurityGroupIds", values: ["false"] },
+  ];
+  const jobArns = [...VPC_JOBS.map(([, type]) => account.arn("sagemaker", `${type}/*`))];
+  return [
+    {
+      sid: "JobsOnlyInThisVpcEncrypted",
+      actions: VPC_JOBS.map(([action]) => action),
+      resources: jobArns,
+      condition: [
+        ...inVpc,
+        { test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [p.volumeKmsKeyArn] },
+        { test: "Bool", variable: "sagemaker:InterContainerTrafficEncryption", values: ["true"] },
+      ],
+    },
+    {
+      sid: "ModelsOnlyInThisVpc",
+      actions: ["sagemaker:CreateModel"],
+      resources: [account.arn("sagemaker", "model/*")],
+      condition: inVpc,
+    },
+    {
+      sid: "TransformJobsEncrypted",
+      actions: ["sagemaker:CreateTransformJob"],
+      resources: [account.arn("sagemaker", "transform-job/*")],
+      condition: [{ test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [p.volumeKmsKeyArn] }],
+    },
+    {
+      // The SageMaker SDK tags what it creates; tags on anything else stay out of reach.
+      sid: "TagOwnJobsAndModels",
+      actions: ["sagemaker:AddTags"],
+      resources: [...jobArns, account.arn("sagemaker", "model/*"), account.arn("sagemaker", "transform-job/*")],
+    },
+    {
+      sid: "StopAndReadOwnJobs",
+      actions: ["sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopHyperParameterTuningJob", "sagemaker:StopTransformJob", "sagemaker:DeleteModel"],
+      resources: [...jobArns, account.arn("sagemaker", "model/*"), account.arn("sagemaker", "transform-job/*")],
+    },
+    {
+      // Defence in depth: even if another policy on this role granted job creation, no job or
+      // model without a VPC config can be created with it.
+      sid: "DenyJobsOutsideTheVpc",
+      effect: "Deny",
+      actions: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateModel", "sagemaker:CreateHyperParameterTuningJob"],
+      resources: ["*"],
+      condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
     },
   ];
 }

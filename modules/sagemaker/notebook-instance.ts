@@ -9,11 +9,10 @@
  * changing any of them (e.g. notebook.availabilityZone) replaces the instance and its volume.
  */
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
 import { SagemakerNotebookInstance } from "@cdktf/provider-aws/lib/sagemaker-notebook-instance";
 import { SagemakerNotebookInstanceLifecycleConfiguration } from "@cdktf/provider-aws/lib/sagemaker-notebook-instance-lifecycle-configuration";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { ServiceEndpoints } from "../endpoints/service-endpoints";
+import type { EndpointClients } from "../endpoints/endpoint-clients";
 import { allowWebEgress } from "./web-egress";
 
 export interface NotebookInstanceProps {
@@ -27,13 +26,7 @@ export interface NotebookInstanceProps {
   readonly volumeSizeGb: number;
   /** Base64 script bodies, as AWS takes them. */
   readonly lifecycle?: { readonly onCreate?: string; readonly onStart?: string };
-  readonly endpoints: ServiceEndpoints;
-  /**
-   * What must exist before the instance is created. Lifecycle scripts run at creation and
-   * typically download packages, so with a lifecycle configuration the instance waits for its
-   * AZ's egress routes (and through them the NAT gateway and firewall); without one it need not.
-   */
-  readonly waitFor?: ReadonlyArray<ITerraformDependable>;
+  readonly endpoints: EndpointClients;
 }
 
 export class SecureNotebookInstance extends Construct {
@@ -72,7 +65,6 @@ export class SecureNotebookInstance extends Construct {
       instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: "2" },
       kmsKeyId: props.kmsKeyArn,
       lifecycleConfigName: this.lifecycleConfiguration?.name,
-      dependsOn: props.lifecycle && props.waitFor ? [...props.waitFor] : undefined,
     });
   }
 }

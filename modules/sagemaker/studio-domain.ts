@@ -17,9 +17,8 @@ import { Construct } from "constructs";
 import { SagemakerDomain } from "@cdktf/provider-aws/lib/sagemaker-domain";
 import { SagemakerUserProfile } from "@cdktf/provider-aws/lib/sagemaker-user-profile";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ServiceEndpoints } from "../endpoints/service-endpoints";
+import type { EndpointClients } from "../endpoints/endpoint-clients";
+import { privateGroup } from "./private-group";
 import { allowWebEgress } from "./web-egress";
 
 export interface StudioDomainProps {
@@ -33,34 +32,23 @@ export interface StudioDomainProps {
   readonly executionRoleArn: string;
   readonly userProfiles: ReadonlyArray<string>;
   /** The endpoints are told to admit HTTPS from every group made here. */
-  readonly endpoints: ServiceEndpoints;
+  readonly endpoints: EndpointClients;
 }
 
-class UserProfileGroup extends Construct {
+export class UserProfileGroup extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly profile: SagemakerUserProfile;
 
   constructor(scope: Construct, name: string, props: StudioDomainProps, domainId: string) {
     super(scope, name);
-    this.securityGroup = new SecurityGroup(this, "security-group", {
+    this.securityGroup = privateGroup(this, "security-group", {
       name: `${props.namePrefix}-user-${name}`,
       description: `Studio apps of user profile ${name}: reachable only from its own apps`,
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-user-${name}` },
+      selfTraffic: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
+      endpoints: props.endpoints,
+      endpointClientId: `studio-user-${name}`,
     });
-    // Both directions: with egress restricted, the apps also need leave to send to each other.
-    const self = {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: this.securityGroup.id,
-      ipProtocol: "tcp",
-      fromPort: 0,
-      toPort: 65535,
-      description: `TCP between ${name}'s own Studio apps (JupyterServer and KernelGateway)`,
-    };
-    new VpcSecurityGroupIngressRule(this, "ingress-self", self);
-    new VpcSecurityGroupEgressRule(this, "egress-self", self);
-    allowWebEgress(this, this.securityGroup);
-    props.endpoints.allowHttpsFrom(`studio-user-${name}`, this.securityGroup.id, `HTTPS from Studio user profile ${name}`);
 
     this.profile = new SagemakerUserProfile(this, "profile", {
       domainId,

@@ -7,12 +7,12 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
  * reaches the VPC endpoints; both reach the internet only through the NAT gateway and the
  * firewall's domain allowlist, so the firewall, not the security group, decides where to.
  */
-export function allowWebEgress(scope: Construct, sg: SecurityGroup): void {
+export function allowWebEgress(scope: Construct, sg: SecurityGroup, idPrefix = ""): void {
   for (const [port, what] of [
     [443, "HTTPS to VPC endpoints, and to allowlisted internet domains through NAT and Network Firewall"],
     [80, "HTTP to allowlisted internet domains through NAT and Network Firewall"],
   ] as const) {
-    new VpcSecurityGroupEgressRule(scope, `egress-${port}`, {
+    new VpcSecurityGroupEgressRule(scope, `${idPrefix}egress-${port}`, {
       securityGroupId: sg.id,
       cidrIpv4: "0.0.0.0/0",
       ipProtocol: "tcp",

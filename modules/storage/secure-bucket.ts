@@ -5,10 +5,14 @@
  * logging, and one bucket policy that always refuses non-TLS requests and gains statements from
  * `restrictToVpcEndpoint` and `acceptAccessLogsFrom`.
  *
- * Lock-out: the VPC-only deny covers *data* actions (objects and listings), not bucket
- * management, so whoever deploys can always read and replace this policy with Terraform from
- * outside the VPC. Roles in `adminRoleArns` are exempt from the VPC-only deny (break-glass data
- * access); they still need TLS and their own IAM permissions.
+ * Lock-out: the VPC-only deny covers *object data* (reading, writing, deleting objects and their
+ * versions, listing versions and uploads), never bucket management and never s3:ListBucket. The
+ * AWS provider refreshes every aws_s3_bucket with HeadBucket, which S3 authorizes as
+ * s3:ListBucket, and treats a 403 as an error: denying it outside the VPC would fail every later
+ * plan, apply and destroy run from a laptop or CI. So listing object *keys* stays governed by IAM
+ * alone; object *contents* only move through the VPC endpoint. Roles in `adminRoleArns` are
+ * exempt from the VPC-only deny (break-glass data access); they still need TLS and their own IAM
+ * permissions.
  */
 import { Construct } from "constructs";
 import { Lazy } from "cdktf";
@@ -23,15 +27,20 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { AwsAccount } from "../aws/account";
 
-/** Object and listing actions: what the VPC-endpoint-only rule guards. */
+/**
+ * Object data actions: what the VPC-endpoint-only rule guards. s3:ListBucket is deliberately not
+ * here (HeadBucket, see above); the version and upload listings are.
+ */
 export const S3_DATA_ACTIONS = [
   "s3:GetObject*",
   "s3:PutObject*",
   "s3:DeleteObject*",
-  "s3:ListBucket*",
+  "s3:ListBucketVersions",
+  "s3:ListBucketMultipartUploads",
   "s3:ListMultipartUploadParts",
   "s3:AbortMultipartUpload",
   "s3:RestoreObject",
+  "s3:ReplicateObject",
 ];
 
 const EVERYONE = [{ type: "*", identifiers: ["*"] }];
@@ -47,6 +56,15 @@ export interface SecureBucketProps {
   readonly accessLogsTo?: SecureBucket;
   /** Delete objects (and old versions) after this many days: for log buckets. */
   readonly expireAfterDays?: number;
+  /**
+   * Refuse any plan that destroys the bucket (Terraform `prevent_destroy`). Default false.
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Let `terraform destroy` empty the bucket first. Only for buckets nobody's data lives in (the
+   * access-log bucket, which S3 keeps writing to, so it is never empty). Default false.
+   */
+  readonly forceDestroy?: boolean;
 }
 
 export class SecureBucket extends Construct {
@@ -59,7 +77,8 @@ export class SecureBucket extends Construct {
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
       // Never let `terraform destroy` empty a bucket of users' data.
-      forceDestroy: false,
+      forceDestroy: props.forceDestroy ?? false,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
     const bucket = this.bucket.id;
     new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });

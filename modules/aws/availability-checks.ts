@@ -1,0 +1,66 @@
+/**
+ * Plan-time checks of what only AWS knows, with data sources and postconditions (no custom
+ * resources): that every configured AZ exists and is available in this account and region, and
+ * that every interface endpoint service is offered in every configured AZ. A failing check stops
+ * `terraform plan` with a message naming the AZ or service, before anything is created; the
+ * alternative is an apply that fails halfway (subnets made, the endpoint refused).
+ *
+ * AZ names ("us-east-1a") map to different physical AZs in different accounts; that is fine here
+ * because everything is keyed by the name in this account, and the check runs in that account.
+ */
+import { Construct } from "constructs";
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
+
+export interface AvailabilityChecksProps {
+  readonly region: string;
+  /** AZ names the stack builds in. */
+  readonly availabilityZones: ReadonlyArray<string>;
+  /** Full interface endpoint service names ("com.amazonaws.us-east-1.sts"), keyed by short name. */
+  readonly interfaceServices: Readonly<Record<string, string>>;
+  /** Where the AZ list comes from, for messages: 'availabilityZones in config/dev.json'. */
+  readonly source: string;
+}
+
+/** HCL list literal of strings, for use inside a Terraform expression. */
+function hclList(values: ReadonlyArray<string>): string {
+  return `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+}
+
+export class AvailabilityChecks extends Construct {
+  readonly zones: DataAwsAvailabilityZones;
+  /** Keyed by service short name. */
+  readonly services: Readonly<Record<string, DataAwsVpcEndpointService>>;
+
+  constructor(scope: Construct, id: string, props: AvailabilityChecksProps) {
+    super(scope, id);
+    const azs = hclList(props.availabilityZones);
+    this.zones = new DataAwsAvailabilityZones(this, "zones", {
+      state: "available",
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${length(setsubtract(${azs}, self.names)) == 0}`,
+            errorMessage: `${props.source}: \${join(", ", setsubtract(${azs}, self.names))} is not an available Availability Zone of ${props.region} in this account (available: \${join(", ", self.names)}). Nothing was created.`,
+          },
+        ],
+      },
+    });
+    const services: Record<string, DataAwsVpcEndpointService> = {};
+    for (const [short, serviceName] of Object.entries(props.interfaceServices)) {
+      services[short] = new DataAwsVpcEndpointService(this, `service-${short}`, {
+        serviceName,
+        serviceType: "Interface",
+        lifecycle: {
+          postcondition: [
+            {
+              condition: `\${length(setsubtract(${azs}, self.availability_zones)) == 0}`,
+              errorMessage: `vpcEndpoints.interfaceServices "${short}" (${serviceName}) is not offered in \${join(", ", setsubtract(${azs}, self.availability_zones))} (offered in: \${join(", ", self.availability_zones)}). Remove that AZ from ${props.source} or the service from vpcEndpoints.interfaceServices. Nothing was created.`,
+            },
+          ],
+        },
+      });
+    }
+    this.services = services;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The contract between an environment's network stack and its workload stacks: one SSM parameter
+ * holding, as JSON, everything a workload needs from the network (VPC, workload subnets by AZ, the
+ * endpoints' security group, the S3 endpoint, the data buckets and the keys that protect them).
+ *
+ * Why a published parameter and not cdktf cross-stack references: cross-stack references compile
+ * to `terraform_remote_state`, so every workload plan would need read access to the whole network
+ * state (every attribute of every resource) and a backend-specific setting (Terraform Cloud's
+ * remote state sharing, S3 GetObject on the state key). The parameter works the same with the
+ * local, S3 and Terraform Cloud backends, a workload's plan role needs only ssm:GetParameter on
+ * this one name, and the network can be replaced or moved to another backend without touching
+ * the workloads. A version field lets a reader refuse a contract it does not understand.
+ *
+ * The value is read with `insecure_value` (it is a String, not a SecureString): `value` is marked
+ * sensitive by the provider, which would hide every subnet and security group ID in plans.
+ */
+import { Construct } from "constructs";
+import { Fn, TerraformLocal, Token, propertyAccess } from "cdktf";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+
+export const NETWORK_CONTRACT_VERSION = 1;
+
+export interface ContractBucket {
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** What the network stack publishes. Keys are snake_case in the JSON. */
+export interface NetworkContractValues {
+  readonly vpcId: string;
+  /** Workload subnet ID per AZ name. */
+  readonly workloadSubnetIds: Readonly<Record<string, string>>;
+  readonly endpointSecurityGroupId: string;
+  readonly s3EndpointId: string;
+  /** Key ARNs by purpose: "s3", "studio_storage". */
+  readonly keyArns: Readonly<Record<string, string>>;
+  /** Buckets by suffix: "data", "models", "notebook". */
+  readonly buckets: Readonly<Record<string, ContractBucket>>;
+}
+
+export interface PublishedContractProps {
+  readonly parameterName: string;
+  readonly values: NetworkContractValues;
+}
+
+/** The network stack's side: writes the contract parameter. */
+export class PublishedNetworkContract extends Construct {
+  readonly parameter: SsmParameter;
+
+  constructor(scope: Construct, id: string, props: PublishedContractProps) {
+    super(scope, id);
+    const v = props.values;
+    this.parameter = new SsmParameter(this, "parameter", {
+      name: props.parameterName,
+      type: "String",
+      description: "What this environment's workload stacks read from its network stack (JSON, versioned)",
+      value: Fn.jsonencode({
+        version: NETWORK_CONTRACT_VERSION,
+        vpc_id: v.vpcId,
+        workload_subnet_ids: { ...v.workloadSubnetIds },
+        endpoint_security_group_id: v.endpointSecurityGroupId,
+        s3_endpoint_id: v.s3EndpointId,
+        key_arns: { ...v.keyArns },
+        buckets: Object.fromEntries(Object.entries(v.buckets).map(([k, b]) => [k, { name: b.name, arn: b.arn }])),
+      }),
+    });
+  }
+}
+
+export interface NetworkContractProps {
+  readonly parameterName: string;
+  /** The network stack's name, for messages ("dev-network"). */
+  readonly networkStackName: string;
+  /** AZs whose workload subnets this reader uses: the plan fails if the contract lacks one. */
+  readonly availabilityZones: ReadonlyArray<string>;
+  /** Bucket suffixes and key purposes this reader uses: the plan fails if the contract lacks one. */
+  readonly buckets: ReadonlyArray<string>;
+  readonly keys: ReadonlyArray<string>;
+}
+
+const hclList = (values: ReadonlyArray<string>) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+
+/** A workload stack's side: reads and checks the contract at plan time. */
+export class NetworkContract extends Construct {
+  readonly parameter: DataAwsSsmParameter;
+  private readonly decoded: TerraformLocal;
+
+  constructor(scope: Construct, id: string, props: NetworkContractProps) {
+    super(scope, id);
+    const c = "try(jsondecode(self.insecure_value), {})";
+    const missing = (field: string, wanted: ReadonlyArray<string>) => `setsubtract(${hclList(wanted)}, keys(try(${c}.${field}, {})))`;
+    const check = (field: string, wanted: ReadonlyArray<string>, what: string) => ({
+      condition: `\${length(${missing(field, wanted)}) == 0}`,
+      errorMessage: `${props.parameterName} (published by ${props.networkStackName}) has no ${what} \${join(", ", ${missing(field, wanted)})}: deploy ${props.networkStackName} with the same config first.`,
+    });
+    this.parameter = new DataAwsSsmParameter(this, "parameter", {
+      name: props.parameterName,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${try(${c}.version, 0) == ${NETWORK_CONTRACT_VERSION}}`,
+            errorMessage: `${props.parameterName} is not a version ${NETWORK_CONTRACT_VERSION} network contract: deploy ${props.networkStackName} from this same release first.`,
+          },
+          check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),
+          check("buckets", props.buckets, "bucket"),
+          check("key_arns", props.keys, "KMS key"),
+        ],
+      },
+    });
+    this.decoded = new TerraformLocal(this, "network", Fn.jsondecode(this.parameter.insecureValue));
+  }
+
+  private field(...path: string[]): string {
+    return Token.asString(propertyAccess(this.decoded.expression, path));
+  }
+
+  get vpcId(): string {
+    return this.field("vpc_id");
+  }
+
+  get endpointSecurityGroupId(): string {
+    return this.field("endpoint_security_group_id");
+  }
+
+  get s3EndpointId(): string {
+    return this.field("s3_endpoint_id");
+  }
+
+  workloadSubnetId(az: string): string {
+    return this.field("workload_subnet_ids", az);
+  }
+
+  keyArn(purpose: string): string {
+    return this.field("key_arns", purpose);
+  }
+
+  bucket(suffix: string): ContractBucket {
+    return { name: this.field("buckets", suffix, "name"), arn: this.field("buckets", suffix, "arn") };
+  }
+}

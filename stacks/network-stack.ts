@@ -1,0 +1,227 @@
+/**
+ * `<environment>-network`: what an environment's workloads share and what must outlive them.
+ *
+ * - Plan-time checks: every configured AZ exists and is available, every interface endpoint
+ *   service is offered in every configured AZ (data sources with postconditions).
+ * - The inspected multi-AZ VPC: per AZ a firewall, NAT and workload subnet, egress through that
+ *   AZ's NAT gateway and Network Firewall endpoint; flow logs; the firewall's key.
+ * - The VPC endpoints (S3 gateway + interface endpoints), shared by all workloads.
+ * - The data: the buckets of each enabled workload, the access-log bucket, the S3 key and the key
+ *   of the Studio home EFS. They live here, not in a workload stack, so that destroying a
+ *   workload never touches them, and (storage.preventDestroy, on by default) Terraform refuses any
+ *   plan that would destroy them. They share this stack with the endpoints because the S3
+ *   endpoint's policy names the buckets and the buckets' policies name the endpoint.
+ * - The published contract the workload stacks read (an SSM parameter).
+ */
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import type { EnvironmentConfig } from "../modules/config/load";
+import {
+  bucketName,
+  BucketSuffix,
+  domainAllowlistRuleGroupName,
+  firewallLogGroupPrefix,
+  firewallName,
+  firewallPolicyName,
+  flowLogGroupName,
+  flowLogRoleName,
+  kmsAliasName,
+  namePrefix,
+  networkContractParameterName,
+  ssmParameterName,
+  suricataRuleGroupName,
+} from "../modules/config/naming";
+import { AvailabilityChecks } from "../modules/aws";
+import { PublishedNetworkContract } from "../modules/contract/network-contract";
+import { interfaceServiceName, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
+import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
+import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
+import { InspectedVpc } from "../modules/network";
+import { SecureBucket } from "../modules/storage/secure-bucket";
+import { waive } from "../modules/guardrails";
+import { EnvironmentStack } from "./environment-stack";
+
+/** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
+export const SAGEMAKER_VOLUME_SERVICES = ["sagemaker", "elasticfilesystem", "ec2"] as const;
+
+export class NetworkStack extends EnvironmentStack {
+  readonly checks: AvailabilityChecks;
+  readonly networkKey: CustomerKey;
+  readonly network: InspectedVpc;
+  readonly endpoints: ServiceEndpoints;
+  readonly s3Key: CustomerKey;
+  /** Protects the Studio home EFS; only when Studio is enabled. */
+  readonly studioStorageKey?: CustomerKey;
+  readonly accessLogBucket: SecureBucket;
+  /** The enabled workloads' buckets, by suffix. */
+  readonly buckets: Readonly<Partial<Record<BucketSuffix, SecureBucket>>>;
+  readonly contract: PublishedNetworkContract;
+
+  constructor(scope: Construct, env: EnvironmentConfig) {
+    super(scope, env, "network");
+    const { account } = this;
+    const prefix = namePrefix(env);
+    const keep = env.storage.preventDestroy;
+
+    this.checks = new AvailabilityChecks(this, "availability", {
+      region: env.region,
+      availabilityZones: env.availabilityZones,
+      interfaceServices: Object.fromEntries(env.vpcEndpoints.interfaceServices.map((s) => [s, interfaceServiceName(s, env.region)])),
+      source: `availabilityZones in ${env.sourceFile}`,
+    });
+
+    this.networkKey = new CustomerKey(this, "network-key", {
+      account,
+      aliasName: kmsAliasName(env, "network"),
+      description: `Encrypts the Network Firewall configuration and the network logs of ${prefix}`,
+      usage: [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
+    });
+    this.network = inspectedNetwork(this, env, account, this.networkKey.arn);
+
+    this.s3Key = new CustomerKey(this, "s3-key", {
+      account,
+      aliasName: kmsAliasName(env, "s3"),
+      description: `Encrypts the S3 buckets of ${prefix}`,
+      usage: keyUseThrough("S3", account, ["s3"]),
+      preventDestroy: keep,
+    });
+    if (env.studio.enabled) {
+      this.studioStorageKey = new CustomerKey(this, "studio-storage-key", {
+        account,
+        aliasName: kmsAliasName(env, "studio-storage"),
+        description: `Encrypts the Studio home EFS volume, app volumes and job volumes of ${prefix}; the EFS outlives the domain`,
+        usage: keyUseThrough("SageMakerVolumes", account, SAGEMAKER_VOLUME_SERVICES),
+        preventDestroy: keep,
+      });
+    }
+
+    this.accessLogBucket = new SecureBucket(this, "access-log-bucket", {
+      bucketName: bucketName(env, account.accountId, "logs"),
+      expireAfterDays: env.logging.retentionDays,
+      preventDestroy: keep,
+      // S3 keeps delivering logs into it, so it is never empty: without this a deliberate destroy
+      // (preventDestroy off) could never finish.
+      forceDestroy: !keep,
+    });
+    waive(this.accessLogBucket.bucket, "S3_KMS_ENCRYPTION", "S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES256), not SSE-KMS");
+    waive(this.accessLogBucket.bucket, "S3_ACCESS_LOGGING", "this is the access-log bucket; logging it into itself would log every log delivery, forever");
+
+    const suffixes: BucketSuffix[] = [...(env.studio.enabled ? (["data", "models"] as const) : []), ...(env.notebook.enabled ? (["notebook"] as const) : [])];
+    const buckets: Partial<Record<BucketSuffix, SecureBucket>> = {};
+    for (const suffix of suffixes) {
+      buckets[suffix] = new SecureBucket(this, `${suffix}-bucket`, {
+        bucketName: bucketName(env, account.accountId, suffix),
+        kmsKeyArn: this.s3Key.arn,
+        accessLogsTo: this.accessLogBucket,
+        preventDestroy: keep,
+      });
+    }
+    this.buckets = buckets;
+    const dataBuckets = Object.values(buckets) as SecureBucket[];
+    this.accessLogBucket.acceptAccessLogsFrom(
+      account,
+      dataBuckets.map((b) => b.arn),
+    );
+
+    const workload = Object.values(this.network.lanes).map((l) => l.workload);
+    this.endpoints = new ServiceEndpoints(this, "endpoints", {
+      account,
+      namePrefix: prefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: workload.map((w) => w.subnet.id),
+      routeTableIds: workload.map((w) => w.routeTable.id),
+      interfaceServices: env.vpcEndpoints.interfaceServices,
+      s3: {
+        bucketArns: dataBuckets.map((b) => b.arn),
+        allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead,
+        // Notebook instances (Amazon Linux) install packages from repositories hosted in S3.
+        allowAmazonLinuxRepos: env.notebook.enabled,
+      },
+    });
+    for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
+
+    const keyArns: Record<string, string> = { s3: this.s3Key.arn };
+    if (this.studioStorageKey) keyArns.studio_storage = this.studioStorageKey.arn;
+    this.contract = new PublishedNetworkContract(this, "contract", {
+      parameterName: networkContractParameterName(env),
+      values: {
+        vpcId: this.network.vpc.id,
+        workloadSubnetIds: this.network.byAz((l) => l.workload.subnet.id),
+        endpointSecurityGroupId: this.endpoints.securityGroup.id,
+        s3EndpointId: this.endpoints.s3Gateway.id,
+        keyArns,
+        buckets: Object.fromEntries(Object.entries(buckets).map(([suffix, b]) => [suffix, { name: b.name, arn: b.arn }])),
+      },
+    });
+    // The seed published these two IDs in SSM for other tooling (e.g. notebooks writing bucket
+    // policies); kept, under the environment's network path.
+    for (const [name, value, description] of [
+      ["s3-endpoint-id", this.endpoints.s3Gateway.id, "ID of the S3 gateway endpoint this environment's buckets require"],
+      ["s3-kms-key-arn", this.s3Key.arn, "ARN of the KMS key that encrypts this environment's buckets"],
+    ] as const) {
+      new SsmParameter(this, `parameter-${name}`, { name: ssmParameterName(env, name), type: "String", value, description });
+    }
+
+    networkOutputs(this, this.network);
+    new TerraformOutput(this, "s3_vpc_endpoint_id", { value: this.endpoints.s3Gateway.id });
+    new TerraformOutput(this, "network_contract_parameter", {
+      description: "SSM parameter the workload stacks read",
+      value: this.contract.parameter.name,
+    });
+    new TerraformOutput(this, "bucket_names", {
+      value: { ...Object.fromEntries(Object.entries(buckets).map(([suffix, b]) => [suffix, b.name])), access_logs: this.accessLogBucket.name },
+    });
+    new TerraformOutput(this, "kms_key_arns", { value: { network: this.networkKey.arn, ...keyArns } });
+  }
+}
+
+/** The inspected network from config; `kmsKeyArn` encrypts the firewall and the network's logs. */
+function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: NetworkStack["account"], kmsKeyArn: string): InspectedVpc {
+  const fw = env.firewall;
+  return new InspectedVpc(scope, "network", {
+    namePrefix: namePrefix(env),
+    vpcCidr: env.vpcCidr,
+    lanes: env.lanes,
+    firewall: {
+      firewallName: firewallName(env),
+      policyName: firewallPolicyName(env),
+      allowlistRuleGroupName: domainAllowlistRuleGroupName(env),
+      allowedDomains: fw.allowedDomains,
+      allowlistCapacity: fw.ruleGroupCapacity,
+      suricata:
+        fw.suricataRules === undefined ? undefined : { ruleGroupName: suricataRuleGroupName(env), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
+      protection: {
+        deleteProtection: fw.deleteProtection,
+        policyChangeProtection: fw.policyChangeProtection,
+        subnetChangeProtection: fw.subnetChangeProtection,
+      },
+    },
+    logging: {
+      account,
+      kmsKeyArn,
+      retentionDays: env.logging.retentionDays,
+      firewallLogGroupPrefix: firewallLogGroupPrefix(env),
+      flowLogGroupName: flowLogGroupName(env),
+      flowLogRoleName: flowLogRoleName(env),
+    },
+  });
+}
+
+/** Network outputs, all keyed by AZ name. */
+function networkOutputs(scope: Construct, network: InspectedVpc): void {
+  new TerraformOutput(scope, "vpc_id", { value: network.vpc.id });
+  new TerraformOutput(scope, "firewall_arn", { value: network.inspection.firewall.arn });
+  new TerraformOutput(scope, "firewall_endpoint_ids", {
+    description: "AZ name => Network Firewall endpoint ID, from the firewall's sync_states",
+    value: network.inspection.endpointIdsByAz.expression,
+  });
+  new TerraformOutput(scope, "workload_subnet_ids", { value: network.byAz((l) => l.workload.subnet.id) });
+  new TerraformOutput(scope, "subnet_cidrs", { value: network.byAz((l) => l.cidrs) });
+  new TerraformOutput(scope, "igw_edge_route_table_id", { value: network.edgeRouteTable.id });
+  new TerraformOutput(scope, "nat_gateway_ids", { value: network.byAz((l) => l.natGateway.id) });
+  new TerraformOutput(scope, "nat_public_ips", {
+    description: "Egress IPs per AZ, for allowlists on the far side",
+    value: network.byAz((l) => l.natEip.publicIp),
+  });
+}
