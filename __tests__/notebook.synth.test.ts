@@ -1,20 +1,24 @@
 /**
  * Synth tests of the notebook-instance stack: the hardened instance, its placement, its own
- * security group and role, the shared endpoint module, and coexistence with the Studio stack.
+ * security group and role, what the network stack holds for it, and coexistence with the Studio
+ * stack of the same environment.
  */
-import { Testing } from "cdktf";
+import { Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseEnvironment } from "../modules/config/load";
+import { NetworkStack } from "../stacks/network-stack";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
-import { azs, Json, notebookStack, resourcesOf, synthJson, one, policyStatements } from "./support/synth";
+import { azs, envFrom, Json, notebookStack, resourcesOf, synthJson, one, policyStatements, withNotebook } from "./support/synth";
 
 const FIXTURES = join(__dirname, "fixtures");
 
-const json = synthJson(notebookStack({}));
+const stack = notebookStack({});
+const json = synthJson(stack);
+const net = synthJson(stack.dependencies[0] as TerraformStack);
 const [, instance] = one(json, "aws_sagemaker_notebook_instance");
-const subnets = new Map(resourcesOf(json, "aws_subnet").map(([n, s]) => [`\${aws_subnet.${n}.id}`, s]));
+const contractLocal = Object.keys(json.locals)[0];
+const fromContract = (path: string) => `\${local.${contractLocal}.${path}}`;
 
 test("no direct internet access, no root, IMDSv2 only, volume encrypted with the stack's own customer key", () => {
   expect(instance).toMatchObject({
@@ -30,12 +34,23 @@ test("no direct internet access, no root, IMDSv2 only, volume encrypted with the
   expect(key.enable_key_rotation).toBe(true);
 });
 
-test("in the workload subnet of the first AZ by default, and of the configured AZ otherwise", () => {
-  expect(subnets.get(instance.subnet_id)).toMatchObject({ availability_zone: "us-east-1a", tags: { Tier: "workload" } });
-  const other = synthJson(notebookStack({ availabilityZones: azs("us-east-1", "bca"), notebook: { availabilityZone: "us-east-1c" } }));
-  const [, moved] = one(other, "aws_sagemaker_notebook_instance");
-  const otherSubnets = new Map(resourcesOf(other, "aws_subnet").map(([n, s]) => [`\${aws_subnet.${n}.id}`, s]));
-  expect(otherSubnets.get(moved.subnet_id)).toMatchObject({ availability_zone: "us-east-1c", tags: { Tier: "workload" } });
+test("in the workload subnet of the configured AZ, looked up by AZ name (never by list position)", () => {
+  expect(instance.subnet_id).toBe(fromContract(`workload_subnet_ids["us-east-1a"]`));
+  const reordered = synthJson(notebookStack({ availabilityZones: azs("us-east-1", "bca"), notebook: { availabilityZone: "us-east-1c" } }));
+  const [, moved] = one(reordered, "aws_sagemaker_notebook_instance");
+  expect(moved.subnet_id).toMatch(/workload_subnet_ids\["us-east-1c"\]\}$/);
+  // The contract's postcondition makes the plan fail if the network has no subnet in that AZ.
+  const [[, param]] = Object.entries(reordered.data.aws_ssm_parameter) as Array<[string, Json]>;
+  expect(param.lifecycle.postcondition.map((c: Json) => c.condition).join("\n")).toContain('"us-east-1c"');
+});
+
+test("reordering, adding or removing other AZs leaves the notebook stack byte-identical", () => {
+  const base = synthJson(notebookStack({ availabilityZones: azs("us-east-1", "abc"), notebook: { availabilityZone: "us-east-1b" } }));
+  for (const letters of ["cba", "bd", "abcdef", "b"]) {
+    const other = synthJson(notebookStack({ availabilityZones: azs("us-east-1", letters), notebook: { availabilityZone: "us-east-1b" } }));
+    expect(other.resource).toEqual(base.resource);
+    expect(other.data).toEqual(base.data);
+  }
 });
 
 test("its own security group: no inbound, outbound HTTPS/HTTP only, and admitted by the endpoints", () => {
@@ -48,32 +63,36 @@ test("its own security group: no inbound, outbound HTTPS/HTTP only, and admitted
     ["tcp", 80, 80, "0.0.0.0/0"],
   ]);
   const toEndpoints = resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.referenced_security_group_id === sg);
-  expect(toEndpoints.map(([, r]) => [r.from_port, r.to_port])).toEqual([[443, 443]]);
+  expect(toEndpoints.map(([, r]) => [r.security_group_id, r.from_port, r.to_port])).toEqual([[fromContract("endpoint_security_group_id"), 443, 443]]);
 });
 
-test("its own least-privilege execution role, scoped to the notebook stack's bucket and keys", () => {
+test("its own least-privilege execution role, scoped to the notebook's bucket and keys", () => {
   const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
   expect(instance.role_arn).toBe(`\${aws_iam_role.${roleName}.arn}`);
   const [, policy] = one(json, "aws_iam_policy");
   const statements = policyStatements(json, policy.policy);
-  const [bucketName] = resourcesOf(json, "aws_s3_bucket").find(([n]) => n.startsWith("notebook-bucket"))!;
-  expect(statements.find((s) => s.sid === "S3StackBuckets")!.resources).toEqual([`\${aws_s3_bucket.${bucketName}.arn}`, `\${aws_s3_bucket.${bucketName}.arn}/*`]);
+  const bucket = fromContract("buckets.notebook.arn");
+  expect(statements.find((s) => s.sid === "S3StackBuckets")!.resources).toEqual([bucket, `${bucket}/*`]);
+  const [volumeKey] = resourcesOf(json, "aws_kms_key").find(([n]) => n.startsWith("notebook-key"))!;
+  const jobs = statements.find((s) => s.sid === "JobsOnlyInThisVpcEncrypted")!;
+  expect(jobs.condition).toContainEqual({ test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSubnets", values: [fromContract(`workload_subnet_ids["us-east-1a"]`)] });
+  expect(jobs.condition).toContainEqual({ test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [`\${aws_kms_key.${volumeKey}.arn}`] });
   expect(statements.map((s) => s.sid)).not.toContain("StudioAppsAndSpacesOfThisDomain");
   expect(role.name).toBe("sagemaker-studio-anfw-test-us-east-1-sagemaker-notebook");
 });
 
-test("the same endpoint module as Studio, without the Studio-only UI endpoint", () => {
-  const services = resourcesOf(json, "aws_vpc_endpoint").map(([, e]) => e.service_name);
-  expect(services).toContain("com.amazonaws.us-east-1.s3");
-  expect(services).toContain("aws.sagemaker.us-east-1.notebook");
-  expect(services).toContain("com.amazonaws.us-east-1.sagemaker.api");
-  expect(services).not.toContain("aws.sagemaker.us-east-1.studio");
-  expect(services).toHaveLength(11); // S3 gateway + the 10 non-Studio interface endpoints
+test("the notebook's bucket lives in the network stack, protected from destroy; its volume key in the notebook stack", () => {
+  const [, bucket] = resourcesOf(net, "aws_s3_bucket").find(([n]) => n.startsWith("notebook-bucket"))!;
+  expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
+  expect(resourcesOf(json, "aws_s3_bucket")).toEqual([]);
+  // The volume dies with the instance, so its key may go with the stack: no protection needed.
+  expect(resourcesOf(json, "aws_kms_key").map(([n]) => n)).toEqual([expect.stringMatching(/^notebook-key/)]);
+  expect(resourcesOf(json, "aws_vpc_endpoint")).toEqual([]);
 });
 
 test("the S3 endpoint also serves the Amazon Linux package repositories, read-only (yum on the instance)", () => {
-  const [, gateway] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
-  const repos = policyStatements(json, gateway.policy).find((s) => s.sid === "AllowAmazonLinuxRepositories")!;
+  const [, gateway] = resourcesOf(net, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
+  const repos = policyStatements(net, gateway.policy).find((s) => s.sid === "AllowAmazonLinuxRepositories")!;
   expect(repos.actions).toEqual(["s3:GetObject"]);
   expect(repos.resources).toEqual([expect.stringMatching(/:s3:::amazonlinux\.us-east-1\.amazonaws\.com\/\*$/), expect.stringMatching(/:s3:::amazonlinux-2-repos-us-east-1\/\*$/)]);
 });
@@ -99,13 +118,15 @@ test("instance type, volume size and name from config", () => {
 });
 
 describe("side by side with the Studio stack of the same environment", () => {
-  const env = parseEnvironment({}, "config/test.json");
+  const env = envFrom(withNotebook({}));
   const app = Testing.app();
-  const stacks = [new StudioStack(app, env), new NotebookStack(app, env)];
-  const [studio, notebook] = stacks.map((s) => synthJson(s));
+  const network = new NetworkStack(app, env);
+  const stacks = [network, new StudioStack(network, env), new NotebookStack(network, env)];
+  const [, studio, notebook] = stacks.map((s) => synthJson(s));
 
-  test("separate stacks, so separate Terraform state", () => {
-    expect(stacks.map((s) => s.node.id)).toEqual(["test-studio", "test-notebook"]);
+  test("separate stacks, so separate Terraform state; both workloads depend on the one network", () => {
+    expect(stacks.map((s) => s.node.id)).toEqual(["test-network", "test-studio", "test-notebook"]);
+    expect(stacks.slice(1).map((s) => s.dependencies.map((d) => d.node.id))).toEqual([["test-network"], ["test-network"]]);
   });
 
   test("no account- or region-unique name is used by both", () => {
@@ -119,14 +140,15 @@ describe("side by side with the Studio stack of the same environment", () => {
       aws_iam_policy: "name",
       aws_ssm_parameter: "name",
       aws_s3_bucket: "bucket",
+      aws_security_group: "name",
       aws_sagemaker_domain: "domain_name",
       aws_sagemaker_notebook_instance: "name",
     };
     const names = (j: Json) => Object.entries(UNIQUE).flatMap(([type, attr]) => resourcesOf(j, type).map(([, r]) => `${type}:${r[attr]}`));
     const a = names(studio);
     const b = names(notebook);
-    expect(a.length).toBeGreaterThan(10);
-    expect(b.length).toBeGreaterThan(10);
+    expect(a.length).toBeGreaterThan(4);
+    expect(b.length).toBeGreaterThan(4);
     expect(a.filter((n) => b.includes(n))).toEqual([]);
   });
 });

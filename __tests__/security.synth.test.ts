@@ -3,10 +3,10 @@
  * the log plumbing the guardrails only check for presence.
  */
 import { join } from "node:path";
-import { Json, policyStatements as statements, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { Json, policyStatements as statements, resourcesOf, networkStack, synthJson } from "./support/synth";
 
 const FIXTURES = join(__dirname, "fixtures");
-const json = synthJson(studioStack({}));
+const json = synthJson(networkStack({}));
 
 describe("Network Firewall", () => {
   const [fwName, firewall] = resourcesOf(json, "aws_networkfirewall_firewall")[0];
@@ -22,7 +22,7 @@ describe("Network Firewall", () => {
 
   test("protections are off by default and follow config", () => {
     expect(firewall).toMatchObject({ delete_protection: false, firewall_policy_change_protection: false, subnet_change_protection: false });
-    const prod = synthJson(studioStack({ firewall: { deleteProtection: true, policyChangeProtection: true, subnetChangeProtection: true } }));
+    const prod = synthJson(networkStack({ firewall: { deleteProtection: true, policyChangeProtection: true, subnetChangeProtection: true } }));
     expect(resourcesOf(prod, "aws_networkfirewall_firewall")[0][1]).toMatchObject({
       delete_protection: true,
       firewall_policy_change_protection: true,
@@ -36,12 +36,12 @@ describe("Network Firewall", () => {
     const groups = new Map(resourcesOf(json, "aws_cloudwatch_log_group").map(([n, g]) => [`\${aws_cloudwatch_log_group.${n}.name}`, g]));
     const destinations = logging.logging_configuration.log_destination_config.map((d: Json) => [d.log_type, d.log_destination_type, groups.get(d.log_destination.logGroup)?.name]);
     expect(destinations).toEqual([
-      ["ALERT", "CloudWatchLogs", "/aws/vendedlogs/network-firewall/sagemaker-studio-anfw-test-studio/alert"],
-      ["FLOW", "CloudWatchLogs", "/aws/vendedlogs/network-firewall/sagemaker-studio-anfw-test-studio/flow"],
+      ["ALERT", "CloudWatchLogs", "/aws/vendedlogs/network-firewall/sagemaker-studio-anfw-test/alert"],
+      ["FLOW", "CloudWatchLogs", "/aws/vendedlogs/network-firewall/sagemaker-studio-anfw-test/flow"],
     ]);
     for (const [, g] of groups) expect(g).toMatchObject({ retention_in_days: 365, kms_key_id: `\${aws_kms_key.${networkKey}.arn}` });
 
-    const longer = synthJson(studioStack({ logging: { retentionDays: 2557 } }));
+    const longer = synthJson(networkStack({ logging: { retentionDays: 2557 } }));
     for (const [, g] of resourcesOf(longer, "aws_cloudwatch_log_group")) expect(g.retention_in_days).toBe(2557);
   });
 
@@ -53,16 +53,16 @@ describe("Network Firewall", () => {
   });
 
   test("Suricata rules from a file become a strict-order group evaluated before the allowlist", () => {
-    const withRules = synthJson(studioStack({ firewall: { suricataRulesFile: "rules.suricata", suricataRuleGroupCapacity: 50 } }, FIXTURES));
+    const withRules = synthJson(networkStack({ firewall: { suricataRulesFile: "rules.suricata", suricataRuleGroupCapacity: 50 } }, FIXTURES));
     const groups = Object.fromEntries(resourcesOf(withRules, "aws_networkfirewall_rule_group").map(([n, g]) => [g.name, { n, g }]));
-    const suricata = groups["sagemaker-studio-anfw-test-studio-suricata"];
+    const suricata = groups["sagemaker-studio-anfw-test-suricata"];
     expect(suricata.g.capacity).toBe(50);
     expect(suricata.g.rule_group.rules_source.rules_string).toMatch(/^# test fixture/);
     expect(suricata.g.rule_group.stateful_rule_options).toEqual({ rule_order: "STRICT_ORDER" });
     const [[, policy]] = resourcesOf(withRules, "aws_networkfirewall_firewall_policy");
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
       { resource_arn: `\${aws_networkfirewall_rule_group.${suricata.n}.arn}`, priority: 100 },
-      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-studio-domain-allowlist"].n}.arn}`, priority: 200 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"].n}.arn}`, priority: 200 },
     ]);
   });
 });
@@ -74,7 +74,7 @@ describe("VPC flow logs", () => {
   test("all traffic, to an encrypted log group, through a dedicated role", () => {
     const [vpc] = resourcesOf(json, "aws_vpc")[0];
     expect(flowLog).toMatchObject({ vpc_id: `\${aws_vpc.${vpc}.id}`, traffic_type: "ALL", log_destination_type: "cloud-watch-logs", iam_role_arn: `\${aws_iam_role.${roleName}.arn}` });
-    expect(role.name).toBe("sagemaker-studio-anfw-test-studio-us-east-1-flow-logs");
+    expect(role.name).toBe("sagemaker-studio-anfw-test-us-east-1-flow-logs");
   });
 
   test("only this account's flow-logs service can assume the role, which may write only its log group", () => {

@@ -1,8 +1,10 @@
 /**
- * Synth tests of the Studio stack on top of the network: storage, keys, endpoints, IAM, the
- * domain and its user profiles, and the outputs.
+ * Synth tests of an environment with Studio: the data, keys and endpoints its network stack
+ * holds for it, and the Studio stack itself (IAM, the domain and its user profiles, outputs), which
+ * reaches the network only through the published contract.
  */
-import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { TerraformStack } from "cdktf";
+import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson, TEST_ACCOUNT } from "./support/synth";
 
 const ADMIN = "arn:aws:iam::123456789012:role/DataAdmin";
 
@@ -12,36 +14,55 @@ function bySid(statements: Json[], sid: string): Json {
   return s!;
 }
 
-const json = synthJson(studioStack({}));
-const workloadSubnets = resourcesOf(json, "aws_subnet")
-  .filter(([, s]) => s.tags.Tier === "workload")
-  .map(([n]) => `\${aws_subnet.${n}.id}`);
-const workloadTables = resourcesOf(json, "aws_route_table")
+/** The environment's network stack (which holds the data) and its Studio stack, from one config. */
+function environment(raw: Record<string, unknown>): { net: Json; json: Json } {
+  const studio = studioStack(raw);
+  const network = studio.dependencies[0] as TerraformStack;
+  return { net: synthJson(network), json: synthJson(studio) };
+}
+
+const { net, json } = environment({});
+/** `${local.<contract>.<path>}`: how the Studio stack refers to what the network stack published. */
+const contractLocal = Object.keys(json.locals)[0];
+const fromContract = (path: string) => `\${local.${contractLocal}.${path}}`;
+const workloadSubnets = ["us-east-1a", "us-east-1b", "us-east-1c"].map((az) => fromContract(`workload_subnet_ids["${az}"]`));
+const workloadTables = resourcesOf(net, "aws_route_table")
   .filter(([, t]) => t.tags.Tier === "workload")
   .map(([n]) => `\${aws_route_table.${n}.id}`);
+const netWorkloadSubnets = resourcesOf(net, "aws_subnet")
+  .filter(([, s]) => s.tags.Tier === "workload")
+  .map(([n]) => `\${aws_subnet.${n}.id}`);
 /** The data and models buckets (not the access-log bucket), and their policies. */
-const dataBuckets = resourcesOf(json, "aws_s3_bucket").filter(([n]) => !n.startsWith("access-log-bucket"));
+const dataBuckets = resourcesOf(net, "aws_s3_bucket").filter(([n]) => !n.startsWith("access-log-bucket"));
 const dataBucketPolicies = (j: Json) => resourcesOf(j, "aws_s3_bucket_policy").filter(([n]) => !n.startsWith("access-log-bucket"));
-const [s3EndpointName, s3Endpoint] = resourcesOf(json, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
+const [s3EndpointName, s3Endpoint] = resourcesOf(net, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
 const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
 const roleArn = `\${aws_iam_role.${roleName}.arn}`;
-const keys = Object.fromEntries(resourcesOf(json, "aws_kms_key").map(([n, k]) => [n.replace(/-key_.*$/, ""), { name: n, key: k }]));
+const keys = Object.fromEntries(resourcesOf(net, "aws_kms_key").map(([n, k]) => [n.replace(/-key_.*$/, ""), { name: n, key: k }]));
 
-describe("storage", () => {
+describe("storage (in the network stack)", () => {
   const buckets = dataBuckets;
 
-  test("data and models buckets named per project, environment, account and region, never force-destroyed", () => {
-    const [[identity]] = Object.entries(json.data.aws_caller_identity);
+  test("data and models buckets named per project, environment, account and region, never force-destroyed, protected from destroy", () => {
+    const [[identity]] = Object.entries(net.data.aws_caller_identity);
     expect(buckets.map(([, b]) => b.bucket).sort()).toEqual(
       ["data", "models"].map((s) => `sagemaker-studio-anfw-test-\${data.aws_caller_identity.${identity}.account_id}-us-east-1-${s}`),
     );
-    for (const [, b] of buckets) expect(b.force_destroy).toBe(false);
+    for (const [, b] of buckets) {
+      expect(b.force_destroy).toBe(false);
+      expect(b.lifecycle).toEqual({ prevent_destroy: true });
+    }
+  });
+
+  test("the Studio stack holds no bucket and no key that protects retained data", () => {
+    expect(resourcesOf(json, "aws_s3_bucket")).toEqual([]);
+    expect(resourcesOf(json, "aws_kms_key")).toEqual([]);
   });
 
   test("SSE-KMS with the S3 customer key and bucket keys, versioning, public access blocked, ACLs off", () => {
     for (const [name] of buckets) {
       const ref = `\${aws_s3_bucket.${name}.id}`;
-      const forBucket = (type: string) => resourcesOf(json, type).filter(([, r]) => r.bucket === ref).map(([, r]) => r);
+      const forBucket = (type: string) => resourcesOf(net, type).filter(([, r]) => r.bucket === ref).map(([, r]) => r);
       expect(forBucket("aws_s3_bucket_server_side_encryption_configuration")).toEqual([
         expect.objectContaining({
           rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${keys.s3.name}.arn}` }, bucket_key_enabled: true }],
@@ -55,69 +76,91 @@ describe("storage", () => {
     }
   });
 
-  test("bucket policies: TLS only, and data access only through this VPC's S3 gateway endpoint", () => {
-    const policies = dataBucketPolicies(json);
+  test("bucket policies: TLS only, and object data only through this VPC's S3 gateway endpoint", () => {
+    const policies = dataBucketPolicies(net);
     expect(policies).toHaveLength(2);
     for (const [, p] of policies) {
-      const statements = statementsOf(json, p.policy);
+      const statements = statementsOf(net, p.policy);
       const tls = bySid(statements, "DenyInsecureTransport");
       expect(tls).toMatchObject({ effect: "Deny", actions: ["s3:*"], condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] });
       const vpce = bySid(statements, "DenyDataAccessOutsideVpcEndpoint");
       expect(vpce.effect).toBe("Deny");
       expect(vpce.principals).toEqual([{ type: "*", identifiers: ["*"] }]);
-      expect(vpce.actions).toEqual(expect.arrayContaining(["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:ListBucket*"]));
+      expect(vpce.actions).toEqual(expect.arrayContaining(["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:ListBucketVersions"]));
       expect(vpce.condition).toEqual([{ test: "StringNotEquals", variable: "aws:sourceVpce", values: [`\${aws_vpc_endpoint.${s3EndpointName}.id}`] }]);
     }
   });
 
-  test("the VPC-only deny cannot lock the deployer out: it covers no bucket-management action", () => {
-    const [[, p]] = dataBucketPolicies(json);
-    const vpce = bySid(statementsOf(json, p.policy), "DenyDataAccessOutsideVpcEndpoint");
+  test("the VPC-only deny cannot lock the deployer out: no bucket-management action, and not s3:ListBucket (the provider's HeadBucket)", () => {
+    const [[, p]] = dataBucketPolicies(net);
+    const vpce = bySid(statementsOf(net, p.policy), "DenyDataAccessOutsideVpcEndpoint");
     for (const action of vpce.actions as string[]) {
       expect(action).not.toMatch(/^s3:(\*|Put(Bucket|Encryption|Lifecycle)|Get(Bucket|Encryption)|DeleteBucket)/);
+      // A wildcard such as "s3:ListBucket*" or "s3:List*" would match s3:ListBucket too.
+      expect("s3:ListBucket").not.toMatch(new RegExp(`^${action.replace(/\*/g, ".*")}$`));
     }
   });
 
-  test("administrator roles from config are exempt from the VPC-only deny, and may use the S3 key", () => {
-    const withAdmin = synthJson(studioStack({ storage: { adminRoleArns: [ADMIN] } }));
+  test("administrator roles from config are exempt from the VPC-only deny", () => {
+    const withAdmin = environment({ storage: { adminRoleArns: [ADMIN] } }).net;
     for (const [, p] of dataBucketPolicies(withAdmin)) {
       const vpce = bySid(statementsOf(withAdmin, p.policy), "DenyDataAccessOutsideVpcEndpoint");
       expect(vpce.condition).toContainEqual({ test: "ArnNotLike", variable: "aws:PrincipalArn", values: [ADMIN] });
     }
-    const [, s3Key] = resourcesOf(withAdmin, "aws_kms_key").find(([n]) => n.startsWith("s3-key"))!;
-    expect(bySid(statementsOf(withAdmin, s3Key.policy), "AllowUseThroughS3").principals[0].identifiers).toContain(ADMIN);
+  });
+
+  test("storage.preventDestroy: false lifts the protection (the explicit way to delete data)", () => {
+    const off = environment({ storage: { preventDestroy: false } }).net;
+    for (const [, b] of resourcesOf(off, "aws_s3_bucket")) expect(b.lifecycle).toBeUndefined();
+    for (const [, k] of resourcesOf(off, "aws_kms_key")) expect(k.lifecycle).toBeUndefined();
   });
 });
 
 describe("KMS keys", () => {
-  test("three keys (S3, Studio volumes, network), rotation on, each with an alias", () => {
-    expect(Object.keys(keys).sort()).toEqual(["network", "s3", "studio"]);
+  test("three keys in the network stack (S3, Studio volumes, network), rotation on, each with an alias", () => {
+    expect(Object.keys(keys).sort()).toEqual(["network", "s3", "studio-storage"]);
     for (const { key } of Object.values(keys)) expect(key.enable_key_rotation).toBe(true);
-    expect(resourcesOf(json, "aws_kms_alias").map(([, a]) => a.name).sort()).toEqual([
-      "alias/sagemaker-studio-anfw-test-studio-network",
-      "alias/sagemaker-studio-anfw-test-studio-s3",
+    expect(resourcesOf(net, "aws_kms_alias").map(([, a]) => a.name).sort()).toEqual([
+      "alias/sagemaker-studio-anfw-test-network",
+      "alias/sagemaker-studio-anfw-test-s3",
       "alias/sagemaker-studio-anfw-test-studio-storage",
     ]);
+    // The keys that protect retained data are protected themselves; the network key is not.
+    expect(keys.s3.key.lifecycle).toEqual({ prevent_destroy: true });
+    expect(keys["studio-storage"].key.lifecycle).toEqual({ prevent_destroy: true });
+    expect(keys.network.key.lifecycle).toBeUndefined();
   });
 
-  test("key policies name who administers (the account) and who uses them (the execution role, via the service)", () => {
-    const s3 = statementsOf(json, keys.s3.key.policy);
-    expect(bySid(s3, "AllowAccountAdministration").principals[0].identifiers[0]).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:iam::\$\{data\.aws_caller_identity\.[^}]+\}:root$/);
-    const s3Use = bySid(s3, "AllowUseThroughS3");
-    expect(s3Use.principals).toEqual([{ type: "AWS", identifiers: [roleArn] }]);
-    expect(s3Use.condition[0]).toMatchObject({ test: "StringEquals", variable: "kms:ViaService" });
-    expect(s3Use.condition[0].values[0]).toMatch(/^s3\.us-east-1\./);
-    expect(s3Use.actions).not.toContain("kms:*");
-
-    const studio = statementsOf(json, keys.studio.key.policy);
-    expect(bySid(studio, "AllowUseForStudioVolumes").principals).toEqual([{ type: "AWS", identifiers: [roleArn] }]);
-    expect(bySid(studio, "AllowGrantsForStudioVolumes").condition).toEqual([{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }]);
+  test("key policies: the account administers but cannot use a key; use only through the named services", () => {
+    const CRYPTO = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|CreateGrant|\*)/;
+    const services: Record<string, string[]> = {
+      s3: ["s3.us-east-1"],
+      "studio-storage": ["sagemaker.us-east-1", "elasticfilesystem.us-east-1", "ec2.us-east-1"],
+      network: ["network-firewall.us-east-1"],
+    };
+    for (const [purpose, { key }] of Object.entries(keys)) {
+      const statements = statementsOf(net, key.policy);
+      const admin = bySid(statements, "AllowAccountAdministration");
+      expect(admin.principals[0].identifiers[0]).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:iam::\$\{data\.aws_caller_identity\.[^}]+\}:root$/);
+      expect((admin.actions as string[]).filter((a) => CRYPTO.test(a))).toEqual([]);
+      for (const st of statements.filter((x) => x.sid !== "AllowAccountAdministration" && (x.principals[0].type === "AWS"))) {
+        const via = st.condition.find((c: Json) => c.variable === "kms:ViaService");
+        expect(via).toBeDefined();
+        expect(via.values.map((v: string) => v.replace(/\.\$\{.*$/, ""))).toEqual(services[purpose]);
+        expect(st.condition).toContainEqual(expect.objectContaining({ variable: "kms:CallerAccount" }));
+      }
+    }
+    expect(bySid(statementsOf(net, keys["studio-storage"].key.policy), "AllowGrantsThroughSageMakerVolumes").condition).toContainEqual({
+      test: "Bool",
+      variable: "kms:GrantIsForAWSResource",
+      values: ["true"],
+    });
   });
 });
 
-describe("VPC endpoints", () => {
-  const interfaces = resourcesOf(json, "aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface");
-  const [sgName] = resourcesOf(json, "aws_security_group").find(([, g]) => g.name.endsWith("-vpc-endpoints"))!;
+describe("VPC endpoints (in the network stack)", () => {
+  const interfaces = resourcesOf(net, "aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface");
+  const [sgName] = resourcesOf(net, "aws_security_group").find(([, g]) => g.name.endsWith("-vpc-endpoints"))!;
 
   test("S3 gateway endpoint on every workload route table (one per AZ)", () => {
     expect(s3Endpoint.service_name).toBe("com.amazonaws.us-east-1.s3");
@@ -126,13 +169,13 @@ describe("VPC endpoints", () => {
   });
 
   test("S3 endpoint policy allows only the two buckets (and ECR's layer bucket); JumpStart is off by default", () => {
-    const statements = statementsOf(json, s3Endpoint.policy);
+    const statements = statementsOf(net, s3Endpoint.policy);
     expect(statements.map((s) => s.sid)).toEqual(["AllowWorkloadBuckets", "AllowEcrImageLayers"]);
     const buckets = dataBuckets.map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
     expect([...bySid(statements, "AllowWorkloadBuckets").resources].sort()).toEqual([...buckets, ...buckets.map((b) => `${b}/*`)].sort());
     expect(bySid(statements, "AllowEcrImageLayers").resources).toEqual([expect.stringMatching(/:s3:::prod-us-east-1-starport-layer-bucket\/\*$/)]);
 
-    const jumpStart = synthJson(studioStack({ vpcEndpoints: { allowJumpStartRead: true } }));
+    const jumpStart = environment({ vpcEndpoints: { allowJumpStartRead: true } }).net;
     const [, gw] = resourcesOf(jumpStart, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
     expect(bySid(statementsOf(jumpStart, gw.policy), "AllowJumpStartRead").condition).toEqual([
       { test: "StringEqualsIgnoreCase", variable: "s3:ExistingObjectTag/SageMaker", values: ["true"] },
@@ -157,13 +200,13 @@ describe("VPC endpoints", () => {
     );
     for (const [, e] of interfaces) {
       expect(e.private_dns_enabled).toBe(true);
-      expect([...e.subnet_ids].sort()).toEqual([...workloadSubnets].sort());
+      expect([...e.subnet_ids].sort()).toEqual([...netWorkloadSubnets].sort());
       expect(e.security_group_ids).toEqual([`\${aws_security_group.${sgName}.id}`]);
     }
   });
 
   test("the list is configurable", () => {
-    const custom = synthJson(studioStack({ vpcEndpoints: { interfaceServices: ["sts", "kms"] } }));
+    const custom = environment({ vpcEndpoints: { interfaceServices: ["sts", "kms"] } }).net;
     expect(
       resourcesOf(custom, "aws_vpc_endpoint")
         .filter(([, e]) => e.vpc_endpoint_type === "Interface")
@@ -172,25 +215,45 @@ describe("VPC endpoints", () => {
     ).toEqual(["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.sts"]);
   });
 
-  test("endpoint security group admits only HTTPS from the SageMaker security groups, and sends nothing", () => {
-    const sgRef = `\${aws_security_group.${sgName}.id}`;
-    const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === sgRef);
-    // The groups Studio runs in: the domain default and every user profile's own.
+  test("endpoint security group admits only HTTPS from the Studio stack's security groups, and sends nothing", () => {
+    // The rules live in the Studio stack, on the group the contract names.
+    const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === fromContract("endpoint_security_group_id"));
     const [, d] = one(json, "aws_sagemaker_domain");
+    const [jobsSg] = resourcesOf(json, "aws_security_group").find(([, g]) => g.name.endsWith("-jobs"))!;
     const sagemakerGroups = [
       ...d.default_user_settings.security_groups,
       ...resourcesOf(json, "aws_sagemaker_user_profile").flatMap(([, p]) => p.user_settings.security_groups),
+      `\${aws_security_group.${jobsSg}.id}`,
     ];
-    expect(sagemakerGroups).toHaveLength(2); // domain default + one user profile
+    expect(sagemakerGroups).toHaveLength(3); // domain default + one user profile + jobs
     expect(ingress.map(([, r]) => r.referenced_security_group_id).sort()).toEqual(sagemakerGroups.sort());
     for (const [, r] of ingress) {
       expect(r).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
       expect(r.cidr_ipv4).toBeUndefined();
     }
-    expect(resourcesOf(json, "aws_vpc_security_group_egress_rule").filter(([, r]) => r.security_group_id === sgRef)).toEqual([]);
-    const [, sg] = resourcesOf(json, "aws_security_group").find(([n]) => n === sgName)!;
+    const sgRef = `\${aws_security_group.${sgName}.id}`;
+    expect(resourcesOf(net, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === sgRef)).toEqual([]);
+    expect(resourcesOf(net, "aws_vpc_security_group_egress_rule").filter(([, r]) => r.security_group_id === sgRef)).toEqual([]);
+    const [, sg] = resourcesOf(net, "aws_security_group").find(([n]) => n === sgName)!;
     expect(sg.egress).toBeUndefined(); // no inline rules either
     expect(sg.ingress).toBeUndefined();
+  });
+});
+
+describe("the network contract", () => {
+  test("the Studio stack reads one SSM parameter, checked at plan time, and nothing of the network's state", () => {
+    const [[, param]] = Object.entries(json.data.aws_ssm_parameter) as Array<[string, Json]>;
+    expect(param.name).toBe("/sagemaker-studio-anfw/test/network/contract");
+    const conditions = param.lifecycle.postcondition.map((c: Json) => c.condition).join("\n");
+    for (const wanted of ["us-east-1a", "us-east-1b", "us-east-1c", "data", "models", "s3", "studio_storage"]) expect(conditions).toContain(`"${wanted}"`);
+    expect(json.data.terraform_remote_state).toBeUndefined();
+    const [, published] = resourcesOf(net, "aws_ssm_parameter").find(([, p]) => p.name === param.name)!;
+    expect(published.type).toBe("String");
+  });
+
+  test("cdktf deploys the network before Studio", () => {
+    const studio = studioStack({});
+    expect(studio.dependencies.map((d) => d.node.id)).toEqual(["test-network"]);
   });
 });
 
@@ -221,11 +284,16 @@ describe("IAM execution role", () => {
     }
   });
 
-  test("resources are this stack's: buckets, keys, the role itself, the domain's apps and spaces", () => {
-    const buckets = dataBuckets.map(([n]) => `\${aws_s3_bucket.${n}.arn}`);
+  test("resources are this environment's: buckets, keys, the role itself, the domain's apps and spaces", () => {
+    const buckets = ["data", "models"].map((b) => fromContract(`buckets.${b}.arn`));
     expect(bySid(statements, "S3StackBuckets").resources.sort()).toEqual([...buckets, ...buckets.map((b) => `${b}/*`)].sort());
-    const keyArns = [keys.s3, keys.studio].map(({ name }) => `\${aws_kms_key.${name}.arn}`).sort();
-    expect([...bySid(statements, "KmsUseOfStackKeys").resources].sort()).toEqual(keyArns);
+    const keyArns = [fromContract("key_arns.s3"), fromContract("key_arns.studio_storage")].sort();
+    const kmsUse = bySid(statements, "KmsUseThroughServicesOnly");
+    expect([...kmsUse.resources].sort()).toEqual(keyArns);
+    // Direct kms:Decrypt from a notebook is not allowed: only through the services the keys serve.
+    expect(kmsUse.condition).toEqual([
+      { test: "StringEquals", variable: "kms:ViaService", values: ["s3", "sagemaker", "elasticfilesystem", "ec2"].map((svc) => expect.stringMatching(new RegExp(`^${svc}\\.us-east-1\\.`))) },
+    ]);
     expect(bySid(statements, "PassOnlyThisRoleOnlyToSageMaker")).toMatchObject({
       resources: [roleArn],
       condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
@@ -244,6 +312,25 @@ describe("IAM execution role", () => {
     });
   });
 
+  test("jobs may run, only in this environment's workload subnets and jobs group, with our volume key and encrypted inter-container traffic", () => {
+    const [jobsSg] = resourcesOf(json, "aws_security_group").find(([, g]) => g.name === "sagemaker-studio-anfw-test-studio-jobs")!;
+    const jobs = bySid(statements, "JobsOnlyInThisVpcEncrypted");
+    expect([...jobs.actions].sort()).toEqual(["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]);
+    expect(jobs.condition).toEqual(
+      expect.arrayContaining([
+        { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSubnets", values: workloadSubnets },
+        { test: "Null", variable: "sagemaker:VpcSubnets", values: ["false"] },
+        { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSecurityGroupIds", values: [`\${aws_security_group.${jobsSg}.id}`] },
+        { test: "Null", variable: "sagemaker:VpcSecurityGroupIds", values: ["false"] },
+        { test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [fromContract("key_arns.studio_storage")] },
+        { test: "Bool", variable: "sagemaker:InterContainerTrafficEncryption", values: ["true"] },
+      ]),
+    );
+    expect(bySid(statements, "ModelsOnlyInThisVpc").condition).toEqual(
+      expect.arrayContaining([{ test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSubnets", values: workloadSubnets }]),
+    );
+  });
+
   test("the policy is attached to the role", () => {
     const [, attachment] = one(json, "aws_iam_role_policy_attachment");
     expect(referencedAddress(attachment.role)).toBe(`aws_iam_role.${roleName}`);
@@ -258,10 +345,10 @@ describe("SageMaker Studio", () => {
       app_network_access_type: "VpcOnly",
       auth_mode: "IAM",
       domain_name: "sagemaker-studio-anfw-test",
-      kms_key_id: `\${aws_kms_key.${keys.studio.name}.arn}`,
+      kms_key_id: fromContract("key_arns.studio_storage"),
       retention_policy: { home_efs_file_system: "Retain" },
     });
-    expect([...domain.subnet_ids].sort()).toEqual([...workloadSubnets].sort());
+    expect(domain.subnet_ids).toEqual(workloadSubnets);
     expect(domain.default_user_settings.execution_role).toBe(roleArn);
   });
 
@@ -270,12 +357,12 @@ describe("SageMaker Studio", () => {
   });
 
   test("domain name from config", () => {
-    const named = synthJson(studioStack({ studio: { domainName: "research" } }));
+    const named = environment({ studio: { domainName: "research" } }).json;
     expect(one(named, "aws_sagemaker_domain")[1].domain_name).toBe("research");
   });
 
   describe("user profiles each get their own security group, reachable only from itself", () => {
-    const multi = synthJson(studioStack({ studio: { userProfiles: ["alice", "bob"] } }));
+    const multi = environment({ studio: { userProfiles: ["alice", "bob"] } }).json;
     const profiles = resourcesOf(multi, "aws_sagemaker_user_profile");
     const groups = new Map(resourcesOf(multi, "aws_security_group").map(([n, g]) => [`\${aws_security_group.${n}.id}`, g]));
 
@@ -315,21 +402,22 @@ describe("SageMaker Studio", () => {
   });
 });
 
-test("outputs: domain, profiles, AZ -> endpoint map, buckets, presigned URL command", () => {
+test("outputs: domain, profiles, buckets, what jobs must use, presigned URL command", () => {
   expect(Object.keys(json.output)).toEqual(
     expect.arrayContaining([
       "studio_domain_id",
       "studio_user_profile_names",
-      "firewall_endpoint_ids",
       "data_bucket_name",
       "models_bucket_name",
       "studio_presigned_url_commands",
-      "kms_key_arns",
       "studio_security_group_ids",
       "execution_role_arn",
-      "s3_vpc_endpoint_id",
+      "jobs_security_group_id",
+      "jobs_subnet_ids",
+      "jobs_volume_kms_key_arn",
     ]),
   );
+  expect(Object.keys(net.output)).toEqual(expect.arrayContaining(["firewall_endpoint_ids", "s3_vpc_endpoint_id", "kms_key_arns", "network_contract_parameter"]));
   expect(Object.keys(json.output.studio_security_group_ids.value.user_profiles)).toEqual(["anfw-user-profile"]);
   expect(json.output.studio_user_profile_names.value).toEqual(["anfw-user-profile"]);
   expect(json.output.studio_presigned_url_commands.value["anfw-user-profile"]).toMatch(
@@ -337,19 +425,23 @@ test("outputs: domain, profiles, AZ -> endpoint map, buckets, presigned URL comm
   );
 });
 
-test("the seed's SSM parameters: the S3 endpoint ID and the S3 key ARN, under the environment's path", () => {
-  const params = Object.fromEntries(resourcesOf(json, "aws_ssm_parameter").map(([, p]) => [p.name, p.value]));
-  expect(params).toEqual({
-    "/sagemaker-studio-anfw/test/studio/s3-endpoint-id": `\${aws_vpc_endpoint.${s3EndpointName}.id}`,
-    "/sagemaker-studio-anfw/test/studio/s3-kms-key-arn": `\${aws_kms_key.${keys.s3.name}.arn}`,
-  });
+test("the seed's SSM parameters (the S3 endpoint ID and the S3 key ARN) and the contract, under the environment's network path", () => {
+  const params = Object.fromEntries(resourcesOf(net, "aws_ssm_parameter").map(([, p]) => [p.name, p.value]));
+  expect(Object.keys(params).sort()).toEqual([
+    "/sagemaker-studio-anfw/test/network/contract",
+    "/sagemaker-studio-anfw/test/network/s3-endpoint-id",
+    "/sagemaker-studio-anfw/test/network/s3-kms-key-arn",
+  ]);
+  expect(params["/sagemaker-studio-anfw/test/network/s3-endpoint-id"]).toBe(`\${aws_vpc_endpoint.${s3EndpointName}.id}`);
+  expect(params["/sagemaker-studio-anfw/test/network/s3-kms-key-arn"]).toBe(`\${aws_kms_key.${keys.s3.name}.arn}`);
+  expect(resourcesOf(json, "aws_ssm_parameter")).toEqual([]);
 });
 
 test("6 AZs: domain and every interface endpoint span all six workload subnets", () => {
-  const six = synthJson(studioStack({ availabilityZones: azs("us-east-1", "abcdef") }));
+  const { net: sixNet, json: six } = environment({ availabilityZones: azs("us-east-1", "abcdef") });
   const [, d] = one(six, "aws_sagemaker_domain");
   expect(d.subnet_ids).toHaveLength(6);
-  for (const [, e] of resourcesOf(six, "aws_vpc_endpoint")) {
+  for (const [, e] of resourcesOf(sixNet, "aws_vpc_endpoint")) {
     if (e.vpc_endpoint_type === "Interface") expect(e.subnet_ids).toHaveLength(6);
     else expect(e.route_table_ids).toHaveLength(6);
   }

@@ -4,25 +4,46 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentConfig, parseEnvironment } from "../../modules/config/load";
 import { StackView } from "../../modules/guardrails/stack-view";
+import { NetworkStack } from "../../stacks/network-stack";
 import { NotebookStack } from "../../stacks/notebook-stack";
 import { StudioStack } from "../../stacks/studio-stack";
 
 export type Json = Record<string, any>;
 
+/** The account every test config deploys to unless it says otherwise. */
+export const TEST_ACCOUNT = "111122223333";
+
+/** Parses a config as config/test.json would be; `accountId` defaults to TEST_ACCOUNT. */
 export function envFrom(raw: Record<string, unknown>, file = "config/test.json", baseDir?: string): EnvironmentConfig {
-  return parseEnvironment(raw, file, baseDir);
+  return parseEnvironment({ accountId: TEST_ACCOUNT, ...raw }, file, baseDir);
 }
 
 export function azs(region: string, letters: string): string[] {
   return [...letters].map((l) => `${region}${l}`);
 }
 
-export function studioStack(raw: Record<string, unknown>, baseDir?: string): StudioStack {
-  return new StudioStack(Testing.app(), envFrom(raw, undefined, baseDir));
+/** The network stack of a config, in an app of its own. */
+export function networkStack(raw: Record<string, unknown>, baseDir?: string): NetworkStack {
+  return new NetworkStack(Testing.app(), envFrom(raw, undefined, baseDir));
 }
 
+/** The Studio stack of a config, on its network stack (same app). */
+export function studioStack(raw: Record<string, unknown>, baseDir?: string): StudioStack {
+  const env = envFrom(raw, undefined, baseDir);
+  return new StudioStack(new NetworkStack(Testing.app(), env), env);
+}
+
+/** A config with the notebook enabled in `az` (default: the region's "a"), merged into `raw.notebook`. */
+export function withNotebook(raw: Record<string, unknown>, az?: string): Record<string, unknown> {
+  const notebook = (raw.notebook ?? {}) as Record<string, unknown>;
+  const region = (raw.region as string | undefined) ?? "us-east-1";
+  return { ...raw, notebook: { enabled: true, availabilityZone: az ?? `${region}a`, ...notebook } };
+}
+
+/** The notebook stack of a config (notebook enabled in the region's "a" unless `raw` says otherwise). */
 export function notebookStack(raw: Record<string, unknown>, baseDir?: string): NotebookStack {
-  return new NotebookStack(Testing.app(), envFrom(raw, undefined, baseDir));
+  const env = envFrom(withNotebook(raw), undefined, baseDir);
+  return new NotebookStack(new NetworkStack(Testing.app(), env), env);
 }
 
 /** The stack's Terraform JSON as an object. */
