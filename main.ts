@@ -7,9 +7,7 @@ import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments } from "./modules/config/load";
 import { GuardrailViolation } from "./modules/guardrails";
-import { NetworkStack } from "./stacks/network-stack";
-import { NotebookStack } from "./stacks/notebook-stack";
-import { StudioStack } from "./stacks/studio-stack";
+import { environmentStacks } from "./stacks/environment";
 
 function main(): void {
   const configDir = process.env.SAGEMAKER_ANFW_CONFIG_DIR ?? join(__dirname, "config");
@@ -23,11 +21,7 @@ function main(): void {
   }
 
   const app = new App();
-  for (const env of environments) {
-    const network = new NetworkStack(app, env);
-    if (env.studio.enabled) new StudioStack(network, env);
-    if (env.notebook.enabled) new NotebookStack(network, env);
-  }
+  for (const env of environments) environmentStacks(app, env);
   try {
     app.synth();
   } catch (e) {

@@ -1,12 +1,25 @@
 /** Backends from config: local by default, Terraform Cloud per stack, S3 with native locking. */
-import { Json, notebookStack, studioStack, synthJson } from "./support/synth";
+import { TerraformStack } from "cdktf";
+import { Json, networkStack, notebookStack, studioStack, synthJson, TEST_ACCOUNT } from "./support/synth";
 import { ConfigError, parseEnvironment } from "../modules/config/load";
 
 const backendOf = (json: Json) => json.terraform.backend ?? json.terraform.cloud;
 
-test("local state by default, in the project folder, with no machine-specific path", () => {
-  expect(synthJson(studioStack({})).terraform.backend).toEqual({ local: { path: "../../../terraform.test-studio.tfstate" } });
-  expect(synthJson(notebookStack({})).terraform.backend).toEqual({ local: { path: "../../../terraform.test-notebook.tfstate" } });
+/** The three stacks of the test environment ("test", from config/test.json), each built from `raw`. */
+const STACKS: ReadonlyArray<[string, (raw: Record<string, unknown>) => TerraformStack]> = [
+  ["test-network", networkStack],
+  ["test-studio", studioStack],
+  ["test-notebook", notebookStack],
+];
+
+test("stacks are named <environment>-network, -studio and -notebook", () => {
+  for (const [name, make] of STACKS) expect(make({}).node.id).toBe(name);
+});
+
+test("local state by default, in the project folder, with no machine-specific path, one file per stack", () => {
+  for (const [name, make] of STACKS) {
+    expect(synthJson(make({})).terraform.backend).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+  }
 });
 
 test("Terraform Cloud: one named workspace per stack, optional project, no token in the JSON", () => {
@@ -17,22 +30,26 @@ test("Terraform Cloud: one named workspace per stack, optional project, no token
     organization: "acme-ml",
     workspaces: { name: "sagemaker-studio-anfw-test-studio", project: "SageMaker" },
   });
+  expect(synthJson(networkStack({ backend: cloud })).terraform.cloud.workspaces.name).toBe("sagemaker-studio-anfw-test-network");
   expect(synthJson(notebookStack({ backend: { ...cloud, workspacePrefix: "ml-" } })).terraform.cloud.workspaces.name).toBe("ml-test-notebook");
+  expect(synthJson(networkStack({ backend: { ...cloud, workspacePrefix: "ml-" } })).terraform.cloud.workspaces.name).toBe("ml-test-network");
   expect(JSON.stringify(studio.terraform)).not.toMatch(/token/i);
 });
 
 test("S3: encrypted, S3-native lock file, one key per stack", () => {
-  const s3 = synthJson(studioStack({ backend: { type: "s3", bucket: "acme-tf-state", kmsKeyId: "arn:aws:kms:us-east-1:123456789012:alias/tf-state" } }));
-  expect(backendOf(s3)).toEqual({
-    s3: {
-      bucket: "acme-tf-state",
-      key: "sagemaker-studio-anfw/test-studio.tfstate",
-      region: "us-east-1",
-      encrypt: true,
-      kms_key_id: "arn:aws:kms:us-east-1:123456789012:alias/tf-state",
-      use_lockfile: true,
-    },
-  });
+  const backend = { type: "s3", bucket: "acme-tf-state", kmsKeyId: "arn:aws:kms:us-east-1:123456789012:alias/tf-state" };
+  for (const [name, make] of STACKS) {
+    expect(backendOf(synthJson(make({ backend })))).toEqual({
+      s3: {
+        bucket: "acme-tf-state",
+        key: `sagemaker-studio-anfw/${name}.tfstate`,
+        region: "us-east-1",
+        encrypt: true,
+        kms_key_id: "arn:aws:kms:us-east-1:123456789012:alias/tf-state",
+        use_lockfile: true,
+      },
+    });
+  }
 });
 
 test.each([
@@ -43,7 +60,7 @@ test.each([
   [{ type: "consul" }, "backend.type", /Expected 'local' \| 'cloud' \| 's3'/],
 ])("rejects backend %j", (backend, field, what) => {
   try {
-    parseEnvironment({ backend }, "config/qa.json");
+    parseEnvironment({ accountId: TEST_ACCOUNT, backend }, "config/qa.json");
     throw new Error("accepted");
   } catch (e) {
     const problems = (e as ConfigError).problems;

@@ -10,13 +10,19 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
-import { azs, Json, notebookStack, policyStatements as statementsOf, resourcesOf, studioStack } from "./support/synth";
+import { azs, Json, networkStack, notebookStack, policyStatements as statementsOf, resourcesOf, studioStack, withNotebook } from "./support/synth";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Our stacks' JSON, unsynthesized by the aspect (toTerraform), to mutate per rule. */
+/**
+ * Our stacks' JSON, unsynthesized by the aspect (toTerraform), to mutate per rule. The network
+ * stack holds the VPC, firewall, logs, endpoints, buckets and their keys; the workload stacks
+ * their security groups, execution role and SageMaker resources (and the notebook its volume key).
+ */
+const network = networkStack(withNotebook({}));
 const studio = studioStack({});
 const notebook = notebookStack({});
+const networkJson: Json = JSON.parse(JSON.stringify(network.toTerraform()));
 const studioJson: Json = JSON.parse(JSON.stringify(studio.toTerraform()));
 const notebookJson: Json = JSON.parse(JSON.stringify(notebook.toTerraform()));
 
@@ -39,34 +45,43 @@ function dropCompanion(json: Json, type: string): void {
 
 /** [rule, stack JSON, mutation that breaks the rule, the resource type the finding must be on]. */
 const CASES: Array<[string, Json, (j: Json) => void, string]> = [
-  ["NFW_LOGGING", studioJson, (j) => dropCompanion(j, "aws_networkfirewall_logging_configuration"), "aws_networkfirewall_firewall"],
-  ["NFW_CUSTOMER_KMS", studioJson, (j) => delete first(j, "aws_networkfirewall_rule_group")[1].encryption_configuration, "aws_networkfirewall_rule_group"],
-  ["NFW_DEFAULT_DENY", studioJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateless_fragment_default_actions = ["aws:pass"]), "aws_networkfirewall_firewall_policy"],
-  ["NFW_DEFAULT_DENY", studioJson, (j) => delete first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions, "aws_networkfirewall_firewall_policy"],
-  ["VPC_FLOW_LOGS", studioJson, (j) => dropCompanion(j, "aws_flow_log"), "aws_vpc"],
-  ["VPC_DEFAULT_SG_CLOSED", studioJson, (j) => (first(j, "aws_default_security_group")[1].egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]), "aws_vpc"],
-  ["SUBNET_NO_PUBLIC_IP", studioJson, (j) => (first(j, "aws_subnet")[1].map_public_ip_on_launch = true), "aws_subnet"],
-  ["LOG_GROUP_KMS_RETENTION", studioJson, (j) => delete first(j, "aws_cloudwatch_log_group")[1].kms_key_id, "aws_cloudwatch_log_group"],
-  ["LOG_GROUP_KMS_RETENTION", studioJson, (j) => (first(j, "aws_cloudwatch_log_group")[1].retention_in_days = 90), "aws_cloudwatch_log_group"],
+  ["NFW_LOGGING", networkJson, (j) => dropCompanion(j, "aws_networkfirewall_logging_configuration"), "aws_networkfirewall_firewall"],
+  ["NFW_CUSTOMER_KMS", networkJson, (j) => delete first(j, "aws_networkfirewall_rule_group")[1].encryption_configuration, "aws_networkfirewall_rule_group"],
+  ["NFW_DEFAULT_DENY", networkJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateless_fragment_default_actions = ["aws:pass"]), "aws_networkfirewall_firewall_policy"],
+  ["NFW_DEFAULT_DENY", networkJson, (j) => delete first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions, "aws_networkfirewall_firewall_policy"],
+  ["VPC_FLOW_LOGS", networkJson, (j) => dropCompanion(j, "aws_flow_log"), "aws_vpc"],
+  ["VPC_DEFAULT_SG_CLOSED", networkJson, (j) => (first(j, "aws_default_security_group")[1].egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]), "aws_vpc"],
+  ["SUBNET_NO_PUBLIC_IP", networkJson, (j) => (first(j, "aws_subnet")[1].map_public_ip_on_launch = true), "aws_subnet"],
+  ["LOG_GROUP_KMS_RETENTION", networkJson, (j) => delete first(j, "aws_cloudwatch_log_group")[1].kms_key_id, "aws_cloudwatch_log_group"],
+  ["LOG_GROUP_KMS_RETENTION", networkJson, (j) => (first(j, "aws_cloudwatch_log_group")[1].retention_in_days = 90), "aws_cloudwatch_log_group"],
   ["SG_DESCRIPTIONS", studioJson, (j) => delete first(j, "aws_vpc_security_group_egress_rule")[1].description, "aws_vpc_security_group_egress_rule"],
   ["SG_DESCRIPTIONS", studioJson, (j) => delete first(j, "aws_security_group")[1].description, "aws_security_group"],
+  ["SG_DESCRIPTIONS", networkJson, (j) => delete first(j, "aws_security_group", "endpoints")[1].description, "aws_security_group"],
   ["SG_NO_INGRESS_FROM_ANYWHERE", studioJson, (j) => (first(j, "aws_vpc_security_group_ingress_rule")[1].cidr_ipv4 = "0.0.0.0/0"), "aws_vpc_security_group_ingress_rule"],
+  // The workload's ingress rule on the network's endpoint security group.
+  ["SG_NO_INGRESS_FROM_ANYWHERE", notebookJson, (j) => (first(j, "aws_vpc_security_group_ingress_rule", "endpoint-ingress")[1].cidr_ipv4 = "0.0.0.0/0"), "aws_vpc_security_group_ingress_rule"],
+  // The endpoint security group itself, in the network stack.
+  ["SG_NO_INGRESS_FROM_ANYWHERE", networkJson, (j) => (first(j, "aws_security_group", "endpoints")[1].ingress = [{ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["0.0.0.0/0"], description: "https" }]), "aws_security_group"],
   ["SG_NO_INGRESS_FROM_ANYWHERE", studioJson, (j) => (first(j, "aws_security_group")[1].ingress = [{ protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["0.0.0.0/0"], description: "ssh" }]), "aws_security_group"],
   ["SG_NO_ALL_TRAFFIC_EGRESS", studioJson, (j) => Object.assign(first(j, "aws_vpc_security_group_egress_rule", "studio_egress-443")[1], { ip_protocol: "-1", from_port: undefined, to_port: undefined }), "aws_vpc_security_group_egress_rule"],
-  ["S3_PUBLIC_ACCESS_BLOCKED", studioJson, (j) => (first(j, "aws_s3_bucket_public_access_block", "data-bucket")[1].restrict_public_buckets = false), "aws_s3_bucket"],
-  ["S3_OWNER_ENFORCED", studioJson, (j) => (first(j, "aws_s3_bucket_ownership_controls", "data-bucket")[1].rule = { object_ownership: "ObjectWriter" }), "aws_s3_bucket"],
-  ["S3_VERSIONING", studioJson, (j) => (first(j, "aws_s3_bucket_versioning", "models-bucket")[1].versioning_configuration = { status: "Suspended" }), "aws_s3_bucket"],
-  ["S3_KMS_ENCRYPTION", studioJson, (j) => (first(j, "aws_s3_bucket_server_side_encryption_configuration", "data-bucket")[1].rule = [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }]), "aws_s3_bucket"],
-  ["S3_ACCESS_LOGGING", studioJson, (j) => delete j.resource.aws_s3_bucket_logging[first(j, "aws_s3_bucket_logging", "data-bucket")[0]], "aws_s3_bucket"],
-  ["S3_ABORT_INCOMPLETE_UPLOADS", studioJson, (j) => dropCompanion(j, "aws_s3_bucket_lifecycle_configuration"), "aws_s3_bucket"],
-  ["S3_TLS_ONLY", studioJson, (j) => {
+  ["S3_PUBLIC_ACCESS_BLOCKED", networkJson, (j) => (first(j, "aws_s3_bucket_public_access_block", "data-bucket")[1].restrict_public_buckets = false), "aws_s3_bucket"],
+  ["S3_PUBLIC_ACCESS_BLOCKED", networkJson, (j) => (first(j, "aws_s3_bucket_public_access_block", "notebook-bucket")[1].block_public_policy = false), "aws_s3_bucket"],
+  ["S3_OWNER_ENFORCED", networkJson, (j) => (first(j, "aws_s3_bucket_ownership_controls", "data-bucket")[1].rule = { object_ownership: "ObjectWriter" }), "aws_s3_bucket"],
+  ["S3_VERSIONING", networkJson, (j) => (first(j, "aws_s3_bucket_versioning", "models-bucket")[1].versioning_configuration = { status: "Suspended" }), "aws_s3_bucket"],
+  ["S3_KMS_ENCRYPTION", networkJson, (j) => (first(j, "aws_s3_bucket_server_side_encryption_configuration", "data-bucket")[1].rule = [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }]), "aws_s3_bucket"],
+  ["S3_ACCESS_LOGGING", networkJson, (j) => delete j.resource.aws_s3_bucket_logging[first(j, "aws_s3_bucket_logging", "data-bucket")[0]], "aws_s3_bucket"],
+  ["S3_ABORT_INCOMPLETE_UPLOADS", networkJson, (j) => dropCompanion(j, "aws_s3_bucket_lifecycle_configuration"), "aws_s3_bucket"],
+  ["S3_TLS_ONLY", networkJson, (j) => {
     const doc = statementsOf(j, first(j, "aws_s3_bucket_policy", "data-bucket")[1].policy);
     doc.splice(doc.findIndex((s) => s.sid === "DenyInsecureTransport"), 1);
   }, "aws_s3_bucket"],
-  ["KMS_ROTATION_AND_POLICY", studioJson, (j) => (first(j, "aws_kms_key")[1].enable_key_rotation = false), "aws_kms_key"],
-  ["KMS_ROTATION_AND_POLICY", studioJson, (j) => delete first(j, "aws_kms_key")[1].policy, "aws_kms_key"],
+  ["KMS_ROTATION_AND_POLICY", networkJson, (j) => (first(j, "aws_kms_key")[1].enable_key_rotation = false), "aws_kms_key"],
+  ["KMS_ROTATION_AND_POLICY", networkJson, (j) => delete first(j, "aws_kms_key")[1].policy, "aws_kms_key"],
+  // The notebook's own volume key, in the notebook stack.
+  ["KMS_ROTATION_AND_POLICY", notebookJson, (j) => (first(j, "aws_kms_key", "notebook-key")[1].enable_key_rotation = false), "aws_kms_key"],
   ["IAM_NO_WILDCARD_ACTIONS", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy)[0].actions.push("s3:*"), "aws_iam_policy"],
-  ["IAM_NO_WILDCARD_ACTIONS", studioJson, (j) => statementsOf(j, first(j, "aws_iam_role_policy")[1].policy)[0].actions.push("logs:Put*"), "aws_iam_role_policy"],
+  ["IAM_NO_WILDCARD_ACTIONS", notebookJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy)[0].actions.push("sagemaker:*"), "aws_iam_policy"],
+  ["IAM_NO_WILDCARD_ACTIONS", networkJson, (j) => statementsOf(j, first(j, "aws_iam_role_policy")[1].policy)[0].actions.push("logs:Put*"), "aws_iam_role_policy"],
   ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy).push({ sid: "Bad", actions: ["iam:CreateRole"], resources: ["*"] }), "aws_iam_policy"],
   ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => delete statementsOf(j, first(j, "aws_iam_policy")[1].policy).find((s) => s.sid === "CloudWatchMetricsWriteSageMakerNamespaces")!.condition, "aws_iam_policy"],
   ["IAM_NO_ADMIN_POLICIES", studioJson, (j) => (first(j, "aws_iam_role_policy_attachment")[1].policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"), "aws_iam_role_policy_attachment"],
@@ -97,15 +112,17 @@ describe("our stacks pass, with exactly the documented waivers", () => {
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.INFO).map((m) => String(m.data)));
 
+  const fixtures = join(__dirname, "fixtures");
+  const oneAz = { availabilityZones: ["us-east-1a"], storage: { adminRoleArns: ["arn:aws:iam::123456789012:role/Admin"] }, vpcEndpoints: { allowJumpStartRead: true } };
+  const sixAzs = { availabilityZones: azs("us-east-1", "abcdef"), notebook: { lifecycle: { onStart: "on-start.sh" } }, firewall: { suricataRulesFile: "rules.suricata" } };
+
+  // The access-log bucket (and so its two waivers) lives in the network stack.
   test.each([
-    ["Studio, 3 AZs", () => studioStack({})],
-    ["Studio, 1 AZ, admin roles, JumpStart", () => studioStack({ availabilityZones: ["us-east-1a"], storage: { adminRoleArns: ["arn:aws:iam::123456789012:role/Admin"] }, vpcEndpoints: { allowJumpStartRead: true } })],
-    ["notebook, 6 AZs, lifecycle and Suricata rules", () =>
-      notebookStack(
-        { availabilityZones: azs("us-east-1", "abcdef"), notebook: { lifecycle: { onStart: "on-start.sh" } }, firewall: { suricataRulesFile: "rules.suricata" } },
-        join(__dirname, "fixtures"),
-      )],
-  ])("%s", (_label, make) => {
+    ["network, Studio only, 3 AZs", () => networkStack({})],
+    ["network, 1 AZ, admin roles, JumpStart", () => networkStack(oneAz)],
+    ["network, both workloads, 6 AZs, lifecycle and Suricata rules", () => networkStack(withNotebook(sixAzs), fixtures)],
+    ["network, notebook only, preventDestroy off", () => networkStack(withNotebook({ studio: { enabled: false }, storage: { preventDestroy: false } }))],
+  ])("%s: the access-log bucket's two waivers", (_label, make) => {
     const stack = make();
     expect(() => Testing.synth(stack)).not.toThrow();
     const lines = waiverLines(stack);
@@ -114,6 +131,17 @@ describe("our stacks pass, with exactly the documented waivers", () => {
       expect.stringMatching(/^guardrail waived: \[S3_KMS_ENCRYPTION\] aws_s3_bucket\.access-log-bucket_[0-9A-F]+ \(.*\/access-log-bucket\/bucket\): S3 delivers server access logs only to/),
       expect.stringMatching(/^guardrail waived: \[S3_ACCESS_LOGGING\] aws_s3_bucket\.access-log-bucket_[0-9A-F]+ .*: this is the access-log bucket/),
     ]);
+  });
+
+  test.each([
+    ["Studio, 3 AZs", () => studioStack({})],
+    ["Studio, 1 AZ, admin roles, JumpStart", () => studioStack(oneAz)],
+    ["notebook, 6 AZs, lifecycle and Suricata rules", () => notebookStack(sixAzs, fixtures)],
+    ["notebook only (Studio disabled)", () => notebookStack({ studio: { enabled: false } })],
+  ])("%s: no waivers", (_label, make) => {
+    const stack = make();
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(waiverLines(stack)).toEqual([]);
   });
 });
 

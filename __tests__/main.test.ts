@@ -1,7 +1,8 @@
 /**
  * The app entry point as users run it (`cdktf synth` runs `tsx main.ts`): a bad config exits
- * non-zero with the file/field message and writes nothing; good configs synthesize one set of
- * stacks per environment file.
+ * non-zero with the file/field message and writes nothing; good configs synthesize, per
+ * environment file, `<env>-network` and the enabled workload stacks (`<env>-studio`,
+ * `<env>-notebook`), each workload deployed after its environment's network.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +10,10 @@ import { join } from "node:path";
 import { tempDir } from "./support/terraform";
 
 const ROOT = join(__dirname, "..");
+
+/** AWS's documentation example accounts: each environment deploys to its own. */
+const DEV_ACCOUNT = "111122223333";
+const PROD_ACCOUNT = "444455556666";
 
 /** Runs main.ts with tsx (what tests and developers run) or through scripts/run-main.cjs (what cdktf runs). */
 function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "tsx") {
@@ -28,8 +33,20 @@ function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" =
   return { code: r.status, stderr: r.stderr, outdir };
 }
 
+/** The stack directories synth wrote. */
+const stacksIn = (outdir: string) => readdirSync(join(outdir, "stacks")).sort();
+
+/** Stack name => the stacks it depends on, from cdktf.out/manifest.json (what `cdktf deploy` orders by). */
+function dependenciesIn(outdir: string): Record<string, string[]> {
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+  return Object.fromEntries(Object.entries(manifest.stacks as Record<string, { dependencies: string[] }>).map(([name, s]) => [name, [...s.dependencies].sort()]));
+}
+
 test("a bad config stops synth with one message per problem and writes no JSON", () => {
-  const r = runMain({ "dev.json": {}, "prod.json": { availabilityZones: ["us-east-1a", "us-east-1a"], vpcCidr: "10.2.0.0/24" } });
+  const r = runMain({
+    "dev.json": { accountId: DEV_ACCOUNT },
+    "prod.json": { accountId: PROD_ACCOUNT, availabilityZones: ["us-east-1a", "us-east-1a"], vpcCidr: "10.2.0.0/24" },
+  });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("Invalid configuration, nothing was synthesized:");
   expect(r.stderr).toContain('prod.json: availabilityZones[1]: "us-east-1a" is listed twice');
@@ -37,22 +54,72 @@ test("a bad config stops synth with one message per problem and writes no JSON",
   expect(existsSync(r.outdir)).toBe(false);
 });
 
-test("every config file becomes its environment's stacks", () => {
-  const r = runMain({ "dev.json": {}, "prod.json": { region: "eu-west-1", vpcCidr: "10.20.0.0/16" } });
+test.each([
+  ["without accountId", { "dev.json": { accountId: DEV_ACCOUNT }, "prod.json": {} }, /prod\.json: accountId: /],
+  ["with no workload enabled", { "dev.json": { accountId: DEV_ACCOUNT, studio: { enabled: false } } }, /dev\.json: studio\.enabled: no workload is enabled/],
+  [
+    "with the notebook enabled but no AZ for it",
+    { "dev.json": { accountId: DEV_ACCOUNT, notebook: { enabled: true } } },
+    /dev\.json: notebook\.availabilityZone: required/,
+  ],
+])("a config %s stops synth naming the file and field, and writes no JSON", (_label, configs, message) => {
+  const r = runMain(configs);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("Invalid configuration, nothing was synthesized:");
+  expect(r.stderr).toMatch(message);
+  expect(existsSync(r.outdir)).toBe(false);
+});
+
+test("every config file becomes its network stack and its enabled workload stacks, each after its own network", () => {
+  const r = runMain({
+    // Studio only (the default)
+    "dev.json": { accountId: DEV_ACCOUNT },
+    // both workloads
+    "prod.json": { accountId: PROD_ACCOUNT, region: "eu-west-1", vpcCidr: "10.20.0.0/16", notebook: { enabled: true, availabilityZone: "eu-west-1b" } },
+    // notebook only
+    "lab.json": { accountId: DEV_ACCOUNT, vpcCidr: "10.30.0.0/16", studio: { enabled: false }, notebook: { enabled: true, availabilityZone: "us-east-1c" } },
+  });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  expect(readdirSync(join(r.outdir, "stacks")).sort()).toEqual(["dev-notebook", "dev-studio", "prod-notebook", "prod-studio"]);
+  expect(stacksIn(r.outdir)).toEqual(["dev-network", "dev-studio", "lab-network", "lab-notebook", "prod-network", "prod-notebook", "prod-studio"]);
+  expect(dependenciesIn(r.outdir)).toEqual({
+    "dev-network": [],
+    "dev-studio": ["dev-network"],
+    "lab-network": [],
+    "lab-notebook": ["lab-network"],
+    "prod-network": [],
+    "prod-notebook": ["prod-network"],
+    "prod-studio": ["prod-network"],
+  });
+});
+
+test("each environment's stacks accept only that environment's account", () => {
+  const r = runMain({
+    "dev.json": { accountId: DEV_ACCOUNT, notebook: { enabled: true, availabilityZone: "us-east-1a" } },
+    "prod.json": { accountId: PROD_ACCOUNT, vpcCidr: "10.20.0.0/16" },
+  });
+  expect(r.code).toBe(0);
+  const stacks = stacksIn(r.outdir);
+  expect(stacks).toEqual(["dev-network", "dev-notebook", "dev-studio", "prod-network", "prod-studio"]);
+  for (const stack of stacks) {
+    const json = JSON.parse(readFileSync(join(r.outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+    const account = stack.startsWith("dev-") ? DEV_ACCOUNT : PROD_ACCOUNT;
+    expect(json.provider.aws.map((p: { allowed_account_ids: string[] }) => p.allowed_account_ids)).toEqual([[account]]);
+  }
 });
 
 test("cdktf's app command (the esbuild bundle runner) writes byte-identical stacks", () => {
-  const configs = { "dev.json": { availabilityZones: ["us-east-1b", "us-east-1a"] } };
+  const configs = { "dev.json": { accountId: DEV_ACCOUNT, availabilityZones: ["us-east-1b", "us-east-1a"], notebook: { enabled: true, availabilityZone: "us-east-1a" } } };
   const direct = runMain(configs, "tsx");
   const bundled = runMain(configs, "cdktf-runner");
   expect(bundled.stderr).toBe("");
   expect(bundled.code).toBe(0);
   const read = (outdir: string, stack: string) =>
     readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8").replace(new RegExp(outdir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g"), "<outdir>");
-  for (const stack of ["dev-studio", "dev-notebook"]) expect(read(bundled.outdir, stack)).toBe(read(direct.outdir, stack));
+  expect(stacksIn(bundled.outdir)).toEqual(["dev-network", "dev-notebook", "dev-studio"]);
+  expect(stacksIn(direct.outdir)).toEqual(stacksIn(bundled.outdir));
+  for (const stack of stacksIn(direct.outdir)) expect(read(bundled.outdir, stack)).toBe(read(direct.outdir, stack));
+  expect(dependenciesIn(bundled.outdir)).toEqual(dependenciesIn(direct.outdir));
 });
 
 test("cdktf.json runs the bundle runner", () => {

@@ -1,15 +1,16 @@
 /**
- * Synth-level tests of the inspected network: per-AZ resource counts, every route staying in its
- * own AZ, the endpoint map built from sync_states, and AZ-keyed stability.
+ * Synth-level tests of the environment's network stack (`<env>-network`): per-AZ resource counts,
+ * every route staying in its own AZ, the endpoint map built from sync_states, AZ-keyed stability,
+ * the plan-time availability checks, the retained data (prevent_destroy) and the published contract.
  */
 import "cdktf/lib/testing/adapters/jest"; // types of the cdktf matchers (installed by support/setup.ts)
 import { Testing } from "cdktf";
-import { azs, Json, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { azs, Json, networkStack, policyStatements, referencedAddress, resourcesOf, synthJson, withNotebook } from "./support/synth";
 
 const REGION = "us-east-1";
 
 function synthFor(letters: string, extra: Record<string, unknown> = {}): Json {
-  return synthJson(studioStack({ region: REGION, availabilityZones: azs(REGION, letters), ...extra }));
+  return synthJson(networkStack({ region: REGION, availabilityZones: azs(REGION, letters), ...extra }));
 }
 
 /** Resource body by "type.name" address. */
@@ -43,6 +44,34 @@ function routeAzs(json: Json) {
     expect(subnet).toBeDefined();
     return { name, route, edge, subnet: subnet!, az: resources.get(subnet!)!.availability_zone as string, resources };
   });
+}
+
+/** The one HCL list literal `setsubtract([...], self.<attr>)` names in a postcondition, as an array. */
+function listCheckedAgainst(condition: string, attr: string): string[] {
+  const m = new RegExp(`^\\$\\{length\\(setsubtract\\((\\[[^\\]]*\\]), self\\.${attr}\\)\\) == 0\\}$`).exec(condition);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]) as string[];
+}
+
+/** Workload subnet address ("aws_subnet.x") per AZ, from the subnets' own AZ and Tier tag. */
+function workloadSubnetsByAz(json: Json): Record<string, string> {
+  return Object.fromEntries(
+    resourcesOf(json, "aws_subnet")
+      .filter(([, s]) => s.tags.Tier === "workload")
+      .map(([name, s]) => [s.availability_zone as string, `aws_subnet.${name}`]),
+  );
+}
+
+/** The contract parameter (by its published name) and its workload_subnet_ids, AZ -> "aws_subnet.x". */
+function contractSubnets(json: Json): Record<string, string> {
+  const params = resourcesOf(json, "aws_ssm_parameter").filter(([, p]) => p.name === "/sagemaker-studio-anfw/test/network/contract");
+  expect(params).toHaveLength(1);
+  const [[, param]] = params;
+  expect(param.type).toBe("String");
+  expect(param.value).toMatch(/^\$\{jsonencode\(\{.*\}\)\}$/s);
+  const body = /"workload_subnet_ids" = \{([^}]*)\}/.exec(param.value);
+  expect(body).not.toBeNull();
+  return Object.fromEntries([...body![1].matchAll(/"([^"]+)" = ([a-z0-9_]+\.[^.\s,}]+)\.id/g)].map((m) => [m[1], m[2]]));
 }
 
 describe.each([
@@ -97,10 +126,48 @@ describe.each([
     expect(routes.filter((r) => r.edge)).toHaveLength(n);
     expect(new Set(routes.filter((r) => r.route.vpc_endpoint_id && !r.edge).map((r) => r.az)).size).toBe(n);
   });
+
+  test("plan-time checks: a postcondition that every configured AZ is available", () => {
+    const zones = Object.values((json.data?.aws_availability_zones ?? {}) as Json);
+    expect(zones).toHaveLength(1);
+    const [check] = zones;
+    expect(check.state).toBe("available");
+    expect(check.lifecycle.postcondition).toHaveLength(1);
+    const [post] = check.lifecycle.postcondition;
+    expect(listCheckedAgainst(post.condition, "names").sort()).toEqual(azs(REGION, letters).sort());
+    expect(post.error_message).toContain("config/test.json");
+  });
+
+  test("plan-time checks: a postcondition for every interface endpoint's service in every AZ", () => {
+    const interfaceServices = resourcesOf(json, "aws_vpc_endpoint")
+      .filter(([, e]) => e.vpc_endpoint_type === "Interface")
+      .map(([, e]) => e.service_name as string);
+    expect(interfaceServices.length).toBeGreaterThan(0);
+    const checks = Object.values((json.data?.aws_vpc_endpoint_service ?? {}) as Json);
+    expect(checks.map((c) => c.service_name).sort()).toEqual([...interfaceServices].sort());
+    for (const check of checks) {
+      expect(check.service_type).toBe("Interface");
+      expect(check.lifecycle.postcondition).toHaveLength(1);
+      const [post] = check.lifecycle.postcondition;
+      expect(listCheckedAgainst(post.condition, "availability_zones").sort()).toEqual(azs(REGION, letters).sort());
+      expect(post.error_message).toContain(check.service_name);
+    }
+    // Nothing in the checks' arguments is computed, so Terraform reads them (and fails) at plan time.
+    for (const check of [...checks, ...Object.values((json.data?.aws_availability_zones ?? {}) as Json)]) {
+      const { lifecycle: _lifecycle, ...args } = check;
+      expect(JSON.stringify(args)).not.toContain("${");
+    }
+  });
+
+  test("the published contract holds every AZ's workload subnet", () => {
+    const expected = workloadSubnetsByAz(json);
+    expect(Object.keys(expected).sort()).toEqual(azs(REGION, letters).sort());
+    expect(contractSubnets(json)).toEqual(expected);
+  });
 });
 
 describe("3-AZ network details", () => {
-  const synthesized = Testing.synth(studioStack({ region: REGION }));
+  const synthesized = Testing.synth(networkStack({ region: REGION }));
   const json: Json = JSON.parse(synthesized);
   const [firewallName] = resourcesOf(json, "aws_networkfirewall_firewall")[0];
 
@@ -167,7 +234,7 @@ describe("3-AZ network details", () => {
       {
         type: "STATEFUL",
         capacity: 100,
-        name: "sagemaker-studio-anfw-test-studio-domain-allowlist",
+        name: "sagemaker-studio-anfw-test-domain-allowlist",
         rule_group: {
           stateful_rule_options: { rule_order: "STRICT_ORDER" },
           rule_variables: { ip_sets: [{ key: "HOME_NET", ip_set: { definition: ["10.2.0.0/16"] } }] },
@@ -217,5 +284,90 @@ describe("adding, removing or reordering AZs leaves the other AZs' resources byt
       expect(before.size).toBe(15);
       expect(laneResources(changed, az)).toEqual(before);
     }
+  });
+});
+
+describe("retained data: storage.preventDestroy (default on)", () => {
+  // Studio (default) and the notebook enabled: data, models, notebook and the access-log bucket.
+  const cfg = withNotebook({ region: REGION });
+  const kept = synthJson(networkStack(cfg));
+  const released = synthJson(networkStack({ ...cfg, storage: { preventDestroy: false } }));
+
+  /** The key behind alias/<prefix>-<purpose>, found through the alias's target_key_id. */
+  function keyByAlias(json: Json, purpose: string): Json {
+    const aliases = resourcesOf(json, "aws_kms_alias").filter(([, a]) => a.name === `alias/sagemaker-studio-anfw-test-${purpose}`);
+    expect(aliases).toHaveLength(1);
+    const address = referencedAddress(aliases[0][1].target_key_id)!;
+    expect(address).toMatch(/^aws_kms_key\./);
+    return json.resource.aws_kms_key[address.split(".")[1]];
+  }
+
+  /** The bucket every other bucket's server access logs go to. */
+  function accessLogBucket(json: Json): string {
+    const targets = new Set(resourcesOf(json, "aws_s3_bucket_logging").map(([, l]) => referencedAddress(l.target_bucket)));
+    expect(targets.size).toBe(1);
+    return [...targets][0]!.split(".")[1];
+  }
+
+  test("all four buckets are there", () => {
+    expect(resourcesOf(kept, "aws_s3_bucket").map(([, b]) => (b.bucket as string).split("-").pop()).sort()).toEqual(["data", "logs", "models", "notebook"]);
+  });
+
+  test("by default every bucket and the S3 and Studio-storage keys carry prevent_destroy", () => {
+    for (const [, bucket] of resourcesOf(kept, "aws_s3_bucket")) expect(bucket.lifecycle?.prevent_destroy).toBe(true);
+    for (const purpose of ["s3", "studio-storage"]) expect(keyByAlias(kept, purpose).lifecycle?.prevent_destroy).toBe(true);
+  });
+
+  test("with storage.preventDestroy false, none of them does", () => {
+    expect(resourcesOf(released, "aws_s3_bucket")).toHaveLength(4);
+    for (const [, bucket] of resourcesOf(released, "aws_s3_bucket")) expect(bucket.lifecycle?.prevent_destroy).toBeFalsy();
+    for (const purpose of ["s3", "studio-storage"]) expect(keyByAlias(released, purpose).lifecycle?.prevent_destroy).toBeFalsy();
+  });
+
+  test("only the access-log bucket may be emptied by destroy, and only when preventDestroy is false", () => {
+    for (const [json, logsForceDestroy] of [
+      [kept, false],
+      [released, true],
+    ] as const) {
+      const logs = accessLogBucket(json);
+      for (const [name, bucket] of resourcesOf(json, "aws_s3_bucket")) {
+        expect({ name, force_destroy: bucket.force_destroy }).toEqual({ name, force_destroy: name === logs ? logsForceDestroy : false });
+      }
+    }
+  });
+});
+
+describe("bucket policies: the VPC-endpoint-only deny never locks out HeadBucket", () => {
+  const json = synthJson(networkStack(withNotebook({ region: REGION })));
+
+  /** IAM action matching: case-insensitive, `*` and `?` wildcards. */
+  const matches = (pattern: string, action: string) =>
+    new RegExp(`^${pattern.split("*").map((p) => p.split("?").map((x) => x.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join(".")).join(".*")}$`, "i").test(action);
+  const covers = (statement: Json, action: string): boolean =>
+    statement.not_actions
+      ? !(statement.not_actions as string[]).some((p) => matches(p, action))
+      : ((statement.actions ?? []) as string[]).some((p) => matches(p, action));
+  const isVpcEndpointDeny = (statement: Json) =>
+    statement.effect === "Deny" && ((statement.condition ?? []) as Json[]).some((c) => /^aws:sourcevpce?$/i.test(c.variable));
+
+  test("the matcher itself", () => {
+    expect(covers({ actions: ["s3:GetObject*"] }, "s3:GetObject")).toBe(true);
+    expect(covers({ actions: ["s3:List*"] }, "s3:ListBucket")).toBe(true);
+    expect(covers({ actions: ["s3:ListBucketVersions"] }, "s3:ListBucket")).toBe(false);
+    expect(covers({ not_actions: ["s3:PutObject"] }, "s3:ListBucket")).toBe(true);
+  });
+
+  test("every data bucket has the deny; it covers object reads and writes but not s3:ListBucket", () => {
+    const buckets = new Map(resourcesOf(json, "aws_s3_bucket").map(([name, b]) => [`aws_s3_bucket.${name}`, b.bucket as string]));
+    const withDeny: string[] = [];
+    for (const [, policy] of resourcesOf(json, "aws_s3_bucket_policy")) {
+      const denies = policyStatements(json, policy.policy).filter(isVpcEndpointDeny);
+      if (denies.length > 0) withDeny.push(buckets.get(referencedAddress(policy.bucket)!)!.split("-").pop()!);
+      for (const deny of denies) {
+        expect(covers(deny, "s3:ListBucket")).toBe(false);
+        for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(covers(deny, action)).toBe(true);
+      }
+    }
+    expect(withDeny.sort()).toEqual(["data", "models", "notebook"]);
   });
 });

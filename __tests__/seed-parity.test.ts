@@ -1,10 +1,15 @@
 /**
  * Seed parity: every resource type the single-AZ CloudFormation solution deploys
- * (../shared/reference/seed-solution-inventory.md, section 2) has its counterpart in the 1-AZ Studio
- * stack, at least as many times; route and subnet counts scale per AZ. The table is the inventory's,
- * typed in here, with the Terraform type chosen for each CloudFormation type.
+ * (../shared/reference/seed-solution-inventory.md, section 2) has its counterpart in a 1-AZ
+ * environment with Studio, at least as many times; route and subnet counts scale per AZ. The seed
+ * is one deployment, so its counterpart is the environment's network and Studio stacks together
+ * (synthesized from one App, their resources unioned). The table is the inventory's, typed in
+ * here, with the Terraform type chosen for each CloudFormation type.
  */
-import { resourcesOf, studioStack, synthJson } from "./support/synth";
+import { Testing } from "cdktf";
+import { NetworkStack } from "../stacks/network-stack";
+import { StudioStack } from "../stacks/studio-stack";
+import { envFrom, Json, resourcesOf, synthJson } from "./support/synth";
 
 /** [CloudFormation type, seed count, Terraform type(s) that deploy it]. Nested stacks have no counterpart. */
 const SEED: Array<[string, number, string[]]> = [
@@ -35,8 +40,26 @@ const SEED: Array<[string, number, string[]]> = [
   ["AWS::SageMaker::UserProfile", 1, ["aws_sagemaker_user_profile"]],
 ];
 
-const json = synthJson(studioStack({ availabilityZones: ["us-east-1a"] }));
+const env = envFrom({ availabilityZones: ["us-east-1a"] });
+const network = new NetworkStack(Testing.app(), env);
+const studio = new StudioStack(network, env);
+const stacks: Record<string, Json> = { network: synthJson(network), studio: synthJson(studio) };
+
+/** One JSON with the resources of both stacks, addresses prefixed by the stack so none collide. */
+const json: Json = { resource: {} };
+for (const [stack, stackJson] of Object.entries(stacks)) {
+  for (const [type, resources] of Object.entries((stackJson.resource ?? {}) as Json)) {
+    for (const [name, body] of Object.entries(resources as Json)) (json.resource[type] ??= {})[`${stack}/${name}`] = body;
+  }
+}
 const count = (types: string[]) => types.reduce((n, t) => n + resourcesOf(json, t).length, 0);
+
+test("both stacks are of the same environment, in one App, Studio deployed after the network", () => {
+  expect(studio.node.scope).toBe(network.node.scope);
+  expect(studio.dependencies).toContain(network);
+  expect(Object.keys(stacks.network.resource).length).toBeGreaterThan(0);
+  expect(Object.keys(stacks.studio.resource).length).toBeGreaterThan(0);
+});
 
 test.each(SEED)("%s (seed: %i) has its counterpart", (_cfn, seedCount, types) => {
   expect(count(types)).toBeGreaterThanOrEqual(seedCount);

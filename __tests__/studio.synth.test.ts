@@ -4,7 +4,7 @@
  * reaches the network only through the published contract.
  */
 import { TerraformStack } from "cdktf";
-import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson, TEST_ACCOUNT } from "./support/synth";
+import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
 
 const ADMIN = "arn:aws:iam::123456789012:role/DataAdmin";
 

@@ -1,16 +1,17 @@
 /**
- * Layer 3: `terraform test` with the mock AWS provider, on the Studio stack with its AZs listed
+ * Layer 3: `terraform test` with the mock AWS provider, on the network stack with its AZs listed
  * out of order. Proves what the JSON alone cannot:
  * - routing: with the firewall's sync_states in yet another order, after apply every NAT-subnet
  *   route and IGW edge route holds its own AZ's endpoint ID, every workload route its own AZ's NAT
  *   gateway, and the map output has one entry per AZ;
- * - placement: the Studio domain and every interface endpoint use exactly one workload subnet
- *   per AZ, and the S3 gateway endpoint exactly the workload route tables.
+ * - placement: every interface endpoint uses exactly one workload subnet per AZ, the S3 gateway
+ *   endpoint exactly the workload route tables, and the published contract maps each AZ to its
+ *   own workload subnet (what the Studio domain and the notebook use).
  * Broken copies of the stack prove the tests can fail.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Json, notebookStack, readStackJson, resourcesOf, studioStack, synthToDir } from "./support/synth";
+import { Json, networkStack, readStackJson, resourcesOf, synthToDir, withNotebook } from "./support/synth";
 import { MockSyncState, routingTest } from "./support/routing-tftest";
 import { GeneratedTest } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
@@ -55,7 +56,8 @@ function brokenCopy(dir: string, json: Json, label: string, edit: (json: Json) =
 }
 
 describeWithTerraform("terraform test (mock provider)", () => {
-  const dir = synthToDir(studioStack({ availabilityZones: AZS }));
+  // `terraform test` destroys what it applied at the end, which prevent_destroy would refuse.
+  const dir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
   const json = readStackJson(dir);
   beforeAll(() => terraformInit(dir));
 
@@ -95,40 +97,52 @@ describeWithTerraform("terraform test (mock provider)", () => {
     });
   });
 
-  describe("placement: Studio and the endpoints span one workload subnet per AZ", () => {
+  describe("placement: the endpoints and the contract span one workload subnet per AZ", () => {
     const placement = runGenerated("placement.tftest.hcl", (j) => placementTest(j, SYNC_STATES));
 
-    test("domain, 11 interface endpoints and the S3 gateway endpoint", () => {
+    test("the contract's subnets, 11 interface endpoints and the S3 gateway endpoint", () => {
       const { t, result } = placement(dir, json);
-      expect(t.assertions).toBe(1 + 11 + 1);
+      expect(t.assertions).toBe(2 + 11 + 1);
       expect(result.output).toMatch(/1 passed, 0 failed/);
       expect(result.code).toBe(0);
     });
 
-    test("it fails when the domain uses a NAT subnet instead of a workload subnet", () => {
-      const broken = brokenCopy(dir, json, "broken-domain-subnet", (copy) => {
-        const [, domain] = resourcesOf(copy, "aws_sagemaker_domain")[0];
+    test("it fails when the contract publishes a NAT subnet instead of a workload subnet", () => {
+      const broken = brokenCopy(dir, json, "broken-contract-subnet", (copy) => {
+        const [, param] = resourcesOf(copy, "aws_ssm_parameter").find(([, p]) => p.name.endsWith("/network/contract"))!;
+        const [workload] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_workload_subnet"))!;
         const [natSubnet] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_nat_subnet"))!;
-        const i = domain.subnet_ids.findIndex((s: string) => s.includes("us-east-1a_workload_subnet"));
-        domain.subnet_ids[i] = `\${aws_subnet.${natSubnet}.id}`;
+        param.value = param.value.replace(`aws_subnet.${workload}.id`, `aws_subnet.${natSubnet}.id`);
       });
       const { result } = placement(broken.dir, broken.json);
       expect(result.code).not.toBe(0);
-      expect(result.output).toMatch(/the Studio domain must use exactly one workload subnet in each of/);
+      expect(result.output).toMatch(/the contract's workload subnets must use exactly one workload subnet in each of/);
+    });
+
+    test("it fails when the contract maps an AZ to another AZ's subnet", () => {
+      const broken = brokenCopy(dir, json, "broken-contract-az", (copy) => {
+        const [, param] = resourcesOf(copy, "aws_ssm_parameter").find(([, p]) => p.name.endsWith("/network/contract"))!;
+        const [a] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_workload_subnet"))!;
+        const [b] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1b_workload_subnet"))!;
+        param.value = param.value.replace(`aws_subnet.${a}.id`, "SWAP").replace(`aws_subnet.${b}.id`, `aws_subnet.${a}.id`).replace("SWAP", `aws_subnet.${b}.id`);
+      });
+      const { result } = placement(broken.dir, broken.json);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/the contract must map every AZ to a subnet in that same AZ/);
     });
   });
 });
 
-describeWithTerraform("terraform test (mock provider): notebook stack", () => {
+describeWithTerraform("terraform test (mock provider): the notebook's way out", () => {
   // The notebook goes in the middle AZ of the list, so "the first AZ" or "position 0" would fail.
   const NOTEBOOK_AZ = "us-east-1c";
-  const dir = synthToDir(notebookStack({ availabilityZones: AZS, notebook: { availabilityZone: NOTEBOOK_AZ } }));
+  const dir = synthToDir(networkStack(withNotebook({ availabilityZones: AZS, storage: { preventDestroy: false } }, NOTEBOOK_AZ)));
   const json = readStackJson(dir);
   beforeAll(() => terraformInit(dir));
 
   const run = runGenerated("notebook.tftest.hcl", (j) => notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ));
 
-  test("the notebook's subnet routes to its own AZ's NAT gateway and that AZ's firewall endpoint, both ways", () => {
+  test("the subnet the contract gives the notebook's AZ routes to that AZ's NAT gateway and firewall endpoint, both ways", () => {
     const { t, result } = run(dir, json);
     expect(t.assertions).toBe(4);
     expect(result.output).toMatch(/1 passed, 0 failed/);

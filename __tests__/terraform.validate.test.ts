@@ -1,26 +1,24 @@
 /**
  * Layer 2: `terraform validate` of every synthesized stack against the real AWS provider schema
- * (hashicorp/aws 5.100.0, offline from the mirror): the Studio and notebook stacks of every
- * config/*.json environment, plus the 1-AZ and 6-AZ extremes.
+ * (hashicorp/aws 5.100.0, offline from the mirror): every stack (network, Studio, notebook) of
+ * each environment these tests build, plus the 1-AZ and 6-AZ extremes.
  */
 import { Testing } from "cdktf";
-import { join } from "node:path";
-import { loadAllEnvironments } from "../modules/config/load";
-import { NotebookStack } from "../stacks/notebook-stack";
-import { StudioStack } from "../stacks/studio-stack";
-import { azs, envFrom, synthToDir } from "./support/synth";
+import { environmentStacks } from "../stacks/environment";
+import { azs, envFrom, synthToDir, withNotebook } from "./support/synth";
 import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
 
-const shipped = loadAllEnvironments(join(__dirname, "..", "config"));
-const extremes = [
-  envFrom({ availabilityZones: azs("us-east-1", "a") }, "config/one-az.json"),
-  envFrom({ region: "us-east-1", availabilityZones: azs("us-east-1", "abcdef") }, "config/six-az.json"),
+const environments = [
+  envFrom(withNotebook({ availabilityZones: azs("us-east-1", "a") }), "config/one-az.json"),
+  envFrom(withNotebook({ region: "eu-west-1", availabilityZones: azs("eu-west-1", "abc") }, "eu-west-1b"), "config/three-az.json"),
+  envFrom(withNotebook({ region: "us-east-1", availabilityZones: azs("us-east-1", "abcdef"), storage: { preventDestroy: false } }, "us-east-1f"), "config/six-az.json"),
+  envFrom({ studio: { enabled: false }, notebook: { enabled: true, availabilityZone: "us-east-1b" }, assumeRoleArn: "arn:aws:iam::111122223333:role/Deployer" }, "config/nbonly.json"),
 ];
 
 describeWithTerraform("terraform validate", () => {
-  test.each([...shipped, ...extremes].map((env) => [env.sourceFile, env] as const))("%s: every stack is valid", (_file, env) => {
+  test.each(environments.map((env) => [env.sourceFile, env] as const))("%s: every stack is valid", (_file, env) => {
     const app = Testing.app();
-    for (const stack of [new StudioStack(app, env), new NotebookStack(app, env)]) {
+    for (const stack of environmentStacks(app, env)) {
       const dir = synthToDir(stack);
       terraformInit(dir);
       const r = terraform(dir, ["validate", "-json"]);

@@ -1,10 +1,12 @@
 /**
- * npm run diagram: after `npm run synth`, writes cdktf.out/diagrams/<stack>.mmd for every stack and
- * renders the README's stacks (README_STACKS) between their markers in README.md.
+ * npm run diagram: after `npm run synth`, writes cdktf.out/diagrams/<stack>.mmd for every stack
+ * (one diagram per stack: each environment's network, Studio and notebook stacks; a workload drawn
+ * on the network stack whose contract it reads) and renders the README's stacks (README_STACKS)
+ * between their markers in README.md.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mermaidForStack, README_STACKS, renderIntoReadme } from "./diagram-lib";
+import { diagramsForStacks, README_STACKS, renderIntoReadme } from "./diagram-lib";
 
 const root = join(__dirname, "..");
 const stacksDir = join(root, "cdktf.out", "stacks");
@@ -15,12 +17,23 @@ if (!existsSync(stacksDir)) {
 const outDir = join(root, "cdktf.out", "diagrams");
 mkdirSync(outDir, { recursive: true });
 
-let readme = readFileSync(join(root, "README.md"), "utf8");
-for (const stack of readdirSync(stacksDir).sort()) {
-  const mermaid = mermaidForStack(JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")));
+const stacks = Object.fromEntries(
+  readdirSync(stacksDir)
+    .sort()
+    .map((stack) => [stack, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8"))]),
+);
+const diagrams = diagramsForStacks(stacks);
+for (const [stack, mermaid] of Object.entries(diagrams)) {
   writeFileSync(join(outDir, `${stack}.mmd`), `${mermaid}\n`);
-  if (README_STACKS.includes(stack)) readme = renderIntoReadme(readme, stack, mermaid);
   process.stdout.write(`wrote cdktf.out/diagrams/${stack}.mmd\n`);
+}
+let readme = readFileSync(join(root, "README.md"), "utf8");
+for (const stack of README_STACKS) {
+  if (diagrams[stack] === undefined) {
+    process.stderr.write(`README_STACKS names ${stack}, which config/ does not synthesize\n`);
+    process.exit(1);
+  }
+  readme = renderIntoReadme(readme, stack, diagrams[stack]);
 }
 writeFileSync(join(root, "README.md"), readme);
 process.stdout.write(`rendered ${README_STACKS.join(", ")} into README.md\n`);

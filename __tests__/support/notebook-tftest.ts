@@ -1,6 +1,7 @@
 /**
- * Writes a `terraform test` file proving, after a mock apply, the notebook instance's whole path
- * out: its subnet is a workload subnet in the configured AZ; that subnet's default route goes to
+ * Writes a `terraform test` file proving, after a mock apply of the network stack, the whole path
+ * out of the subnet a notebook in `notebookAz` gets (the contract's workload_subnet_ids[az], which
+ * the notebook stack uses): it is a workload subnet in that AZ; that subnet's default route goes to
  * a NAT gateway in the same AZ; the NAT subnet's default route and the IGW edge route back to it
  * both use that AZ's firewall endpoint (from the mocked sync_states). Every hop is followed by
  * Terraform from the applied values; the harness only lists the resources to search.
@@ -15,8 +16,8 @@ const list = (json: Json, type: string, where: (body: Json) => boolean = () => t
     .join(", ")}]`;
 
 export function notebookPathTest(json: Json, syncStates: ReadonlyArray<MockSyncState>, notebookAz: string): GeneratedTest {
-  const [[nb]] = resourcesOf(json, "aws_sagemaker_notebook_instance");
-  const NB = `aws_sagemaker_notebook_instance.${nb}`;
+  const [contract] = resourcesOf(json, "aws_ssm_parameter").find(([, p]) => String(p.name).endsWith("/network/contract"))!;
+  const NB_SUBNET = `jsondecode(aws_ssm_parameter.${contract}.value).workload_subnet_ids[${hcl(notebookAz)}]`;
   const SUBNETS = list(json, "aws_subnet");
   const ASSOCS = list(json, "aws_route_table_association", (a) => Boolean(a.subnet_id));
   const ROUTES = list(json, "aws_route");
@@ -28,15 +29,15 @@ export function notebookPathTest(json: Json, syncStates: ReadonlyArray<MockSyncS
   const defaultRouteAttr = (attr: string, table: string) =>
     `one([for r in ${ROUTES} : r.${attr} if r.route_table_id == ${table} && r.destination_cidr_block == "0.0.0.0/0"])`;
 
-  const nbAz = subnetAttr("availability_zone", `${NB}.subnet_id`);
-  const natId = defaultRouteAttr("nat_gateway_id", tableOf(`${NB}.subnet_id`));
+  const nbAz = subnetAttr("availability_zone", `${NB_SUBNET}`);
+  const natId = defaultRouteAttr("nat_gateway_id", tableOf(`${NB_SUBNET}`));
   const natSubnet = `one([for n in ${NATS} : n.subnet_id if n.id == ${natId}])`;
   const natAz = subnetAttr("availability_zone", natSubnet);
   const natEgressEndpoint = defaultRouteAttr("vpc_endpoint_id", tableOf(natSubnet));
   const edgeReturnEndpoint = `one([for r in ${ROUTES} : r.vpc_endpoint_id if r.destination_cidr_block == ${subnetAttr("cidr_block", natSubnet)}])`;
 
   const asserts = new Assertions();
-  asserts.add(`${nbAz} == ${hcl(notebookAz)} && ${subnetAttr('tags["Tier"]', `${NB}.subnet_id`)} == "workload"`, `the notebook must be in the workload subnet of ${notebookAz}`);
+  asserts.add(`${nbAz} == ${hcl(notebookAz)} && ${subnetAttr('tags["Tier"]', `${NB_SUBNET}`)} == "workload"`, `the notebook must be in the workload subnet of ${notebookAz}`);
   asserts.add(`${natAz} == ${nbAz}`, "the notebook subnet's default route must use the NAT gateway of the notebook's AZ");
   asserts.add(`${natEgressEndpoint} == ${expected}[${nbAz}]`, "that NAT subnet must send internet traffic to the notebook AZ's firewall endpoint");
   asserts.add(`${edgeReturnEndpoint} == ${expected}[${nbAz}]`, "return traffic to that NAT subnet must come through the notebook AZ's firewall endpoint");

@@ -1,7 +1,8 @@
 /**
- * Writes a `terraform test` file proving, after a mock apply, where the Studio stack puts things:
- * the domain and every interface endpoint sit in exactly one workload subnet per AZ, and the S3
- * gateway endpoint is on exactly the workload subnets' route tables. Which subnet is a workload
+ * Writes a `terraform test` file proving, after a mock apply, where the network stack puts things:
+ * every interface endpoint sits in exactly one workload subnet per AZ, the S3 gateway endpoint is
+ * on exactly the workload subnets' route tables, and the published contract maps every AZ to that
+ * AZ's own workload subnet (which is where the workload stacks put the domain and the notebook). Which subnet is a workload
  * subnet and which AZ it is in are read by Terraform from the subnets themselves; the expected AZ
  * list is the test's input.
  */
@@ -24,8 +25,13 @@ export function placementTest(json: Json, syncStates: ReadonlyArray<MockSyncStat
       `${what} must use exactly one workload subnet in each of ${expectedAzs.join(", ")}`,
     );
 
-  const [[domain]] = resourcesOf(json, "aws_sagemaker_domain");
-  oneWorkloadSubnetPerAz(`aws_sagemaker_domain.${domain}.subnet_ids`, "the Studio domain");
+  const [contract] = resourcesOf(json, "aws_ssm_parameter").find(([, p]) => String(p.name).endsWith("/network/contract"))!;
+  const published = `jsondecode(aws_ssm_parameter.${contract}.value).workload_subnet_ids`;
+  oneWorkloadSubnetPerAz(`values(${published})`, "the contract's workload subnets");
+  asserts.add(
+    `alltrue([for az, id in ${published} : one([for s in ${subnets} : s.availability_zone if s.id == id]) == az])`,
+    "the contract must map every AZ to a subnet in that same AZ",
+  );
 
   const subnetAssociations = `[${resourcesOf(json, "aws_route_table_association")
     .filter(([, a]) => a.subnet_id)
@@ -42,5 +48,5 @@ export function placementTest(json: Json, syncStates: ReadonlyArray<MockSyncStat
       );
     }
   }
-  return tftestFile("placement-tftest.ts", "studio_and_endpoints_span_one_workload_subnet_per_az", json, syncStates, asserts);
+  return tftestFile("placement-tftest.ts", "endpoints_and_contract_span_one_workload_subnet_per_az", json, syncStates, asserts);
 }

@@ -282,7 +282,7 @@ export const ConfigFileSchema = z
       .default(DEFAULTS.projectName)
       .describe("Prefix of every resource name; part of S3 bucket names, so lowercase"),
     accountId: z
-      .string()
+      .string({ error: (iss) => (iss.input === undefined ? 'required: the 12-digit AWS account ID this environment deploys to, e.g. "111122223333"' : "must be a string of 12 digits") })
       .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID this environment deploys to, e.g. "111122223333"')
       .describe("AWS account of this environment: the provider refuses credentials for any other account (allowed_account_ids)"),
     assumeRoleArn: z

@@ -1,0 +1,12 @@
+/** All stacks of one environment, as main.ts builds them: the network, then the enabled workloads. */
+import { App } from "cdktf";
+import type { EnvironmentConfig } from "../modules/config/load";
+import { EnvironmentStack } from "./environment-stack";
+import { NetworkStack } from "./network-stack";
+import { NotebookStack } from "./notebook-stack";
+import { StudioStack } from "./studio-stack";
+
+export function environmentStacks(app: App, env: EnvironmentConfig): EnvironmentStack[] {
+  const network = new NetworkStack(app, env);
+  return [network, ...(env.studio.enabled ? [new StudioStack(network, env)] : []), ...(env.notebook.enabled ? [new NotebookStack(network, env)] : [])];
+}
