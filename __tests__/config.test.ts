@@ -5,15 +5,32 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadAllEnvironments, parseEnvironment } from "../modules/config/load";
+import { ConfigError, EnvironmentConfig, loadAllEnvironments, parseEnvironment } from "../modules/config/load";
 import { configJsonSchema } from "../modules/config/json-schema";
 
 const FILE = "config/qa.json";
 
-/** The problems for `raw`, or fails the test if it is accepted. */
-function problemsOf(raw: unknown, file = FILE): string[] {
+/** The example account ID of the AWS documentation; every config below deploys there unless it names an account. */
+const ACCOUNT = "111122223333";
+/** Another account, also from the AWS documentation's examples. */
+const OTHER_ACCOUNT = "444455556666";
+
+type Raw = Record<string, unknown>;
+
+/** `raw` with the required accountId added, unless it names one (even as undefined). */
+function withAccount(raw: Raw): Raw {
+  return "accountId" in raw ? raw : { accountId: ACCOUNT, ...raw };
+}
+
+/** Parses `raw` (plus accountId) as config/qa.json would be. */
+function parse(raw: Raw, file = FILE, baseDir?: string): EnvironmentConfig {
+  return parseEnvironment(withAccount(raw), file, baseDir);
+}
+
+/** The problems for `raw` exactly as given, or fails the test if it is accepted. */
+function problemsOfExactly(raw: unknown, file = FILE, baseDir?: string): string[] {
   try {
-    parseEnvironment(raw, file);
+    parseEnvironment(raw, file, baseDir);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return [...(e as ConfigError).problems];
@@ -21,18 +38,25 @@ function problemsOf(raw: unknown, file = FILE): string[] {
   throw new Error(`config was accepted: ${JSON.stringify(raw)}`);
 }
 
+/** The problems for `raw` (plus accountId), or fails the test if it is accepted. */
+function problemsOf(raw: Raw, file = FILE, baseDir?: string): string[] {
+  return problemsOfExactly(withAccount(raw), file, baseDir);
+}
+
 /** Exactly one problem, on `field`, whose text matches `what`. */
-function expectOneProblem(raw: unknown, field: string, what: RegExp): void {
-  const problems = problemsOf(raw);
+function expectOneProblem(raw: Raw, field: string, what: RegExp, baseDir?: string): void {
+  const problems = problemsOf(raw, FILE, baseDir);
   expect(problems).toHaveLength(1);
   expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
   expect(problems[0]).toMatch(what);
 }
 
 describe("defaults", () => {
-  test("an empty file gives the seed's defaults, made multi-AZ", () => {
-    const env = parseEnvironment({}, FILE);
+  test("a file with only accountId gives the seed's defaults, made multi-AZ", () => {
+    const env = parseEnvironment({ accountId: ACCOUNT }, FILE);
     expect(env.environment).toBe("qa");
+    expect(env.accountId).toBe(ACCOUNT);
+    expect(env.assumeRoleArn).toBeUndefined();
     expect(env.projectName).toBe("sagemaker-studio-anfw");
     expect(env.region).toBe("us-east-1");
     expect(env.availabilityZones).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
@@ -42,7 +66,7 @@ describe("defaults", () => {
   });
 
   test("default AZs follow the region", () => {
-    expect(parseEnvironment({ region: "eu-west-1" }, FILE).availabilityZones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    expect(parse({ region: "eu-west-1" }).availabilityZones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
   });
 
   test("the shipped config/dev.json is valid", () => {
@@ -99,14 +123,11 @@ describe("CIDRs", () => {
   });
 
   test("a small VPC works when every subnet is given", () => {
-    const env = parseEnvironment(
-      {
-        vpcCidr: "10.9.0.0/24",
-        availabilityZones: ["us-east-1a"],
-        subnetCidrs: { "us-east-1a": { firewall: "10.9.0.0/28", nat: "10.9.0.16/28", workload: "10.9.0.128/25" } },
-      },
-      FILE,
-    );
+    const env = parse({
+      vpcCidr: "10.9.0.0/24",
+      availabilityZones: ["us-east-1a"],
+      subnetCidrs: { "us-east-1a": { firewall: "10.9.0.0/28", nat: "10.9.0.16/28", workload: "10.9.0.128/25" } },
+    });
     expect(env.lanes["us-east-1a"]).toEqual({ firewall: "10.9.0.0/28", nat: "10.9.0.16/28", workload: "10.9.0.128/25" });
   });
 });
@@ -143,7 +164,7 @@ describe("firewall allowlist", () => {
   });
 
   test("accepts exact names and leading-dot wildcards", () => {
-    const env = parseEnvironment({ firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org"] } }, FILE);
+    const env = parse({ firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org"] } });
     expect(env.firewall.allowedDomains).toEqual(["pypi.org", ".pythonhosted.org"]);
   });
 
@@ -193,7 +214,7 @@ describe("names AWS would reject", () => {
 
 describe("studio, storage and endpoint sections", () => {
   test("defaults", () => {
-    const env = parseEnvironment({}, FILE);
+    const env = parse({});
     expect(env.studio.userProfiles).toEqual(["anfw-user-profile"]);
     expect(env.studio.domainName).toBeUndefined(); // the stack uses <projectName>-<environment>
     expect(env.storage.adminRoleArns).toEqual([]);
@@ -219,11 +240,15 @@ describe("studio, storage and endpoint sections", () => {
 describe("notebook section", () => {
   const fixtures = join(__dirname, "fixtures");
 
-  test("defaults: ml.t3.medium, 20 GB, the first AZ, no lifecycle", () => {
-    const env = parseEnvironment({ availabilityZones: ["us-east-1c", "us-east-1a"] }, FILE);
-    expect(env.notebook).toEqual({ instanceType: "ml.t3.medium", volumeSizeGb: 20, availabilityZone: "us-east-1c", lifecycle: undefined });
+  test("defaults: disabled, ml.t3.medium, 20 GB, no AZ (never taken from the list's order), no lifecycle", () => {
+    const env = parse({ availabilityZones: ["us-east-1c", "us-east-1a"] });
+    expect(env.notebook).toEqual({ enabled: false, instanceType: "ml.t3.medium", volumeSizeGb: 20 });
+    expect(env.notebook.availabilityZone).toBeUndefined();
+    expect(env.notebook.name).toBeUndefined();
+    expect(env.notebook.lifecycle).toBeUndefined();
   });
-  test.each([
+
+  const rejections: Array<[Raw, string, RegExp]> = [
     [{ notebook: { instanceType: "t3.medium" } }, "notebook.instanceType", /SageMaker ML instance type/],
     [{ notebook: { volumeSizeGb: 4 } }, "notebook.volumeSizeGb", /at least 5/],
     [{ notebook: { volumeSizeGb: 16385 } }, "notebook.volumeSizeGb", /at most 16384/],
@@ -234,19 +259,53 @@ describe("notebook section", () => {
     [{ notebook: { lifecycle: { onStart: "missing.sh" } } }, "notebook.lifecycle.onStart", /cannot read "missing.sh" .*ENOENT/],
     [{ notebook: { lifecycle: { onCreate: "empty.sh" } } }, "notebook.lifecycle.onCreate", /"empty.sh" is empty/],
     [{ notebook: { lifecycle: { onStart: "too-long.sh" } } }, "notebook.lifecycle.onStart", /is 16388 characters in base64; AWS allows 16384/],
-  ])("rejects %j", (raw, field, what) => {
-    const problems = (() => {
-      try {
-        parseEnvironment(raw, FILE, fixtures);
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-      throw new Error("accepted");
-    })();
-    expect(problems).toHaveLength(1);
-    expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
-    expect(problems[0]).toMatch(what);
+  ];
+  test.each(rejections)("rejects %j (notebook disabled)", (raw, field, what) => {
+    expect((raw.notebook as Raw).enabled).toBeUndefined(); // the default, i.e. disabled
+    expectOneProblem(raw, field, what, fixtures);
   });
+  test.each(rejections)("rejects %j (notebook enabled)", (raw, field, what) => {
+    const notebook = { enabled: true, availabilityZone: "us-east-1a", ...(raw.notebook as Raw) };
+    expectOneProblem({ ...raw, notebook }, field, what, fixtures);
+  });
+
+  test.each([
+    [undefined, ["us-east-1a", "us-east-1b", "us-east-1c"]],
+    [["us-east-1c", "us-east-1a"], ["us-east-1c", "us-east-1a"]],
+  ])("enabled without an AZ is one problem on notebook.availabilityZone (availabilityZones %j)", (availabilityZones, names) => {
+    const raw: Raw = availabilityZones === undefined ? {} : { availabilityZones };
+    const problems = problemsOf({ ...raw, notebook: { enabled: true } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${FILE}: notebook.availabilityZone: `)).toBe(true);
+    expect(problems[0]).toMatch(/required/);
+    for (const az of names) expect(problems[0]).toContain(az);
+  });
+
+  test.each([
+    [["us-east-1a", "us-east-1b", "us-east-1c"], "us-east-1b"],
+    [["us-east-1c", "us-east-1a"], "us-east-1a"],
+    [["us-east-1c", "us-east-1a"], "us-east-1c"],
+    [["us-east-1f"], "us-east-1f"],
+  ])("enabled: availabilityZones %j, notebook in %s", (availabilityZones, availabilityZone) => {
+    const env = parse({ availabilityZones, notebook: { enabled: true, availabilityZone } });
+    expect(env.notebook.enabled).toBe(true);
+    expect(env.notebook.availabilityZone).toBe(availabilityZone);
+    expect(env.availabilityZones).toEqual(availabilityZones);
+  });
+
+  test("enabled with the AZ of the default list", () => {
+    expect(parse({ notebook: { enabled: true, availabilityZone: "us-east-1c" } }).notebook.availabilityZone).toBe("us-east-1c");
+  });
+
+  test.each([
+    [{ availabilityZones: ["us-east-1a", "us-east-1b"] }, "us-east-1c"],
+    [{}, "us-east-1d"],
+    [{}, "us-west-2a"],
+    [{ region: "eu-west-1" }, "us-east-1a"],
+  ])("enabled with an AZ outside availabilityZones: %j, %s", (raw, availabilityZone) => {
+    expectOneProblem({ ...raw, notebook: { enabled: true, availabilityZone } }, "notebook.availabilityZone", new RegExp(`"${availabilityZone}" is not one of availabilityZones`));
+  });
+
   test("a default notebook name that would break SageMaker's 63-character limit", () => {
     // 40 + "-" + 20 + "-notebook" = 70 characters (the bucket-name check fires too)
     const problems = problemsOf({ projectName: "p".repeat(40) }, `config/${"e".repeat(20)}.json`);
@@ -256,17 +315,8 @@ describe("notebook section", () => {
 
 describe("firewall hardening and logging settings", () => {
   const fixtures = join(__dirname, "fixtures");
-  const problemsIn = (raw: unknown) => {
-    try {
-      parseEnvironment(raw, FILE, fixtures);
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-    throw new Error("accepted");
-  };
-
   test("defaults: protections off, 365-day logs, no Suricata rules", () => {
-    const env = parseEnvironment({}, FILE);
+    const env = parse({});
     expect(env.firewall).toMatchObject({ deleteProtection: false, policyChangeProtection: false, subnetChangeProtection: false, suricataRuleGroupCapacity: 100 });
     expect(env.firewall.suricataRules).toBeUndefined();
     expect(env.logging.retentionDays).toBe(365);
@@ -276,7 +326,7 @@ describe("firewall hardening and logging settings", () => {
     expect(prod.firewall).toMatchObject({ deleteProtection: true, policyChangeProtection: true, subnetChangeProtection: true });
   });
   test("a Suricata rules file is read relative to the config file", () => {
-    const env = parseEnvironment({ firewall: { suricataRulesFile: "rules.suricata" } }, FILE, fixtures);
+    const env = parse({ firewall: { suricataRulesFile: "rules.suricata" } }, FILE, fixtures);
     expect(env.firewall.suricataRules).toMatch(/^# test fixture/);
   });
   test.each([
@@ -287,10 +337,173 @@ describe("firewall hardening and logging settings", () => {
     [{ firewall: { suricataRulesFile: "comments-only.suricata" } }, "firewall.suricataRulesFile", /has no rules/],
     [{ firewall: { suricataRulesFile: "too-many.suricata" } }, "firewall.suricataRuleGroupCapacity", /101 rules need a capacity of at least 101/],
   ])("rejects %j", (raw, field, what) => {
-    const problems = problemsIn(raw);
+    expectOneProblem(raw, field, what, fixtures);
+  });
+});
+
+describe("accountId", () => {
+  test("missing: one problem, saying it is required", () => {
+    const problems = problemsOfExactly({});
     expect(problems).toHaveLength(1);
-    expect(problems[0].startsWith(`${FILE}: ${field}: `)).toBe(true);
-    expect(problems[0]).toMatch(what);
+    expect(problems[0].startsWith(`${FILE}: accountId: `)).toBe(true);
+    expect(problems[0]).toMatch(/\brequired\b/);
+  });
+
+  test("missing: reported alongside the file's other field-level errors", () => {
+    const problems = problemsOfExactly({ projectName: "Sagemaker", region: "moon-1", vpcCidr: 10, firewall: { deleteProtection: "yes" } });
+    expect(problems).toHaveLength(5);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^config\/qa\.json: accountId: .*\brequired\b/),
+        expect.stringMatching(/^config\/qa\.json: projectName: .*lowercase letters/),
+        expect.stringMatching(/^config\/qa\.json: region: must be an AWS region name/),
+        expect.stringMatching(/^config\/qa\.json: vpcCidr: .*expected string/),
+        expect.stringMatching(/^config\/qa\.json: firewall\.deleteProtection: .*expected boolean/),
+      ]),
+    );
+  });
+
+  test("missing, with a bad file name too: both reported", () => {
+    const problems = problemsOfExactly({}, "config/Prod_EU.json");
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^config\/Prod_EU\.json: file name: /),
+        expect.stringMatching(/^config\/Prod_EU\.json: accountId: .*\brequired\b/),
+      ]),
+    );
+  });
+
+  test.each([
+    ["11112222333"], // 11 digits
+    ["1111222233334"], // 13 digits
+    ["1111-2222-3333"], // as the console displays it
+    [" 111122223333"],
+    ["111122223333 "],
+    ["11112222333O"], // letter O for a zero
+    ["arn:aws:iam::111122223333:root"],
+    [""],
+  ])("not 12 digits: %j", (accountId) => {
+    expectOneProblem({ accountId }, "accountId", /12-digit/);
+  });
+
+  test.each([[111122223333], [null], [true]])("not a string: %j", (accountId) => {
+    expectOneProblem({ accountId }, "accountId", /must be a string of 12 digits/);
+  });
+
+  test("a leading-zero ID is accepted and kept as written", () => {
+    expect(parse({ accountId: "012345678901" }).accountId).toBe("012345678901");
+    expect(parse({ accountId: "000000000000" }).accountId).toBe("000000000000");
+  });
+});
+
+describe("assumeRoleArn", () => {
+  test.each([
+    [`arn:aws:iam::${ACCOUNT}:role/Deployer`],
+    [`arn:aws:iam::${ACCOUNT}:role/ops/deploy/Deployer`], // a role path
+    [`arn:aws:iam::${ACCOUNT}:role/Deploy+=,.@_-Role`], // every character IAM allows in a role name
+  ])("in the environment's account: %s", (assumeRoleArn) => {
+    expect(parse({ assumeRoleArn }).assumeRoleArn).toBe(assumeRoleArn);
+  });
+
+  test("in the environment's account, another partition", () => {
+    const assumeRoleArn = `arn:aws-us-gov:iam::${ACCOUNT}:role/Deployer`;
+    expect(parse({ region: "us-gov-west-1", assumeRoleArn }).assumeRoleArn).toBe(assumeRoleArn);
+  });
+
+  test.each([
+    [`arn:aws:iam::${OTHER_ACCOUNT}:role/Deployer`],
+    [`arn:aws:iam::${OTHER_ACCOUNT}:role/${ACCOUNT}`], // the name is the env's account ID
+    [`arn:aws:iam::${OTHER_ACCOUNT}:role/deploy-${ACCOUNT}`],
+    [`arn:aws:iam::${OTHER_ACCOUNT}:role/${ACCOUNT}/Deployer`], // ... or its path
+  ])("in another account: %s", (assumeRoleArn) => {
+    const problems = problemsOf({ assumeRoleArn });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${FILE}: assumeRoleArn: `)).toBe(true);
+    expect(problems[0]).toContain(ACCOUNT);
+  });
+
+  test("the message names the account the file gives", () => {
+    const problems = problemsOf({ accountId: OTHER_ACCOUNT, assumeRoleArn: `arn:aws:iam::${ACCOUNT}:role/Deployer` });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${FILE}: assumeRoleArn: `)).toBe(true);
+    expect(problems[0]).toContain(OTHER_ACCOUNT);
+  });
+
+  test.each([
+    [`arn:aws:iam::${ACCOUNT}:user/deployer`],
+    [`arn:aws:iam::${ACCOUNT}:root`],
+    [`arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/session`],
+    [`arn:aws:iam::${ACCOUNT}:role/*`],
+    [`arn:aws:iam::${ACCOUNT}:role/Deploy*`],
+    [`arn:aws:iam::${ACCOUNT}:role/Deploy?r`],
+    ["arn:aws:iam::*:role/Deployer"],
+    ["*"],
+    ["Deployer"],
+    ["role/Deployer"],
+    [""],
+  ])("not a role ARN: %j", (assumeRoleArn) => {
+    expectOneProblem({ assumeRoleArn }, "assumeRoleArn", /IAM role ARN/);
+  });
+});
+
+describe("workloads", () => {
+  test("defaults: Studio on, notebook off", () => {
+    const env = parse({});
+    expect(env.studio.enabled).toBe(true);
+    expect(env.notebook.enabled).toBe(false);
+  });
+
+  test("notebook only", () => {
+    const env = parse({ studio: { enabled: false }, notebook: { enabled: true, availabilityZone: "us-east-1b" } });
+    expect(env.studio.enabled).toBe(false);
+    expect(env.notebook.enabled).toBe(true);
+    expect(env.notebook.availabilityZone).toBe("us-east-1b");
+  });
+
+  test("both", () => {
+    const env = parse({ studio: { enabled: true }, notebook: { enabled: true, availabilityZone: "us-east-1a" } });
+    expect(env.studio.enabled).toBe(true);
+    expect(env.notebook.enabled).toBe(true);
+  });
+
+  test.each([
+    [{ studio: { enabled: false } }],
+    [{ studio: { enabled: false }, notebook: { enabled: false } }],
+    [{ studio: { enabled: false }, notebook: { enabled: false, availabilityZone: "us-east-1a" } }],
+  ])("none enabled: %j", (raw) => {
+    expectOneProblem(raw, "studio.enabled", /no workload is enabled/);
+  });
+
+  test.each([
+    [{ studio: { enabled: "true" } }, "studio.enabled"],
+    [{ studio: { enabled: 1 } }, "studio.enabled"],
+    [{ notebook: { enabled: "yes", availabilityZone: "us-east-1a" } }, "notebook.enabled"],
+    [{ notebook: { enabled: null } }, "notebook.enabled"],
+  ])("non-boolean enabled: %j", (raw, field) => {
+    expectOneProblem(raw, field, /expected boolean/);
+  });
+});
+
+describe("storage.preventDestroy", () => {
+  test("defaults to true", () => {
+    expect(parse({}).storage.preventDestroy).toBe(true);
+  });
+  test("defaults to true when storage is present without it", () => {
+    const adminRoleArns = [`arn:aws:iam::${ACCOUNT}:role/DataAdmin`];
+    const env = parse({ storage: { adminRoleArns } });
+    expect(env.storage.preventDestroy).toBe(true);
+    expect(env.storage.adminRoleArns).toEqual(adminRoleArns);
+    expect(parse({ storage: {} }).storage.preventDestroy).toBe(true);
+  });
+  test("false is accepted", () => {
+    expect(parse({ storage: { preventDestroy: false } }).storage.preventDestroy).toBe(false);
+  });
+  test("true is accepted", () => {
+    expect(parse({ storage: { preventDestroy: true } }).storage.preventDestroy).toBe(true);
+  });
+  test.each([["false"], [0], [null]])("non-boolean %j is rejected", (preventDestroy) => {
+    expectOneProblem({ storage: { preventDestroy } }, "storage.preventDestroy", /expected boolean/);
   });
 });
 
@@ -314,14 +527,14 @@ describe("shape", () => {
   });
   test("a file that is not JSON names the file", () => {
     const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
-    writeFileSync(join(dir, "bad.json"), "{ not json");
+    writeFileSync(join(dir, "bad.json"), `{ "accountId": "${ACCOUNT}", not json`);
     expect(() => loadAllEnvironments(dir, dir)).toThrow(/^bad\.json: cannot be read as JSON/);
   });
   test("all files' problems are reported together", () => {
     const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "one.json"), JSON.stringify({ vpcCidr: "nope" }));
-    writeFileSync(join(dir, "two.json"), JSON.stringify({ region: "moon-1" }));
+    writeFileSync(join(dir, "one.json"), JSON.stringify({ accountId: ACCOUNT, vpcCidr: "nope" }));
+    writeFileSync(join(dir, "two.json"), JSON.stringify({ accountId: ACCOUNT, region: "moon-1" }));
     try {
       loadAllEnvironments(dir, dir);
       throw new Error("accepted");
@@ -340,6 +553,21 @@ test("config.schema.json is generated from the zod schema and up to date (npm ru
   const schema = JSON.parse(committed);
   expect(schema.additionalProperties).toBe(false);
   expect(Object.keys(schema.properties)).toEqual(
-    expect.arrayContaining(["projectName", "region", "availabilityZones", "vpcCidr", "firewall", "subnetCidrs"]),
+    expect.arrayContaining(["projectName", "accountId", "assumeRoleArn", "region", "availabilityZones", "vpcCidr", "firewall", "subnetCidrs"]),
   );
+  expect(schema.required).toContain("accountId");
+  // Editors check the pattern as JSON Schema does: an ECMA-262 regex with the "u" flag, unanchored.
+  const accountId = new RegExp(schema.properties.accountId.pattern, "u");
+  for (const ok of [ACCOUNT, "012345678901"]) expect(accountId.test(ok)).toBe(true);
+  for (const bad of ["11112222333", "1111222233334", "1111-2222-3333", ` ${ACCOUNT}`, "11112222333O", `arn:aws:iam::${ACCOUNT}:root`, ""]) {
+    expect(accountId.test(bad)).toBe(false);
+  }
+  expect(schema.properties.accountId.type).toBe("string");
+  expect(schema.properties.assumeRoleArn.type).toBe("string");
+  const assumeRoleArn = new RegExp(schema.properties.assumeRoleArn.pattern, "u");
+  expect(assumeRoleArn.test(`arn:aws:iam::${ACCOUNT}:role/Deployer`)).toBe(true);
+  for (const bad of [`arn:aws:iam::${ACCOUNT}:user/deployer`, `arn:aws:iam::${ACCOUNT}:role/*`, "Deployer"]) expect(assumeRoleArn.test(bad)).toBe(false);
+  expect(schema.properties.studio.properties.enabled.default).toBe(true);
+  expect(schema.properties.notebook.properties.enabled.default).toBe(false);
+  expect(schema.properties.storage.properties.preventDestroy.default).toBe(true);
 });

@@ -372,7 +372,8 @@ export const ConfigFileSchema = z
       });
     }
 
-    if (cfg.assumeRoleArn !== undefined && !cfg.assumeRoleArn.includes(`::${cfg.accountId}:`)) {
+    // arn:<partition>:iam::<account>:role/<name>: the account is the fifth field.
+    if (cfg.assumeRoleArn !== undefined && cfg.assumeRoleArn.split(":")[4] !== cfg.accountId) {
       ctx.addIssue({
         code: "custom",
         path: ["assumeRoleArn"],
