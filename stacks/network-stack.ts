@@ -130,7 +130,7 @@ export class NetworkStack extends EnvironmentStack {
       namePrefix: prefix,
       vpcId: this.network.vpc.id,
       subnetIds: workload.map((w) => w.subnet.id),
-      routeTableIds: workload.map((w) => w.routeTable.id),
+      routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
       interfaceServices: env.vpcEndpoints.interfaceServices,
       s3: {
         bucketArns: dataBuckets.map((b) => b.arn),

@@ -37,13 +37,18 @@ export function placementTest(json: Json, syncStates: ReadonlyArray<MockSyncStat
     .filter(([, a]) => a.subnet_id)
     .map(([a]) => `aws_route_table_association.${a}`)
     .join(", ")}]`;
+  // The S3 gateway endpoint's route tables: one association resource per AZ.
+  const endpointAssociations = `[${resourcesOf(json, "aws_vpc_endpoint_route_table_association")
+    .map(([a]) => `aws_vpc_endpoint_route_table_association.${a}`)
+    .join(", ")}]`;
+  const gatewayTables = (endpoint: string) => `[for a in ${endpointAssociations} : a.route_table_id if a.vpc_endpoint_id == ${endpoint}.id]`;
   for (const [name, e] of resourcesOf(json, "aws_vpc_endpoint")) {
     const endpoint = `aws_vpc_endpoint.${name}`;
     if (e.vpc_endpoint_type === "Interface") {
       oneWorkloadSubnetPerAz(`${endpoint}.subnet_ids`, `interface endpoint ${e.service_name}`);
     } else {
       asserts.add(
-        `toset(${endpoint}.route_table_ids) == toset([for a in ${subnetAssociations} : a.route_table_id if contains(${workloadIds}, a.subnet_id)]) && length(${endpoint}.route_table_ids) == ${expectedAzs.length}`,
+        `toset(${gatewayTables(endpoint)}) == toset([for a in ${subnetAssociations} : a.route_table_id if contains(${workloadIds}, a.subnet_id)]) && length(${gatewayTables(endpoint)}) == ${expectedAzs.length}`,
         "the S3 gateway endpoint must be on exactly the workload subnets' route tables, one per AZ",
       );
     }

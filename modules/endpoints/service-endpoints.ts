@@ -10,6 +10,7 @@ import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-endpoint-route-table-association";
 import { AwsAccount } from "../aws/account";
 
 /** "sts" -> com.amazonaws.<region>.sts; SageMaker's "notebook" and "studio" live under aws.sagemaker. */
@@ -35,8 +36,14 @@ export interface ServiceEndpointsProps {
   readonly vpcId: string;
   /** One workload subnet per AZ. */
   readonly subnetIds: ReadonlyArray<string>;
-  /** The workload route tables (one per AZ), which get the S3 prefix-list route. */
-  readonly routeTableIds: ReadonlyArray<string>;
+  /**
+   * The workload route tables, keyed by AZ name, which get the S3 prefix-list route. Each is a
+   * separate association resource keyed by AZ, not the endpoint's route_table_ids: adding an AZ
+   * then creates one association instead of updating the endpoint, and the bucket policies, which
+   * name the endpoint, stay known at plan time (Terraform defers reading a policy document that
+   * depends on a resource with pending changes, which would show every bucket policy as changing).
+   */
+  readonly routeTableIdsByAz: Readonly<Record<string, string>>;
   readonly interfaceServices: ReadonlyArray<string>;
   readonly s3: S3EndpointAccess;
 }
@@ -120,9 +127,11 @@ export class ServiceEndpoints extends Construct {
       serviceName: `com.amazonaws.${account.region}.s3`,
       // The bucket policies of the data buckets name this endpoint's ID.
       vpcEndpointType: "Gateway",
-      routeTableIds: [...props.routeTableIds],
       policy: new DataAwsIamPolicyDocument(this, "s3-gateway-policy", { statement: statements }).json,
       tags: { Name: `${props.namePrefix}-s3` },
     });
+    for (const [az, routeTableId] of Object.entries(props.routeTableIdsByAz)) {
+      new VpcEndpointRouteTableAssociation(this, `s3-gateway-${az}`, { vpcEndpointId: this.s3Gateway.id, routeTableId });
+    }
   }
 }
