@@ -1527,3 +1527,45 @@ async function keySupportedByAny(template: string, actions: Array<[string, strin
   }
   return false;
 }
+
+/**
+ * A copy of stacks rendered together in which a resource address that several stacks share (e.g. the
+ * execution role `aws_iam_role.execution-role_4702A0F0` of both workload stacks) is renamed in every
+ * stack but the first that has it, to "<name>--<stack>", with that stack's references rewritten.
+ * RenderedStack caches fake values by bare address, so without this both stacks' resources would get
+ * the first stack's fakes (the second role's ARN would be the first role's). Data sources are left
+ * alone (shared ones such as aws_caller_identity resolve to the same values anyway); policy documents
+ * are qualified by stack already.
+ */
+export function distinctAddresses(stacks: Record<string, Json>): Record<string, Json> {
+  const seen = new Set<string>();
+  const out: Record<string, Json> = {};
+  for (const [name, json] of Object.entries(stacks)) {
+    const renames: Array<[string, string]> = [];
+    for (const [type, byName] of Object.entries((json.resource ?? {}) as Record<string, Json>)) {
+      for (const r of Object.keys(byName)) {
+        const address = `${type}.${r}`;
+        if (seen.has(address)) renames.push([address, `${type}.${r}--${name}`]);
+        else seen.add(address);
+      }
+    }
+    if (!renames.length) {
+      out[name] = JSON.parse(JSON.stringify(json));
+      continue;
+    }
+    let text = JSON.stringify(json);
+    for (const [from, to] of renames) {
+      // references (`aws_x.name.attr`, `aws_x.name[0]`, depends_on "aws_x.name")
+      text = text.replace(new RegExp(`(?<![A-Za-z0-9_.-])${escapeRe(from)}(?=[.\\["])`, "g"), to);
+    }
+    const copy = JSON.parse(text) as Json;
+    for (const [from, to] of renames) {
+      const [type, r] = from.split(".");
+      const byName = copy.resource[type];
+      byName[to.split(".")[1]] = byName[r];
+      delete byName[r];
+    }
+    out[name] = copy;
+  }
+  return out;
+}
