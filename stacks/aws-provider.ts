@@ -12,10 +12,11 @@ import type { StackKind } from "../modules/config/naming";
  *   are visible without per-resource tag code.
  */
 export function awsProviderFor(scope: Construct, env: EnvironmentConfig, stackKind: StackKind): AwsProvider {
+  const assumeRole = env.assumeRoleArn ? [{ roleArn: env.assumeRoleArn, sessionName: `${env.projectName}-${env.environment}-${stackKind}` }] : undefined;
   return new AwsProvider(scope, "aws", {
     region: env.region,
     allowedAccountIds: [env.accountId],
-    assumeRole: env.assumeRoleArn ? [{ roleArn: env.assumeRoleArn, sessionName: `${env.projectName}-${env.environment}-${stackKind}` }] : undefined,
+    assumeRole,
     defaultTags: [
       {
         tags: {
@@ -27,5 +28,22 @@ export function awsProviderFor(scope: Construct, env: EnvironmentConfig, stackKi
         },
       },
     ],
+  });
+}
+
+/** Alias of the provider that reads only the caller's identity, for the account check. */
+export const ACCOUNT_CHECK_ALIAS = "account-check";
+
+/**
+ * The same credentials without allowed_account_ids. The provider's own refusal names only the
+ * account it got ("AWS account ID not allowed: <id>"); Terraform still reads the caller identity
+ * through this configuration, whose postcondition adds which environment expected which account.
+ * It is used for nothing else.
+ */
+export function accountCheckProviderFor(scope: Construct, env: EnvironmentConfig, stackKind: StackKind): AwsProvider {
+  return new AwsProvider(scope, "aws-account-check", {
+    alias: ACCOUNT_CHECK_ALIAS,
+    region: env.region,
+    assumeRole: env.assumeRoleArn ? [{ roleArn: env.assumeRoleArn, sessionName: `${env.projectName}-${env.environment}-${stackKind}` }] : undefined,
   });
 }

@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from "../modules/config/load";
 import { StackKind, stackName } from "../modules/config/naming";
 import { AwsAccount } from "../modules/aws";
 import { Guardrails } from "../modules/guardrails";
-import { awsProviderFor } from "./aws-provider";
+import { accountCheckProviderFor, awsProviderFor } from "./aws-provider";
 import { configureBackend } from "./backend";
 
 export abstract class EnvironmentStack extends TerraformStack {
@@ -20,6 +20,7 @@ export abstract class EnvironmentStack extends TerraformStack {
     this.account = new AwsAccount(this, "account", env.region, {
       accountId: env.accountId,
       label: `Environment "${env.environment}" (${env.sourceFile})`,
+      provider: accountCheckProviderFor(this, env, kind),
     });
   }
 }

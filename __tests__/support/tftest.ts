@@ -35,7 +35,14 @@ export function mockProvider(): string {
   const resources = Object.entries(arns)
     .map(([type, arn]) => `  mock_resource ${hcl(type)} {\n    defaults = { arn = ${hcl(arn)} }\n  }\n`)
     .join("");
+  // The account check reads the caller identity through its own (aliased) provider configuration.
   return `mock_provider "aws" {
+  alias = "account-check"
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = ${hcl(TEST_ACCOUNT)}, arn = "arn:aws:iam::${TEST_ACCOUNT}:user/mock" }
+  }
+}
+mock_provider "aws" {
 ${resources}  mock_data "aws_iam_policy_document" {
     defaults = { json = ${hcl(JSON.stringify({ Version: "2012-10-17", Statement: [] }))} }
   }

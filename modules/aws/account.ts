@@ -4,6 +4,7 @@
  * in aws, aws-us-gov and aws-cn.
  */
 import { Construct } from "constructs";
+import { TerraformProvider } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 
@@ -12,6 +13,11 @@ export interface ExpectedAccount {
   readonly accountId: string;
   /** E.g. 'environment "dev" (config/dev.json)'. */
   readonly label: string;
+  /**
+   * Provider configuration that reads the caller identity. Give one without allowed_account_ids,
+   * so the check still runs (and names both accounts) when that list refuses the credentials.
+   */
+  readonly provider?: TerraformProvider;
 }
 
 export class AwsAccount extends Construct {
@@ -23,6 +29,7 @@ export class AwsAccount extends Construct {
   constructor(scope: Construct, id: string, readonly region: string, expected?: ExpectedAccount) {
     super(scope, id);
     const caller = new DataAwsCallerIdentity(this, "caller", {
+      provider: expected?.provider,
       // Belt and braces with the provider's allowed_account_ids: this one names the environment and
       // both accounts, and holds even where the provider's own check is skipped.
       lifecycle: expected

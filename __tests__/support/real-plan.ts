@@ -1,0 +1,1434 @@
+/**
+ * Plans synthesized stacks with the REAL hashicorp/aws provider, offline.
+ *
+ * - startAwsStub: a tiny AWS look-alike on 127.0.0.1 answering only what a plan reads
+ *   (STS GetCallerIdentity, EC2 DescribeAvailabilityZones / DescribeVpcEndpointServices,
+ *   SSM GetParameter) and recording everything else as an unexpected call.
+ * - withRealProvider: a copy of a synthesized stack whose provider talks to the stub with fake
+ *   static keys, and whose backend is gone (implicit local backend, state passed per command).
+ * - plan / tryPlan: `plan -out` + `show -json`.
+ * - deployedState: a plausible "already applied" state built from the create plan, with typed,
+ *   deterministic fakes for every unknown, folded until a `plan -refresh=false` is clean.
+ * - planAgainst / summarize: the plan of a config against such a state, and its non-no-op changes.
+ *
+ * Terraform runs here are ASYNC (child_process.spawn): the stub lives in this process, so a
+ * spawnSync would block the event loop and the provider would wait forever for its answers.
+ * (`terraformInit` from ./terraform is sync and is reused: init does not configure the provider.)
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { tempDir, terraformBinary, terraformCliConfig, terraformInit } from "./terraform";
+
+export type Json = Record<string, any>;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Timings                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface Timing {
+  readonly op: string;
+  readonly ms: number;
+  readonly detail?: string;
+}
+
+const TIMINGS: Timing[] = [];
+
+/** Every timed operation of this process so far (init, plan, show, schema, convergence rounds). */
+export function realPlanTimings(): ReadonlyArray<Timing> {
+  return TIMINGS;
+}
+
+function timed<T>(op: string, detail: string | undefined, f: () => T): T {
+  const t0 = Date.now();
+  try {
+    return f();
+  } finally {
+    TIMINGS.push({ op, ms: Date.now() - t0, detail });
+  }
+}
+
+async function timedAsync<T>(op: string, detail: string | undefined, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await f();
+  } finally {
+    TIMINGS.push({ op, ms: Date.now() - t0, detail });
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Deterministic fakes                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+function hex(seed: string, n: number): string {
+  let out = "";
+  for (let i = 0; out.length < n; i++) out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  return out.slice(0, n);
+}
+
+function uuidOf(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function byteOf(seed: string): number {
+  return parseInt(hex(seed, 2), 16);
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 1. The AWS stub                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface StubZone {
+  readonly name: string;
+  /** Default: <region abbreviation>-az<n>, e.g. use1-az1. */
+  readonly zoneId?: string;
+  /** Default "available". */
+  readonly state?: string;
+  /** Default "opt-in-not-required". */
+  readonly optInStatus?: string;
+  /** Default "availability-zone". */
+  readonly zoneType?: string;
+}
+
+export interface AwsStubOptions {
+  /** Default "111122223333". */
+  readonly accountId?: string;
+  /** Default "us-east-1". */
+  readonly region?: string;
+  /** Default: <region>a, b, c. */
+  readonly zones?: ReadonlyArray<string | StubZone>;
+  /**
+   * Endpoint services, by full ("com.amazonaws.us-east-1.sts") or short ("sts") name, mapped to
+   * the AZs that offer them. A service not listed is offered in every zone, unless
+   * `unlistedServices` is "not-found" (then the answer is empty, as AWS answers an unknown name).
+   */
+  readonly services?: Readonly<Record<string, ReadonlyArray<string>>>;
+  readonly unlistedServices?: "everywhere" | "not-found";
+  /** SSM parameters (name -> value) served by GetParameter; any other name is ParameterNotFound. */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+export interface StubCall {
+  /** Signing name from the Authorization header (sts, ec2, ssm, ...), or "?" when unsigned. */
+  readonly service: string;
+  /** Query-API Action, JSON X-Amz-Target operation, or "<METHOD> <path>" for REST calls. */
+  readonly action: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly status: number;
+  /** False for calls the stub does not implement (answered 400): a test should fail on them. */
+  readonly handled: boolean;
+}
+
+export interface AwsStub {
+  readonly url: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly calls: StubCall[];
+  /** Calls the stub does not implement. */
+  unexpected(): StubCall[];
+  close(): Promise<void>;
+}
+
+function regionAbbrev(region: string): string {
+  const [a, b, c] = region.split("-");
+  return `${a}${(b ?? "")[0] ?? ""}${c ?? ""}`;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+  handled: boolean;
+  headers?: Record<string, string>;
+}
+
+function queryParams(body: string, url: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const q = url.includes("?") ? url.slice(url.indexOf("?") + 1) : "";
+  for (const src of [q, body]) for (const [k, v] of new URLSearchParams(src)) out[k] = v;
+  return out;
+}
+
+/** Filter.N.Name / Filter.N.Value.M -> { name: [values] } */
+function ec2Filters(p: Record<string, string>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(p)) {
+    const m = /^Filter\.(\d+)\.Name$/.exec(k);
+    if (!m) continue;
+    out[v] = Object.entries(p)
+      .filter(([k2]) => k2.startsWith(`Filter.${m[1]}.Value.`))
+      .map(([, v2]) => v2);
+  }
+  return out;
+}
+
+function ec2List(p: Record<string, string>, prefix: string): string[] {
+  return Object.entries(p)
+    .filter(([k]) => new RegExp(`^${prefix}\\.\\d+$`).test(k))
+    .sort(([a], [b]) => Number(a.split(".")[1]) - Number(b.split(".")[1]))
+    .map(([, v]) => v);
+}
+
+function items(values: ReadonlyArray<string>, tag = "item"): string {
+  return values.map((v) => `<${tag}>${xml(v)}</${tag}>`).join("");
+}
+
+export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> {
+  const accountId = opts.accountId ?? "111122223333";
+  const region = opts.region ?? "us-east-1";
+  const abbrev = regionAbbrev(region);
+  const zones: Required<StubZone>[] = (opts.zones ?? [`${region}a`, `${region}b`, `${region}c`]).map((z, i) => {
+    const zone: StubZone = typeof z === "string" ? { name: z } : z;
+    return {
+      name: zone.name,
+      zoneId: zone.zoneId ?? `${abbrev}-az${i + 1}`,
+      state: zone.state ?? "available",
+      optInStatus: zone.optInStatus ?? "opt-in-not-required",
+      zoneType: zone.zoneType ?? "availability-zone",
+    };
+  });
+  const parameters = opts.parameters ?? {};
+  const calls: StubCall[] = [];
+  let requestNo = 0;
+
+  // Full names: "com.amazonaws.us-east-1.ecr.api", "aws.sagemaker.us-east-1.notebook"; short: "ecr.api", "sts".
+  const fullService = (name: string) => (/^(com\.amazonaws|aws)\./.test(name) ? name : `com.amazonaws.${region}.${name}`);
+  const listed = new Map(Object.entries(opts.services ?? {}).map(([k, v]) => [fullService(k), v]));
+
+  function serviceDetails(name: string): Array<{ type: string; xml: string }> {
+    const offeredIn = listed.get(name) ?? (opts.unlistedServices === "not-found" ? undefined : zones.map((z) => z.name));
+    if (!offeredIn) return [];
+    const short = name.split(".").slice(3).join(".") || name;
+    // Like AWS: s3 and dynamodb are offered both as Gateway and as Interface services.
+    const types = /\.(s3|dynamodb)$/.test(name) ? ["Gateway", "Interface"] : ["Interface"];
+    return types.map((type) => {
+      const gateway = type === "Gateway";
+      const serviceId = `vpce-svc-0${hex(`${name}/${type}`, 16)}`;
+      const privateDns = gateway ? "" : `${short}.${region}.amazonaws.com`;
+      return {
+        type,
+        xml:
+          `<item><serviceName>${xml(name)}</serviceName><serviceId>${serviceId}</serviceId>` +
+          `<serviceType><item><serviceType>${type}</serviceType></item></serviceType>` +
+          `<serviceRegion>${region}</serviceRegion>` +
+          `<availabilityZoneSet>${items(offeredIn)}</availabilityZoneSet>` +
+          `<owner>amazon</owner>` +
+          `<baseEndpointDnsNameSet>${items([gateway ? `${short}.${region}.amazonaws.com` : `${short}.${region}.vpce.amazonaws.com`])}</baseEndpointDnsNameSet>` +
+          (gateway
+            ? ""
+            : `<privateDnsName>${privateDns}</privateDnsName><privateDnsNameSet><item><privateDnsName>${privateDns}</privateDnsName></item></privateDnsNameSet>` +
+              `<privateDnsNameVerificationState>verified</privateDnsNameVerificationState>`) +
+          `<vpcEndpointPolicySupported>true</vpcEndpointPolicySupported>` +
+          `<acceptanceRequired>false</acceptanceRequired><managesVpcEndpoints>false</managesVpcEndpoints>` +
+          `<supportedIpAddressTypeSet><item>ipv4</item></supportedIpAddressTypeSet><tagSet/>` +
+          `</item>`,
+      };
+    });
+  }
+
+  function ec2(action: string, p: Record<string, string>, rid: string): Reply | undefined {
+    const ns = `xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"`;
+    const ok = (body: string): Reply => ({ status: 200, body, contentType: "text/xml;charset=UTF-8", handled: true });
+    if (action === "DescribeAvailabilityZones") {
+      const f = ec2Filters(p);
+      const names = ec2List(p, "ZoneName");
+      const ids = ec2List(p, "ZoneId");
+      const all = p.AllAvailabilityZones === "true";
+      const match = (values: string[] | undefined, v: string) => !values || values.includes(v);
+      const selected = zones.filter(
+        (z) =>
+          (all || z.optInStatus !== "not-opted-in") &&
+          (names.length === 0 || names.includes(z.name)) &&
+          (ids.length === 0 || ids.includes(z.zoneId)) &&
+          match(f.state, z.state) &&
+          match(f["zone-name"], z.name) &&
+          match(f["zone-id"], z.zoneId) &&
+          match(f["zone-type"], z.zoneType) &&
+          match(f["opt-in-status"], z.optInStatus) &&
+          match(f["region-name"], region) &&
+          match(f["group-name"], region),
+      );
+      const zonesXml = selected
+        .map(
+          (z) =>
+            `<item><zoneName>${z.name}</zoneName><zoneState>${z.state}</zoneState><regionName>${region}</regionName>` +
+            `<zoneId>${z.zoneId}</zoneId><groupName>${region}</groupName><networkBorderGroup>${region}</networkBorderGroup>` +
+            `<optInStatus>${z.optInStatus}</optInStatus><zoneType>${z.zoneType}</zoneType><messageSet/></item>`,
+        )
+        .join("");
+      return ok(
+        `<?xml version="1.0" encoding="UTF-8"?><DescribeAvailabilityZonesResponse ${ns}><requestId>${rid}</requestId>` +
+          `<availabilityZoneInfo>${zonesXml}</availabilityZoneInfo></DescribeAvailabilityZonesResponse>`,
+      );
+    }
+    if (action === "DescribeVpcEndpointServices") {
+      const f = ec2Filters(p);
+      const asked = ec2List(p, "ServiceName");
+      const names = asked.length > 0 ? asked : [...listed.keys()];
+      const details = names
+        .flatMap((n) => serviceDetails(n).map((d) => ({ ...d, name: n })))
+        .filter((d) => (!f["service-type"] || f["service-type"].includes(d.type)) && (!f["service-name"] || f["service-name"].includes(d.name)));
+      return ok(
+        `<?xml version="1.0" encoding="UTF-8"?><DescribeVpcEndpointServicesResponse ${ns}><requestId>${rid}</requestId>` +
+          `<serviceNameSet>${items([...new Set(details.map((d) => d.name))])}</serviceNameSet>` +
+          `<serviceDetailSet>${details.map((d) => d.xml).join("")}</serviceDetailSet></DescribeVpcEndpointServicesResponse>`,
+      );
+    }
+    return undefined;
+  }
+
+  function handle(req: IncomingMessage, body: string): { reply: Reply; call: Omit<StubCall, "status" | "handled"> } {
+    const rid = uuidOf(`request-${++requestNo}`);
+    const auth = String(req.headers.authorization ?? "");
+    const service = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? "?";
+    const target = req.headers["x-amz-target"];
+    const contentType = String(req.headers["content-type"] ?? "");
+
+    if (typeof target === "string") {
+      // JSON 1.0/1.1 protocol.
+      const action = target.slice(target.indexOf(".") + 1);
+      let params: Record<string, unknown> = {};
+      try {
+        params = JSON.parse(body || "{}");
+      } catch {
+        /* recorded as is */
+      }
+      const json = (status: number, obj: unknown, handled = true): Reply => ({
+        status,
+        body: JSON.stringify(obj),
+        contentType: "application/x-amz-json-1.1",
+        handled,
+      });
+      if (target === "AmazonSSM.GetParameter") {
+        const name = String(params.Name ?? "");
+        if (Object.prototype.hasOwnProperty.call(parameters, name)) {
+          const path = name.startsWith("/") ? name.slice(1) : name;
+          return {
+            call: { service, action, params },
+            reply: json(200, {
+              Parameter: {
+                Name: name,
+                Type: "String",
+                Value: parameters[name],
+                Version: 1,
+                LastModifiedDate: 1.7e9,
+                ARN: `arn:aws:ssm:${region}:${accountId}:parameter/${path}`,
+                DataType: "text",
+              },
+            }),
+          };
+        }
+        return { call: { service, action, params }, reply: json(400, { __type: "ParameterNotFound", message: `Parameter ${name} not found.` }) };
+      }
+      return {
+        call: { service, action, params },
+        reply: {
+          ...json(400, { __type: "UnknownOperationException", message: `aws stub: ${target} is not stubbed` }, false),
+          headers: { "x-amzn-ErrorType": "UnknownOperationException" },
+        },
+      };
+    }
+
+    const p = queryParams(contentType.includes("x-www-form-urlencoded") || /(^|&)Action=/.test(body) ? body : "", req.url ?? "");
+    const action = p.Action;
+    if (action) {
+      const params = { ...p };
+      if (action === "GetCallerIdentity") {
+        return {
+          call: { service, action, params },
+          reply: {
+            status: 200,
+            contentType: "text/xml",
+            handled: true,
+            body:
+              `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+              `<Arn>arn:aws:iam::${accountId}:user/plan</Arn><UserId>AIDA${hex(accountId, 17).toUpperCase()}</UserId>` +
+              `<Account>${accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${rid}</RequestId>` +
+              `</ResponseMetadata></GetCallerIdentityResponse>`,
+          },
+        };
+      }
+      if (action === "GetUser" && service === "iam" && !params.UserName) {
+        // With static keys and skip_requesting_account_id = false the provider asks IAM first
+        // (then STS) for the account ID.
+        return {
+          call: { service, action, params },
+          reply: {
+            status: 200,
+            contentType: "text/xml",
+            handled: true,
+            body:
+              `<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User>` +
+              `<Path>/</Path><UserName>plan</UserName><UserId>AIDA${hex(accountId, 17).toUpperCase()}</UserId>` +
+              `<Arn>arn:aws:iam::${accountId}:user/plan</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>` +
+              `</User></GetUserResult><ResponseMetadata><RequestId>${rid}</RequestId></ResponseMetadata></GetUserResponse>`,
+          },
+        };
+      }
+      const ec2Reply = service === "ec2" || service === "?" ? ec2(action, p, rid) : undefined;
+      if (ec2Reply) return { call: { service, action, params }, reply: ec2Reply };
+      const message = `aws stub: ${service} ${action} is not stubbed`;
+      const errorXml =
+        service === "ec2"
+          ? `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>InvalidAction</Code><Message>${xml(message)}</Message></Error></Errors><RequestID>${rid}</RequestID></Response>`
+          : `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${xml(message)}</Message></Error><RequestId>${rid}</RequestId></ErrorResponse>`;
+      return { call: { service, action, params }, reply: { status: 400, contentType: "text/xml", body: errorXml, handled: false } };
+    }
+
+    // REST protocols (S3, ...): nothing stubbed.
+    const restAction = `${req.method} ${(req.url ?? "").split("?")[0]}`;
+    const message = `aws stub: ${service} ${restAction} is not stubbed`;
+    return {
+      call: { service, action: restAction, params: { query: (req.url ?? "").split("?")[1] ?? "", body: body.slice(0, 2000) } },
+      reply: {
+        status: 400,
+        contentType: "application/xml",
+        handled: false,
+        headers: { "x-amzn-ErrorType": "NotStubbed" },
+        body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotStubbed</Code><Message>${xml(message)}</Message><RequestId>${rid}</RequestId></Error>`,
+      },
+    };
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      let reply: Reply;
+      let call: Omit<StubCall, "status" | "handled">;
+      try {
+        ({ reply, call } = handle(req, body));
+      } catch (e) {
+        call = { service: "?", action: `${req.method} ${req.url}`, params: { error: String(e) } };
+        reply = { status: 500, body: String(e), contentType: "text/plain", handled: false };
+      }
+      calls.push({ ...call, status: reply.status, handled: reply.handled });
+      res.writeHead(reply.status, {
+        "Content-Type": reply.contentType,
+        "Content-Length": Buffer.byteLength(reply.body),
+        "x-amzn-RequestId": "stub",
+        ...(reply.headers ?? {}),
+      });
+      res.end(reply.body);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accountId,
+    region,
+    calls,
+    unexpected: () => calls.filter((c) => !c.handled),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Running terraform asynchronously                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface RunResult {
+  readonly code: number;
+  /** stdout + stderr, runs of white space folded to one space (as ./terraform's helper does). */
+  readonly output: string;
+  readonly stdout: string;
+}
+
+function terraformEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_VAR_")) env[k] = v;
+  return {
+    ...env,
+    TF_CLI_CONFIG_FILE: terraformCliConfig(),
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    TF_INPUT: "0",
+    AWS_EC2_METADATA_DISABLED: "true",
+    NO_PROXY: [process.env.NO_PROXY, "127.0.0.1", "localhost"].filter(Boolean).join(","),
+  };
+}
+
+/** Runs terraform without blocking the event loop (the stub must keep answering). */
+export function runTerraform(dir: string, args: string[], opts: { stdoutFile?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const bin = terraformBinary();
+  if (!bin) return Promise.reject(new Error("terraform is not installed"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: dir, env: terraformEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const file = opts.stdoutFile ? createWriteStream(opts.stdoutFile) : undefined;
+    child.stdout.on("data", (c: Buffer) => (file ? file.write(c) : out.push(c)));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const finish = () => {
+        const stdout = Buffer.concat(out).toString("utf8");
+        const stderr = Buffer.concat(err).toString("utf8");
+        resolve({ code: code ?? -1, stdout, output: `${stdout}${stderr}`.replace(/\s+/g, " ") });
+      };
+      if (file) file.end(finish);
+      else finish();
+    });
+  });
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 2. A stack copy wired to the stub                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface RealProviderOptions {
+  /**
+   * The stack's provider allowed_account_ids: "keep" (default), "drop", or a replacement list.
+   * NB with skip_requesting_account_id the provider knows no account ID (see skipRequestingAccountId).
+   */
+  readonly allowedAccountIds?: "keep" | "drop" | ReadonlyArray<string>;
+  /** Keep the stack's assume_role blocks (default false: removed, an offline plan cannot assume a role). */
+  readonly keepAssumeRole?: boolean;
+  /**
+   * skip_requesting_account_id. Default: true, unless the (resulting) provider has
+   * allowed_account_ids, in which case the provider must ask STS (the stub) for the account, or it
+   * refuses to start (it checks "" against the allowed list).
+   */
+  readonly skipRequestingAccountId?: boolean;
+  /** More provider arguments for the override (e.g. { max_retries: 1 }). */
+  readonly provider?: Readonly<Record<string, unknown>>;
+  /** Label of the temp dir. */
+  readonly label?: string;
+  /** Extra files to write into the copy (name -> content), e.g. a probe .tf.json. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Services whose endpoint goes to the stub: the stubbed three, plus those the stacks' resource
+ * types use, so an unplanned call is recorded (and fails fast) instead of trying the internet.
+ */
+const STUB_ENDPOINT_SERVICES = ["sts", "ec2", "ssm", "iam", "kms", "s3", "logs", "networkfirewall", "sagemaker"];
+
+export const OVERRIDE_FILE = "zz_real_provider_override.tf.json";
+
+/**
+ * Copies a synthesized stack dir (with its cdk.tf.json) to a fresh temp dir, removes its backend
+ * (and assume_role unless kept), writes the provider override pointing at the stub, and runs
+ * `terraform init` against the mirror. Returns the new dir.
+ */
+export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
+  const dir = tempDir(opts.label ?? "real-plan");
+  cpSync(stackDir, dir, {
+    recursive: true,
+    filter: (src) => {
+      const b = basename(src);
+      return b !== ".terraform" && !b.endsWith(".tfstate") && !b.endsWith(".tfstate.backup") && !b.endsWith(".tfplan");
+    },
+  });
+  const mainFile = join(dir, "cdk.tf.json");
+  if (!existsSync(mainFile)) throw new Error(`${stackDir} has no cdk.tf.json`);
+  const main: Json = JSON.parse(readFileSync(mainFile, "utf8"));
+
+  // The backend: deleted, so the implicit local backend applies and every command names its state.
+  for (const t of ([] as Json[]).concat(main.terraform ?? [])) {
+    delete t.backend;
+    delete t.cloud;
+  }
+  const providers: Json[] = ([] as Json[]).concat(main.provider?.aws ?? [{}]);
+  const overrides: Json[] = [];
+  for (const p of providers) {
+    if (!opts.keepAssumeRole) {
+      delete p.assume_role;
+      delete p.assume_role_with_web_identity;
+    }
+    const o: Json = {};
+    if (p.alias) o.alias = p.alias;
+    if (opts.allowedAccountIds === "drop") delete p.allowed_account_ids;
+    else if (Array.isArray(opts.allowedAccountIds)) o.allowed_account_ids = [...opts.allowedAccountIds];
+    const allowed = o.allowed_account_ids ?? p.allowed_account_ids;
+    const hasAllowed = Array.isArray(allowed) ? allowed.length > 0 : allowed !== undefined;
+    Object.assign(o, {
+      access_key: "AKIAPLANSTUB00000000",
+      secret_key: "plan-stub-secret-key-not-a-real-secret",
+      token: null,
+      profile: null,
+      shared_config_files: null,
+      shared_credentials_files: null,
+      skip_credentials_validation: true,
+      skip_requesting_account_id: opts.skipRequestingAccountId ?? !hasAllowed,
+      skip_metadata_api_check: "true",
+      skip_region_validation: true,
+      max_retries: 1,
+      endpoints: [Object.fromEntries(STUB_ENDPOINT_SERVICES.map((s) => [s, stub.url]))],
+      ...(opts.provider ?? {}),
+    });
+    overrides.push(o);
+  }
+  main.provider = { ...(main.provider ?? {}), aws: providers };
+  writeFileSync(mainFile, JSON.stringify(main, null, 2));
+  writeFileSync(join(dir, OVERRIDE_FILE), JSON.stringify({ provider: { aws: overrides } }, null, 2));
+  for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
+  timed("init", basename(dir), () => terraformInit(dir));
+  return dir;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 3. plan                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface PlanOptions {
+  /** Default true (terraform's default). */
+  readonly refresh?: boolean;
+  /** State file to plan against; default: none (an empty state). */
+  readonly state?: string;
+}
+
+export interface PlanResult extends RunResult {
+  /** `terraform show -json` of the saved plan, when the plan succeeded. */
+  readonly json?: Json;
+}
+
+let planNo = 0;
+
+/** plan -out + show -json; never throws on a failing plan (see code/output). */
+export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<PlanResult> {
+  const n = ++planNo;
+  const planFile = join(dir, `rp-${n}.tfplan`);
+  const state = opts.state ?? join(dir, "rp-empty.tfstate");
+  if (opts.state === undefined && existsSync(state)) rmSync(state);
+  const args = ["plan", "-input=false", "-lock=false", "-no-color", `-state=${state}`, `-out=${planFile}`];
+  if (opts.refresh === false) args.push("-refresh=false");
+  const r = await timedAsync("plan", `${basename(dir)}${opts.refresh === false ? " -refresh=false" : ""}`, () => runTerraform(dir, args));
+  if (r.code !== 0) return r;
+  const jsonFile = join(dir, `rp-${n}.plan.json`);
+  const s = await timedAsync("show -json", basename(dir), () => runTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile }));
+  if (s.code !== 0) return { ...s, output: `${r.output} ${s.output}` };
+  const json = JSON.parse(readFileSync(jsonFile, "utf8"));
+  rmSync(jsonFile);
+  rmSync(planFile);
+  return { ...r, json };
+}
+
+/** plan -out + show -json, parsed; throws with terraform's output when the plan fails. */
+export async function plan(dir: string, opts: PlanOptions = {}): Promise<Json> {
+  const r = await tryPlan(dir, opts);
+  if (r.code !== 0 || !r.json) throw new Error(`terraform plan failed in ${dir} (exit ${r.code}): ${r.output}`);
+  return r.json;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 5. planAgainst / summarize                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+export interface ChangeSummary {
+  readonly address: string;
+  readonly actions: ReadonlyArray<string>;
+}
+
+/** Non-no-op resource changes (managed and data reads) of a plan JSON. */
+export function summarize(planJson: Json): ChangeSummary[] {
+  return (planJson.resource_changes ?? [])
+    .filter((rc: Json) => !(rc.change.actions.length === 1 && rc.change.actions[0] === "no-op"))
+    .map((rc: Json) => ({ address: rc.address, actions: rc.change.actions }));
+}
+
+/** Non-no-op output changes of a plan JSON. */
+export function outputChanges(planJson: Json): ChangeSummary[] {
+  return Object.entries(planJson.output_changes ?? {})
+    .filter(([, c]: [string, any]) => !(c.actions.length === 1 && c.actions[0] === "no-op"))
+    .map(([name, c]: [string, any]) => ({ address: `output.${name}`, actions: c.actions }));
+}
+
+/** `plan -refresh=false` of `dir`'s config against `statePath`; throws on failure. */
+export async function planAgainst(dir: string, statePath: string, stub?: Pick<AwsStub, "url">): Promise<Json> {
+  void stub; // the dir's provider already points at it; kept for symmetry with deployedState
+  return plan(dir, { refresh: false, state: statePath });
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Provider schema (types + schema versions), cached per process and on disk                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/** cty type JSON: "string" | ["list", T] | ["object", {..}] ... */
+type CtyType = string | [string, any] | [string, any, any];
+
+interface ResourceSchema {
+  readonly version: number;
+  readonly type: CtyType;
+}
+
+const schemaCache = new Map<string, Record<string, ResourceSchema>>();
+
+function blockType(block: Json): CtyType {
+  const attrs: Record<string, CtyType> = {};
+  for (const [k, a] of Object.entries<any>(block.attributes ?? {})) attrs[k] = a.type ?? nestedType(a.nested_type);
+  for (const [k, b] of Object.entries<any>(block.block_types ?? {})) {
+    const t = blockType(b.block);
+    attrs[k] = b.nesting_mode === "list" ? ["list", t] : b.nesting_mode === "set" ? ["set", t] : b.nesting_mode === "map" ? ["map", t] : t;
+  }
+  return ["object", attrs];
+}
+
+function nestedType(n: Json | undefined): CtyType {
+  if (!n) return "dynamic";
+  const t = blockType({ attributes: n.attributes });
+  return n.nesting_mode === "list" ? ["list", t] : n.nesting_mode === "set" ? ["set", t] : n.nesting_mode === "map" ? ["map", t] : t;
+}
+
+function awsProviderVersion(dir: string): string {
+  const lock = join(dir, ".terraform.lock.hcl");
+  const text = existsSync(lock) ? readFileSync(lock, "utf8") : "";
+  return /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(text)?.[1] ?? "unknown";
+}
+
+/** Resource types of the dir's aws provider: schema version and cty type (cached on disk per provider version). */
+export async function awsResourceSchemas(dir: string): Promise<Record<string, ResourceSchema>> {
+  const version = awsProviderVersion(dir);
+  const cached = schemaCache.get(version);
+  if (cached) return cached;
+  const file = join(tmpdir(), "sagemaker-anfw-terraform", `aws-${version}-resource-types.json`);
+  let types: Record<string, ResourceSchema>;
+  if (version !== "unknown" && existsSync(file)) {
+    types = JSON.parse(readFileSync(file, "utf8"));
+  } else {
+    const raw = join(dir, `rp-schema-${process.pid}.json`);
+    const r = await timedAsync("providers schema -json", version, () => runTerraform(dir, ["providers", "schema", "-json"], { stdoutFile: raw }));
+    if (r.code !== 0) throw new Error(`terraform providers schema failed in ${dir}: ${r.output}`);
+    const all = JSON.parse(readFileSync(raw, "utf8"));
+    rmSync(raw);
+    const aws = Object.entries<any>(all.provider_schemas ?? {}).find(([k]) => k.endsWith("/hashicorp/aws"))?.[1];
+    if (!aws) throw new Error("no hashicorp/aws schema");
+    types = {};
+    for (const [t, s] of Object.entries<any>(aws.resource_schemas)) types[t] = { version: s.version ?? 0, type: blockType(s.block) };
+    if (version !== "unknown") {
+      const tmp = `${file}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(types));
+      renameSync(tmp, file); // atomic: parallel jest workers may race
+    }
+  }
+  schemaCache.set(version, types);
+  return types;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 4. deployedState                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+interface FakeContext {
+  readonly address: string;
+  readonly resourceType: string;
+  readonly region: string;
+  readonly account: string;
+  /** Known values of the instance (the plan's `after`). */
+  readonly known: Json;
+}
+
+const ID_PREFIX: Record<string, string> = {
+  aws_vpc: "vpc",
+  aws_subnet: "subnet",
+  aws_route_table: "rtb",
+  aws_default_route_table: "rtb",
+  aws_internet_gateway: "igw",
+  aws_egress_only_internet_gateway: "eigw",
+  aws_nat_gateway: "nat",
+  aws_eip: "eipalloc",
+  aws_security_group: "sg",
+  aws_default_security_group: "sg",
+  aws_vpc_endpoint: "vpce",
+  aws_vpc_security_group_ingress_rule: "sgr",
+  aws_vpc_security_group_egress_rule: "sgr",
+  aws_route_table_association: "rtbassoc",
+  aws_flow_log: "fl",
+  aws_network_acl: "acl",
+  aws_default_network_acl: "acl",
+  aws_network_interface: "eni",
+  aws_vpc_dhcp_options: "dopt",
+  aws_ec2_managed_prefix_list: "pl",
+  aws_instance: "i",
+  aws_vpc_endpoint_service: "vpce-svc",
+};
+
+const ATTR_ID_PREFIX: Record<string, string> = {
+  vpc_id: "vpc",
+  subnet_id: "subnet",
+  route_table_id: "rtb",
+  default_route_table_id: "rtb",
+  main_route_table_id: "rtb",
+  default_network_acl_id: "acl",
+  default_security_group_id: "sg",
+  security_group_id: "sg",
+  security_group_id_for_domain_boundary: "sg",
+  dhcp_options_id: "dopt",
+  network_interface_id: "eni",
+  allocation_id: "eipalloc",
+  association_id: "eipassoc",
+  gateway_id: "igw",
+  internet_gateway_id: "igw",
+  nat_gateway_id: "nat",
+  vpc_endpoint_id: "vpce",
+  endpoint_id: "vpce",
+  security_group_rule_id: "sgr",
+  prefix_list_id: "pl",
+  home_efs_file_system_id: "fs",
+  service_id: "vpce-svc",
+};
+
+/** Types whose ID is their name-like argument. */
+const NAME_ID: Record<string, string> = {
+  aws_iam_role: "name",
+  aws_iam_instance_profile: "name",
+  aws_cloudwatch_log_group: "name",
+  aws_kms_alias: "name",
+  aws_ssm_parameter: "name",
+  aws_s3_bucket: "bucket",
+  aws_s3_bucket_policy: "bucket",
+  aws_s3_bucket_public_access_block: "bucket",
+  aws_s3_bucket_ownership_controls: "bucket",
+  aws_s3_bucket_versioning: "bucket",
+  aws_s3_bucket_server_side_encryption_configuration: "bucket",
+  aws_s3_bucket_lifecycle_configuration: "bucket",
+  aws_s3_bucket_logging: "bucket",
+  aws_sagemaker_notebook_instance: "name",
+  aws_sagemaker_notebook_instance_lifecycle_configuration: "name",
+};
+
+/** Types whose ID is their ARN. */
+const ARN_ID = new Set([
+  "aws_iam_policy",
+  "aws_networkfirewall_firewall",
+  "aws_networkfirewall_firewall_policy",
+  "aws_networkfirewall_rule_group",
+  "aws_sagemaker_user_profile",
+  "aws_sagemaker_space",
+  "aws_sns_topic",
+]);
+
+function fakeId(ctx: FakeContext): string {
+  const t = ctx.resourceType;
+  const k = ctx.known;
+  const h = hex(ctx.address, 16);
+  if (ID_PREFIX[t]) return `${ID_PREFIX[t]}-0${h}`;
+  if (t === "aws_kms_key") return uuidOf(ctx.address);
+  if (NAME_ID[t] && typeof k[NAME_ID[t]] === "string") return k[NAME_ID[t]];
+  if (ARN_ID.has(t)) return fakeArn(ctx);
+  if (t === "aws_networkfirewall_logging_configuration" && typeof k.firewall_arn === "string") return k.firewall_arn;
+  if (t === "aws_sagemaker_domain") return `d-${hex(ctx.address, 12)}`;
+  if (t === "aws_route") return `r-rtb-0${h}${parseInt(hex(ctx.address, 8), 16)}`;
+  if (t === "aws_iam_role_policy" && typeof k.role === "string" && typeof k.name === "string") return `${k.role}:${k.name}`;
+  if (t === "aws_iam_role_policy_attachment") return `${typeof k.role === "string" ? k.role : "role"}-${hex(ctx.address, 26)}`;
+  if (t === "aws_security_group_rule") return `sgrule-${parseInt(hex(ctx.address, 8), 16)}`;
+  return `${t.replace(/^aws_/, "").replace(/_/g, "-")}-${h}`;
+}
+
+function fakeArn(ctx: FakeContext): string {
+  const { region: r, account: a, resourceType: t, known: k } = ctx;
+  const name = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+  const short = `fake-${hex(ctx.address, 8)}`;
+  switch (t) {
+    case "aws_iam_role":
+      return `arn:aws:iam::${a}:role${name(k.path, "/")}${name(k.name, short)}`;
+    case "aws_iam_policy":
+      return `arn:aws:iam::${a}:policy${name(k.path, "/")}${name(k.name, short)}`;
+    case "aws_iam_instance_profile":
+      return `arn:aws:iam::${a}:instance-profile${name(k.path, "/")}${name(k.name, short)}`;
+    case "aws_cloudwatch_log_group":
+      return `arn:aws:logs:${r}:${a}:log-group:${name(k.name, short)}`;
+    case "aws_kms_key":
+      return `arn:aws:kms:${r}:${a}:key/${uuidOf(ctx.address)}`;
+    case "aws_kms_alias":
+      return `arn:aws:kms:${r}:${a}:${name(k.name, `alias/${short}`)}`;
+    case "aws_s3_bucket":
+      return `arn:aws:s3:::${name(k.bucket, short)}`;
+    case "aws_ssm_parameter":
+      return `arn:aws:ssm:${r}:${a}:parameter/${name(k.name, short).replace(/^\//, "")}`;
+    case "aws_networkfirewall_firewall":
+      return `arn:aws:network-firewall:${r}:${a}:firewall/${name(k.name, short)}`;
+    case "aws_networkfirewall_firewall_policy":
+      return `arn:aws:network-firewall:${r}:${a}:firewall-policy/${name(k.name, short)}`;
+    case "aws_networkfirewall_rule_group":
+      return `arn:aws:network-firewall:${r}:${a}:${k.type === "STATELESS" ? "stateless" : "stateful"}-rulegroup/${name(k.name, short)}`;
+    case "aws_sagemaker_domain":
+      return `arn:aws:sagemaker:${r}:${a}:domain/${fakeId(ctx)}`;
+    case "aws_sagemaker_user_profile":
+      return `arn:aws:sagemaker:${r}:${a}:user-profile/${name(k.domain_id, "d-fake")}/${name(k.user_profile_name, short)}`;
+    case "aws_sns_topic":
+      return `arn:aws:sns:${r}:${a}:${name(k.name, short)}`;
+  }
+  if (ID_PREFIX[t] || t.startsWith("aws_vpc") || t.startsWith("aws_ec2")) {
+    const kind = t.replace(/^aws_(ec2_)?/, "").replace(/_/g, "-");
+    return `arn:aws:ec2:${r}:${a}:${kind}/${fakeId(ctx)}`;
+  }
+  const service = t.split("_")[1] ?? "fake";
+  return `arn:aws:${service}:${r}:${a}:${t.replace(/^aws_[a-z0-9]+_?/, "") || "resource"}/${fakeId(ctx)}`;
+}
+
+function fakeString(path: ReadonlyArray<string | number>, ctx: FakeContext): string {
+  const names = path.filter((p): p is string => typeof p === "string");
+  const attr = names[names.length - 1] ?? "";
+  const top = path.length === 1;
+  const seed = `${ctx.address}/${path.join("/")}`;
+  const h = hex(seed, 16);
+  if (top && attr === "id") return fakeId(ctx);
+  if (top && attr === "arn") return fakeArn(ctx);
+  if (top && attr === "key_id" && ctx.resourceType === "aws_kms_key") return uuidOf(ctx.address);
+  if (attr === "owner_id" || attr === "account_id") return ctx.account;
+  if (attr === "region") return ctx.region;
+  if (attr === "network_border_group") return ctx.region;
+  if (attr === "availability_zone") return `${ctx.region}a`;
+  if (attr === "availability_zone_id") return `${regionAbbrev(ctx.region)}-az1`;
+  if (attr === "key_id" || attr === "kms_key_id") return uuidOf(seed);
+  if (ATTR_ID_PREFIX[attr]) return `${ATTR_ID_PREFIX[attr]}-0${h}`;
+  if (attr.endsWith("_arn")) return `arn:aws:${ctx.resourceType.split("_")[1] ?? "fake"}:${ctx.region}:${ctx.account}:fake/${h}`;
+  if (attr === "public_ip" || attr === "carrier_ip" || attr === "customer_owned_ip") return `203.0.113.${byteOf(seed)}`;
+  if (attr === "private_ip") return `10.255.${byteOf(`${seed}1`)}.${byteOf(`${seed}2`)}`;
+  if (attr === "public_dns") return `ec2-203-0-113-${byteOf(seed)}.compute-1.amazonaws.com`;
+  if (attr === "private_dns") return `ip-10-255-0-${byteOf(seed)}.ec2.internal`;
+  if (attr === "unique_id") return `AROA${h.toUpperCase()}0`;
+  if (/(^|_)(date|time)$/.test(attr) || attr === "last_modified" || attr === "create_date") return "2024-01-01T00:00:00Z";
+  if (attr === "bucket_domain_name") return `${ctx.known.bucket ?? "bucket"}.s3.amazonaws.com`;
+  if (attr === "bucket_regional_domain_name") return `${ctx.known.bucket ?? "bucket"}.s3.${ctx.region}.amazonaws.com`;
+  if (attr === "hosted_zone_id") return "Z3AQBSTGFYJSTF";
+  if (attr === "url") return `https://${fakeId(ctx)}.studio.${ctx.region}.sagemaker.aws`;
+  if (attr === "domain" && ctx.resourceType === "aws_eip") return "vpc";
+  if (attr === "etag") return h;
+  return `fake-${h}`;
+}
+
+/** A value of `type` whose strings are deterministic fakes. */
+function fakeOf(type: CtyType, path: ReadonlyArray<string | number>, ctx: FakeContext): unknown {
+  if (type === "string") return fakeString(path, ctx);
+  if (type === "number") return 0;
+  if (type === "bool") return false;
+  if (!Array.isArray(type)) return null;
+  const [kind, inner] = type;
+  if (kind === "list" || kind === "set" || kind === "tuple") return [];
+  if (kind === "map") return {};
+  if (kind === "object") {
+    const o: Json = {};
+    for (const [k, t] of Object.entries<CtyType>(inner)) o[k] = fakeOf(t, [...path, k], ctx);
+    return o;
+  }
+  return null;
+}
+
+function elemType(type: CtyType | undefined): CtyType | undefined {
+  return Array.isArray(type) && (type[0] === "list" || type[0] === "set" || type[0] === "map") ? type[1] : undefined;
+}
+
+function attrTypes(type: CtyType | undefined): Record<string, CtyType> | undefined {
+  return Array.isArray(type) && type[0] === "object" ? type[1] : undefined;
+}
+
+/**
+ * `after` with every unknown (per `unknown`, the plan's after_unknown) replaced by the prior value
+ * at the same path when there is one, else by a typed fake. `filled` collects the paths replaced.
+ */
+function fillUnknowns(
+  after: unknown,
+  unknown: unknown,
+  prior: unknown,
+  type: CtyType | undefined,
+  path: Array<string | number>,
+  ctx: FakeContext,
+  filled: string[],
+): unknown {
+  if (unknown === true) {
+    filled.push(path.join("."));
+    return prior !== undefined ? prior : type ? fakeOf(type, path, ctx) : null;
+  }
+  if (Array.isArray(after) || Array.isArray(unknown)) {
+    const a = Array.isArray(after) ? after : [];
+    const u = Array.isArray(unknown) ? unknown : [];
+    const p = Array.isArray(prior) ? prior : [];
+    const n = Math.max(a.length, u.length);
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) out.push(fillUnknowns(a[i] ?? null, u[i], p[i], elemType(type), [...path, i], ctx, filled));
+    return out;
+  }
+  const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null;
+  if (isObj(after) || isObj(unknown)) {
+    const a = isObj(after) ? after : {};
+    const u = isObj(unknown) ? unknown : {};
+    const p = isObj(prior) ? prior : {};
+    const attrs = attrTypes(type);
+    const keys = new Set([...Object.keys(attrs ?? {}), ...Object.keys(a), ...Object.keys(u)]);
+    const out: Json = {};
+    for (const k of keys) {
+      const t = attrs ? attrs[k] : elemType(type);
+      out[k] = fillUnknowns(k in a ? a[k] : null, u[k], p[k], t, [...path, k], ctx, filled);
+    }
+    return out;
+  }
+  return after === undefined ? null : after;
+}
+
+export interface StateInstance {
+  index_key?: string | number;
+  schema_version: number;
+  attributes: Json;
+  sensitive_attributes: unknown[];
+  dependencies?: string[];
+}
+
+export interface StateResource {
+  module?: string;
+  mode: "managed";
+  type: string;
+  name: string;
+  provider: string;
+  instances: StateInstance[];
+}
+
+export interface Residual {
+  readonly address: string;
+  readonly actions: ReadonlyArray<string>;
+  /** Top-level attributes whose planned value differs from the state ("(known after apply)" when unknown). */
+  readonly attributes: ReadonlyArray<string>;
+  readonly diff: Readonly<Record<string, { before: unknown; after: unknown }>>;
+  readonly replacePaths?: unknown;
+}
+
+export interface DeployedStateOptions {
+  /** Fold rounds after the create plan (default 6). */
+  readonly rounds?: number;
+  /** Where to write the state (default <dir>/deployed.tfstate). */
+  readonly statePath?: string;
+  /** The create plan of `dir`, if already made (saves one plan). */
+  readonly createPlan?: Json;
+  /** Called after each round's plan with that plan's non-no-op changes. */
+  readonly onRound?: (round: number, changes: ReadonlyArray<Residual>) => void;
+}
+
+export interface DeployedState {
+  readonly statePath: string;
+  /** `plan -refresh=false` runs against the built state (the last one is the clean or residual plan). */
+  readonly rounds: number;
+  readonly converged: boolean;
+  /** Non-no-op resource changes of the last plan. */
+  readonly residual: ReadonlyArray<Residual>;
+  /** Non-no-op output changes of the last plan. */
+  readonly outputResidual: ReadonlyArray<ChangeSummary>;
+  /** Per round: how many resource changes were not no-ops. */
+  readonly changesPerRound: ReadonlyArray<number>;
+  readonly lastPlan: Json;
+  readonly ms: number;
+}
+
+interface InstanceEntry {
+  key: string; // address
+  module?: string;
+  type: string;
+  name: string;
+  index?: string | number;
+  provider: string;
+  schemaVersion: number;
+  attributes: Json;
+  /** Paths that were unknown when last folded. */
+  filled: string[];
+  /** State v4 sensitive_attributes (from the plan's after_sensitive). */
+  sensitive: unknown[];
+  dependencies: string[];
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Json)[k])]));
+  return v;
+}
+
+/** Plan-JSON `configuration` provider keys per resource address ("aws" / "aws.alias"), root module only. */
+function providerKeys(planJson: Json): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of planJson.configuration?.root_module?.resources ?? []) out.set(r.address, r.provider_config_key ?? "aws");
+  return out;
+}
+
+function dependenciesOf(planJson: Json): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of planJson.configuration?.root_module?.resources ?? []) {
+    const refs = new Set<string>();
+    const walk = (v: unknown) => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") {
+        for (const [k, x] of Object.entries(v as Json)) {
+          if (k === "references" && Array.isArray(x)) {
+            for (const ref of x) {
+              const m = /^((?:data\.)?aws_[a-z0-9_]+\.[^.[\]]+)$/.exec(ref);
+              if (m && !m[1].startsWith("data.")) refs.add(m[1]);
+            }
+          } else walk(x);
+        }
+      }
+    };
+    walk(r.expressions);
+    walk(r.depends_on ? { references: r.depends_on } : undefined);
+    out.set(r.address, [...refs].sort());
+  }
+  return out;
+}
+
+function providerAddress(key: string): string {
+  const [name, alias] = key.split(".");
+  const base = `provider["registry.terraform.io/hashicorp/${name}"]`;
+  return alias ? `${base}.${alias}` : base;
+}
+
+/** `${type.name.attr}` (a pure reference to a managed resource's top-level attribute). */
+const PURE_REF = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/;
+/** `${local.name["key"]}` */
+const LOCAL_INDEX = /^\$\{local\.([A-Za-z0-9_-]+)\["([^"]+)"\]\}$/;
+/** A local `{ for ... in ...aws_networkfirewall_firewall.X.firewall_status[0].sync_states ... : availability_zone => attachment[0].endpoint_id }` */
+const SYNC_STATES_MAP =
+  /^\$\{\{\s*for\s.*aws_networkfirewall_firewall\.([A-Za-z0-9_-]+)\.firewall_status\[0\]\.sync_states.*:\s*\w+\.availability_zone\s*=>\s*\w+\.attachment\[0\]\.endpoint_id\s*\}\}$/s;
+
+/**
+ * The value a configuration string stands for, if it is one this harness can evaluate from the
+ * state being built: a pure reference `${type.name.attr}`, or `${local.m["az"]}` where local.m is
+ * the stacks' map of firewall endpoint IDs by AZ (from firewall_status[0].sync_states).
+ */
+function evaluateSimple(expr: string, entries: Map<string, InstanceEntry>, config: Json): unknown {
+  const r = PURE_REF.exec(expr);
+  if (r) {
+    if (["data", "local", "var", "module"].includes(r[1])) return undefined;
+    return entries.get(`${r[1]}.${r[2]}`)?.attributes[r[3]];
+  }
+  const l = LOCAL_INDEX.exec(expr);
+  if (l) {
+    const local = config.locals?.[l[1]];
+    const m = typeof local === "string" ? SYNC_STATES_MAP.exec(local) : null;
+    if (!m) return undefined;
+    const fw = entries.get(`aws_networkfirewall_firewall.${m[1]}`);
+    const states: Json[] = fw?.attributes.firewall_status?.[0]?.sync_states ?? [];
+    return states.find((s) => s.availability_zone === l[2])?.attachment?.[0]?.endpoint_id;
+  }
+  return undefined;
+}
+
+/**
+ * Round-0 help for convergence: where an unknown value's configuration is something
+ * evaluateSimple understands (or a list of such), take it from the state being built (fakes
+ * included), so the first fold already agrees with what the next plan evaluates. Special values
+ * (SPECIAL) are recomputed in between, since they read resolved attributes (subnet_mapping).
+ */
+function resolveReferences(
+  entries: Map<string, InstanceEntry>,
+  config: Json,
+  unknownMasks: Map<string, unknown>,
+  specials: () => boolean,
+): void {
+  for (let pass = 0; pass < 6; pass++) {
+    let changed = specials();
+    for (const e of entries.values()) {
+      const cfg = config.resource?.[e.type]?.[e.name];
+      const mask = unknownMasks.get(e.key);
+      if (!cfg || !mask || e.index !== undefined) continue;
+      const set = (holder: Json | unknown[], key: string | number, v: unknown) => {
+        if (v !== undefined && v !== null && !deepEqual(v, (holder as any)[key])) {
+          (holder as any)[key] = v;
+          changed = true;
+        }
+      };
+      const walk = (c: unknown, holder: Json | unknown[], key: string | number, m: unknown) => {
+        if (!m) return;
+        const cur = (holder as any)[key];
+        if (m === true) {
+          if (typeof c === "string") set(holder, key, evaluateSimple(c, entries, config));
+          else if (Array.isArray(c) && c.every((x) => typeof x === "string")) {
+            const vs = c.map((x) => (PURE_REF.test(x) || LOCAL_INDEX.test(x) ? evaluateSimple(x, entries, config) : x.includes("${") ? undefined : x));
+            if (vs.every((v) => typeof v === "string")) set(holder, key, vs);
+          }
+          return;
+        }
+        if (cur === null || cur === undefined) return;
+        const cList = Array.isArray(c) ? c : c && typeof c === "object" ? [c] : undefined;
+        if (Array.isArray(cur) && cList && Array.isArray(m)) {
+          cur.forEach((_, i) => walk(cList[i], cur, i, m[i]));
+        } else if (typeof cur === "object" && !Array.isArray(cur) && c && typeof c === "object" && !Array.isArray(c) && typeof m === "object") {
+          for (const k of Object.keys(c as Json)) if (k !== "//") walk((c as Json)[k], cur as Json, k, (m as Json)[k]);
+        }
+      };
+      for (const k of Object.keys(cfg)) {
+        if (["//", "lifecycle", "depends_on", "provider", "count", "for_each"].includes(k)) continue;
+        walk(cfg[k], e.attributes, k, (mask as Json)[k]);
+      }
+    }
+    if (!changed) return;
+  }
+}
+
+/**
+ * Values computed by AWS that the stacks read structurally: filled from the state, not by type.
+ * Called when the attribute was unknown in the plan being folded.
+ */
+const SPECIAL: Record<string, Record<string, (e: InstanceEntry, entries: Map<string, InstanceEntry>, type: CtyType | undefined, ctx: FakeContext) => unknown>> = {
+  aws_networkfirewall_firewall: {
+    // One sync state per subnet mapping: its subnet's AZ and an endpoint ID, as AWS reports them.
+    firewall_status: (e, entries, type, ctx) => {
+      const statusType = elemType(type);
+      const syncType = elemType(attrTypes(statusType)?.sync_states);
+      const attachType = elemType(attrTypes(syncType)?.attachment);
+      const subnets = [...entries.values()].filter((x) => x.type === "aws_subnet");
+      const syncStates = ((e.attributes.subnet_mapping ?? []) as Json[]).map((m, i) => {
+        const subnet = subnets.find((s) => s.attributes.id === m.subnet_id);
+        const az = subnet?.attributes.availability_zone ?? `${ctx.region}${"abcdefghij"[i] ?? "a"}`;
+        const attachment = {
+          ...(attachType ? (fakeOf(attachType, ["firewall_status", 0, "sync_states", i, "attachment", 0], ctx) as Json) : {}),
+          endpoint_id: `vpce-0${hex(`${e.key}/${az}`, 16)}`,
+          subnet_id: m.subnet_id,
+        };
+        if ("status" in attachment) attachment.status = "READY";
+        return {
+          ...(syncType ? (fakeOf(syncType, ["firewall_status", 0, "sync_states", i], ctx) as Json) : {}),
+          availability_zone: az,
+          attachment: [attachment],
+        };
+      });
+      return [{ ...(statusType ? (fakeOf(statusType, ["firewall_status", 0], ctx) as Json) : {}), sync_states: syncStates }];
+    },
+  },
+};
+
+/**
+ * after_sensitive (true / nested objects and arrays of marks) -> state v4 sensitive_attributes
+ * paths. Without them terraform plans an "update" whose only change is sensitivity.
+ */
+function sensitivePaths(marks: unknown, path: Json[] = [], out: Json[][] = []): Json[][] {
+  if (marks === true) out.push(path);
+  else if (Array.isArray(marks)) marks.forEach((m, i) => sensitivePaths(m, [...path, { type: "index", value: { value: i, type: "number" } }], out));
+  else if (marks && typeof marks === "object")
+    for (const [k, m] of Object.entries(marks)) sensitivePaths(m, [...path, { type: "get_attr", value: k }], out);
+  return out;
+}
+
+function outputType(v: unknown): CtyType {
+  if (typeof v === "string") return "string";
+  if (typeof v === "number") return "number";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v)) return ["tuple", v.map(outputType)];
+  if (v && typeof v === "object") return ["object", Object.fromEntries(Object.entries(v).map(([k, x]) => [k, outputType(x)]))];
+  return "dynamic";
+}
+
+function writeState(path: string, entries: Map<string, InstanceEntry>, serial: number, lineage: string, outputs: Json): void {
+  const groups = new Map<string, StateResource>();
+  for (const e of entries.values()) {
+    const gk = `${e.module ?? ""}|${e.type}|${e.name}`;
+    let g = groups.get(gk);
+    if (!g) {
+      g = { ...(e.module ? { module: e.module } : {}), mode: "managed", type: e.type, name: e.name, provider: e.provider, instances: [] };
+      groups.set(gk, g);
+    }
+    g.instances.push({
+      ...(e.index !== undefined ? { index_key: e.index } : {}),
+      schema_version: e.schemaVersion,
+      attributes: e.attributes,
+      sensitive_attributes: e.sensitive,
+      ...(e.dependencies.length ? { dependencies: e.dependencies } : {}),
+    });
+  }
+  const state = {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial,
+    lineage,
+    outputs,
+    resources: [...groups.values()],
+    check_results: null,
+  };
+  writeFileSync(path, JSON.stringify(state, null, 2));
+}
+
+function residualsOf(planJson: Json): Residual[] {
+  return (planJson.resource_changes ?? [])
+    .filter((rc: Json) => rc.mode === "managed" && !(rc.change.actions.length === 1 && rc.change.actions[0] === "no-op"))
+    .map((rc: Json) => {
+      const before = rc.change.before ?? {};
+      const after = rc.change.after ?? {};
+      const unk = rc.change.after_unknown ?? {};
+      const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unk)]);
+      const diff: Record<string, { before: unknown; after: unknown }> = {};
+      for (const k of [...keys].sort()) {
+        const unknownHere = JSON.stringify(unk[k] ?? false).includes("true");
+        if (unknownHere || !deepEqual(before[k], after[k])) {
+          diff[k] = { before: before[k], after: unknownHere ? "(known after apply)" : after[k] };
+        }
+      }
+      return {
+        address: rc.address,
+        actions: rc.change.actions,
+        attributes: Object.keys(diff),
+        diff,
+        ...(rc.change.replace_paths ? { replacePaths: rc.change.replace_paths } : {}),
+      };
+    });
+}
+
+/**
+ * Builds a state in which `dir`'s config looks applied: create plan -> typed deterministic fakes
+ * for unknowns -> `plan -refresh=false` and fold, until clean or `rounds` plans.
+ */
+export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId" | "region">, opts: DeployedStateOptions = {}): Promise<DeployedState> {
+  const t0 = Date.now();
+  const maxRounds = opts.rounds ?? 6;
+  const statePath = opts.statePath ?? join(dir, "deployed.tfstate");
+  const schemas = await awsResourceSchemas(dir);
+  const config: Json = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+  const region: string = ([] as Json[]).concat(config.provider?.aws ?? [])[0]?.region ?? stub.region;
+  const lineage = uuidOf(`lineage/${createHash("sha256").update(JSON.stringify(config)).digest("hex")}`);
+  const entries = new Map<string, InstanceEntry>();
+  const changesPerRound: number[] = [];
+
+  const fold = (planJson: Json, first: boolean) => {
+    const keys = providerKeys(planJson);
+    const deps = dependenciesOf(planJson);
+    const masks = new Map<string, unknown>();
+    const specials: Array<[InstanceEntry, string, FakeContext]> = [];
+    for (const rc of planJson.resource_changes ?? []) {
+      if (rc.mode !== "managed") continue;
+      const actions: string[] = rc.change.actions;
+      if (actions.length === 1 && actions[0] === "no-op") continue;
+      if (actions.length === 1 && actions[0] === "delete") {
+        entries.delete(rc.address);
+        continue;
+      }
+      const schema = schemas[rc.type];
+      if (!schema) throw new Error(`no schema for ${rc.type}`);
+      const prior = entries.get(rc.address);
+      const ctx: FakeContext = { address: rc.address, resourceType: rc.type, region, account: stub.accountId, known: rc.change.after ?? {} };
+      const filled: string[] = [];
+      const attributes = fillUnknowns(rc.change.after ?? {}, rc.change.after_unknown ?? {}, prior?.attributes, schema.type, [], ctx, filled) as Json;
+      const configAddress = rc.address.replace(/\[[^\]]*\]$/, "");
+      const entry: InstanceEntry = {
+        key: rc.address,
+        module: rc.module_address,
+        type: rc.type,
+        name: rc.name,
+        index: rc.index,
+        provider: providerAddress(keys.get(configAddress) ?? "aws"),
+        schemaVersion: schema.version,
+        attributes,
+        filled,
+        sensitive: sensitivePaths(rc.change.after_sensitive),
+        dependencies: deps.get(configAddress) ?? prior?.dependencies ?? [],
+      };
+      entries.set(rc.address, entry);
+      masks.set(rc.address, rc.change.after_unknown ?? {});
+      for (const attr of Object.keys(SPECIAL[rc.type] ?? {})) {
+        if (rc.change.after_unknown?.[attr] === true) specials.push([entry, attr, ctx]);
+      }
+    }
+    const runSpecials = () => {
+      let changed = false;
+      for (const [e, attr, ctx] of specials) {
+        const v = SPECIAL[e.type][attr](e, entries, attrTypes(schemas[e.type].type)?.[attr], ctx);
+        if (!deepEqual(v, e.attributes[attr])) {
+          e.attributes[attr] = v;
+          changed = true;
+        }
+      }
+      return changed;
+    };
+    if (first) resolveReferences(entries, config, masks, runSpecials);
+    else runSpecials();
+  };
+
+  const outputsOf = (planJson: Json): Json => {
+    const out: Json = {};
+    for (const [name, c] of Object.entries<any>(planJson.output_changes ?? {})) {
+      if (c.actions.includes("delete") && c.actions.length === 1) continue;
+      if (JSON.stringify(c.after_unknown ?? false).includes("true")) continue;
+      out[name] = { value: c.after, type: outputType(c.after), ...(c.after_sensitive === true ? { sensitive: true } : {}) };
+    }
+    return out;
+  };
+
+  const create = opts.createPlan ?? (await plan(dir, { refresh: true }));
+  fold(create, true);
+  let serial = 1;
+  writeState(statePath, entries, serial, lineage, outputsOf(create));
+
+  let last = create;
+  let rounds = 0;
+  let converged = false;
+  while (rounds < maxRounds) {
+    rounds++;
+    const r0 = Date.now();
+    last = await plan(dir, { refresh: false, state: statePath });
+    const changes = (last.resource_changes ?? []).filter(
+      (rc: Json) => rc.mode === "managed" && !(rc.change.actions.length === 1 && rc.change.actions[0] === "no-op"),
+    );
+    changesPerRound.push(changes.length);
+    opts.onRound?.(rounds, residualsOf(last));
+    const outs = outputsOf(last);
+    const outputDrift = outputChanges(last).length > 0;
+    if (changes.length === 0 && !outputDrift) {
+      converged = true;
+      TIMINGS.push({ op: "convergence round", ms: Date.now() - r0, detail: `${rounds} (clean)` });
+      break;
+    }
+    fold(last, false);
+    writeState(statePath, entries, ++serial, lineage, outs);
+    TIMINGS.push({ op: "convergence round", ms: Date.now() - r0, detail: `${rounds} (${changes.length} changes)` });
+  }
+  return {
+    statePath,
+    rounds,
+    converged,
+    residual: residualsOf(last),
+    outputResidual: outputChanges(last),
+    changesPerRound,
+    lastPlan: last,
+    ms: Date.now() - t0,
+  };
+}
+
+/** Deletes temp dirs made by withRealProvider (and anything else given). */
+export function removeDirs(...dirs: Array<string | undefined>): void {
+  for (const d of dirs) if (d && existsSync(d)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A state file (v4) as JSON. */
+export function readState(statePath: string): Json {
+  return JSON.parse(readFileSync(statePath, "utf8"));
+}
+
+/** Attributes of every managed instance of `type` in a state, keyed by address. */
+export function stateInstances(statePath: string, type: string): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const r of readState(statePath).resources ?? []) {
+    if (r.mode !== "managed" || r.type !== type) continue;
+    for (const i of r.instances) {
+      const idx = i.index_key === undefined ? "" : typeof i.index_key === "number" ? `[${i.index_key}]` : `[${JSON.stringify(i.index_key)}]`;
+      out[`${r.module ? `${r.module}.` : ""}${r.type}.${r.name}${idx}`] = i.attributes;
+    }
+  }
+  return out;
+}
+
+/** name -> value of the aws_ssm_parameter resources of a state (to serve them from a stub to a consumer stack). */
+export function ssmParametersOf(statePath: string): Record<string, string> {
+  return Object.fromEntries(Object.values(stateInstances(statePath, "aws_ssm_parameter")).map((a) => [a.name, a.value ?? a.insecure_value]));
+}
