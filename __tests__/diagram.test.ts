@@ -6,6 +6,7 @@ import { Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAllEnvironments } from "../modules/config/load";
+import { environmentStacks } from "../stacks/environment";
 import { NetworkStack } from "../stacks/network-stack";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
@@ -97,13 +98,7 @@ test("a workload is never drawn on a network whose contract it does not read", (
 
 test("npm run diagram draws one diagram per stack of config/, each workload on its own environment's network", () => {
   const app = Testing.app();
-  const stacks: TerraformStack[] = [];
-  for (const env of loadAllEnvironments(join(__dirname, "..", "config"))) {
-    const network = new NetworkStack(app, env);
-    stacks.push(network);
-    if (env.studio.enabled) stacks.push(new StudioStack(network, env));
-    if (env.notebook.enabled) stacks.push(new NotebookStack(network, env));
-  }
+  const stacks: TerraformStack[] = loadAllEnvironments(join(__dirname, "..", "config")).flatMap((env) => environmentStacks(app, env));
   const json = Object.fromEntries(stacks.map((s) => [s.node.id, synthJson(s)]));
   const diagrams = diagramsForStacks(json);
   expect(Object.keys(diagrams).sort()).toEqual(stacks.map((s) => s.node.id).sort());
@@ -118,13 +113,7 @@ test("npm run diagram draws one diagram per stack of config/, each workload on i
 test("the README's diagrams are the current ones for config/ (run `npm run diagram` after changes)", () => {
   const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
   const app = Testing.app();
-  const stacks: TerraformStack[] = [];
-  for (const env of loadAllEnvironments(join(__dirname, "..", "config"))) {
-    const network = new NetworkStack(app, env);
-    stacks.push(network);
-    if (env.studio.enabled) stacks.push(new StudioStack(network, env));
-    if (env.notebook.enabled) stacks.push(new NotebookStack(network, env));
-  }
+  const stacks: TerraformStack[] = loadAllEnvironments(join(__dirname, "..", "config")).flatMap((env) => environmentStacks(app, env));
   const diagrams = diagramsForStacks(Object.fromEntries(stacks.map((s) => [s.node.id, JSON.parse(Testing.synth(s))])));
   expect(README_STACKS.length).toBeGreaterThan(0);
   for (const name of README_STACKS) {

@@ -13,6 +13,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  brokenCopy,
+  bySid,
   Decision,
   IamPolicy,
   IamStatement,
@@ -98,19 +100,10 @@ function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: strin
 
 /** A deep copy of the stacks with one policy document's raw statements edited. */
 function broken(edit: (s: RenderedStack) => { doc: RenderedPolicy; change: (statements: Json[]) => void }): RenderedStack {
-  const copy: Record<string, Json> = JSON.parse(JSON.stringify(stacks));
   const { doc, change } = edit(stack);
-  const target = copy[doc.stack].data.aws_iam_policy_document[doc.source.replace(/^data\.aws_iam_policy_document\./, "")];
-  if (!target) throw new Error(`no document ${doc.address}`);
-  change(target.statement);
-  return renderPolicies(copy);
+  return brokenCopy(stacks, doc, change);
 }
 
-function bySid(statements: Json[], sid: string): Json {
-  const st = statements.find((x) => x.sid === sid);
-  if (!st) throw new Error(`no statement ${sid} in [${statements.map((x) => x.sid).join(", ")}]`);
-  return st;
-}
 
 /** The kms:EncryptionContext:aws:logs:arn condition block of a key policy's statements. */
 function encryptionContextCondition(statements: Json[]): Json {

@@ -12,6 +12,8 @@ import providerApiActions from "./fixtures/provider-api-actions.json";
 import { environmentStacks } from "../stacks/environment";
 import {
   Decision,
+  brokenCopy,
+  bySid,
   distinctAddresses,
   IamPolicy,
   Json,
@@ -155,18 +157,6 @@ function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: strin
 }
 
 /** The stacks re-rendered with one policy document's raw (Terraform) statements edited. */
-function broken(base: Record<string, Json>, doc: RenderedPolicy, change: (statements: Json[]) => void): RenderedStack {
-  const copy: Record<string, Json> = JSON.parse(JSON.stringify(base));
-  const target = copy[doc.stack].data.aws_iam_policy_document[doc.source.replace(/^data\.aws_iam_policy_document\./, "")];
-  change(target.statement);
-  return renderPolicies(copy);
-}
-
-function bySid(statements: Json[], sid: string): Json {
-  const st = statements.find((x) => x.sid === sid);
-  if (!st) throw new Error(`no statement ${sid} in [${statements.map((x) => x.sid).join(", ")}]`);
-  return st;
-}
 
 async function decision(req: SimRequest): Promise<Decision> {
   return (await simulate(req)).decision;
@@ -361,7 +351,7 @@ describe("1. no lock-out: plan and deploy principals from outside the VPC", () =
       return { principal: planner, action: "s3:ListBucket", resource: { arn: p.dataBucketArn }, resourcePolicy: s.bucketPolicyOf(p.dataBucket) };
     };
     expect(await decision(req(R))).toBe("Allowed");
-    const b = broken(stacks, docOf(R, "bucket-policy", P.dataBucket), (st) => bySid(st, "DenyDataAccessOutsideVpcEndpoint").actions.push("s3:ListBucket*"));
+    const b = brokenCopy(stacks, docOf(R, "bucket-policy", P.dataBucket), (st) => bySid(st, "DenyDataAccessOutsideVpcEndpoint").actions.push("s3:ListBucket*"));
     expect(await decision(req(b))).toBe("ExplicitlyDenied");
   });
 
@@ -371,7 +361,7 @@ describe("1. no lock-out: plan and deploy principals from outside the VPC", () =
   test("can fail: a key policy without kms:DescribeKey for the account denies the plan principal's read", async () => {
     const req = (s: RenderedStack): SimRequest => ({ principal: planner, action: "kms:DescribeKey", resource: { arn: P.s3Key.arn }, resourcePolicy: s.keyPolicyOf(P.s3Key.address) });
     expect(await decision(req(R))).toBe("Allowed");
-    const b = broken(stacks, docOf(R, "key-policy", P.s3Key.address), (st) => {
+    const b = brokenCopy(stacks, docOf(R, "key-policy", P.s3Key.address), (st) => {
       for (const x of st) x.actions = (x.actions as string[]).filter((a) => a !== "kms:DescribeKey");
     });
     expect(await decision(req(b))).toBe("ImplicitlyDenied");
@@ -467,12 +457,12 @@ describe("2. data perimeter of the data bucket", () => {
 
   test("can fail: without the VPC-only deny, reading from outside is Allowed; without the admin exemption, the admin is denied", async () => {
     const outside = (s: RenderedStack): SimRequest => ({ principal: studio, action: "s3:GetObject", resource: { arn: objectOf(P.dataBucketArn) }, resourcePolicy: s.bucketPolicyOf(P.dataBucket) });
-    const b = broken(stacks, docOf(R, "bucket-policy", P.dataBucket), (st) => st.splice(st.indexOf(bySid(st, "DenyDataAccessOutsideVpcEndpoint")), 1));
+    const b = brokenCopy(stacks, docOf(R, "bucket-policy", P.dataBucket), (st) => st.splice(st.indexOf(bySid(st, "DenyDataAccessOutsideVpcEndpoint")), 1));
     expect(await decision(outside(b))).toBe("Allowed");
 
     const pa = partsOf(RA);
     const admin = { arn: ADMIN_ROLE_ARN, identityPolicies: [{ name: "admin", policy: policy({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["*"] }) }] };
-    const ba = broken(withAdmin, docOf(RA, "bucket-policy", pa.dataBucket), (st) => {
+    const ba = brokenCopy(withAdmin, docOf(RA, "bucket-policy", pa.dataBucket), (st) => {
       const deny = bySid(st, "DenyDataAccessOutsideVpcEndpoint");
       deny.condition = deny.condition.filter((c: Json) => c.variable !== "aws:PrincipalArn");
     });
@@ -577,11 +567,11 @@ describe.each([
       allow.condition = allow.condition.filter((c: Json) => c.test !== "Null");
     };
     const dropDeny = (st: Json[]) => st.splice(st.indexOf(bySid(st, "DenyJobsOutsideTheVpc")), 1);
-    expect(await decision(noVpc(broken(stacks, doc, dropNull)))).toBe("ExplicitlyDenied");
-    expect(await decision(noVpc(broken(stacks, doc, dropDeny)))).toBe("ImplicitlyDenied");
-    expect(await decision(noVpc(broken(stacks, doc, (st) => (dropNull(st), dropDeny(st)))))).toBe("Allowed");
+    expect(await decision(noVpc(brokenCopy(stacks, doc, dropNull)))).toBe("ExplicitlyDenied");
+    expect(await decision(noVpc(brokenCopy(stacks, doc, dropDeny)))).toBe("ImplicitlyDenied");
+    expect(await decision(noVpc(brokenCopy(stacks, doc, (st) => (dropNull(st), dropDeny(st)))))).toBe("Allowed");
     // and without the Bool check, inter-container encryption false is Allowed
-    const noBool = broken(stacks, doc, (st) => {
+    const noBool = brokenCopy(stacks, doc, (st) => {
       const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
       allow.condition = allow.condition.filter((c: Json) => c.test !== "Bool");
     });
@@ -683,11 +673,11 @@ describe("4. keys usable only through services", () => {
   });
 
   test("can fail: an account statement with kms:* lets the deployer decrypt directly; a policy without kms:CallerAccount lets another account through", async () => {
-    const b = broken(stacks, docOf(R, "key-policy", P.s3Key.address), (st) => (bySid(st, "AllowAccountAdministration").actions = ["kms:*"]));
+    const b = brokenCopy(stacks, docOf(R, "key-policy", P.s3Key.address), (st) => (bySid(st, "AllowAccountAdministration").actions = ["kms:*"]));
     expect(await decision(kmsReq(deployer, "kms:Decrypt", P.s3Key, {}, b))).toBe("Allowed");
 
     // Studio storage key: drop the ViaService condition -> via s3 allowed
-    const b2 = broken(stacks, docOf(R, "key-policy", P.studio.volumeKey.address), (st) => {
+    const b2 = brokenCopy(stacks, docOf(R, "key-policy", P.studio.volumeKey.address), (st) => {
       const use = st.find((x) => /^AllowUseThrough/.test(x.sid))!;
       use.condition = use.condition.filter((c: Json) => c.variable !== "kms:ViaService");
     });
@@ -746,11 +736,11 @@ describe("5. service principals", () => {
   });
 
   test("can fail: a flow-log trust without its conditions lets another account's flow logs assume the role", async () => {
-    const b = broken(stacks, docOf(R, "trust-policy", P.flowLogsRole), (st) => {
+    const b = brokenCopy(stacks, docOf(R, "trust-policy", P.flowLogsRole), (st) => {
       for (const x of st) delete x.condition;
     });
     expect(await decision(flowLogReq(b, OTHER_ACCOUNT, otherFlowLog))).toBe("Allowed");
-    const b2 = broken(stacks, docOf(R, "bucket-policy", P.logBucket), (st) => {
+    const b2 = brokenCopy(stacks, docOf(R, "bucket-policy", P.logBucket), (st) => {
       const delivery = st.find((x) => (x.principals ?? []).some((q: Json) => q.type === "Service"))!;
       delivery.condition = delivery.condition.filter((c: Json) => c.variable !== "aws:SourceArn");
     });
@@ -773,7 +763,7 @@ describe("6. actions and condition keys", () => {
   });
 
   test("can fail: a misspelled action and condition key in a copy are reported", async () => {
-    const b = broken(stacks, docOf(R, "identity", P.studio.roleAddress), (st) => {
+    const b = brokenCopy(stacks, docOf(R, "identity", P.studio.roleAddress), (st) => {
       const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
       allow.actions = [...allow.actions, "sagemaker:CreateTrainingJobs"];
       allow.condition.push({ test: "StringEquals", variable: "sagemaker:VpcSubnetz", values: ["x"] });

@@ -55,47 +55,49 @@ function realDir(stackDir: string, stub: AwsStub, label: string): string {
 const azOf = (address: string) => /(us-east-1[a-f])/.exec(address)?.[1];
 const byAction = (changes: ChangeSummary[], action: string) => changes.filter((c) => c.actions.includes(action)).map((c) => c.address);
 
+/** The SSM parameters a deployed network state publishes, with its contract edited by `edit`. */
+function editedContract(statePath: string, edit: (contract: Record<string, any>) => void): Record<string, string> {
+  const params = ssmParametersOf(statePath);
+  const name = Object.keys(params).find((n) => n.endsWith("/network/contract"))!;
+  const contract = JSON.parse(params[name]);
+  edit(contract);
+  return { ...params, [name]: JSON.stringify(contract) };
+}
+
+/** A plan of `stackDir` against a stub made from `stubOptions`, expected to fail; returns terraform's output. */
+async function failingPlan(stubOptions: Parameters<typeof startAwsStub>[0], stackDir: string, label: string): Promise<string> {
+  const stub = await startAwsStub(stubOptions);
+  try {
+    const r = await tryPlan(realDir(stackDir, stub, label));
+    expect(r.code).not.toBe(0);
+    expect(r.json).toBeUndefined();
+    return r.output;
+  } finally {
+    await stub.close();
+  }
+}
+
 describeWithTerraform("real provider: plan-time checks", () => {
   const base = synthEnvironment(BASE);
   afterAll(() => removeDirs(...created));
 
   test("credentials for another account stop the plan, naming the environment and both accounts", async () => {
-    const stub = await startAwsStub({ accountId: "999999999999", zones: ZONES });
-    try {
-      const r = await tryPlan(realDir(base.network, stub, "wrong-account"));
-      expect(r.code).not.toBe(0);
-      // The provider's allowed_account_ids refuses the credentials; the account check (read with the
+    const output = await failingPlan({ accountId: "999999999999", zones: ZONES }, base.network, "wrong-account");
+    // The provider's allowed_account_ids refuses the credentials; the account check (read with the
       // same credentials through a provider configuration without that list) says which
       // environment expected which account.
-      expect(r.output).toContain("AWS account ID not allowed: 999999999999");
-      expect(r.output).toContain(`Environment "test" (config/test.json) deploys to AWS account ${ACCOUNT}, but these credentials are for account 999999999999`);
-      expect(r.json).toBeUndefined();
-    } finally {
-      await stub.close();
-    }
+    expect(output).toContain("AWS account ID not allowed: 999999999999");
+    expect(output).toContain(`Environment "test" (config/test.json) deploys to AWS account ${ACCOUNT}, but these credentials are for account 999999999999`);
   });
 
   test("an AZ that is not available in the account stops the plan, naming it", async () => {
-    const stub = await startAwsStub({ accountId: ACCOUNT, zones: azs("us-east-1", "ab") });
-    try {
-      const r = await tryPlan(realDir(base.network, stub, "missing-az"));
-      expect(r.code).not.toBe(0);
-      expect(r.output).toContain("availabilityZones in config/test.json: us-east-1c is not an available Availability Zone of us-east-1");
-      expect(r.json).toBeUndefined();
-    } finally {
-      await stub.close();
-    }
+    const output = await failingPlan({ accountId: ACCOUNT, zones: azs("us-east-1", "ab") }, base.network, "missing-az");
+    expect(output).toContain("availabilityZones in config/test.json: us-east-1c is not an available Availability Zone of us-east-1");
   });
 
   test("an interface endpoint service not offered in an AZ stops the plan, naming service and AZ", async () => {
-    const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, services: { "aws.sagemaker.us-east-1.studio": azs("us-east-1", "abdef") } });
-    try {
-      const r = await tryPlan(realDir(base.network, stub, "missing-service"));
-      expect(r.code).not.toBe(0);
-      expect(r.output).toContain('vpcEndpoints.interfaceServices "studio" (aws.sagemaker.us-east-1.studio) is not offered in us-east-1c');
-    } finally {
-      await stub.close();
-    }
+    const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, services: { "aws.sagemaker.us-east-1.studio": azs("us-east-1", "abdef") } }, base.network, "missing-service");
+    expect(output).toContain('vpcEndpoints.interfaceServices "studio" (aws.sagemaker.us-east-1.studio) is not offered in us-east-1c');
   });
 });
 
@@ -170,11 +172,8 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     beforeAll(async () => {
       // The contract the deployed network published, plus a subnet in us-east-1d: what the network
       // publishes once an AZ is added (the workloads are planned after the network is deployed).
-      const params = ssmParametersOf(network.statePath);
-      const name = Object.keys(params).find((n) => n.endsWith("/network/contract"))!;
-      const contract = JSON.parse(params[name]);
-      contract.workload_subnet_ids["us-east-1d"] = "subnet-0dddddddddddddddd";
-      contractStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters: { ...params, [name]: JSON.stringify(contract) } });
+      const parameters = editedContract(network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = "subnet-0dddddddddddddddd"));
+      contractStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
       workloadDirs.studio = realDir(base.studio, contractStub, "studio");
       workloadDirs.notebook = realDir(base.notebook, contractStub, "notebook");
       studio = await deployedState(workloadDirs.studio, contractStub);
@@ -205,18 +204,9 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     });
 
     test("a contract without the notebook's AZ stops the notebook's plan with a message", async () => {
-      const params = ssmParametersOf(network.statePath);
-      const name = Object.keys(params).find((n) => n.endsWith("/network/contract"))!;
-      const contract = JSON.parse(params[name]);
-      delete contract.workload_subnet_ids["us-east-1b"];
-      const broken = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters: { ...params, [name]: JSON.stringify(contract) } });
-      try {
-        const r = await tryPlan(realDir(base.notebook, broken, "nb-no-az"));
-        expect(r.code).not.toBe(0);
-        expect(r.output).toContain("has no workload subnet in us-east-1b: deploy test-network with the same config first");
-      } finally {
-        await broken.close();
-      }
+      const parameters = editedContract(network.statePath, (c) => delete c.workload_subnet_ids["us-east-1b"]);
+      const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, parameters }, base.notebook, "nb-no-az");
+      expect(output).toContain("has no workload subnet in us-east-1b: deploy test-network with the same config first");
     });
   });
 });

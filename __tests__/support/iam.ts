@@ -1569,3 +1569,19 @@ export function distinctAddresses(stacks: Record<string, Json>): Record<string, 
   }
   return out;
 }
+
+/** The statement of a synthesized policy document with this Sid (throws, naming the Sids, if none). */
+export function bySid(statements: Json[], sid: string): Json {
+  const st = statements.find((x) => x.sid === sid);
+  if (!st) throw new Error(`no statement ${sid} in [${statements.map((x) => x.sid).join(", ")}]`);
+  return st;
+}
+
+/** Renders a copy of `stacks` in which `change` edited the statements of the policy document `doc`. */
+export function brokenCopy(stacks: Record<string, Json>, doc: RenderedPolicy, change: (statements: Json[]) => void): RenderedStack {
+  const copy: Record<string, Json> = JSON.parse(JSON.stringify(stacks));
+  const target = copy[doc.stack].data.aws_iam_policy_document[doc.source.replace(/^data\.aws_iam_policy_document\./, "")];
+  if (!target) throw new Error(`no document ${doc.address}`);
+  change(target.statement);
+  return renderPolicies(copy);
+}
