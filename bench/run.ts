@@ -54,7 +54,11 @@ function timeNode(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): number {
 function configWith(azCount: number): string {
   const dir = mkdtempSync(join(tmpdir(), `bench-config-${azCount}-`));
   const letters = "abcdef".slice(0, azCount);
-  writeFileSync(join(dir, "bench.json"), JSON.stringify({ availabilityZones: [...letters].map((l) => `us-east-1${l}`) }));
+  // Every stack: the network, Studio and the notebook.
+  writeFileSync(
+    join(dir, "bench.json"),
+    JSON.stringify({ accountId: "111122223333", availabilityZones: [...letters].map((l) => `us-east-1${l}`), notebook: { enabled: true, availabilityZone: "us-east-1a" } }),
+  );
   return dir;
 }
 
