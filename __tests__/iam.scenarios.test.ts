@@ -621,15 +621,11 @@ describe("4. keys usable only through services", () => {
     expect(await decision(kmsReq(studio, "kms:Decrypt", P.studio.volumeKey, { viaService: `s3.${REGION}.amazonaws.com` }))).toBe("ImplicitlyDenied");
   });
 
-  // AWS KMS Developer Guide: "kms:GrantIsForAWSResource" — true only when an integrated AWS service
-  // creates the grant on the caller's behalf.
-  test.each([
-    ["true", "Allowed"],
-    ["false", "ImplicitlyDenied"],
-  ] as const)("CreateGrant on the Studio storage key via ec2 with kms:GrantIsForAWSResource=%s: %s", async (flag, expected) => {
-    expect(
-      await decision(kmsReq(studio, "kms:CreateGrant", P.studio.volumeKey, { viaService: `ec2.${REGION}.amazonaws.com`, context: { "kms:GrantIsForAWSResource": flag } })),
-    ).toBe(expected);
+  // AWS KMS Developer Guide: "kms:ViaService" — set only when an integrated service makes the request
+  // on the principal's behalf. A grant made directly would give its grantee direct use of the key.
+  test("CreateGrant on the Studio storage key via ec2 (EBS volumes): Allowed; directly: denied", async () => {
+    expect(await decision(kmsReq(studio, "kms:CreateGrant", P.studio.volumeKey, { viaService: `ec2.${REGION}.amazonaws.com` }))).toBe("Allowed");
+    expect(await decision(kmsReq(studio, "kms:CreateGrant", P.studio.volumeKey, {}))).toBe("ImplicitlyDenied");
   });
 
   // IAM User Guide: "Cross-account policy evaluation logic" and AWS KMS Developer Guide: "Allowing users

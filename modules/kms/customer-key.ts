@@ -127,8 +127,12 @@ export function useThroughServices(sid: string, account: AwsAccount, services: R
 }
 
 /**
- * Key-policy statement: principals of this account may let `services` create grants on the key,
- * only for AWS resources (the EBS and EFS volumes SageMaker and Network Firewall create).
+ * Key-policy statement: principals of this account may let `services` create grants on the key
+ * (the EBS and EFS volumes SageMaker and Network Firewall create). Bound by kms:ViaService, so
+ * nobody can create a grant directly (and so give themselves direct use of the key). Not bound by
+ * kms:GrantIsForAWSResource: AWS sets it only for some integrated services, and SageMaker is not
+ * among them (the SageMaker Python SDK dropped it from its key policy for that reason), so it
+ * would break job and domain volumes.
  */
 export function grantsThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
@@ -139,7 +143,6 @@ export function grantsThroughServices(sid: string, account: AwsAccount, services
     condition: [
       { test: "StringEquals", variable: "kms:CallerAccount", values: [account.accountId] },
       { test: "StringEquals", variable: "kms:ViaService", values: services.map((s) => account.viaService(s)) },
-      { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
     ],
   };
 }

@@ -149,13 +149,11 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       condition: [{ test: "StringEquals", variable: "kms:ViaService", values: p.kmsViaServices.map((svc) => account.viaService(svc)) }],
     },
     {
-      sid: "KmsGrantsForAwsResourcesOnly",
+      // Only services may create grants (see grantsThroughServices in modules/kms).
+      sid: "KmsGrantsThroughServicesOnly",
       actions: ["kms:CreateGrant"],
       resources: [...p.kmsKeyArns],
-      condition: [
-        { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
-        { test: "StringEquals", variable: "kms:ViaService", values: p.kmsViaServices.map((svc) => account.viaService(svc)) },
-      ],
+      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: p.kmsViaServices.map((svc) => account.viaService(svc)) }],
     },
     {
       sid: "S3StackBuckets",
