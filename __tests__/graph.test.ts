@@ -99,9 +99,9 @@ describe.each([
       expect(stack.dependencies).toEqual([network]);
       // No cross-stack references (they would compile to terraform_remote_state) and no lookups of
       // network resources: the only data source that reads what the network made is the contract.
-      expect(Object.keys(json.data).sort()).toEqual(["aws_caller_identity", "aws_iam_policy_document", "aws_partition", "aws_ssm_parameter"]);
-      const parameters = Object.entries(json.data.aws_ssm_parameter as Json);
-      expect(parameters.map(([, p]) => p.name)).toEqual([CONTRACT]);
+      expect(Object.keys(json.data).sort()).toEqual(["aws_caller_identity", "aws_iam_policy_document", "aws_partition", "aws_ssm_parameters_by_path"]);
+      const parameters = Object.entries(json.data.aws_ssm_parameters_by_path as Json);
+      expect(parameters.map(([, p]) => `${p.path}/contract`)).toEqual([CONTRACT]);
       expect(JSON.stringify(json)).not.toContain("terraform_remote_state");
       // Every edge of the graph stays inside this stack's JSON.
       const graph = dependencyGraph(json);
@@ -109,7 +109,7 @@ describe.each([
         for (const d of deps) expect({ address, dependsOn: d, known: graph.has(d) }).toEqual({ address, dependsOn: d, known: true });
       }
       // And what SageMaker needs from the network (VPC, subnets) comes through that parameter.
-      const contract = `data.aws_ssm_parameter.${parameters[0][0]}`;
+      const contract = `data.aws_ssm_parameters_by_path.${parameters[0][0]}`;
       for (const type of ["aws_sagemaker_domain", "aws_sagemaker_notebook_instance"]) {
         for (const [name] of resourcesOf(json, type)) expect(transitiveDependencies(graph, `${type}.${name}`)).toContain(contract);
       }

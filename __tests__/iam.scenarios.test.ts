@@ -237,6 +237,9 @@ function arnOn(s: RenderedStack, stack: string, address: string, type: string, c
     case "notebook-instance":
     case "notebook-instance-lifecycle-config":
       return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${on}/${r(cfg.name)}`;
+    case "parameter-path":
+      // IAM authorizes GetParametersByPath on the path itself as a parameter ARN.
+      return `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${r(cfg.path).replace(/^\//, "")}`;
     case "parameter":
       return address.startsWith("data.") ? `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${r(cfg.name).replace(/^\//, "")}` : s.fakeOf(address, "arn");
     default:

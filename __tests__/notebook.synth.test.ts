@@ -39,9 +39,9 @@ test("in the workload subnet of the configured AZ, looked up by AZ name (never b
   const reordered = synthJson(notebookStack({ availabilityZones: azs("us-east-1", "bca"), notebook: { availabilityZone: "us-east-1c" } }));
   const [, moved] = one(reordered, "aws_sagemaker_notebook_instance");
   expect(moved.subnet_id).toMatch(/workload_subnet_ids\["us-east-1c"\]\}$/);
-  // The contract's postcondition makes the plan fail if the network has no subnet in that AZ.
-  const [[, param]] = Object.entries(reordered.data.aws_ssm_parameter) as Array<[string, Json]>;
-  expect(param.lifecycle.postcondition.map((c: Json) => c.condition).join("\n")).toContain('"us-east-1c"');
+  // The contract's precondition (on the role) makes the plan fail if the network has no subnet there.
+  const [, role] = resourcesOf(reordered, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
+  expect(role.lifecycle.precondition.map((c: Json) => c.condition).join("\n")).toContain('"us-east-1c"');
 });
 
 test("reordering, adding or removing other AZs leaves the notebook stack byte-identical", () => {

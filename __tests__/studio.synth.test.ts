@@ -243,13 +243,18 @@ describe("VPC endpoints (in the network stack)", () => {
 });
 
 describe("the network contract", () => {
-  test("the Studio stack reads one SSM parameter, checked at plan time, and nothing of the network's state", () => {
-    const [[, param]] = Object.entries(json.data.aws_ssm_parameter) as Array<[string, Json]>;
-    expect(param.name).toBe("/sagemaker-studio-anfw/test/network/contract");
-    const conditions = param.lifecycle.postcondition.map((c: Json) => c.condition).join("\n");
+  test("the Studio stack reads the network's parameters by path, checks the contract at plan time, and reads nothing of the network's state", () => {
+    const [[, params]] = Object.entries(json.data.aws_ssm_parameters_by_path) as Array<[string, Json]>;
+    expect(params).toMatchObject({ path: "/sagemaker-studio-anfw/test/network", recursive: false, with_decryption: false });
+    expect(json.locals[contractLocal]).toContain('"/sagemaker-studio-anfw/test/network/contract"');
+    // The checks are preconditions of the execution role (not postconditions of the read), so a
+    // destroy still works when the network is gone.
+    const conditions = role.lifecycle.precondition.map((c: Json) => c.condition).join("\n");
     for (const wanted of ["us-east-1a", "us-east-1b", "us-east-1c", "data", "models", "s3", "studio_storage"]) expect(conditions).toContain(`"${wanted}"`);
+    expect(role.lifecycle.precondition[0].error_message).toContain("deploy test-network");
     expect(json.data.terraform_remote_state).toBeUndefined();
-    const [, published] = resourcesOf(net, "aws_ssm_parameter").find(([, p]) => p.name === param.name)!;
+    expect(json.data.aws_ssm_parameter).toBeUndefined();
+    const [, published] = resourcesOf(net, "aws_ssm_parameter").find(([, p]) => p.name === "/sagemaker-studio-anfw/test/network/contract")!;
     expect(published.type).toBe("String");
   });
 

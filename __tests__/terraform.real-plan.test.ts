@@ -185,7 +185,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(studio.residual).toEqual([]);
       expect(notebook.residual).toEqual([]);
       expect(contractStub.unexpected()).toEqual([]);
-      expect(contractStub.calls.map((c) => c.action)).toContain("GetParameter");
+      expect(contractStub.calls.map((c) => c.action)).toContain("GetParametersByPath");
     });
 
     test("reordering or adding AZs never changes the notebook, and only updates Studio's role policy in place", async () => {
@@ -200,6 +200,24 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         // Reorder: nothing. Add: the jobs statement names the new AZ's subnet (the domain ignores
         // subnet_ids, see "Known provider limitations").
         expect({ label, changes: st }).toEqual({ label, changes: label === "reorder" ? [] : [{ address: expect.stringMatching(/^aws_iam_policy\.execution-role_policy_/), actions: ["update"] }] });
+      }
+    });
+
+    test("without a deployed network, a workload's plan stops with 'deploy test-network first'", async () => {
+      const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, parameters: {} }, base.studio, "st-no-network");
+      expect(output).toContain("/sagemaker-studio-anfw/test/network/contract is missing or not a version 1 network contract: deploy test-network");
+    });
+
+    test("a workload can still be destroyed after its network is gone", async () => {
+      const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters: {} });
+      try {
+        const dir = realDir(base.notebook, stub, "nb-destroy-orphan");
+        const r = await runTerraform(dir, ["plan", "-destroy", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${notebook.statePath}`]);
+        expect(r.output).not.toMatch(/Error/);
+        expect(r.code).toBe(0);
+        expect(r.output).toMatch(/Plan: 0 to add, 0 to change, \d+ to destroy/);
+      } finally {
+        await stub.close();
       }
     });
 

@@ -28,11 +28,14 @@ const TIER_HOSTS: Record<string, string> = {
 const contractAz = (expr: unknown): string | undefined =>
   typeof expr === "string" ? /\.workload_subnet_ids\["([^"]+)"\]\}$/.exec(expr)?.[1] : undefined;
 
-/** Name of the contract parameter a workload stack reads (data aws_ssm_parameter), if any. */
+/**
+ * Name of the contract parameter a workload stack reads, if any: it lists the parameters under a
+ * path (data aws_ssm_parameters_by_path) and picks "<path>/contract" (modules/contract).
+ */
 export function contractReadBy(json: Json): string | undefined {
-  const names = Object.values((json.data?.aws_ssm_parameter ?? {}) as Json).map((p) => p.name as string);
-  if (names.length > 1) throw new Error(`a stack reading ${names.length} SSM parameters (${names.join(", ")}): which one is the network contract?`);
-  return names[0];
+  const paths = Object.values((json.data?.aws_ssm_parameters_by_path ?? {}) as Json).map((p) => p.path as string);
+  if (paths.length > 1) throw new Error(`a stack reading ${paths.length} SSM parameter paths (${paths.join(", ")}): which one holds the network contract?`);
+  return paths.length === 1 ? `${paths[0]}/contract` : undefined;
 }
 
 /** The contract parameter a network stack publishes: its name and AZ -> "aws_subnet.x" of its workload subnets. */

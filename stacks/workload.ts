@@ -48,6 +48,11 @@ export abstract class WorkloadStack extends EnvironmentStack {
       roleName: executionRoleName(env, kind),
       description: opts.roleDescription,
     });
+    // The contract's checks run on the role: the first resource every plan of this stack creates or keeps.
+    this.role.role.addOverride(
+      "lifecycle.precondition",
+      this.contract.preconditions.map((c) => ({ condition: c.condition, error_message: c.errorMessage })),
+    );
     this.jobsSecurityGroup = privateGroup(this, "jobs-security-group", {
       name: `${this.prefix}-jobs`,
       description: `SageMaker training, processing and tuning jobs and models of ${this.prefix}: reachable only from each other`,

@@ -438,6 +438,9 @@ function index(v: unknown, k: unknown): unknown {
   throw new Unsupported(`cannot index ${typeof v} with ${JSON.stringify(k)}`);
 }
 
+/** How the workload stacks read the network contract (modules/contract/network-contract.ts). */
+const CONTRACT_BY_PATH = /^\$\{try\(jsondecode\(element\(nonsensitive\(data\.aws_ssm_parameters_by_path\.([^.]+)\.values\), index\(data\.aws_ssm_parameters_by_path\.\1\.names, "([^"]+)"\)\)\), \{\}\)\}$/;
+
 function callFunction(fn: string, args: unknown[]): unknown {
   switch (fn) {
     case "jsonencode":
@@ -463,6 +466,9 @@ function callFunction(fn: string, args: unknown[]): unknown {
       return args.flatMap((a) => a as unknown[]);
     case "merge":
       return Object.assign({}, ...(args as Json[]));
+    case "try":
+      // Arguments are evaluated eagerly here, so this only covers a first argument that succeeds.
+      return args[0];
     case "lower":
       return String(args[0]).toLowerCase();
     case "upper":
@@ -890,7 +896,20 @@ export class RenderedStack {
       if (!this.localCache.has(key)) {
         const raw = unit.json.locals?.[name(0)];
         if (raw === undefined) throw new Unsupported(`no local ${name(0)}`);
-        this.localCache.set(key, this.guard(`local.${key}`, () => (typeof raw === "string" ? this.resolveValue(raw, stack) : raw)));
+        // The network contract, read by path (modules/contract): the value of the parameter of that
+        // name among the parameters listed, or {} when there is none.
+        const byPath = typeof raw === "string" ? CONTRACT_BY_PATH.exec(raw) : null;
+        this.localCache.set(
+          key,
+          this.guard(`local.${key}`, () => {
+            if (byPath) {
+              const published = this.publishedParameter(byPath[2]);
+              if (published === undefined) throw new Unsupported(`no stack publishes ${byPath[2]}`);
+              return JSON.parse(published);
+            }
+            return typeof raw === "string" ? this.resolveValue(raw, stack) : raw;
+          }),
+        );
       }
       return rest(this.localCache.get(key), 1);
     }
@@ -933,6 +952,18 @@ export class RenderedStack {
     } finally {
       this.resolving.delete(key);
     }
+  }
+
+  /** The value of the SSM parameter `name` as one of the stacks rendered together publishes it (e.g. the contract). */
+  private publishedParameter(name: string): string | undefined {
+    const given = this.options.ssmValues?.[name];
+    if (given !== undefined) return given;
+    for (const unit of this.units) {
+      for (const [pn, param] of Object.entries(unit.json.resource?.aws_ssm_parameter ?? {}) as Array<[string, Json]>) {
+        if (typeof param.name === "string" && this.resolve(param.name, unit.name) === name) return this.fakeAttr(`aws_ssm_parameter.${pn}`, "value", unit.name);
+      }
+    }
+    return undefined;
   }
 
   private fakeAttr(addressWithIndex: string, attr: string, stack?: string): string {
@@ -985,15 +1016,7 @@ export class RenderedStack {
           const n = str("name") ?? name;
           const given = this.options.ssmValues?.[n] ?? this.options.ssmValues?.[address];
           if (given !== undefined) return given;
-          // Published by one of the stacks rendered together (e.g. the network stack's contract)?
-          for (const unit of this.units) {
-            for (const [pn, param] of Object.entries(unit.json.resource?.aws_ssm_parameter ?? {}) as Array<[string, Json]>) {
-              if (typeof param.name === "string" && this.resolve(param.name, unit.name) === n) {
-                return this.fakeAttr(`aws_ssm_parameter.${pn}`, attr === "insecure_value" && param.insecure_value !== undefined ? "insecure_value" : "value", unit.name);
-              }
-            }
-          }
-          return `fake-ssm-value-${hex(seed, 8)}`;
+          return this.publishedParameter(n) ?? `fake-ssm-value-${hex(seed, 8)}`;
         }
       }
     }

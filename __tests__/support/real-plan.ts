@@ -3,7 +3,7 @@
  *
  * - startAwsStub: a tiny AWS look-alike on 127.0.0.1 answering only what a plan reads
  *   (STS GetCallerIdentity, EC2 DescribeAvailabilityZones / DescribeVpcEndpointServices,
- *   SSM GetParameter) and recording everything else as an unexpected call.
+ *   SSM GetParameter, GetParametersByPath) and recording everything else as an unexpected call.
  * - withRealProvider: a copy of a synthesized stack whose provider talks to the stub with fake
  *   static keys, and whose backend is gone (implicit local backend, state passed per command).
  * - plan / tryPlan: `plan -out` + `show -json`.
@@ -329,6 +329,25 @@ export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> 
           };
         }
         return { call: { service, action, params }, reply: json(400, { __type: "ParameterNotFound", message: `Parameter ${name} not found.` }) };
+      }
+      if (target === "AmazonSSM.GetParametersByPath") {
+        // Direct children of Path (Recursive false, as the workload stacks read it); one page.
+        const prefix = `${String(params.Path ?? "").replace(/\/$/, "")}/`;
+        const found = Object.keys(parameters).filter((n) => n.startsWith(prefix) && (params.Recursive === true || !n.slice(prefix.length).includes("/")));
+        return {
+          call: { service, action, params },
+          reply: json(200, {
+            Parameters: found.sort().map((name) => ({
+              Name: name,
+              Type: "String",
+              Value: parameters[name],
+              Version: 1,
+              LastModifiedDate: 1.7e9,
+              ARN: `arn:aws:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`,
+              DataType: "text",
+            })),
+          }),
+        };
       }
       return {
         call: { service, action, params },

@@ -11,12 +11,10 @@
  * this one name, and the network can be replaced or moved to another backend without touching
  * the workloads. A version field lets a reader refuse a contract it does not understand.
  *
- * The value is read with `insecure_value` (it is a String, not a SecureString): `value` is marked
- * sensitive by the provider, which would hide every subnet and security group ID in plans.
  */
 import { Construct } from "constructs";
 import { Fn, TerraformLocal, Token, propertyAccess } from "cdktf";
-import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsSsmParametersByPath } from "@cdktf/provider-aws/lib/data-aws-ssm-parameters-by-path";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 
 export const NETWORK_CONTRACT_VERSION = 1;
@@ -81,36 +79,58 @@ export interface NetworkContractProps {
 
 const hclList = (values: ReadonlyArray<string>) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
 
-/** A workload stack's side: reads and checks the contract at plan time. */
+/** A Terraform precondition: an HCL condition and the message when it is false. */
+export interface ContractCondition {
+  readonly condition: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * A workload stack's side: reads the contract, and states what it must contain.
+ *
+ * It lists the network's parameters by path instead of reading the one parameter: a missing
+ * parameter is then an empty list, not a ParameterNotFound error, so (a) a plan of a workload whose
+ * network is not deployed yet stops on `preconditions`' message ("deploy <env>-network first"), and
+ * (b) destroying a workload still works after its network is gone (Terraform does not check a
+ * resource's preconditions when it destroys it). Attach `preconditions` to a resource every plan
+ * creates or keeps (the stacks use the execution role).
+ */
 export class NetworkContract extends Construct {
-  readonly parameter: DataAwsSsmParameter;
+  readonly parameters: DataAwsSsmParametersByPath;
+  /** The checks the workload's plan must pass; see the class comment. */
+  readonly preconditions: ReadonlyArray<ContractCondition>;
   private readonly decoded: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: NetworkContractProps) {
     super(scope, id);
-    const c = "try(jsondecode(self.insecure_value), {})";
+    this.parameters = new DataAwsSsmParametersByPath(this, "parameters", {
+      path: props.parameterName.slice(0, props.parameterName.lastIndexOf("/")),
+      recursive: false,
+      withDecryption: false,
+    });
+    // `values` is marked sensitive by the provider; the contract is a plain String of IDs and ARNs,
+    // which plans must show.
+    this.decoded = new TerraformLocal(
+      this,
+      "network",
+      Fn.try([Fn.jsondecode(Fn.element(Fn.nonsensitive(this.parameters.values), Token.asNumber(Fn.index(this.parameters.names, props.parameterName)))), {}]),
+    );
+    const c = `local.${this.decoded.friendlyUniqueId}`;
     const missing = (field: string, wanted: ReadonlyArray<string>) => `setsubtract(${hclList(wanted)}, keys(try(${c}.${field}, {})))`;
-    const check = (field: string, wanted: ReadonlyArray<string>, what: string) => ({
+    const check = (field: string, wanted: ReadonlyArray<string>, what: string): ContractCondition => ({
       condition: `\${length(${missing(field, wanted)}) == 0}`,
       errorMessage: `${props.parameterName} (published by ${props.networkStackName}) has no ${what} \${join(", ", ${missing(field, wanted)})}: deploy ${props.networkStackName} with the same config first.`,
     });
-    this.parameter = new DataAwsSsmParameter(this, "parameter", {
-      name: props.parameterName,
-      lifecycle: {
-        postcondition: [
-          {
-            condition: `\${try(${c}.version, 0) == ${NETWORK_CONTRACT_VERSION}}`,
-            errorMessage: `${props.parameterName} is not a version ${NETWORK_CONTRACT_VERSION} network contract: deploy ${props.networkStackName} from this same release first.`,
-          },
-          check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),
-          check("buckets", props.buckets, "bucket"),
-          check("key_arns", props.keys, "KMS key"),
-        ],
+    this.preconditions = [
+      {
+        condition: `\${try(${c}.version, 0) == ${NETWORK_CONTRACT_VERSION}}`,
+        errorMessage: `${props.parameterName} is missing or not a version ${NETWORK_CONTRACT_VERSION} network contract: deploy ${props.networkStackName} (from this same release) first.`,
       },
-    });
-    this.decoded = new TerraformLocal(this, "network", Fn.jsondecode(this.parameter.insecureValue));
+      check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),
+      check("buckets", props.buckets, "bucket"),
+      check("key_arns", props.keys, "KMS key"),
+    ];
   }
-
   private field(...path: string[]): string {
     return Token.asString(propertyAccess(this.decoded.expression, path));
   }
