@@ -11,6 +11,7 @@
 import { Construct } from "constructs";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
+import { hclList } from "../hcl";
 
 export interface AvailabilityChecksProps {
   readonly region: string;
@@ -20,11 +21,6 @@ export interface AvailabilityChecksProps {
   readonly interfaceServices: Readonly<Record<string, string>>;
   /** Where the AZ list comes from, for messages: 'availabilityZones in config/dev.json'. */
   readonly source: string;
-}
-
-/** HCL list literal of strings, for use inside a Terraform expression. */
-function hclList(values: ReadonlyArray<string>): string {
-  return `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
 }
 
 export class AvailabilityChecks extends Construct {

@@ -16,6 +16,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformLocal, Token, propertyAccess } from "cdktf";
 import { DataAwsSsmParametersByPath } from "@cdktf/provider-aws/lib/data-aws-ssm-parameters-by-path";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { hclList } from "../hcl";
 
 export const NETWORK_CONTRACT_VERSION = 1;
 
@@ -77,8 +78,6 @@ export interface NetworkContractProps {
   readonly keys: ReadonlyArray<string>;
 }
 
-const hclList = (values: ReadonlyArray<string>) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
-
 /** A Terraform precondition: an HCL condition and the message when it is false. */
 export interface ContractCondition {
   readonly condition: string;
@@ -131,6 +130,7 @@ export class NetworkContract extends Construct {
       check("key_arns", props.keys, "KMS key"),
     ];
   }
+
   private field(...path: string[]): string {
     return Token.asString(propertyAccess(this.decoded.expression, path));
   }
