@@ -97,6 +97,11 @@ test("the S3 endpoint also serves the Amazon Linux package repositories, read-on
   expect(repos.resources).toEqual([expect.stringMatching(/:s3:::amazonlinux\.us-east-1\.amazonaws\.com\/\*$/), expect.stringMatching(/:s3:::amazonlinux-2-repos-us-east-1\/\*$/)]);
 });
 
+test("the instance (whose lifecycle scripts run as the role) waits for the role's policy attachment", () => {
+  const [attachment] = one(json, "aws_iam_role_policy_attachment");
+  expect(instance.depends_on).toEqual([`aws_iam_role_policy_attachment.${attachment}`]);
+});
+
 test("no lifecycle configuration unless configured", () => {
   expect(resourcesOf(json, "aws_sagemaker_notebook_instance_lifecycle_configuration")).toEqual([]);
   expect(instance.lifecycle_config_name).toBeUndefined();

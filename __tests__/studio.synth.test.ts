@@ -338,9 +338,10 @@ describe("IAM execution role", () => {
     );
   });
 
-  test("the policy is attached to the role", () => {
-    const [, attachment] = one(json, "aws_iam_role_policy_attachment");
+  test("the policy is attached to the role, and user profiles wait for it", () => {
+    const [attachmentName, attachment] = one(json, "aws_iam_role_policy_attachment");
     expect(referencedAddress(attachment.role)).toBe(`aws_iam_role.${roleName}`);
+    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) expect(p.depends_on).toEqual([`aws_iam_role_policy_attachment.${attachmentName}`]);
   });
 });
 

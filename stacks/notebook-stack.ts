@@ -58,7 +58,7 @@ export class NotebookStack extends WorkloadStack {
     });
 
     const bucket = contract.bucket("notebook");
-    role.attachPolicy([
+    const permissions = role.attachPolicy([
       ...workloadStatements({
         account,
         executionRoleArn: role.arn,
@@ -69,6 +69,8 @@ export class NotebookStack extends WorkloadStack {
       }),
       ...jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
     ]);
+    // The lifecycle scripts run as the role at creation: not before its policy is attached.
+    this.notebook.instance.addOverride("depends_on", [`${permissions.terraformResourceType}.${permissions.friendlyUniqueId}`]);
 
     new TerraformOutput(this, "notebook_instance_name", { value: this.notebook.instance.name });
     new TerraformOutput(this, "notebook_availability_zone", { value: az });

@@ -42,7 +42,7 @@ export class StudioStack extends WorkloadStack {
     });
 
     const buckets = [contract.bucket("data"), contract.bucket("models")];
-    role.attachPolicy([
+    const permissions = role.attachPolicy([
       ...workloadStatements({
         account,
         executionRoleArn: role.arn,
@@ -54,6 +54,8 @@ export class StudioStack extends WorkloadStack {
       ...studioStatements(account, this.studio.domain.id),
       ...jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
     ]);
+    // Users' apps run as the role: profiles are usable only once its policy is attached.
+    for (const p of Object.values(this.studio.userProfiles)) p.profile.addOverride("depends_on", [`${permissions.terraformResourceType}.${permissions.friendlyUniqueId}`]);
 
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
     new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });

@@ -42,16 +42,19 @@ export class SageMakerExecutionRole extends Construct {
     return this.role.arn;
   }
 
-  /** Attaches a customer managed policy (named like the role) made of `statements`. */
-  attachPolicy(statements: DataAwsIamPolicyDocumentStatement[]): IamPolicy {
+  /**
+   * Attaches a customer managed policy (named like the role) made of `statements`. Returns the
+   * attachment: what SageMaker resources that start work with the role (a notebook's lifecycle
+   * script, a domain's apps) should depend on, so they never run before the role may act.
+   */
+  attachPolicy(statements: DataAwsIamPolicyDocumentStatement[]): IamRolePolicyAttachment {
     const document = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
     const policy = new IamPolicy(this, "policy", {
       name: this.props.roleName,
       description: `Least-privilege permissions of ${this.props.roleName}`,
       policy: document.json,
     });
-    new IamRolePolicyAttachment(this, "policy-attachment", { role: this.role.name, policyArn: policy.arn });
-    return policy;
+    return new IamRolePolicyAttachment(this, "policy-attachment", { role: this.role.name, policyArn: policy.arn });
   }
 }
 
