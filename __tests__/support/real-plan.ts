@@ -179,6 +179,9 @@ function ec2List(p: Record<string, string>, prefix: string): string[] {
     .map(([, v]) => v);
 }
 
+/** A 200 answer of the Query (XML) APIs: STS, IAM, EC2. */
+const xmlOk = (body: string): Reply => ({ status: 200, body, contentType: "text/xml;charset=UTF-8", handled: true });
+
 function items(values: ReadonlyArray<string>, tag = "item"): string {
   return values.map((v) => `<${tag}>${xml(v)}</${tag}>`).join("");
 }
@@ -238,7 +241,7 @@ export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> 
 
   function ec2(action: string, p: Record<string, string>, rid: string): Reply | undefined {
     const ns = `xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"`;
-    const ok = (body: string): Reply => ({ status: 200, body, contentType: "text/xml;charset=UTF-8", handled: true });
+    const ok = xmlOk;
     if (action === "DescribeAvailabilityZones") {
       const f = ec2Filters(p);
       const names = ec2List(p, "ZoneName");
@@ -365,16 +368,12 @@ export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> 
       if (action === "GetCallerIdentity") {
         return {
           call: { service, action, params },
-          reply: {
-            status: 200,
-            contentType: "text/xml",
-            handled: true,
-            body:
-              `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+          reply: xmlOk(
+            `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
               `<Arn>arn:aws:iam::${accountId}:user/plan</Arn><UserId>AIDA${hex(accountId, 17).toUpperCase()}</UserId>` +
               `<Account>${accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${rid}</RequestId>` +
               `</ResponseMetadata></GetCallerIdentityResponse>`,
-          },
+          ),
         };
       }
       if (action === "GetUser" && service === "iam" && !params.UserName) {
@@ -382,16 +381,12 @@ export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> 
         // (then STS) for the account ID.
         return {
           call: { service, action, params },
-          reply: {
-            status: 200,
-            contentType: "text/xml",
-            handled: true,
-            body:
-              `<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User>` +
+          reply: xmlOk(
+            `<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User>` +
               `<Path>/</Path><UserName>plan</UserName><UserId>AIDA${hex(accountId, 17).toUpperCase()}</UserId>` +
               `<Arn>arn:aws:iam::${accountId}:user/plan</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>` +
               `</User></GetUserResult><ResponseMetadata><RequestId>${rid}</RequestId></ResponseMetadata></GetUserResponse>`,
-          },
+          ),
         };
       }
       const ec2Reply = service === "ec2" || service === "?" ? ec2(action, p, rid) : undefined;
