@@ -6,15 +6,29 @@
  */
 type Json = Record<string, any>;
 
-const REF = /\$\{[^}]*\}/g;
 const ADDRESS = /\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+|aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g;
 
 export type Graph = ReadonlyMap<string, ReadonlySet<string>>;
 
+/** Every `${...}` interpolation in `text`, braces inside it (object literals) included. */
+function interpolations(text: string): string[] {
+  const out: string[] = [];
+  for (let start = text.indexOf("${"); start >= 0; start = text.indexOf("${", start + 2)) {
+    let depth = 0;
+    let end = start + 1;
+    for (; end < text.length; end++) {
+      if (text[end] === "{") depth++;
+      else if (text[end] === "}" && --depth === 0) break;
+    }
+    out.push(text.slice(start, end + 1));
+  }
+  return out;
+}
+
 function referencesIn(value: unknown): Set<string> {
   const out = new Set<string>();
   const text = JSON.stringify(value ?? null);
-  for (const expr of text.match(REF) ?? []) for (const a of expr.match(ADDRESS) ?? []) out.add(a);
+  for (const expr of interpolations(text)) for (const a of expr.match(ADDRESS) ?? []) out.add(a);
   return out;
 }
 

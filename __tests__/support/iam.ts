@@ -439,7 +439,7 @@ function index(v: unknown, k: unknown): unknown {
 }
 
 /** How the workload stacks read the network contract (modules/contract/network-contract.ts). */
-const CONTRACT_BY_PATH = /^\$\{try\(jsondecode\(element\(nonsensitive\(data\.aws_ssm_parameters_by_path\.([^.]+)\.values\), index\(data\.aws_ssm_parameters_by_path\.\1\.names, "([^"]+)"\)\)\), \{\}\)\}$/;
+const CONTRACT_BY_PATH = /try\(jsondecode\(element\(nonsensitive\(data\.aws_ssm_parameters_by_path\.([^.]+)\.values\), index\(data\.aws_ssm_parameters_by_path\.\1\.names, "([^"]+)"\)\)\), \{\}\)\)?\}$/;
 
 function callFunction(fn: string, args: unknown[]): unknown {
   switch (fn) {
@@ -896,8 +896,8 @@ export class RenderedStack {
       if (!this.localCache.has(key)) {
         const raw = unit.json.locals?.[name(0)];
         if (raw === undefined) throw new Unsupported(`no local ${name(0)}`);
-        // The network contract, read by path (modules/contract): the value of the parameter of that
-        // name among the parameters listed, or {} when there is none.
+        // The network contract, read by path (modules/contract): placeholders merged with the value of
+        // the parameter of that name; a published contract replaces every placeholder field.
         const byPath = typeof raw === "string" ? CONTRACT_BY_PATH.exec(raw) : null;
         this.localCache.set(
           key,

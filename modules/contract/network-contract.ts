@@ -7,8 +7,8 @@
  * to `terraform_remote_state`, so every workload plan would need read access to the whole network
  * state (every attribute of every resource) and a backend-specific setting (Terraform Cloud's
  * remote state sharing, S3 GetObject on the state key). The parameter works the same with the
- * local, S3 and Terraform Cloud backends, a workload's plan role needs only ssm:GetParameter on
- * this one name, and the network can be replaced or moved to another backend without touching
+ * local, S3 and Terraform Cloud backends, a workload's plan role needs only ssm:GetParametersByPath
+ * on the network's path, and the network can be replaced or moved to another backend without touching
  * the workloads. A version field lets a reader refuse a contract it does not understand.
  *
  */
@@ -91,7 +91,7 @@ export interface ContractCondition {
  * parameter is then an empty list, not a ParameterNotFound error, so (a) a plan of a workload whose
  * network is not deployed yet stops on `preconditions`' message ("deploy <env>-network first"), and
  * (b) destroying a workload still works after its network is gone (Terraform does not check a
- * resource's preconditions when it destroys it). Attach `preconditions` to a resource every plan
+ * resource's preconditions when it destroys it, and placeholders keep every reference valid). Attach `preconditions` to a resource every plan
  * creates or keeps (the stacks use the execution role).
  */
 export class NetworkContract extends Construct {
@@ -109,10 +109,29 @@ export class NetworkContract extends Construct {
     });
     // `values` is marked sensitive by the provider; the contract is a plain String of IDs and ARNs,
     // which plans must show.
+    // Placeholders for a missing contract (version 0, so the first precondition fails): every
+    // reference then still evaluates, so a plan shows only the precondition's message (not one
+    // "Unsupported attribute" per resource), and the plan `terraform destroy` makes first (where
+    // preconditions are only warnings) works when the network is already gone. A published
+    // contract replaces every top-level field (merge is shallow), so the checks below see only it.
+    const missingKey = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000";
+    const missingBucket = { name: "network-contract-missing", arn: "arn:aws:s3:::network-contract-missing" };
+    const placeholders = {
+      version: 0,
+      vpc_id: "vpc-00000000000000000",
+      workload_subnet_ids: Object.fromEntries(props.availabilityZones.map((az) => [az, "subnet-00000000000000000"])),
+      endpoint_security_group_id: "sg-00000000000000000",
+      s3_endpoint_id: "vpce-00000000000000000",
+      key_arns: Object.fromEntries(props.keys.map((k) => [k, missingKey])),
+      buckets: Object.fromEntries(props.buckets.map((b) => [b, missingBucket])),
+    };
     this.decoded = new TerraformLocal(
       this,
       "network",
-      Fn.try([Fn.jsondecode(Fn.element(Fn.nonsensitive(this.parameters.values), Token.asNumber(Fn.index(this.parameters.names, props.parameterName)))), {}]),
+      Fn.merge([
+        placeholders,
+        Fn.try([Fn.jsondecode(Fn.element(Fn.nonsensitive(this.parameters.values), Token.asNumber(Fn.index(this.parameters.names, props.parameterName)))), {}]),
+      ]),
     );
     const c = `local.${this.decoded.friendlyUniqueId}`;
     const missing = (field: string, wanted: ReadonlyArray<string>) => `setsubtract(${hclList(wanted)}, keys(try(${c}.${field}, {})))`;
