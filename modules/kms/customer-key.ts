@@ -130,9 +130,10 @@ export function useThroughServices(sid: string, account: AwsAccount, services: R
  * Key-policy statement: principals of this account may let `services` create grants on the key
  * (the EBS and EFS volumes SageMaker and Network Firewall create). Bound by kms:ViaService, so
  * nobody can create a grant directly (and so give themselves direct use of the key). Not bound by
- * kms:GrantIsForAWSResource: AWS sets it only for some integrated services, and SageMaker is not
- * among them (the SageMaker Python SDK dropped it from its key policy for that reason), so it
- * would break job and domain volumes.
+ * kms:GrantIsForAWSResource: AWS sets it only for some integrated services, and SageMaker is
+ * reported not to be among them (aws/sagemaker-python-sdk pull request 683 removed it from the
+ * SDK's key policy for that reason), so it could break job and domain volumes; kms:ViaService is
+ * the stricter bound anyway.
  */
 export function grantsThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
