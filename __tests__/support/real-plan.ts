@@ -15,6 +15,7 @@
  * spawnSync would block the event loop and the provider would wait forever for its answers.
  * (`terraformInit` from ./terraform is sync and is reused: init does not configure the provider.)
  */
+import { hex, uuidOf } from "./fakes";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
@@ -65,16 +66,7 @@ async function timedAsync<T>(op: string, detail: string | undefined, f: () => Pr
 /* Deterministic fakes                                                                         */
 /* ------------------------------------------------------------------------------------------ */
 
-function hex(seed: string, n: number): string {
-  let out = "";
-  for (let i = 0; out.length < n; i++) out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
-  return out.slice(0, n);
-}
 
-function uuidOf(seed: string): string {
-  const h = hex(seed, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 function byteOf(seed: string): number {
   return parseInt(hex(seed, 2), 16);
