@@ -3,7 +3,7 @@
  *
  * Provider source: a filesystem mirror when one exists (TF_PLUGIN_MIRROR, else the usual places
  * machine images put `tf-plugins`), otherwise the public registry. The CLI config is written to a
- * temp dir and passed through TF_CLI_CONFIG_FILE, with a shared plugin cache so each
+ * temp dir and passed through TF_CLI_CONFIG_FILE, with a plugin cache per jest worker so each
  * `terraform init` links the provider instead of copying 600+ MB.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -35,7 +35,10 @@ let cliConfig: string | undefined;
 export function terraformCliConfig(): string {
   if (cliConfig) return cliConfig;
   const root = join(tmpdir(), "sagemaker-anfw-terraform");
-  const cache = join(root, "plugin-cache");
+  // One plugin cache per jest worker: Terraform does not make its plugin cache safe for concurrent
+  // `terraform init`s, and two workers sharing one left a run with a dangling provider link.
+  const worker = process.env.JEST_WORKER_ID ?? "0";
+  const cache = join(root, `plugin-cache-${worker}`);
   mkdirSync(cache, { recursive: true });
   const mirror = pluginMirror();
   const installation = mirror
@@ -50,7 +53,7 @@ export function terraformCliConfig(): string {
 }
 `
     : "";
-  const file = join(root, mirror ? "mirror.tfrc" : "registry.tfrc");
+  const file = join(root, `${mirror ? "mirror" : "registry"}-${worker}.tfrc`);
   writeFileSync(file, `${installation}plugin_cache_dir = ${JSON.stringify(cache)}\n`);
   cliConfig = file;
   return file;
