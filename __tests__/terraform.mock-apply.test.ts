@@ -16,7 +16,7 @@ import { MockSyncState, routingTest } from "./support/routing-tftest";
 import { GeneratedTest } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
 import { notebookPathTest } from "./support/notebook-tftest";
-import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
+import { describeWithTerraform, terraform } from "./support/terraform";
 
 // Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
 const AZS = ["us-east-1b", "us-east-1c", "us-east-1a"];
@@ -44,14 +44,13 @@ function runGenerated<T extends GeneratedTest>(file: string, generate: (json: Js
   };
 }
 
-/** A copy of a synthesized stack, beside it, with one edit to its JSON, initialised for terraform. */
+/** A copy of a synthesized stack, beside it, with one edit to its JSON (terraform() initialises it when a run is not cached). */
 function brokenCopy(dir: string, json: Json, label: string, edit: (json: Json) => void): { dir: string; json: Json } {
   const copy: Json = JSON.parse(JSON.stringify(json));
   edit(copy);
   const brokenDir = join(dir, "..", label);
   mkdirSync(brokenDir, { recursive: true });
   writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
-  terraformInit(brokenDir);
   return { dir: brokenDir, json: copy };
 }
 
@@ -59,7 +58,6 @@ describeWithTerraform("terraform test (mock provider)", () => {
   // `terraform test` destroys what it applied at the end, which prevent_destroy would refuse.
   const dir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
   const json = readStackJson(dir);
-  beforeAll(() => terraformInit(dir));
 
   describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
     const routing = runGenerated("routing.tftest.hcl", (j) => routingTest(j, SYNC_STATES));
@@ -138,7 +136,6 @@ describeWithTerraform("terraform test (mock provider): the notebook's way out", 
   const NOTEBOOK_AZ = "us-east-1c";
   const dir = synthToDir(networkStack(withNotebook({ availabilityZones: AZS, storage: { preventDestroy: false } }, NOTEBOOK_AZ)));
   const json = readStackJson(dir);
-  beforeAll(() => terraformInit(dir));
 
   const run = runGenerated("notebook.tftest.hcl", (j) => notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ));
 

@@ -6,7 +6,7 @@
 import { Testing } from "cdktf";
 import { environmentStacks } from "../stacks/environment";
 import { azs, envFrom, synthToDir, withNotebook } from "./support/synth";
-import { describeWithTerraform, terraform, terraformInit } from "./support/terraform";
+import { describeWithTerraform, terraform } from "./support/terraform";
 
 const environments = [
   envFrom(withNotebook({ availabilityZones: azs("us-east-1", "a") }), "config/one-az.json"),
@@ -20,7 +20,6 @@ describeWithTerraform("terraform validate", () => {
     const app = Testing.app();
     for (const stack of environmentStacks(app, env)) {
       const dir = synthToDir(stack);
-      terraformInit(dir);
       const r = terraform(dir, ["validate", "-json"]);
       const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
       expect({ stack: stack.node.id, diagnostics: result.diagnostics }).toEqual({ stack: stack.node.id, diagnostics: [] });

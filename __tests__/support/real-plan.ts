@@ -13,17 +13,22 @@
  *
  * Terraform runs here are ASYNC (child_process.spawn): the stub lives in this process, so a
  * spawnSync would block the event loop and the provider would wait forever for its answers.
- * (`terraformInit` from ./terraform is sync and is reused: init does not configure the provider.)
+ * (`ensureInit` from ./terraform is sync and is reused: init does not configure the provider.)
+ *
+ * Runs go through the result cache (./result-cache): the key includes the fingerprint of the stub a
+ * dir talks to, and a hit replays the stub calls the original run made, so tests that check which
+ * AWS APIs a plan called see the same calls either way.
  */
 import { hex, uuidOf } from "./fakes";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { tempDir, terraformBinary, terraformCliConfig, terraformInit } from "./terraform";
+import { ensureInit, pluginMirror, tempDir, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
+import { cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
 
 export type Json = Record<string, any>;
 
@@ -42,15 +47,6 @@ const TIMINGS: Timing[] = [];
 /** Every timed operation of this process so far (init, plan, show, schema, convergence rounds). */
 export function realPlanTimings(): ReadonlyArray<Timing> {
   return TIMINGS;
-}
-
-function timed<T>(op: string, detail: string | undefined, f: () => T): T {
-  const t0 = Date.now();
-  try {
-    return f();
-  } finally {
-    TIMINGS.push({ op, ms: Date.now() - t0, detail });
-  }
 }
 
 async function timedAsync<T>(op: string, detail: string | undefined, f: () => Promise<T>): Promise<T> {
@@ -177,6 +173,9 @@ const xmlOk = (body: string): Reply => ({ status: 200, body, contentType: "text/
 function items(values: ReadonlyArray<string>, tag = "item"): string {
   return values.map((v) => `<${tag}>${xml(v)}</${tag}>`).join("");
 }
+
+/** Live stubs by URL: what a cached run's key includes, and where a hit replays its calls. */
+const STUBS = new Map<string, { calls: StubCall[]; fingerprint: string }>();
 
 export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> {
   const accountId = opts.accountId ?? "111122223333";
@@ -434,14 +433,17 @@ export async function startAwsStub(opts: AwsStubOptions = {}): Promise<AwsStub> 
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  STUBS.set(url, { calls, fingerprint: JSON.stringify({ accountId, region, zones, services: opts.services ?? {}, parameters, rest: { ...opts, accountId: undefined, region: undefined, zones: undefined, services: undefined, parameters: undefined } }) });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     accountId,
     region,
     calls,
     unexpected: () => calls.filter((c) => !c.handled),
     close: () =>
       new Promise<void>((resolve) => {
+        STUBS.delete(url);
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
@@ -473,8 +475,49 @@ function terraformEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs terraform without blocking the event loop (the stub must keep answering). */
+/** The stub `dir`'s provider override points at (undefined for a dir without one). */
+function stubOf(dir: string): { url: string; calls: StubCall[]; fingerprint: string } | undefined {
+  const file = join(dir, OVERRIDE_FILE);
+  if (!existsSync(file)) return undefined;
+  const url = /http:\/\/127\.0\.0\.1:\d+/.exec(readFileSync(file, "utf8"))?.[0];
+  const stub = url ? STUBS.get(url) : undefined;
+  if (url && !stub) throw new Error(`${dir} talks to ${url}, which is not a live stub of this process`);
+  return stub && url ? { url, ...stub } : undefined;
+}
+
+/**
+ * `compute` through the result cache, keyed by `dir`'s configuration, `args` and its stub; the
+ * stub calls made by a miss are stored with the result and replayed into the stub on a hit.
+ */
+async function cachedRun<T extends { code: number }>(kind: string, dir: string, args: string[], compute: () => Promise<T>): Promise<T> {
+  const stub = stubOf(dir);
+  const key = cacheKey({ toolchain: toolchain(), kind, dir: dirDigest(dir, stub ? [stub.url] : []), args: normalizedArgs(dir, args), stub: stub?.fingerprint });
+  const before = stub?.calls.length ?? 0;
+  let missed = false;
+  const { stubCalls, ...result } = await lookupAsync<T & { stubCalls?: StubCall[] }>(key, async () => {
+    missed = true;
+    const value = await compute();
+    return { ...value, stubCalls: stub ? stub.calls.slice(before) : [] };
+  });
+  if (stub && !missed) stub.calls.push(...(stubCalls ?? []));
+  return result as unknown as T;
+}
+
+/**
+ * Runs terraform without blocking the event loop (the stub must keep answering), through the
+ * result cache unless the run writes a file another step reads (`-out=`, `stdoutFile`).
+ */
 export function runTerraform(dir: string, args: string[], opts: { stdoutFile?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  if (opts.stdoutFile || args.some((a) => a.startsWith("-out="))) return spawnTerraform(dir, args, opts);
+  return cachedRun("run", dir, args, () => spawnTerraform(dir, args, opts));
+}
+
+function spawnTerraform(dir: string, args: string[], opts: { stdoutFile?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  try {
+    ensureInit(dir);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const bin = terraformBinary();
   if (!bin) return Promise.reject(new Error("terraform is not installed"));
   return new Promise((resolve, reject) => {
@@ -593,7 +636,7 @@ export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, o
   writeFileSync(mainFile, JSON.stringify(main, null, 2));
   writeFileSync(join(dir, OVERRIDE_FILE), JSON.stringify({ provider: { aws: overrides } }, null, 2));
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
-  timed("init", basename(dir), () => terraformInit(dir));
+  // No init here: a run that the result cache answers never needs one (spawnTerraform inits).
   return dir;
 }
 
@@ -615,23 +658,30 @@ export interface PlanResult extends RunResult {
 
 let planNo = 0;
 
-/** plan -out + show -json; never throws on a failing plan (see code/output). */
+/** plan -out + show -json; never throws on a failing plan (see code/output). Cached as one result. */
 export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<PlanResult> {
   const n = ++planNo;
   const planFile = join(dir, `rp-${n}.tfplan`);
   const state = opts.state ?? join(dir, "rp-empty.tfstate");
   if (opts.state === undefined && existsSync(state)) rmSync(state);
-  const args = ["plan", "-input=false", "-lock=false", "-no-color", `-state=${state}`, `-out=${planFile}`];
+  const args = ["plan", "-input=false", "-lock=false", "-no-color", `-state=${state}`];
   if (opts.refresh === false) args.push("-refresh=false");
-  const r = await timedAsync("plan", `${basename(dir)}${opts.refresh === false ? " -refresh=false" : ""}`, () => runTerraform(dir, args));
-  if (r.code !== 0) return r;
-  const jsonFile = join(dir, `rp-${n}.plan.json`);
-  const s = await timedAsync("show -json", basename(dir), () => runTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile }));
-  if (s.code !== 0) return { ...s, output: `${r.output} ${s.output}` };
-  const json = JSON.parse(readFileSync(jsonFile, "utf8"));
-  rmSync(jsonFile);
-  rmSync(planFile);
-  return { ...r, json };
+  const label = `${basename(dir)}${opts.refresh === false ? " -refresh=false" : ""}`;
+  let ran = false;
+  const result = await cachedRun<PlanResult>("plan+show", dir, args, async () => {
+    ran = true;
+    const r = await timedAsync("plan", label, () => spawnTerraform(dir, [...args, `-out=${planFile}`]));
+    if (r.code !== 0) return r;
+    const jsonFile = join(dir, `rp-${n}.plan.json`);
+    const s = await timedAsync("show -json", basename(dir), () => spawnTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile }));
+    if (s.code !== 0) return { ...s, output: `${r.output} ${s.output}` };
+    const json = JSON.parse(readFileSync(jsonFile, "utf8"));
+    rmSync(jsonFile);
+    rmSync(planFile);
+    return { ...r, json };
+  });
+  if (!ran) TIMINGS.push({ op: "plan+show (cached)", ms: 0, detail: label });
+  return result;
 }
 
 /** plan -out + show -json, parsed; throws with terraform's output when the plan fails. */
@@ -703,7 +753,12 @@ function nestedType(n: Json | undefined): CtyType {
 function awsProviderVersion(dir: string): string {
   const lock = join(dir, ".terraform.lock.hcl");
   const text = existsSync(lock) ? readFileSync(lock, "utf8") : "";
-  return /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(text)?.[1] ?? "unknown";
+  const locked = /provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"([^"]+)"/.exec(text)?.[1];
+  if (locked) return locked;
+  // Not initialised (its runs came from the result cache): the mirror's only version, if it has one.
+  const mirror = pluginMirror();
+  const versions = mirror && existsSync(join(mirror, "registry.terraform.io/hashicorp/aws")) ? readdirSync(join(mirror, "registry.terraform.io/hashicorp/aws")).filter((v) => /^\d/.test(v)) : [];
+  return versions.length === 1 ? versions[0] : "unknown";
 }
 
 /** Resource types of the dir's aws provider: schema version and cty type (cached on disk per provider version). */

@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { cacheKey, dirDigest, lookup, normalizedArgs, toolchainFingerprint } from "./result-cache";
 
 const MIRROR_CANDIDATES = ["/opt/tf-plugins", "/usr/local/share/tf-plugins", "/usr/share/tf-plugins", "/tf-plugins"];
 
@@ -65,7 +66,7 @@ export interface TerraformResult {
   readonly output: string;
 }
 
-export function terraform(dir: string, args: string[]): TerraformResult {
+function rawTerraform(dir: string, args: string[]): TerraformResult {
   const bin = terraformBinary();
   if (!bin) throw new Error("terraform is not installed");
   const r = spawnSync(bin, [...args, "-no-color"], {
@@ -83,10 +84,35 @@ export function terraform(dir: string, args: string[]): TerraformResult {
   return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\s+/g, " ") };
 }
 
+/** The toolchain part of every result-cache key (terraform version + provider packages). */
+export function toolchain(): string {
+  const bin = terraformBinary();
+  if (!bin) throw new Error("terraform is not installed");
+  return toolchainFingerprint(bin, pluginMirror());
+}
+
+/**
+ * `terraform <args> -no-color` in `dir`, through the result cache (./result-cache): a run with the
+ * same toolchain, harness, configuration and arguments returns the stored result. On a miss the
+ * dir is initialised first when it has not been (see ensureInit).
+ */
+export function terraform(dir: string, args: string[]): TerraformResult {
+  const key = cacheKey({ toolchain: toolchain(), kind: "sync", dir: dirDigest(dir), args: normalizedArgs(dir, args) });
+  return lookup(key, () => {
+    ensureInit(dir);
+    return rawTerraform(dir, args);
+  });
+}
+
 /** `terraform init -backend=false`; throws with terraform's output on failure. */
 export function terraformInit(dir: string): void {
-  const r = terraform(dir, ["init", "-backend=false", "-input=false"]);
+  const r = rawTerraform(dir, ["init", "-backend=false", "-input=false"]);
   if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${r.output}`);
+}
+
+/** Initialises `dir` unless it already is (init is only needed when a run is not in the result cache). */
+export function ensureInit(dir: string): void {
+  if (!existsSync(join(dir, ".terraform.lock.hcl"))) terraformInit(dir);
 }
 
 export function tempDir(label: string): string {

@@ -1,0 +1,118 @@
+/**
+ * The terraform result cache (support/result-cache.ts) may only answer a run whose every input is
+ * the same: these tests change one input at a time and expect a different key, and check that a
+ * hit never runs the computation, that TF_RESULTS_CACHE=off always does, and that killed runs are
+ * never stored.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cacheKey, dirDigest, lookup, normalizedArgs, resultCacheStats } from "./support/result-cache";
+
+const roots: string[] = [];
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "sagemaker-anfw-cache-test-"));
+  roots.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const CONFIG = { "cdk.tf.json": '{"resource":{}}', "zz_real_provider_override.tf.json": '{"endpoints":"http://127.0.0.1:4001"}', "tests/a.tftest.hcl": "run {}" };
+const key = (dir: string, args: string[] = ["plan"], stub = "stub-a", placeholders = ["http://127.0.0.1:4001"]) =>
+  cacheKey({ toolchain: "tc", kind: "run", dir: dirDigest(dir, placeholders), args: normalizedArgs(dir, args), stub });
+
+let previousDir: string | undefined;
+let previousMode: string | undefined;
+beforeAll(() => {
+  previousDir = process.env.TF_RESULTS_CACHE_DIR;
+  previousMode = process.env.TF_RESULTS_CACHE;
+  process.env.TF_RESULTS_CACHE_DIR = dirWith({});
+  delete process.env.TF_RESULTS_CACHE;
+});
+afterAll(() => {
+  for (const [name, value] of [["TF_RESULTS_CACHE_DIR", previousDir], ["TF_RESULTS_CACHE", previousMode]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  for (const d of roots) rmSync(d, { recursive: true, force: true });
+});
+
+describe("result cache keys", () => {
+  const base = key(dirWith(CONFIG));
+
+  test("the same configuration in another directory, talking to a stub on another port, has the same key", () => {
+    const moved = dirWith({ ...CONFIG, "zz_real_provider_override.tf.json": '{"endpoints":"http://127.0.0.1:5999"}' });
+    expect(key(moved, ["plan"], "stub-a", ["http://127.0.0.1:5999"])).toBe(base);
+  });
+
+  test("what terraform writes (working dir, lock file, states, plans, scratch files) is not an input", () => {
+    const dir = dirWith({ ...CONFIG, ".terraform/x": "1", ".terraform.lock.hcl": "lock", "deployed.tfstate": "{}", "rp-1.tfplan": "zip", "rp-1.plan.json": "{}" });
+    expect(key(dir)).toBe(base);
+  });
+
+  test.each([
+    ["one byte of the configuration", () => key(dirWith({ ...CONFIG, "cdk.tf.json": '{"resource":{ }}' }))],
+    ["a test file", () => key(dirWith({ ...CONFIG, "tests/a.tftest.hcl": "run { }" }))],
+    ["another file", () => key(dirWith({ ...CONFIG, "extra.tf.json": "{}" }))],
+    ["the arguments", () => key(dirWith(CONFIG), ["plan", "-refresh=false"])],
+    ["the stub's fingerprint", () => key(dirWith(CONFIG), ["plan"], "stub-b")],
+    ["the stub's URL not being folded (another endpoint)", () => key(dirWith(CONFIG), ["plan"], "stub-a", [])],
+  ])("changes with %s", (_what, other) => {
+    expect(other()).not.toBe(base);
+  });
+
+  test("a -state= argument stands for the state's content, not its path", () => {
+    const dir = dirWith(CONFIG);
+    const states = dirWith({ "a.tfstate": '{"serial":1}', "b.tfstate": '{"serial":1}', "c.tfstate": '{"serial":2}' });
+    const withState = (f: string) => key(dir, ["plan", `-state=${join(states, f)}`]);
+    expect(withState("a.tfstate")).toBe(withState("b.tfstate"));
+    expect(withState("c.tfstate")).not.toBe(withState("a.tfstate"));
+    expect(withState("missing.tfstate")).not.toBe(withState("a.tfstate"));
+  });
+
+  test("the toolchain and the kind of run are part of the key", () => {
+    const dir = dirWith(CONFIG);
+    const parts = { kind: "run", dir: dirDigest(dir), args: ["plan"] };
+    expect(cacheKey({ ...parts, toolchain: "tc" })).not.toBe(cacheKey({ ...parts, toolchain: "tc2" }));
+    expect(cacheKey({ ...parts, toolchain: "tc" })).not.toBe(cacheKey({ ...parts, toolchain: "tc", kind: "sync" }));
+  });
+});
+
+describe("result cache lookups", () => {
+  test("a hit returns the stored result without running; a miss runs and stores", () => {
+    const k = key(dirWith({ "cdk.tf.json": "lookup-1" }));
+    let runs = 0;
+    const run = () => ({ code: 0, output: `run ${++runs}` });
+    const hits = resultCacheStats.hits;
+    expect(lookup(k, run)).toEqual({ code: 0, output: "run 1" });
+    expect(lookup(k, run)).toEqual({ code: 0, output: "run 1" });
+    expect(runs).toBe(1);
+    expect(resultCacheStats.hits).toBe(hits + 1);
+  });
+
+  test("failing runs are stored (an expected plan failure is a result), killed runs are not", () => {
+    const failing = key(dirWith({ "cdk.tf.json": "lookup-2" }));
+    let runs = 0;
+    lookup(failing, () => ({ code: 1, output: `error ${++runs}` }));
+    expect(lookup(failing, () => ({ code: 1, output: `error ${++runs}` }))).toEqual({ code: 1, output: "error 1" });
+    const killed = key(dirWith({ "cdk.tf.json": "lookup-3" }));
+    lookup(killed, () => ({ code: -1, output: `killed ${++runs}` }));
+    expect(lookup(killed, () => ({ code: -1, output: `killed ${++runs}` }))).toEqual({ code: -1, output: "killed 3" });
+  });
+
+  test("TF_RESULTS_CACHE=off runs every time", () => {
+    const k = key(dirWith({ "cdk.tf.json": "lookup-4" }));
+    let runs = 0;
+    const run = () => ({ code: 0, output: `run ${++runs}` });
+    process.env.TF_RESULTS_CACHE = "off";
+    try {
+      lookup(k, run);
+      expect(lookup(k, run)).toEqual({ code: 0, output: "run 2" });
+    } finally {
+      delete process.env.TF_RESULTS_CACHE;
+    }
+  });
+});
