@@ -20,6 +20,7 @@ import type { EnvironmentConfig } from "../modules/config/load";
 import {
   bucketName,
   BucketSuffix,
+  dnsQueryLogGroupName,
   domainAllowlistRuleGroupName,
   firewallLogGroupPrefix,
   firewallName,
@@ -37,7 +38,7 @@ import { PublishedNetworkContract } from "../modules/contract/network-contract";
 import { interfaceServiceName, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
-import { InspectedVpc } from "../modules/network";
+import { DnsFirewall, dnsFirewallDomains, InspectedVpc, vpcResolutionNames } from "../modules/network";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { waive } from "../modules/guardrails";
 import { EnvironmentStack } from "./environment-stack";
@@ -50,6 +51,7 @@ export class NetworkStack extends EnvironmentStack {
   readonly networkKey: CustomerKey;
   readonly network: InspectedVpc;
   readonly endpoints: ServiceEndpoints;
+  readonly dnsFirewall: DnsFirewall;
   readonly s3Key: CustomerKey;
   /** Protects the Studio home EFS; only when Studio is enabled. */
   readonly studioStorageKey?: CustomerKey;
@@ -140,6 +142,19 @@ export class NetworkStack extends EnvironmentStack {
       },
     });
     for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
+
+    // DNS: the allowlist, plus what the VPC's own resolution needs: each interface endpoint's
+    // private DNS names as AWS reports them for this region (read at plan time by the
+    // availability checks), S3 and EC2's internal names.
+    this.dnsFirewall = new DnsFirewall(this, "dns-firewall", {
+      vpcId: this.network.vpc.id,
+      namePrefix: prefix,
+      allowedDomains: [...dnsFirewallDomains(env.firewall.allowedDomains), ...vpcResolutionNames(env.region)],
+      allowedDomainListsAtPlan: Object.values(this.checks.services).map((s) => s.privateDnsNames),
+      mode: env.dnsFirewall.mode,
+      mutationProtection: env.dnsFirewall.mutationProtection,
+      queryLog: { logGroupName: dnsQueryLogGroupName(env), kmsKeyArn: this.networkKey.arn, retentionDays: env.logging.retentionDays },
+    });
 
     const keyArns: Record<string, string> = { s3: this.s3Key.arn };
     if (this.studioStorageKey) keyArns.studio_storage = this.studioStorageKey.arn;

@@ -60,6 +60,11 @@ export function firewallLogGroupPrefix(p: NameParts): string {
   return `/aws/vendedlogs/network-firewall/${namePrefix(p)}`;
 }
 
+/** Route 53 Resolver query logs (vended logs, like the firewall's). */
+export function dnsQueryLogGroupName(p: NameParts): string {
+  return `/aws/vendedlogs/route53resolver/${namePrefix(p)}`;
+}
+
 export function flowLogGroupName(p: NameParts): string {
   return `/aws/vpc-flow-logs/${namePrefix(p)}`;
 }

@@ -178,6 +178,19 @@ export const StorageSection = z
   })
   .describe("The data and models S3 buckets");
 
+export const DnsFirewallSection = z
+  .strictObject({
+    mode: z
+      .enum(["block", "alert"])
+      .default("block")
+      .describe('"block": names not on the allowlist (or needed by the VPC itself) get NXDOMAIN. "alert": they resolve and are flagged in the query log (for rollout)'),
+    mutationProtection: z
+      .boolean()
+      .default(true)
+      .describe("Refuse to detach or change the DNS firewall's association with the VPC; turn off (and apply) before destroying the network"),
+  })
+  .describe("Route 53 Resolver DNS Firewall on the VPC, generated from firewall.allowedDomains plus the names the VPC's own resolution needs");
+
 export const VpcEndpointsSection = z
   .strictObject({
     interfaceServices: z
@@ -314,6 +327,7 @@ export const ConfigFileSchema = z
     storage: StorageSection.prefault({}),
     notebook: NotebookSection.prefault({}),
     vpcEndpoints: VpcEndpointsSection.prefault({}),
+    dnsFirewall: DnsFirewallSection.prefault({}),
     tags: z
       .record(
         z
