@@ -133,6 +133,8 @@ const READ_ONLY_POLICY = policy({
     "logs:List*",
     "network-firewall:Describe*",
     "network-firewall:List*",
+    "route53resolver:Get*",
+    "route53resolver:List*",
     "sagemaker:Describe*",
     "sagemaker:List*",
     "ssm:Get*",
@@ -234,6 +236,15 @@ function arnOn(s: RenderedStack, stack: string, address: string, type: string, c
       return type === "aws_vpc_endpoint" ? s.fakeOf(address, "arn") : ec2("vpc-endpoint", r(cfg.vpc_endpoint_id));
     case "network-interface":
       return ec2("network-interface", "eni-0123456789abcdef0"); // a lingering ENI found at delete time
+    case "firewall-rule-group":
+      // a rule acts on its rule group (it has no ARN of its own)
+      return type === "aws_route53_resolver_firewall_rule" ? `arn:aws:route53resolver:${REGION}:${ACCOUNT}:firewall-rule-group/${r(cfg.firewall_rule_group_id)}` : s.fakeOf(address, "arn");
+    case "firewall-config":
+      return `arn:aws:route53resolver:${REGION}:${ACCOUNT}:firewall-config/${s.fakeOf(address, "id")}`;
+    case "resolver-query-log-config":
+      return type === "aws_route53_resolver_query_log_config_association"
+        ? `arn:aws:route53resolver:${REGION}:${ACCOUNT}:resolver-query-log-config/${r(cfg.resolver_query_log_config_id)}`
+        : s.fakeOf(address, "arn");
     case "notebook-instance":
     case "notebook-instance-lifecycle-config":
       return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${on}/${r(cfg.name)}`;

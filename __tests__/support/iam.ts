@@ -1092,6 +1092,27 @@ export class RenderedStack {
       case "aws_networkfirewall_rule_group.arn":
       case "aws_networkfirewall_rule_group.id":
         return `arn:${P}:network-firewall:${region}:${acct}:stateful-rulegroup/${str("name") ?? name}`;
+      // Route 53 Resolver: IDs "rslvr-<kind>-<hex>", ARNs arn:<p>:route53resolver:<region>:<acct>:<type>/<id>.
+      case "aws_route53_resolver_firewall_domain_list.id":
+        return `rslvr-fdl-${hex(seed, 17)}`;
+      case "aws_route53_resolver_firewall_rule_group.id":
+        return `rslvr-frg-${hex(seed, 17)}`;
+      case "aws_route53_resolver_firewall_rule_group_association.id":
+        return `rslvr-frgassoc-${hex(seed, 17)}`;
+      case "aws_route53_resolver_firewall_config.id":
+        return `rslvr-fc-${hex(seed, 17)}`;
+      case "aws_route53_resolver_query_log_config.id":
+        return `rslvr-rqlc-${hex(seed, 17)}`;
+      case "aws_route53_resolver_query_log_config_association.id":
+        return `rslvr-qlcassoc-${hex(seed, 17)}`;
+      case "aws_route53_resolver_firewall_domain_list.arn":
+        return `arn:${P}:route53resolver:${region}:${acct}:firewall-domain-list/${f("id")}`;
+      case "aws_route53_resolver_firewall_rule_group.arn":
+        return `arn:${P}:route53resolver:${region}:${acct}:firewall-rule-group/${f("id")}`;
+      case "aws_route53_resolver_firewall_rule_group_association.arn":
+        return `arn:${P}:route53resolver:${region}:${acct}:firewall-rule-group-association/${f("id")}`;
+      case "aws_route53_resolver_query_log_config.arn":
+        return `arn:${P}:route53resolver:${region}:${acct}:resolver-query-log-config/${f("id")}`;
       case "aws_eip.public_ip":
         return `203.0.113.${(parseInt(hex(seed, 2), 16) % 254) + 1}`;
     }
