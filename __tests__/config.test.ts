@@ -61,7 +61,9 @@ describe("defaults", () => {
     expect(env.region).toBe("us-east-1");
     expect(env.availabilityZones).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
     expect(env.vpcCidr).toBe("10.2.0.0/16");
-    expect(env.firewall.allowedDomains).toEqual([".kaggle.com", ".amazonaws.com"]);
+    // exact names only (issue: no suffix that covers shared hosting by default)
+    expect(env.firewall.allowedDomains).toEqual(["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"]);
+    expect(env.firewall.allowedDomains.filter((d) => d.startsWith("."))).toEqual([]);
     expect(Object.keys(env.lanes)).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
   });
 
@@ -174,6 +176,53 @@ describe("firewall allowlist", () => {
 
   test("empty", () => {
     expectOneProblem({ firewall: { allowedDomains: [] } }, "firewall.allowedDomains", /at least one domain/);
+  });
+
+  // Shared hosting: names anyone can rent (Public Suffix List private domains, and the project's
+  // list of zones above them and of tunnels the PSL does not carry). Expected zones are written
+  // here from the providers' own documentation, not read from the code.
+  test.each([
+    [".amazonaws.com", /under amazonaws\.com, where anyone can rent a name/],
+    ["s3.amazonaws.com", /under amazonaws\.com/],
+    ["my-bucket.s3.eu-west-1.amazonaws.com", /under amazonaws\.com/],
+    ["abc123.execute-api.us-east-1.amazonaws.com", /under amazonaws\.com/],
+    [".cloudfront.net", /under cloudfront\.net/],
+    ["storage.googleapis.com", /under googleapis\.com/],
+    ["someone.github.io", /under github\.io/],
+    ["raw.githubusercontent.com", /under githubusercontent\.com/],
+    ["x.azurewebsites.net", /under azurewebsites\.net/],
+    ["x.blob.core.windows.net", /under windows\.net/],
+    ["x.herokuapp.com", /under herokuapp\.com/],
+    ["webhook.site", /under webhook\.site/],
+    [".windows.net", /under windows\.net/],
+    [".co.uk", /is a public suffix/],
+    ["myapp.pythonanywhere.com", /Public Suffix List, private domains/],
+  ])("refuses %s on shared hosting unless acknowledged, saying how to acknowledge", (domain, what) => {
+    expectOneProblem({ firewall: { allowedDomains: ["pypi.org", domain] } }, "firewall.allowedDomains[1]", what);
+    expectOneProblem({ firewall: { allowedDomains: ["pypi.org", domain] } }, "firewall.allowedDomains[1]", /"acknowledgeSharedHosting"/);
+  });
+
+  test("a wildcard above a shared zone is refused for what it covers; a bare public suffix for being one", () => {
+    expectOneProblem({ firewall: { allowedDomains: [".goog"] } }, "firewall.allowedDomains[0]", /bare top-level domain/);
+    expectOneProblem({ firewall: { allowedDomains: [".azure.com"] } }, "firewall.allowedDomains[0]", /covers cloudapp\.azure\.com/);
+    expectOneProblem({ firewall: { allowedDomains: [".core.windows.net"] } }, "firewall.allowedDomains[0]", /under windows\.net/);
+  });
+
+  test("an acknowledged shared-hosting entry is accepted and its reason kept", () => {
+    const reason = "Kaggle dataset downloads are GCS signed URLs; accepted by the data-protection office, ticket SEC-42";
+    const env = parse({ firewall: { allowedDomains: ["api.kaggle.com", { domain: "storage.googleapis.com", acknowledgeSharedHosting: reason }] } });
+    expect(env.firewall.allowedDomains).toEqual(["api.kaggle.com", "storage.googleapis.com"]);
+    expect(env.firewall.sharedHostingAcknowledged).toEqual({ "storage.googleapis.com": reason });
+  });
+
+  test("an acknowledgement needs a reason, and is refused on a name that is not shared hosting", () => {
+    expectOneProblem({ firewall: { allowedDomains: [{ domain: "storage.googleapis.com", acknowledgeSharedHosting: "ok" }] } }, "firewall.allowedDomains[0].acknowledgeSharedHosting", /must say why/);
+    expectOneProblem({ firewall: { allowedDomains: [{ domain: "pypi.org", acknowledgeSharedHosting: "we need this for some reason or other" }] } }, "firewall.allowedDomains[0].acknowledgeSharedHosting", /not on shared hosting/);
+  });
+
+  test("exact names of package indexes and Kaggle are not shared hosting", () => {
+    const env = parse({ firewall: { allowedDomains: ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com", ".kaggle.com"] } });
+    expect(env.firewall.allowedDomains).toHaveLength(7);
   });
 
   test("more domains than the rule group capacity holds", () => {

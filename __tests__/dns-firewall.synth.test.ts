@@ -23,7 +23,7 @@ const ref = (expr: string) => /^\$\{([a-z0-9_]+\.[^.}]+)\.[a-z_]+\}$/.exec(expr)
 
 describe("DnsFirewall (construct)", () => {
   const json = bare();
-  const rules = resourcesOf(json, "aws_route53_resolver_firewall_rule").map(([n, r]) => ({ address: `aws_route53_resolver_firewall_rule.${n}`, ...r }));
+  const rules: Json[] = resourcesOf(json, "aws_route53_resolver_firewall_rule").map(([n, r]) => ({ address: `aws_route53_resolver_firewall_rule.${n}`, ...r }));
   const lists = new Map(resourcesOf(json, "aws_route53_resolver_firewall_domain_list").map(([n, l]) => [`aws_route53_resolver_firewall_domain_list.${n}`, l]));
   const allow = rules.find((r) => r.action === "ALLOW")!;
   const fallback = rules.find((r) => r.action !== "ALLOW")!;

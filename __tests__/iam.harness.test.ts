@@ -89,10 +89,11 @@ function parts(s: RenderedStack) {
 }
 
 /** The policy document behind a use (e.g. the bucket policy of a bucket; "identity": the role's only identity document). */
-function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: string): RenderedPolicy {
+/** The one document of `kind` for `target`; for a role's identity policies (several), the one `pick` selects. */
+function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: string, pick: (doc: RenderedPolicy) => boolean = () => true): RenderedPolicy {
   const hits =
     kind === "identity"
-      ? s.all().filter((d) => s.identityPoliciesOfRole(target).some((p) => p.name === d.address))
+      ? s.all().filter((d) => s.identityPoliciesOfRole(target).some((p) => p.name === d.address) && pick(d))
       : s.usesOf(kind, target);
   if (hits.length !== 1) throw new Error(`${kind} of ${target}: ${hits.length} documents`);
   return hits[0];
@@ -291,7 +292,7 @@ const scenarios: Scenario[] = [
       return { principal: p.role, action: "iam:PassRole", resource: { arn: p.roleArn }, context: { "iam:PassedToService": "ec2.amazonaws.com" } };
     },
     breakage: (s) => ({
-      doc: docOf(s, "identity", parts(s).executionRole),
+      doc: docOf(s, "identity", parts(s).executionRole, (d) => d.document.Statement.some((st) => [st.Action].flat().includes("iam:PassRole"))),
       change: (st) => (st.find((x) => (x.actions ?? []).includes("iam:PassRole"))!.condition = undefined),
     }),
   },
@@ -303,7 +304,7 @@ const scenarios: Scenario[] = [
       return { principal: p.role, action: "iam:PassRole", resource: { arn: p.roleArn }, context: { "iam:PassedToService": "sagemaker.amazonaws.com" } };
     },
     breakage: (s) => ({
-      doc: docOf(s, "identity", parts(s).executionRole),
+      doc: docOf(s, "identity", parts(s).executionRole, (d) => d.document.Statement.some((st) => [st.Action].flat().includes("iam:PassRole"))),
       change: (st) => (st.find((x) => (x.actions ?? []).includes("iam:PassRole"))!.condition[0].values = ["sagemaker.amazonaws.com.cn"]),
     }),
   },

@@ -152,8 +152,11 @@ const planner = { arn: `arn:aws:iam::${ACCOUNT}:role/terraform-plan`, identityPo
 // Broken copies
 // ---------------------------------------------------------------------------------------------
 
-function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: string): RenderedPolicy {
-  const hits = kind === "identity" ? s.all().filter((d) => s.identityPoliciesOfRole(target).some((p) => p.name === d.address)) : s.usesOf(kind, target);
+const hasSid = (sid: string) => (doc: RenderedPolicy) => doc.document.Statement.some((st) => st.Sid === sid);
+
+/** The one document of `kind` for `target`; for a role's identity policies (several), the one `pick` selects. */
+function docOf(s: RenderedStack, kind: PolicyUseKind | "identity", target: string, pick: (doc: RenderedPolicy) => boolean = () => true): RenderedPolicy {
+  const hits = kind === "identity" ? s.all().filter((d) => s.identityPoliciesOfRole(target).some((p) => p.name === d.address) && pick(d)) : s.usesOf(kind, target);
   if (hits.length !== 1) throw new Error(`${kind} of ${target}: ${hits.length} documents`);
   return hits[0];
 }
@@ -575,7 +578,7 @@ describe.each([
         context: { ...good(), "sagemaker:VpcSubnets": null, "sagemaker:VpcSecurityGroupIds": null },
       };
     };
-    const doc = docOf(R, "identity", w.roleAddress);
+    const doc = docOf(R, "identity", w.roleAddress, hasSid("JobsOnlyInThisVpcEncrypted"));
     const dropNull = (st: Json[]) => {
       const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
       allow.condition = allow.condition.filter((c: Json) => c.test !== "Null");
@@ -773,7 +776,7 @@ describe("6. actions and condition keys", () => {
   });
 
   test("can fail: a misspelled action and condition key in a copy are reported", async () => {
-    const b = brokenCopy(stacks, docOf(R, "identity", P.studio.roleAddress), (st) => {
+    const b = brokenCopy(stacks, docOf(R, "identity", P.studio.roleAddress, hasSid("JobsOnlyInThisVpcEncrypted")), (st) => {
       const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
       allow.actions = [...allow.actions, "sagemaker:CreateTrainingJobs"];
       allow.condition.push({ test: "StringEquals", variable: "sagemaker:VpcSubnetz", values: ["x"] });

@@ -242,7 +242,7 @@ describe("3-AZ network details", () => {
             rules_source_list: {
               generated_rules_type: "ALLOWLIST",
               target_types: ["HTTP_HOST", "TLS_SNI"],
-              targets: [".kaggle.com", ".amazonaws.com"],
+              targets: ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"],
             },
           },
         },

@@ -69,8 +69,7 @@ test("its own security group: no inbound, outbound HTTPS/HTTP only, and admitted
 test("its own least-privilege execution role, scoped to the notebook's bucket and keys", () => {
   const [roleName, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
   expect(instance.role_arn).toBe(`\${aws_iam_role.${roleName}.arn}`);
-  const [, policy] = one(json, "aws_iam_policy");
-  const statements = policyStatements(json, policy.policy);
+  const statements = resourcesOf(json, "aws_iam_policy").flatMap(([, p]) => policyStatements(json, p.policy));
   const bucket = fromContract("buckets.notebook.arn");
   expect(statements.find((s) => s.sid === "S3StackBuckets")!.resources).toEqual([bucket, `${bucket}/*`]);
   const [volumeKey] = resourcesOf(json, "aws_kms_key").find(([n]) => n.startsWith("notebook-key"))!;
@@ -98,8 +97,9 @@ test("the S3 endpoint also serves the Amazon Linux package repositories, read-on
 });
 
 test("the instance (whose lifecycle scripts run as the role) waits for the role's policy attachment", () => {
-  const [attachment] = one(json, "aws_iam_role_policy_attachment");
-  expect(instance.depends_on).toEqual([`aws_iam_role_policy_attachment.${attachment}`]);
+  const attachments = resourcesOf(json, "aws_iam_role_policy_attachment").map(([n]) => `aws_iam_role_policy_attachment.${n}`);
+  expect(attachments).toHaveLength(resourcesOf(json, "aws_iam_policy").length);
+  expect([...instance.depends_on].sort()).toEqual(attachments.sort());
 });
 
 test("no lifecycle configuration unless configured", () => {

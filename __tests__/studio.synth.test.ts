@@ -265,8 +265,8 @@ describe("the network contract", () => {
 });
 
 describe("IAM execution role", () => {
-  const [, policy] = one(json, "aws_iam_policy");
-  const statements = statementsOf(json, policy.policy);
+  // the role's managed policies (one per concern: IAM caps each at 6,144 characters)
+  const statements = resourcesOf(json, "aws_iam_policy").flatMap(([, p]) => statementsOf(json, p.policy));
 
   test("trusted by SageMaker only", () => {
     const trust = statementsOf(json, role.assume_role_policy);
@@ -338,10 +338,12 @@ describe("IAM execution role", () => {
     );
   });
 
-  test("the policy is attached to the role, and user profiles wait for it", () => {
-    const [attachmentName, attachment] = one(json, "aws_iam_role_policy_attachment");
-    expect(referencedAddress(attachment.role)).toBe(`aws_iam_role.${roleName}`);
-    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) expect(p.depends_on).toEqual([`aws_iam_role_policy_attachment.${attachmentName}`]);
+  test("each of its policies is attached to the role, and user profiles wait for all of them", () => {
+    const attachments = resourcesOf(json, "aws_iam_role_policy_attachment");
+    const policies = resourcesOf(json, "aws_iam_policy").map(([n]) => `aws_iam_policy.${n}`);
+    expect(attachments.map(([, a]) => referencedAddress(a.policy_arn)).sort()).toEqual(policies.sort());
+    for (const [, a] of attachments) expect(referencedAddress(a.role)).toBe(`aws_iam_role.${roleName}`);
+    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) expect([...p.depends_on].sort()).toEqual(attachments.map(([n]) => `aws_iam_role_policy_attachment.${n}`).sort());
   });
 });
 

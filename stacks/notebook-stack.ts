@@ -7,7 +7,7 @@ import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
-import { jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
 import type { NetworkStack } from "./network-stack";
 import { WorkloadStack } from "./workload";
@@ -58,8 +58,8 @@ export class NotebookStack extends WorkloadStack {
     });
 
     const bucket = contract.bucket("notebook");
-    const permissions = role.attachPolicy([
-      ...workloadStatements({
+    const permissions = role.attachPolicies({
+      workload: workloadStatements({
         account,
         executionRoleArn: role.arn,
         bucketArns: [bucket.arn],
@@ -67,10 +67,10 @@ export class NotebookStack extends WorkloadStack {
         kmsViaServices: ["s3", ...NOTEBOOK_VOLUME_SERVICES],
         vpcId: contract.vpcId,
       }),
-      ...jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
-    ]);
-    // The lifecycle scripts run as the role at creation: not before its policy is attached.
-    this.notebook.instance.addOverride("depends_on", [`${permissions.terraformResourceType}.${permissions.friendlyUniqueId}`]);
+      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
+    });
+    // The lifecycle scripts run as the role at creation: not before its policies are attached.
+    this.notebook.instance.addOverride("depends_on", addressesOf(permissions));
 
     new TerraformOutput(this, "notebook_instance_name", { value: this.notebook.instance.name });
     new TerraformOutput(this, "notebook_availability_zone", { value: az });

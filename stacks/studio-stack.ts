@@ -7,7 +7,7 @@
 import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName } from "../modules/config/naming";
-import { jobStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
 import { WorkloadStack } from "./workload";
@@ -42,8 +42,8 @@ export class StudioStack extends WorkloadStack {
     });
 
     const buckets = [contract.bucket("data"), contract.bucket("models")];
-    const permissions = role.attachPolicy([
-      ...workloadStatements({
+    const permissions = role.attachPolicies({
+      workload: workloadStatements({
         account,
         executionRoleArn: role.arn,
         bucketArns: buckets.map((b) => b.arn),
@@ -51,11 +51,11 @@ export class StudioStack extends WorkloadStack {
         kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
         vpcId: contract.vpcId,
       }),
-      ...studioStatements(account, this.studio.domain.id),
-      ...jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
-    ]);
-    // Users' apps run as the role: profiles are usable only once its policy is attached.
-    for (const p of Object.values(this.studio.userProfiles)) p.profile.addOverride("depends_on", [`${permissions.terraformResourceType}.${permissions.friendlyUniqueId}`]);
+      studio: studioStatements(account, this.studio.domain.id),
+      jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
+    });
+    // Users' apps run as the role: profiles are usable only once its policies are attached.
+    for (const p of Object.values(this.studio.userProfiles)) p.profile.addOverride("depends_on", addressesOf(permissions));
 
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
     new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
-import { ConfigFile, ConfigFileSchema, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
+import { allowlistDomains, ConfigFile, ConfigFileSchema, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { checkNames, notebookInstanceName } from "./naming";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 
@@ -23,7 +23,11 @@ export interface NotebookConfig extends Omit<ConfigFile["notebook"], "lifecycle"
 /** AWS limit on each lifecycle script, counted in base64 characters. */
 export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
 
-export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile"> {
+export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile" | "allowedDomains"> {
+  /** The allowlist's domains (Network Firewall targets), in configured order. */
+  readonly allowedDomains: ReadonlyArray<string>;
+  /** Shared-hosting entries of the allowlist, domain => the acknowledgement's reason. */
+  readonly sharedHostingAcknowledged: Readonly<Record<string, string>>;
   /** Contents of firewall.suricataRulesFile, if set. */
   readonly suricataRules?: string;
 }
@@ -180,7 +184,9 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
   const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
   const notebookConfig: NotebookConfig = { ...notebook, lifecycle };
-  const { suricataRulesFile: _path, ...firewallSettings } = firewall;
+  const { suricataRulesFile: _path, allowedDomains: entries, ...firewallSettings } = firewall;
+  const allowedDomains = allowlistDomains(entries);
+  const sharedHostingAcknowledged = Object.fromEntries(entries.flatMap((e) => (typeof e === "string" ? [] : [[e.domain, e.acknowledgeSharedHosting]])));
   return {
     ...cfg,
     environment,
@@ -188,7 +194,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
     availabilityZones,
     lanes,
     notebook: notebookConfig,
-    firewall: { ...firewallSettings, suricataRules },
+    firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, suricataRules },
   };
 }
 

@@ -8,13 +8,18 @@
  */
 import { z } from "zod";
 import { planLanes } from "../network/subnet-plan";
+import { sharedHostingProblem } from "./shared-hosting";
 
 export const DEFAULTS = {
   projectName: "sagemaker-studio-anfw",
   region: "us-east-1",
   azLetters: ["a", "b", "c"],
   vpcCidr: "10.2.0.0/16",
-  allowedDomains: [".kaggle.com", ".amazonaws.com"],
+  /**
+   * Exact names only: PyPI (index + files), conda (defaults channel + named channels such as
+   * conda-forge), the Kaggle API and site. Sources in the README ("Egress allowlist").
+   */
+  allowedDomains: ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"],
   ruleGroupCapacity: 100,
   userProfiles: ["anfw-user-profile"],
   notebookInstanceType: "ml.t3.medium",
@@ -36,6 +41,14 @@ export const DEFAULTS = {
 } as const;
 
 export const MAX_AZS = 6;
+
+/** An allowlist entry as written: a domain, or a shared-hosting domain with its acknowledgement. */
+export type AllowlistEntry = string | { readonly domain: string; readonly acknowledgeSharedHosting: string };
+
+/** The domains of allowlist entries, in order. */
+export function allowlistDomains(entries: ReadonlyArray<AllowlistEntry>): string[] {
+  return entries.map((e) => (typeof e === "string" ? e : e.domain));
+}
 
 /** The configured AZs, or the region's a, b and c. */
 export function resolvedAzs(cfg: { readonly region: string; readonly availabilityZones?: ReadonlyArray<string> }): ReadonlyArray<string> {
@@ -81,10 +94,27 @@ const LaneOverride = z
 export const FirewallSection = z
   .strictObject({
     allowedDomains: z
-      .array(z.string())
+      .array(
+        z.union([
+          z.string(),
+          z
+            .strictObject({
+              domain: z.string(),
+              acknowledgeSharedHosting: z
+                .string()
+                .trim()
+                .min(20, "must say why (at least 20 characters): who needs this shared-hosting name, and who accepted the risk")
+                .describe("Why this shared-hosting entry is needed and who accepted that data may reach any customer of that host"),
+            })
+            .describe("An entry on shared hosting (names anyone can rent), with the reason it is accepted"),
+        ]),
+      )
       .min(1, "must list at least one domain (an empty allowlist cannot be deployed)")
       .default([...DEFAULTS.allowedDomains])
-      .describe('Domains reachable over HTTP (Host) and HTTPS (SNI); ".example.com" also matches subdomains'),
+      .describe(
+        'Domains reachable over HTTP (Host) and HTTPS (SNI), exact names by default; ".example.com" also matches subdomains. ' +
+          "An entry under shared hosting (s3.amazonaws.com, .cloudfront.net, github.io, ...) must be an object with acknowledgeSharedHosting",
+      ),
     ruleGroupCapacity: z
       .number()
       .int()
@@ -360,11 +390,28 @@ export const ConfigFileSchema = z
       }
     });
 
-    cfg.firewall.allowedDomains.forEach((d, i) => {
+    const domains = allowlistDomains(cfg.firewall.allowedDomains);
+    cfg.firewall.allowedDomains.forEach((entry, i) => {
+      const d = typeof entry === "string" ? entry : entry.domain;
       const problem = domainProblem(d);
-      if (problem) ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i], message: problem });
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i], message: problem });
+        return;
+      }
+      const shared = sharedHostingProblem(d);
+      if (shared && typeof entry === "string") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["firewall", "allowedDomains", i],
+          message:
+            `${shared}; allowing it lets data leave to any customer there. List exact names you control or trust, ` +
+            `or acknowledge it: { "domain": "${d}", "acknowledgeSharedHosting": "<why, and who accepted the risk>" }`,
+        });
+      } else if (!shared && typeof entry !== "string") {
+        ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i, "acknowledgeSharedHosting"], message: `"${d}" is not on shared hosting: write it as a plain string` });
+      }
     });
-    noDuplicates(cfg.firewall.allowedDomains, ctx, ["firewall", "allowedDomains"]);
+    noDuplicates(domains, ctx, ["firewall", "allowedDomains"]);
     noDuplicates(cfg.studio.userProfiles, ctx, ["studio", "userProfiles"]);
     noDuplicates(cfg.storage.adminRoleArns, ctx, ["storage", "adminRoleArns"]);
     noDuplicates(cfg.vpcEndpoints.interfaceServices, ctx, ["vpcEndpoints", "interfaceServices"]);
@@ -377,12 +424,12 @@ export const ConfigFileSchema = z
       });
     }
     // Each domain becomes at least one generated rule per target type (HTTP_HOST, TLS_SNI).
-    const needed = cfg.firewall.allowedDomains.length * 2;
+    const needed = domains.length * 2;
     if (needed > cfg.firewall.ruleGroupCapacity) {
       ctx.addIssue({
         code: "custom",
         path: ["firewall", "ruleGroupCapacity"],
-        message: `${cfg.firewall.allowedDomains.length} domains need a capacity of at least ${needed}`,
+        message: `${domains.length} domains need a capacity of at least ${needed}`,
       });
     }
 

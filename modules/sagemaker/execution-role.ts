@@ -43,19 +43,30 @@ export class SageMakerExecutionRole extends Construct {
   }
 
   /**
-   * Attaches a customer managed policy (named like the role) made of `statements`. Returns the
-   * attachment: what SageMaker resources that start work with the role (a notebook's lifecycle
-   * script, a domain's apps) should depend on, so they never run before the role may act.
+   * Attaches one customer managed policy per part ("<role name>-<part>"), made of that part's
+   * statements. Why parts: IAM caps a managed policy at 6,144 characters (without white space)
+   * and the role's whole policy is larger (every subnet, group and key of the job conditions), so
+   * it is split by concern; each part's rendered size is checked by the tests for the largest AZ
+   * count. Returns the attachments: what SageMaker resources that start work with the role (a
+   * notebook's lifecycle script, a domain's apps) depend on, so they never run before the role
+   * may act.
    */
-  attachPolicy(statements: DataAwsIamPolicyDocumentStatement[]): IamRolePolicyAttachment {
-    const document = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
-    const policy = new IamPolicy(this, "policy", {
-      name: this.props.roleName,
-      description: `Least-privilege permissions of ${this.props.roleName}`,
-      policy: document.json,
+  attachPolicies(parts: Readonly<Record<string, DataAwsIamPolicyDocumentStatement[]>>): IamRolePolicyAttachment[] {
+    return Object.entries(parts).map(([part, statements]) => {
+      const document = new DataAwsIamPolicyDocument(this, `policy-document-${part}`, { statement: statements });
+      const policy = new IamPolicy(this, `policy-${part}`, {
+        name: `${this.props.roleName}-${part}`,
+        description: `Least-privilege permissions of ${this.props.roleName}: ${part}`,
+        policy: document.json,
+      });
+      return new IamRolePolicyAttachment(this, `policy-attachment-${part}`, { role: this.role.name, policyArn: policy.arn });
     });
-    return new IamRolePolicyAttachment(this, "policy-attachment", { role: this.role.name, policyArn: policy.arn });
   }
+}
+
+/** `depends_on` addresses of attachments, for resources made by modules that take no dependsOn prop. */
+export function addressesOf(attachments: ReadonlyArray<IamRolePolicyAttachment>): string[] {
+  return attachments.map((a) => `${a.terraformResourceType}.${a.friendlyUniqueId}`);
 }
 
 /** What Studio, notebooks and the SageMaker Python SDK read to show and follow their work. */
