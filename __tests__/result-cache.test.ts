@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheKey, dirDigest, lookup, normalizedArgs, resultCacheStats } from "./support/result-cache";
+import { cacheableCommand, cacheKey, dirDigest, lookup, normalizedArgs, resultCacheStats } from "./support/result-cache";
 
 const roots: string[] = [];
 function dirWith(files: Record<string, string>): string {
@@ -71,6 +71,39 @@ describe("result cache keys", () => {
     expect(withState("a.tfstate")).toBe(withState("b.tfstate"));
     expect(withState("c.tfstate")).not.toBe(withState("a.tfstate"));
     expect(withState("missing.tfstate")).not.toBe(withState("a.tfstate"));
+  });
+
+  test("a plan file given by position, or a state given relative to the run dir, stands for its content", () => {
+    const dir = dirWith({ ...CONFIG, "a.tfplan": "plan-1", "b.tfplan": "plan-1", "c.tfplan": "plan-2", "s.tfstate": "{}", "t.tfstate": "{}", "u.tfstate": '{"x":1}' });
+    expect(key(dir, ["show", "-json", "a.tfplan"])).toBe(key(dir, ["show", "-json", join(dir, "b.tfplan")]));
+    expect(key(dir, ["show", "-json", "c.tfplan"])).not.toBe(key(dir, ["show", "-json", "a.tfplan"]));
+    expect(key(dir, ["plan", "-state=s.tfstate"])).toBe(key(dir, ["plan", "-state=t.tfstate"]));
+    expect(key(dir, ["plan", "-state=u.tfstate"])).not.toBe(key(dir, ["plan", "-state=s.tfstate"]));
+  });
+
+  test("the two-word form of a file flag is refused (it would keep the file out of the key)", () => {
+    expect(() => normalizedArgs("/x", ["plan", "-state", "s.tfstate"])).toThrow(/write -flag=value/);
+  });
+
+  test("TF_* environment variables are part of the key (e.g. TF_CLI_ARGS_plan=-refresh=false)", () => {
+    const dir = dirWith(CONFIG);
+    const before = key(dir);
+    process.env.TF_CLI_ARGS_plan = "-refresh=false";
+    try {
+      expect(key(dir)).not.toBe(before);
+    } finally {
+      delete process.env.TF_CLI_ARGS_plan;
+    }
+    expect(key(dir)).toBe(before);
+  });
+
+  test("only commands that read and report are answered from the cache", () => {
+    expect(cacheableCommand(["plan", "-refresh=false"])).toBe(true);
+    expect(cacheableCommand(["validate", "-json"])).toBe(true);
+    expect(cacheableCommand(["test", "-filter=tests/x.tftest.hcl"])).toBe(true);
+    for (const args of [["plan", "-out=x.tfplan"], ["apply", "x.tfplan"], ["show", "-json", "x.tfplan"], ["import", "a.b", "id"], ["state", "list"], ["init"], ["refresh"]]) {
+      expect({ args, cacheable: cacheableCommand(args) }).toEqual({ args, cacheable: false });
+    }
   });
 
   test("the toolchain and the kind of run are part of the key", () => {

@@ -28,7 +28,7 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ensureInit, pluginMirror, tempDir, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
-import { cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
+import { cacheableCommand, cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
 
 export type Json = Record<string, any>;
 
@@ -505,10 +505,10 @@ async function cachedRun<T extends { code: number }>(kind: string, dir: string, 
 
 /**
  * Runs terraform without blocking the event loop (the stub must keep answering), through the
- * result cache unless the run writes a file another step reads (`-out=`, `stdoutFile`).
+ * result cache when the command only reads and reports (cacheableCommand) and no stdoutFile is asked.
  */
 export function runTerraform(dir: string, args: string[], opts: { stdoutFile?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  if (opts.stdoutFile || args.some((a) => a.startsWith("-out="))) return spawnTerraform(dir, args, opts);
+  if (opts.stdoutFile || !cacheableCommand(args)) return spawnTerraform(dir, args, opts);
   return cachedRun("run", dir, args, () => spawnTerraform(dir, args, opts));
 }
 

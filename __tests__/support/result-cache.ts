@@ -2,18 +2,23 @@
  * A content-addressed cache of terraform results for the terraform test layers (validate,
  * `terraform test`, real-provider plans): what makes a warm `npm test` fast.
  *
- * Why it is sound: a terraform run here is a pure function of its inputs. The key is a SHA-256 of
+ * Why it is sound: the runs it answers (plan without -out, validate, test: see cacheableCommand)
+ * read only their inputs and write nothing another step reads, and the harness makes them
+ * deterministic (fixed fake values, a stub with fixed answers). The key is a SHA-256 of
  * - the toolchain: `terraform version` and the provider package files of the mirror (path, size,
  *   mtime), or "registry" without a mirror;
  * - the harness: every file of __tests__/support/ (the stub's behaviour and how runs are made);
  * - the run: every configuration file of its directory (stub URLs folded to one placeholder, as the
- *   port is random), its arguments, the content of any state file an argument names, and the
- *   fingerprint of the AWS stub it talks to (account, region, zones, services, parameters).
+ *   port is random), its arguments, the content of any file an argument names, the TF_* environment
+ *   variables, and the fingerprint of the AWS stub it talks to (account, region, zones, services,
+ *   parameters).
  * Change any of them and the run is made again. Nothing is shared between machines: the cache lives
  * in node_modules/.cache (a clean `npm ci`, as in CI, starts cold).
  *
  * TF_RESULTS_CACHE=off makes every run for real; TF_RESULTS_CACHE_DIR moves the cache.
- * Runs killed or timed out (code -1) are never stored.
+ * Runs killed or timed out (code -1) are never stored; other failures are (an expected plan error is a
+ * result), so a flaky failure repeats until an input changes or the cache is cleared
+ * (`rm -rf node_modules/.cache/sagemaker-anfw`).
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -90,17 +95,53 @@ export function dirDigest(dir: string, placeholders: ReadonlyArray<string> = [])
   return h.digest("hex");
 }
 
-/** Arguments with paths made position-independent: a `-state=<file>` names the file's content. */
+/**
+ * Arguments with file names replaced by the files' content: any argument (`-flag=<file>` or a
+ * positional `<file>`, absolute or relative to `dir`) that names an existing file stands for its
+ * content, so two runs with the same state or plan file content share a key, and a changed file
+ * never hits. The two-word form `-state <file>` is refused (it would hide the file from the key).
+ */
 export function normalizedArgs(dir: string, args: ReadonlyArray<string>): string[] {
-  return args.map((a) => {
-    const m = /^(-[a-z-]+)=(.*)$/.exec(a);
-    if (!m) return a.startsWith(dir) ? `<dir>${a.slice(dir.length)}` : a;
-    const [, flag, value] = m;
-    if (value.startsWith("/") || value.startsWith(dir)) {
-      return existsSync(value) && statSync(value).isFile() ? `${flag}=<content ${sha(readFileSync(value))}>` : `${flag}=<missing>`;
+  const fileContent = (value: string): string | undefined => {
+    const path = value.startsWith("/") ? value : join(dir, value);
+    return value !== "" && existsSync(path) && statSync(path).isFile() ? `<content ${sha(readFileSync(path))}>` : undefined;
+  };
+  return args.map((a, i) => {
+    if (/^-(state|state-out|backup|out|var-file|plugin-dir|chdir)$/.test(a)) {
+      throw new Error(`${a} ${args[i + 1] ?? ""}: write -flag=value, so the result cache can key the file's content`);
     }
-    return a;
+    const m = /^(-[a-z-]+)=(.*)$/.exec(a);
+    if (m) {
+      const [, flag, value] = m;
+      const content = fileContent(value);
+      if (content) return `${flag}=${content}`;
+      return value.startsWith("/") ? `${flag}=<missing>` : a;
+    }
+    if (a.startsWith("-")) return a;
+    return fileContent(a) ?? (a.startsWith("/") ? "<missing>" : a);
   });
+}
+
+/** Environment variables that change what terraform does (TF_CLI_ARGS*, TF_VAR_*, TF_LOG, ...). */
+const HARNESS_SET = new Set(["TF_CLI_CONFIG_FILE", "TF_PLUGIN_MIRROR", "TF_RESULTS_CACHE", "TF_RESULTS_CACHE_DIR", "TF_IN_AUTOMATION", "TF_INPUT"]);
+export function terraformEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith("TF_") && !HARNESS_SET.has(k) && v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  ) as Record<string, string>;
+}
+
+/**
+ * Whether a terraform command's result may come from the cache: commands that only read their
+ * inputs and report (plan without -out, validate, test). Anything that writes state or files
+ * another step reads (apply, import, state, refresh, plan -out, show of a plan file) always runs.
+ */
+export function cacheableCommand(args: ReadonlyArray<string>): boolean {
+  const [command] = args;
+  if (command === "validate" || command === "test") return true;
+  if (command === "plan") return !args.some((a) => /^-(out|state-out|backup)(=|$)/.test(a));
+  return false;
 }
 
 export interface CacheKeyParts {
@@ -112,7 +153,7 @@ export interface CacheKeyParts {
 }
 
 export function cacheKey(parts: CacheKeyParts): string {
-  return sha(JSON.stringify({ harness: harnessFingerprint(), ...parts }));
+  return sha(JSON.stringify({ harness: harnessFingerprint(), env: terraformEnvironment(), ...parts }));
 }
 
 function entryPath(key: string): string {

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { cacheKey, dirDigest, lookup, normalizedArgs, toolchainFingerprint } from "./result-cache";
+import { cacheableCommand, cacheKey, dirDigest, lookup, normalizedArgs, toolchainFingerprint } from "./result-cache";
 
 const MIRROR_CANDIDATES = ["/opt/tf-plugins", "/usr/local/share/tf-plugins", "/usr/share/tf-plugins", "/tf-plugins"];
 
@@ -97,6 +97,10 @@ export function toolchain(): string {
  * dir is initialised first when it has not been (see ensureInit).
  */
 export function terraform(dir: string, args: string[]): TerraformResult {
+  if (!cacheableCommand(args)) {
+    ensureInit(dir);
+    return rawTerraform(dir, args);
+  }
   const key = cacheKey({ toolchain: toolchain(), kind: "sync", dir: dirDigest(dir), args: normalizedArgs(dir, args) });
   return lookup(key, () => {
     ensureInit(dir);
