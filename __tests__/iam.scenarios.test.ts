@@ -787,3 +787,144 @@ describe("6. actions and condition keys", () => {
     ]);
   });
 });
+
+// =============================================================================================
+// 7. Data perimeter of the interface endpoints
+// =============================================================================================
+
+describe("7. data perimeter of the interface endpoints", () => {
+  // AWS PrivateLink Guide: "Control access to VPC endpoints using endpoint policies" — a request
+  // through an endpoint is allowed only if the endpoint policy allows it. IAM User Guide, "AWS global
+  // condition context keys": aws:PrincipalAccount is the caller's account, aws:ResourceAccount the
+  // account that owns the resource. The identities below are given Allow * so that only the endpoint
+  // policy can decide. Actions and resources per service from the Service Authorization Reference.
+  const everything = policy({ Effect: "Allow", Action: ["*"], Resource: ["*"] });
+  const ours = { arn: `arn:aws:iam::${ACCOUNT}:role/SomeWorkload`, identityPolicies: [{ name: "all", policy: everything }] };
+  const theirs = { arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/Exfiltrator`, identityPolicies: [{ name: "all", policy: everything }] };
+  const arnIn = (acct: string) => ({
+    sts: { action: "sts:AssumeRole", arn: `arn:aws:iam::${acct}:role/AnyRole` },
+    logs: { action: "logs:PutLogEvents", arn: `arn:aws:logs:${REGION}:${acct}:log-group:/aws/sagemaker/x:log-stream:y` },
+    ssm: { action: "ssm:PutParameter", arn: `arn:aws:ssm:${REGION}:${acct}:parameter/x` },
+    "ecr.api": { action: "ecr:PutImage", arn: `arn:aws:ecr:${REGION}:${acct}:repository/x` },
+    "ecr.dkr": { action: "ecr:BatchGetImage", arn: `arn:aws:ecr:${REGION}:${acct}:repository/x` },
+    "sagemaker.api": { action: "sagemaker:CreateTrainingJob", arn: `arn:aws:sagemaker:${REGION}:${acct}:training-job/x` },
+    "sagemaker.runtime": { action: "sagemaker:InvokeEndpoint", arn: `arn:aws:sagemaker:${REGION}:${acct}:endpoint/x` },
+    monitoring: { action: "cloudwatch:PutMetricAlarm", arn: `arn:aws:cloudwatch:${REGION}:${acct}:alarm:x` },
+    servicecatalog: { action: "servicecatalog:ProvisionProduct", arn: `arn:aws:catalog:${REGION}:${acct}:product/prod-x` },
+    notebook: { action: "sagemaker:CreatePresignedNotebookInstanceUrl", arn: `arn:aws:sagemaker:${REGION}:${acct}:notebook-instance/x` },
+    studio: { action: "sagemaker:CreateApp", arn: `arn:aws:sagemaker:${REGION}:${acct}:app/d-xxxxxxxxxxxx/user/JupyterLab/default` },
+  });
+  type Service = keyof ReturnType<typeof arnIn>;
+  const endpointOf = (s: RenderedStack, service: string) =>
+    only(s, "aws_vpc_endpoint", `${service} endpoint`, (_, c) => c.vpc_endpoint_type === "Interface" && String(c.service_name).endsWith(`.${service}`));
+  /**
+   * `who` calls `service` through its endpoint on a resource of `resourceAccount`. Across accounts
+   * the resource's own policy admits the caller (an attacker's repository or role open to anyone;
+   * IAM User Guide: "Cross-account policy evaluation logic"), so only the endpoint policy can deny.
+   */
+  const through = (s: RenderedStack, service: Service, who: typeof ours, resourceAccount: string): SimRequest => {
+    const e = endpointOf(s, service);
+    const { action, arn } = arnIn(resourceAccount)[service];
+    const callerAccount = who.arn.split(":")[4];
+    const resourcePolicy = callerAccount === resourceAccount ? undefined : policy({ Effect: "Allow", Principal: { AWS: [who.arn] }, Action: [action], Resource: [arn] });
+    return { principal: who, action, resource: { arn, account: resourceAccount }, resourcePolicy, endpoint: { id: s.fakeOf(e, "id"), policy: s.endpointPolicyOf(e) } };
+  };
+  /** The same request made outside the endpoint is Allowed: the endpoint policy is what decides. */
+  const outsideAllowed = async (req: SimRequest) => expect(await decision({ ...req, endpoint: undefined })).toBe("Allowed");
+  const services = Object.keys(arnIn(ACCOUNT)) as Service[];
+
+  test("every interface endpoint of the stacks is covered here", () => {
+    const deployed = R.addressesOf("aws_vpc_endpoint").filter((a) => R.config(a)!.vpc_endpoint_type === "Interface").map((a) => String(R.config(a)!.service_name).split(".").slice(3).join(".") || String(R.config(a)!.service_name).split(".").pop());
+    expect([...deployed].sort()).toEqual([...services].sort());
+  });
+
+  test.each(services)("%s: this account's principal on this account's resource: Allowed", async (service) => {
+    expect(await decision(through(R, service, ours, ACCOUNT))).toBe("Allowed");
+  });
+
+  test.each(services)("%s: another account's credentials on their own resource: denied by the endpoint policy", async (service) => {
+    const req = through(R, service, theirs, OTHER_ACCOUNT);
+    const r = await outcome(req);
+    expect(r.decision).toBe("ImplicitlyDenied");
+    expect(r.explanation).toMatch(/VPC endpoint policy/);
+    await outsideAllowed(req);
+  });
+
+  test.each(services)("%s: this account's principal on another account's resource (which admits it): denied by the endpoint policy", async (service) => {
+    const req = through(R, service, ours, OTHER_ACCOUNT);
+    const r = await outcome(req);
+    expect(r.decision).toBe("ImplicitlyDenied");
+    expect(r.explanation).toMatch(/VPC endpoint policy/);
+    await outsideAllowed(req);
+  });
+
+  test("ECR: pulls from a configured image account are Allowed, from any other account denied", async () => {
+    const imageAccount = "763104351884";
+    const s = renderPolicies(synthEnvironment({ vpcEndpoints: { ecrImageAccounts: [imageAccount] } }));
+    const pull = (acct: string, action = "ecr:BatchGetImage"): SimRequest => {
+      const e = endpointOf(s, "ecr.dkr");
+      const arn = `arn:aws:ecr:${REGION}:${acct}:repository/pytorch-training`;
+      // image repositories admit pulls (and here anything) from any account in their repository policy
+      const repositoryPolicy = policy({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["ecr:*"], Resource: [arn] });
+      return { principal: ours, action, resource: { arn, account: acct }, resourcePolicy: repositoryPolicy, endpoint: { id: s.fakeOf(e, "id"), policy: s.endpointPolicyOf(e) } };
+    };
+    expect(await decision(pull(imageAccount))).toBe("Allowed");
+    expect(await decision(pull(imageAccount, "ecr:PutImage"))).toBe("ImplicitlyDenied"); // pulls only
+    expect(await decision(pull(OTHER_ACCOUNT))).toBe("ImplicitlyDenied");
+    expect(await decision(pull(imageAccount))).toBe("Allowed");
+    // without the setting, even the image account is outside the perimeter
+    expect(await decision(through(R, "ecr.dkr", ours, imageAccount))).toBe("ImplicitlyDenied");
+  });
+
+  // iam-simulate cannot represent the account-less ARN of a public parameter
+  // (arn:aws:ssm:<region>::parameter/aws/...), so this one is checked on the statement itself.
+  test("SSM: AWS's public parameters are readable through the endpoint by this account's principals only", () => {
+    const st = R.endpointPolicyOf(endpointOf(R, "ssm")).Statement.find((x) => x.Sid === "AwsPublicParameters")!;
+    expect(st.Effect).toBe("Allow");
+    expect([st.Resource].flat()).toEqual([`arn:aws:ssm:${REGION}::parameter/aws/*`]);
+    expect(st.Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": [ACCOUNT] } });
+    expect([st.Action].flat().sort()).toEqual(["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]);
+  });
+
+  test("with an organization: its principals and resources are inside the perimeter, others not", async () => {
+    const org = "o-a1b2c3d4e5";
+    const s = renderPolicies(synthEnvironment({ vpcEndpoints: { organizationId: org } }));
+    const req = (principalOrg: string, resourceOrg: string): SimRequest => ({
+      ...through(s, "logs", theirs, OTHER_ACCOUNT),
+      context: { "aws:PrincipalOrgID": principalOrg, "aws:ResourceOrgID": resourceOrg },
+    });
+    expect(await decision(req(org, org))).toBe("Allowed");
+    expect(await decision(req("o-zzzzzzzzzz", org))).toBe("ImplicitlyDenied");
+    expect(await decision(req(org, "o-zzzzzzzzzz"))).toBe("ImplicitlyDenied");
+  });
+
+  test("S3 gateway: another account's credentials cannot use even our buckets through it", async () => {
+    const r = await outcome({ principal: theirs, action: "s3:PutObject", resource: { arn: objectOf(P.dataBucketArn), account: ACCOUNT }, endpoint: P.endpoint });
+    expect(r.decision).toBe("ImplicitlyDenied");
+    expect(r.explanation).toMatch(/VPC endpoint policy/);
+  });
+
+  test("can fail: without the resource-account condition, our principal reaches another account's log group", async () => {
+    const e = endpointOf(R, "logs");
+    const doc = R.all().find((d) => d.usedBy.some((u) => u.kind === "endpoint-policy" && u.target === e))!;
+    const b = brokenCopy(stacks, doc, (st) => {
+      const x = bySid(st, "PerimeterPrincipalsOnPerimeterResources");
+      x.condition = x.condition.filter((c: Json) => c.variable !== "aws:ResourceAccount");
+    });
+    expect(await decision(through(R, "logs", ours, OTHER_ACCOUNT))).toBe("ImplicitlyDenied");
+    expect(await decision(through(b, "logs", ours, OTHER_ACCOUNT))).toBe("Allowed");
+  });
+
+  test("can fail: without the principal-account condition, another account's credentials pass the sts endpoint", async () => {
+    const e = endpointOf(R, "sts");
+    const doc = R.all().find((d) => d.usedBy.some((u) => u.kind === "endpoint-policy" && u.target === e))!;
+    const b = brokenCopy(stacks, doc, (st) => {
+      const x = bySid(st, "PerimeterPrincipalsOnPerimeterResources");
+      x.condition = x.condition.filter((c: Json) => c.variable !== "aws:PrincipalAccount");
+    });
+    // another account's principal assuming a role in ours (the resource is ours)
+    const req = (s: RenderedStack) => ({ ...through(s, "sts", theirs, ACCOUNT) });
+    expect(await decision(req(R))).toBe("ImplicitlyDenied");
+    expect(await decision(req(b))).toBe("Allowed");
+  });
+});

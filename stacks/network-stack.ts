@@ -140,6 +140,7 @@ export class NetworkStack extends EnvironmentStack {
         // Notebook instances (Amazon Linux) install packages from repositories hosted in S3.
         allowAmazonLinuxRepos: env.notebook.enabled,
       },
+      perimeter: { organizationId: env.vpcEndpoints.organizationId, ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts },
     });
     for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
 

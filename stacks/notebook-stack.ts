@@ -66,6 +66,7 @@ export class NotebookStack extends WorkloadStack {
         kmsKeyArns: [contract.keyArn("s3"), this.volumeKey.arn],
         kmsViaServices: ["s3", ...NOTEBOOK_VOLUME_SERVICES],
         vpcId: contract.vpcId,
+        ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
       }),
       jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
     });

@@ -50,6 +50,7 @@ export class StudioStack extends WorkloadStack {
         kmsKeyArns: [contract.keyArn("s3"), storageKeyArn],
         kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
         vpcId: contract.vpcId,
+        ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
       }),
       studio: studioStatements(account, this.studio.domain.id),
       jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),

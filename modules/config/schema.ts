@@ -239,6 +239,19 @@ export const VpcEndpointsSection = z
       .boolean()
       .default(false)
       .describe("Add the seed README's statement that lets the S3 endpoint read SageMaker JumpStart objects"),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations ID like "o-a1b2c3d4e5"')
+      .optional()
+      .describe("Admit the organization's principals and resources through the VPC endpoints (aws:PrincipalOrgID / aws:ResourceOrgID) instead of only this account's"),
+    ecrImageAccounts: z
+      .array(z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account ID"))
+      .max(50)
+      .default([])
+      .describe(
+        "Registry accounts (besides this account) whose container images may be pulled through the ECR endpoints and by the execution roles, " +
+          "e.g. SageMaker's image accounts of the region (README, \"Data perimeter\")",
+      ),
   })
   .describe("VPC endpoints");
 
@@ -415,6 +428,7 @@ export const ConfigFileSchema = z
     noDuplicates(cfg.studio.userProfiles, ctx, ["studio", "userProfiles"]);
     noDuplicates(cfg.storage.adminRoleArns, ctx, ["storage", "adminRoleArns"]);
     noDuplicates(cfg.vpcEndpoints.interfaceServices, ctx, ["vpcEndpoints", "interfaceServices"]);
+    noDuplicates(cfg.vpcEndpoints.ecrImageAccounts, ctx, ["vpcEndpoints", "ecrImageAccounts"]);
     if (cfg.vpcEndpoints.interfaceServices.includes("s3")) {
       const i = cfg.vpcEndpoints.interfaceServices.indexOf("s3");
       ctx.addIssue({

@@ -7,7 +7,7 @@
  *   that admits nothing until a workload stack registers its security groups (EndpointIngress).
  */
 import { Construct } from "constructs";
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement, DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-endpoint-route-table-association";
@@ -30,6 +30,20 @@ export interface S3EndpointAccess {
   readonly allowAmazonLinuxRepos?: boolean;
 }
 
+/**
+ * Who may act through the endpoints (the data perimeter): this account's principals on this
+ * account's resources, or the AWS Organization's when `organizationId` is set.
+ */
+export interface EndpointPerimeter {
+  /** AWS Organization ID ("o-..."): admit the organization's principals and resources instead of only this account's. Default: none. */
+  readonly organizationId?: string;
+  /**
+   * Registry accounts whose images this account's principals may pull through the ECR endpoints,
+   * besides the perimeter's own (e.g. SageMaker's image accounts of the region). Default: none.
+   */
+  readonly ecrImageAccounts?: ReadonlyArray<string>;
+}
+
 export interface ServiceEndpointsProps {
   readonly account: AwsAccount;
   readonly namePrefix: string;
@@ -46,7 +60,12 @@ export interface ServiceEndpointsProps {
   readonly routeTableIdsByAz: Readonly<Record<string, string>>;
   readonly interfaceServices: ReadonlyArray<string>;
   readonly s3: S3EndpointAccess;
+  /** Default: this account only, no other image accounts. */
+  readonly perimeter?: EndpointPerimeter;
 }
+
+/** Image pulls (ECR API reference: what `docker pull` calls after GetAuthorizationToken). */
+const ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
 
 export class ServiceEndpoints extends Construct {
   readonly securityGroup: SecurityGroup;
@@ -66,8 +85,10 @@ export class ServiceEndpoints extends Construct {
       tags: { Name: `${props.namePrefix}-vpc-endpoints` },
     });
 
+    const perimeter = props.perimeter ?? {};
     const interfaces: Record<string, VpcEndpoint> = {};
     for (const service of props.interfaceServices) {
+      const policy = new DataAwsIamPolicyDocument(this, `interface-${service}-policy`, { statement: interfaceEndpointStatements(service, account, perimeter) });
       interfaces[service] = new VpcEndpoint(this, `interface-${service}`, {
         vpcId: props.vpcId,
         serviceName: interfaceServiceName(service, account.region),
@@ -75,6 +96,8 @@ export class ServiceEndpoints extends Construct {
         privateDnsEnabled: true,
         subnetIds: [...props.subnetIds],
         securityGroupIds: [this.securityGroup.id],
+        // AWS's default endpoint policy allows everything, with anyone's credentials: replaced.
+        policy: policy.json,
         tags: { Name: `${props.namePrefix}-${service}` },
       });
     }
@@ -83,8 +106,11 @@ export class ServiceEndpoints extends Construct {
     const objects = props.s3.bucketArns.map((arn) => `${arn}/*`);
     const statements: DataAwsIamPolicyDocumentStatement[] = [
       {
+        // Only the perimeter's principals: another account's credentials cannot write our data
+        // out, nor use our buckets, through this endpoint.
         sid: "AllowWorkloadBuckets",
         principals: [{ type: "*", identifiers: ["*"] }],
+        condition: [principalCondition(account, perimeter)],
         actions: [
           "s3:GetObject",
           "s3:PutObject",
@@ -134,4 +160,65 @@ export class ServiceEndpoints extends Construct {
       new VpcEndpointRouteTableAssociation(this, `s3-gateway-${az}`, { vpcEndpointId: this.s3Gateway.id, routeTableId });
     }
   }
+}
+
+/** aws:PrincipalAccount = this account, or aws:PrincipalOrgID = the organization. */
+function principalCondition(account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
+  return perimeter.organizationId
+    ? { test: "StringEquals", variable: "aws:PrincipalOrgID", values: [perimeter.organizationId] }
+    : { test: "StringEquals", variable: "aws:PrincipalAccount", values: [account.accountId] };
+}
+
+/** aws:ResourceAccount = this account, or aws:ResourceOrgID = the organization. */
+function resourceCondition(account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
+  return perimeter.organizationId
+    ? { test: "StringEquals", variable: "aws:ResourceOrgID", values: [perimeter.organizationId] }
+    : { test: "StringEquals", variable: "aws:ResourceAccount", values: [account.accountId] };
+}
+
+/**
+ * The endpoint policy of an interface endpoint (the data perimeter, after AWS's
+ * data-perimeter-policy-examples): only the perimeter's principals acting on the perimeter's
+ * resources, plus AWS service principals, plus what each service needs beyond that:
+ * - ecr.api / ecr.dkr: image pulls from the configured image accounts;
+ * - ssm: AWS's public parameters (arn:...:ssm:<region>::parameter/aws/...);
+ * - notebook: only this account's notebook instances (SageMaker checks
+ *   CreatePresignedNotebookInstanceUrl on the instance for every request through the endpoint);
+ * - studio: only apps of this account's Studio domains (SageMaker checks CreateApp on
+ *   app/<domain>/...). The domain's own ID cannot be named: the Studio stack creates the domain
+ *   after this endpoint exists.
+ */
+export function interfaceEndpointStatements(service: string, account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatement[] {
+  const anyone = [{ type: "*", identifiers: ["*"] }];
+  const sagemaker = (resource: string) => `arn:${account.partition}:sagemaker:${account.region}:${account.accountId}:${resource}`;
+  if (service === "notebook") {
+    return [{ sid: "OwnNotebookInstancesOnly", principals: anyone, actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [sagemaker("notebook-instance/*")] }];
+  }
+  if (service === "studio") {
+    return [{ sid: "OwnStudioDomainsOnly", principals: anyone, actions: ["sagemaker:CreateApp"], resources: [sagemaker("app/*")] }];
+  }
+  const principal = principalCondition(account, perimeter);
+  const statements: DataAwsIamPolicyDocumentStatement[] = [
+    { sid: "PerimeterPrincipalsOnPerimeterResources", principals: anyone, actions: ["*"], resources: ["*"], condition: [principal, resourceCondition(account, perimeter)] },
+    { sid: "AwsServicePrincipals", principals: anyone, actions: ["*"], resources: ["*"], condition: [{ test: "Bool", variable: "aws:PrincipalIsAWSService", values: ["true"] }] },
+  ];
+  if ((service === "ecr.api" || service === "ecr.dkr") && (perimeter.ecrImageAccounts ?? []).length > 0) {
+    statements.push({
+      sid: "PullFromImageAccounts",
+      principals: anyone,
+      actions: ECR_PULL_ACTIONS,
+      resources: ["*"],
+      condition: [principal, { test: "StringEquals", variable: "aws:ResourceAccount", values: [...perimeter.ecrImageAccounts!] }],
+    });
+  }
+  if (service === "ssm") {
+    statements.push({
+      sid: "AwsPublicParameters",
+      principals: anyone,
+      actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      resources: [`arn:${account.partition}:ssm:${account.region}::parameter/aws/*`],
+      condition: [principal],
+    });
+  }
+  return statements;
 }

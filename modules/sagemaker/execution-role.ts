@@ -132,6 +132,8 @@ export interface WorkloadPermissions {
    */
   readonly kmsViaServices: ReadonlyArray<string>;
   readonly vpcId: string;
+  /** Registry accounts, besides this one, whose images the role may pull. Default: none. */
+  readonly ecrImageAccounts?: ReadonlyArray<string>;
 }
 
 /** Permissions every SageMaker workload of this project needs (Studio and notebook instances). */
@@ -180,9 +182,12 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       resources: ["*"], // GetAuthorizationToken has no resource-level permissions
     },
     {
-      sid: "EcrPullSageMakerImages",
+      // This account's repositories and the configured image accounts' only (the seed allowed
+      // "*sagemaker*" repositories of any account: anyone can name a repository that way).
+      // SageMaker pulls its own images for jobs and apps with its service identity, not this role.
+      sid: "EcrPullImages",
       actions: ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability"],
-      resources: [`arn:${account.partition}:ecr:*:*:repository/*sagemaker*`],
+      resources: [account.accountId, ...(p.ecrImageAccounts ?? [])].map((acct) => `arn:${account.partition}:ecr:${account.region}:${acct}:repository/*`),
     },
     {
       // The seed also allowed ecr:SetRepositoryPolicy (permissions management): dropped.
