@@ -209,14 +209,38 @@ describe("3-AZ network details", () => {
     }
   });
 
-  test("firewall policy forwards all stateless traffic, fragments included, to the stateful allowlist", () => {
+  test("firewall policy forwards all stateless traffic, fragments included, to protocol hygiene, then the allowlist", () => {
     const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
-    const [[ruleGroupName]] = resourcesOf(json, "aws_networkfirewall_rule_group");
+    const groupNamed = (suffix: string) => resourcesOf(json, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith(suffix))![0];
     expect(policy.firewall_policy.stateless_default_actions).toEqual(["aws:forward_to_sfe"]);
     expect(policy.firewall_policy.stateless_fragment_default_actions).toEqual(["aws:forward_to_sfe"]);
+    // strict order: the lower priority is evaluated first
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
-      { resource_arn: `\${aws_networkfirewall_rule_group.${ruleGroupName}.arn}`, priority: 200 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-protocol-hygiene")}.arn}`, priority: 150 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-domain-allowlist")}.arn}`, priority: 200 },
     ]);
+  });
+
+  test("protocol hygiene: logs every SNI and Host, then refuses tunnels, IP literals, protocol/port mismatches, UDP and ICMP", () => {
+    const [, group] = resourcesOf(json, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith("-protocol-hygiene"))!;
+    const rules: string[] = group.rule_group.rules_source.rules_string.trim().split("\n");
+    const has = (re: RegExp) => expect({ rule: rules.find((r) => re.test(r)) ?? "missing", re: String(re) }).toEqual({ rule: expect.stringMatching(re), re: String(re) });
+    // alert (logs, does not stop evaluation) before anything decides
+    expect(rules.slice(0, 2).every((r) => r.startsWith("alert "))).toBe(true);
+    has(/^alert tls .*tls\.sni/);
+    has(/^alert http .*http\.host/);
+    has(/^reject http .*http\.method; content:"CONNECT"/);
+    has(/^reject tls .*tls\.sni; pcre:/);
+    has(/^reject http .*http\.host; pcre:/);
+    has(/^reject tls \$HOME_NET any -> any !443 /);
+    has(/^reject tcp \$HOME_NET any -> any 443 .*app-layer-protocol:!tls/);
+    has(/^reject http \$HOME_NET any -> any !80 /);
+    has(/^reject tcp \$HOME_NET any -> any 80 .*app-layer-protocol:!http/);
+    has(/^drop udp \$HOME_NET any -> any /);
+    has(/^drop icmp \$HOME_NET any -> any /);
+    const sids = rules.map((r) => /sid:(\d+);/.exec(r)?.[1]);
+    expect(new Set(sids).size).toBe(rules.length);
+    expect(group.rule_group.stateful_rule_options).toEqual({ rule_order: "STRICT_ORDER" });
   });
 
   test("strict rule order, and established flows nothing allowed are dropped (and alerted)", () => {

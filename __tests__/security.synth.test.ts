@@ -62,8 +62,17 @@ describe("Network Firewall", () => {
     const [[, policy]] = resourcesOf(withRules, "aws_networkfirewall_firewall_policy");
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
       { resource_arn: `\${aws_networkfirewall_rule_group.${suricata.n}.arn}`, priority: 100 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-protocol-hygiene"].n}.arn}`, priority: 150 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"].n}.arn}`, priority: 200 },
     ]);
+  });
+
+  test("firewall.protocolHygiene: false leaves only the allowlist in the policy", () => {
+    const without = synthJson(networkStack({ firewall: { protocolHygiene: false } }));
+    const names = resourcesOf(without, "aws_networkfirewall_rule_group").map(([, g]) => g.name);
+    expect(names).toEqual(["sagemaker-studio-anfw-test-domain-allowlist"]);
+    const [[, policy]] = resourcesOf(without, "aws_networkfirewall_firewall_policy");
+    expect(policy.firewall_policy.stateful_rule_group_reference).toHaveLength(1);
   });
 });
 

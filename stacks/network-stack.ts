@@ -31,6 +31,7 @@ import {
   namePrefix,
   networkContractParameterName,
   ssmParameterName,
+  protocolHygieneRuleGroupName,
   suricataRuleGroupName,
 } from "../modules/config/naming";
 import { AvailabilityChecks } from "../modules/aws";
@@ -207,6 +208,7 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
       allowlistCapacity: fw.ruleGroupCapacity,
       suricata:
         fw.suricataRules === undefined ? undefined : { ruleGroupName: suricataRuleGroupName(env), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
+      protocolHygiene: { enabled: fw.protocolHygiene, ruleGroupName: protocolHygieneRuleGroupName(env) },
       protection: {
         deleteProtection: fw.deleteProtection,
         policyChangeProtection: fw.policyChangeProtection,

@@ -51,6 +51,10 @@ export function domainAllowlistRuleGroupName(p: NameParts): string {
   return `${namePrefix(p)}-domain-allowlist`;
 }
 
+export function protocolHygieneRuleGroupName(p: NameParts): string {
+  return `${namePrefix(p)}-protocol-hygiene`;
+}
+
 export function suricataRuleGroupName(p: NameParts): string {
   return `${namePrefix(p)}-suricata`;
 }

@@ -134,6 +134,10 @@ export const FirewallSection = z
       .max(30000)
       .default(DEFAULTS.ruleGroupCapacity)
       .describe("Capacity of the Suricata rule group (at least its number of rules); fixed by AWS at creation"),
+    protocolHygiene: z
+      .boolean()
+      .default(true)
+      .describe("Before the allowlist: log every TLS SNI and HTTP Host; refuse CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, TLS/HTTP on other ports; drop UDP and ICMP to the internet"),
     deleteProtection: z.boolean().default(false).describe("Refuse to delete the firewall (turn on in production)"),
     policyChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's policy association (turn on in production)"),
     subnetChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's subnets, i.e. add or remove AZs (turn on in production)"),

@@ -10,7 +10,8 @@
  * resource, Lambda or SDK call is needed.
  *
  * Policy: every packet goes to the stateful engine (fragments too; the seed passed them), which
- * evaluates rule groups in STRICT_ORDER: the user's Suricata rules first, then the allowlist, and
+ * evaluates rule groups in STRICT_ORDER: the user's Suricata rules first, then protocol hygiene
+ * (PROTOCOL_HYGIENE_RULES), then the allowlist, and
  * finally drops (and alerts on) every established flow nothing passed. The TCP handshake itself is
  * let through so the engine can see the TLS SNI / HTTP Host it filters on.
  */
@@ -39,8 +40,13 @@ export interface InspectionFirewallProps {
   readonly homeNet: ReadonlyArray<string>;
   readonly allowedDomains: ReadonlyArray<string>;
   readonly allowlistCapacity: number;
-  /** Extra rules in Suricata format, evaluated before the allowlist. */
+  /** Extra rules in Suricata format, evaluated first (before protocol hygiene and the allowlist). */
   readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
+  /**
+   * The protocol-hygiene rule group (PROTOCOL_HYGIENE_RULES), evaluated before the allowlist.
+   * Default: on, named `<firewallName>-protocol-hygiene`.
+   */
+  readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
   readonly protection: FirewallProtection;
   /** Customer key for the firewall, policy and rule groups. */
   readonly kmsKeyArn: string;
@@ -49,15 +55,47 @@ export interface InspectionFirewallProps {
   readonly logs: LogSettings;
 }
 
-/** Rule group priorities in the strict-order policy: user rules before the allowlist. */
-const SURICATA_PRIORITY = 100;
-const ALLOWLIST_PRIORITY = 200;
+/** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist. */
+export const SURICATA_PRIORITY = 100;
+export const HYGIENE_PRIORITY = 150;
+export const ALLOWLIST_PRIORITY = 200;
+
+/**
+ * Protocol hygiene, before the allowlist (strict order: the first rule that drops, rejects or
+ * passes decides; alert rules only log). Why each:
+ * - alert on every TLS SNI and HTTP Host a workload asks for, so the alert log records where each
+ *   flow went, passed or not (the allowlist's pass verdicts leave no name in the logs);
+ * - CONNECT would tunnel anything through an allowed proxy host;
+ * - an IP literal as SNI or Host names no domain the allowlist could judge;
+ * - TLS only on 443 and HTTP only on 80, and nothing but TLS on 443 / HTTP on 80: other protocols
+ *   hidden on the web ports, or the web protocols on other ports, are the usual ways around
+ *   name-based filtering;
+ * - no UDP or ICMP to the internet (DNS, QUIC, tunnels): the workloads resolve through the VPC
+ *   resolver (DNS Firewall) and speak TCP only. Other IP protocols cannot pass a NAT gateway.
+ * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped.
+ * Patterns after AWS's Network Firewall egress best-practice rules ("Egress Port TCP/443 but not
+ * TLS" ...); sids 9100001-9100099 are reserved for them.
+ */
+export const PROTOCOL_HYGIENE_RULES = [
+  'alert tls $HOME_NET any -> any any (msg:"egress TLS SNI"; flow:to_server; tls.sni; content:"."; sid:9100001; rev:1;)',
+  'alert http $HOME_NET any -> any any (msg:"egress HTTP Host"; flow:to_server; http.host; content:"."; sid:9100002; rev:1;)',
+  'reject http $HOME_NET any -> any any (msg:"HTTP CONNECT tunnel"; flow:to_server; http.method; content:"CONNECT"; sid:9100003; rev:1;)',
+  'reject tls $HOME_NET any -> any any (msg:"IP literal as TLS SNI"; flow:to_server; tls.sni; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}$|:/"; sid:9100004; rev:1;)',
+  'reject http $HOME_NET any -> any any (msg:"IP literal as HTTP Host"; flow:to_server; http.host; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}(:\\d+)?$|^\\[/"; sid:9100005; rev:1;)',
+  'reject tls $HOME_NET any -> any !443 (msg:"TLS not on TCP/443"; flow:to_server; sid:9100006; rev:1;)',
+  'reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 but not TLS"; flow:to_server; app-layer-protocol:!tls; sid:9100007; rev:1;)',
+  'reject http $HOME_NET any -> any !80 (msg:"HTTP not on TCP/80"; flow:to_server; sid:9100008; rev:1;)',
+  'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
+  'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
+  'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
+] as const;
 
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
   readonly policy: NetworkfirewallFirewallPolicy;
   readonly allowlist: NetworkfirewallRuleGroup;
   readonly suricata?: NetworkfirewallRuleGroup;
+  readonly protocolHygiene?: NetworkfirewallRuleGroup;
   readonly logging: NetworkfirewallLoggingConfiguration;
   /** Terraform map expression: AZ name => firewall endpoint ID. */
   readonly endpointIdsByAz: TerraformLocal;
@@ -99,8 +137,20 @@ export class InspectionFirewall extends Construct {
       );
     }
 
+    if (props.protocolHygiene?.enabled !== false) {
+      this.protocolHygiene = statefulGroup(
+        "protocol-hygiene",
+        props.protocolHygiene?.ruleGroupName ?? `${props.firewallName}-protocol-hygiene`,
+        "Logs every SNI/Host; drops CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, UDP and ICMP out",
+        // Fixed by AWS at creation: room for the rules to grow without replacing the group.
+        100,
+        { rulesString: `${PROTOCOL_HYGIENE_RULES.join("\n")}\n` },
+      );
+    }
+
     const references = [
       ...(this.suricata ? [{ resourceArn: this.suricata.arn, priority: SURICATA_PRIORITY }] : []),
+      ...(this.protocolHygiene ? [{ resourceArn: this.protocolHygiene.arn, priority: HYGIENE_PRIORITY }] : []),
       { resourceArn: this.allowlist.arn, priority: ALLOWLIST_PRIORITY },
     ];
     this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {

@@ -30,6 +30,8 @@ export interface InspectedVpcProps {
     readonly allowedDomains: ReadonlyArray<string>;
     readonly allowlistCapacity: number;
     readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
+    /** See InspectionFirewallProps.protocolHygiene (default: on). */
+    readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
     readonly protection: FirewallProtection;
   };
   /** Logs (firewall alert/flow, VPC flow) and the firewall's encryption. */
