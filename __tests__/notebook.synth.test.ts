@@ -53,14 +53,14 @@ test("reordering, adding or removing other AZs leaves the notebook stack byte-id
   }
 });
 
-test("its own security group: no inbound, outbound HTTPS/HTTP only, and admitted by the endpoints", () => {
+test("its own security group: no inbound, outbound HTTPS, HTTP only to S3's prefix list (yum), admitted by the endpoints", () => {
   expect(instance.security_groups).toHaveLength(1);
   const sg = instance.security_groups[0];
   expect(resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === sg)).toEqual([]);
   const egress = resourcesOf(json, "aws_vpc_security_group_egress_rule").filter(([, r]) => r.security_group_id === sg);
-  expect(egress.map(([, r]) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4]).sort()).toEqual([
+  expect(egress.map(([, r]) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4 ?? r.prefix_list_id]).sort()).toEqual([
     ["tcp", 443, 443, "0.0.0.0/0"],
-    ["tcp", 80, 80, "0.0.0.0/0"],
+    ["tcp", 80, 80, fromContract("s3_prefix_list_id")],
   ]);
   const toEndpoints = resourcesOf(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.referenced_security_group_id === sg);
   expect(toEndpoints.map(([, r]) => [r.security_group_id, r.from_port, r.to_port])).toEqual([[fromContract("endpoint_security_group_id"), 443, 443]]);

@@ -394,12 +394,12 @@ describe("SageMaker Studio", () => {
       for (const [, r] of resourcesOf(multi, "aws_vpc_security_group_ingress_rule")) expect(r.cidr_ipv4).toBeUndefined();
     });
 
-    test("egress is port-limited (no all-traffic rule) and every rule has a description", () => {
+    test("egress is port-limited (no all-traffic rule), HTTPS only to the outside (no port 80), every rule described", () => {
       for (const type of ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]) {
         for (const [, r] of resourcesOf(multi, type)) {
           expect(r.ip_protocol).toBe("tcp");
           expect(r.description).toEqual(expect.any(String));
-          if (r.cidr_ipv4 === "0.0.0.0/0") expect([80, 443]).toContain(r.from_port);
+          if (r.cidr_ipv4 === "0.0.0.0/0") expect({ from: r.from_port, to: r.to_port }).toEqual({ from: 443, to: 443 });
         }
       }
     });

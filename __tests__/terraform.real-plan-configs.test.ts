@@ -25,6 +25,7 @@ function contractFor(env: (typeof environments)[number]): string {
     workload_subnet_ids: Object.fromEntries(env.availabilityZones.map((az, i) => [az, `subnet-0${String(i).repeat(16)}`])),
     endpoint_security_group_id: "sg-0eeeeeeeeeeeeeeee",
     s3_endpoint_id: "vpce-0ffffffffffffffff",
+    s3_prefix_list_id: "pl-63a5400a",
     key_arns: { s3: arn("kms", "key/11111111-1111-1111-1111-111111111111"), studio_storage: arn("kms", "key/22222222-2222-2222-2222-222222222222") },
     buckets: { data: bucket("data"), models: bucket("models"), notebook: bucket("notebook") },
   });

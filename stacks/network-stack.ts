@@ -167,6 +167,7 @@ export class NetworkStack extends EnvironmentStack {
         workloadSubnetIds: this.network.byAz((l) => l.workload.subnet.id),
         endpointSecurityGroupId: this.endpoints.securityGroup.id,
         s3EndpointId: this.endpoints.s3Gateway.id,
+        s3PrefixListId: this.endpoints.s3Gateway.prefixListId,
         keyArns,
         buckets: Object.fromEntries(Object.entries(buckets).map(([suffix, b]) => [suffix, { name: b.name, arn: b.arn }])),
       },

@@ -55,6 +55,7 @@ export class NotebookStack extends WorkloadStack {
       volumeSizeGb: env.notebook.volumeSizeGb,
       lifecycle: env.notebook.lifecycle,
       endpoints: this.endpointIngress,
+      s3PrefixListId: contract.s3PrefixListId,
     });
 
     const bucket = contract.bucket("notebook");

@@ -1092,6 +1092,8 @@ export class RenderedStack {
       case "aws_networkfirewall_rule_group.arn":
       case "aws_networkfirewall_rule_group.id":
         return `arn:${P}:network-firewall:${region}:${acct}:stateful-rulegroup/${str("name") ?? name}`;
+      case "aws_vpc_endpoint.prefix_list_id":
+        return `pl-${hex(seed, 8)}`;
       // Route 53 Resolver: IDs "rslvr-<kind>-<hex>", ARNs arn:<p>:route53resolver:<region>:<acct>:<type>/<id>.
       case "aws_route53_resolver_firewall_domain_list.id":
         return `rslvr-fdl-${hex(seed, 17)}`;

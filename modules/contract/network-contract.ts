@@ -32,6 +32,8 @@ export interface NetworkContractValues {
   readonly workloadSubnetIds: Readonly<Record<string, string>>;
   readonly endpointSecurityGroupId: string;
   readonly s3EndpointId: string;
+  /** S3's managed prefix list in this region (the gateway endpoint's prefix_list_id). */
+  readonly s3PrefixListId: string;
   /** Key ARNs by purpose: "s3", "studio_storage". */
   readonly keyArns: Readonly<Record<string, string>>;
   /** Buckets by suffix: "data", "models", "notebook". */
@@ -60,12 +62,16 @@ export class PublishedNetworkContract extends Construct {
         workload_subnet_ids: { ...v.workloadSubnetIds },
         endpoint_security_group_id: v.endpointSecurityGroupId,
         s3_endpoint_id: v.s3EndpointId,
+        s3_prefix_list_id: v.s3PrefixListId,
         key_arns: { ...v.keyArns },
         buckets: Object.fromEntries(Object.entries(v.buckets).map(([k, b]) => [k, { name: b.name, arn: b.arn }])),
       }),
     });
   }
 }
+
+/** Placeholder of a contract without s3_prefix_list_id (a network deployed before it was added). */
+const MISSING_PREFIX_LIST = "pl-00000000";
 
 export interface NetworkContractProps {
   readonly parameterName: string;
@@ -122,6 +128,7 @@ export class NetworkContract extends Construct {
       workload_subnet_ids: Object.fromEntries(props.availabilityZones.map((az) => [az, "subnet-00000000000000000"])),
       endpoint_security_group_id: "sg-00000000000000000",
       s3_endpoint_id: "vpce-00000000000000000",
+      s3_prefix_list_id: MISSING_PREFIX_LIST,
       key_arns: Object.fromEntries(props.keys.map((k) => [k, missingKey])),
       buckets: Object.fromEntries(props.buckets.map((b) => [b, missingBucket])),
     };
@@ -144,6 +151,11 @@ export class NetworkContract extends Construct {
         condition: `\${try(${c}.version, 0) == ${NETWORK_CONTRACT_VERSION}}`,
         errorMessage: `${props.parameterName} is missing or not a version ${NETWORK_CONTRACT_VERSION} network contract: deploy ${props.networkStackName} (from this same release) first.`,
       },
+      {
+        // Added to version 1 later: a network deployed before it lacks the field.
+        condition: `\${try(${c}.s3_prefix_list_id, "${MISSING_PREFIX_LIST}") != "${MISSING_PREFIX_LIST}"}`,
+        errorMessage: `${props.parameterName} (published by ${props.networkStackName}) has no s3_prefix_list_id: deploy ${props.networkStackName} (from this same release) first.`,
+      },
       check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),
       check("buckets", props.buckets, "bucket"),
       check("key_arns", props.keys, "KMS key"),
@@ -164,6 +176,10 @@ export class NetworkContract extends Construct {
 
   get s3EndpointId(): string {
     return this.field("s3_endpoint_id");
+  }
+
+  get s3PrefixListId(): string {
+    return this.field("s3_prefix_list_id");
   }
 
   workloadSubnetId(az: string): string {

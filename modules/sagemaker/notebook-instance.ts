@@ -27,6 +27,8 @@ export interface NotebookInstanceProps {
   /** Base64 script bodies, as AWS takes them. */
   readonly lifecycle?: { readonly onCreate?: string; readonly onStart?: string };
   readonly endpoints: EndpointClients;
+  /** S3's managed prefix list: the only HTTP destination (yum's Amazon Linux repositories live in S3). */
+  readonly s3PrefixListId: string;
 }
 
 export class SecureNotebookInstance extends Construct {
@@ -38,11 +40,11 @@ export class SecureNotebookInstance extends Construct {
     super(scope, id);
     this.securityGroup = new SecurityGroup(this, "security-group", {
       name: `${props.namePrefix}-instance`,
-      description: `Notebook instance ${props.name}: no inbound; outbound web only`,
+      description: `Notebook instance ${props.name}: no inbound; outbound HTTPS, and HTTP to S3 only`,
       vpcId: props.vpcId,
       tags: { Name: `${props.namePrefix}-instance` },
     });
-    allowWebEgress(this, this.securityGroup);
+    allowWebEgress(this, this.securityGroup, "", { httpToPrefixListId: props.s3PrefixListId });
     props.endpoints.allowHttpsFrom("notebook-instance", this.securityGroup.id, `HTTPS from notebook instance ${props.name}`);
 
     if (props.lifecycle) {
