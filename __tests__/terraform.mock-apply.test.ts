@@ -16,6 +16,7 @@ import { MockSyncState, routingTest } from "./support/routing-tftest";
 import { GeneratedTest } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
 import { notebookPathTest } from "./support/notebook-tftest";
+import { dnsAndPolicyTest } from "./support/dns-tftest";
 import { describeWithTerraform, terraform } from "./support/terraform";
 
 // Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
@@ -128,6 +129,40 @@ describeWithTerraform("terraform test (mock provider)", () => {
       expect(result.code).not.toBe(0);
       expect(result.output).toMatch(/the contract must map every AZ to a subnet in that same AZ/);
     });
+  });
+});
+
+describeWithTerraform("terraform test (mock provider): DNS firewall and firewall policy wiring", () => {
+  const dir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
+  const json = readStackJson(dir);
+  const run = runGenerated("dns.tftest.hcl", (j) => dnsAndPolicyTest(j, SYNC_STATES));
+
+  test("the DNS firewall is on this VPC, allow before NXDOMAIN, fail-closed, logged; hygiene before the allowlist", () => {
+    const { t, result } = run(dir, json);
+    expect(t.assertions).toBe(8);
+    expect(result.output).toMatch(/1 passed, 0 failed/);
+    expect(result.code).toBe(0);
+  });
+
+  test("it fails when the block-everything rule comes first, or the VPC fails open", () => {
+    const broken = brokenCopy(dir, json, "broken-dns", (copy) => {
+      for (const [, r] of resourcesOf(copy, "aws_route53_resolver_firewall_rule")) r.priority = r.action === "ALLOW" ? 300 : r.priority;
+      for (const [, c] of resourcesOf(copy, "aws_route53_resolver_firewall_config")) c.firewall_fail_open = "ENABLED";
+    });
+    const { result } = run(broken.dir, broken.json);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/the first rule evaluated must allow the allowed names/);
+    expect(result.output).toMatch(/must fail closed/);
+  });
+
+  test("it fails when the allowlist is evaluated before protocol hygiene", () => {
+    const broken = brokenCopy(dir, json, "broken-policy-order", (copy) => {
+      const [, policy] = resourcesOf(copy, "aws_networkfirewall_firewall_policy")[0];
+      for (const ref of policy.firewall_policy.stateful_rule_group_reference) ref.priority = ref.priority === 150 ? 250 : ref.priority;
+    });
+    const { result } = run(broken.dir, broken.json);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/protocol hygiene must be evaluated before the domain allowlist/);
   });
 });
 
