@@ -85,6 +85,11 @@ describe("allowlist to DNS Firewall names", () => {
       expect.arrayContaining(["s3.us-east-1.amazonaws.com", "*.s3.us-east-1.amazonaws.com", "ec2.internal", "*.ec2.internal"]),
     );
     expect(vpcResolutionNames("eu-west-1")).toEqual(expect.arrayContaining(["*.s3.eu-west-1.amazonaws.com", "*.eu-west-1.compute.internal"]));
+    // yum on Amazon Linux 2: the mirror list host, then dual-stack S3 names
+    expect(vpcResolutionNames("eu-west-1")).not.toContain("amazonlinux.eu-west-1.amazonaws.com");
+    expect(vpcResolutionNames("eu-west-1", { amazonLinuxRepositories: true })).toEqual(
+      expect.arrayContaining(["amazonlinux.eu-west-1.amazonaws.com", "*.s3.dualstack.eu-west-1.amazonaws.com"]),
+    );
   });
 });
 
@@ -109,6 +114,13 @@ describe("the network stack's DNS firewall", () => {
     const [, group] = resourcesOf(json, "aws_cloudwatch_log_group").find(([, g]) => g.name.includes("route53resolver"))!;
     const [key] = resourcesOf(json, "aws_kms_key").find(([n]) => n.startsWith("network-key"))!;
     expect(group.kms_key_id).toBe(`\${aws_kms_key.${key}.arn}`);
+  });
+
+  test("with the notebook, the yum mirror list host is allowed", () => {
+    const withNb = synthJson(networkStack({ notebook: { enabled: true, availabilityZone: "us-east-1a" } }));
+    const [, list] = resourcesOf(withNb, "aws_route53_resolver_firewall_domain_list").find(([, l]) => JSON.stringify(l.domains) !== '["*"]')!;
+    expect(list.domains).toContain('"amazonlinux.us-east-1.amazonaws.com"');
+    expect(allowed.domains).not.toContain("amazonlinux.");
   });
 
   test("config: an unknown mode is refused, naming the file and field", () => {

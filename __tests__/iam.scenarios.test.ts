@@ -842,16 +842,13 @@ describe("7. data perimeter of the interface endpoints", () => {
     expect(await decision(through(R, service, ours, ACCOUNT))).toBe("Allowed");
   });
 
-  test.each(services)("%s: another account's credentials on their own resource: denied by the endpoint policy", async (service) => {
-    const req = through(R, service, theirs, OTHER_ACCOUNT);
-    const r = await outcome(req);
-    expect(r.decision).toBe("ImplicitlyDenied");
-    expect(r.explanation).toMatch(/VPC endpoint policy/);
-    await outsideAllowed(req);
-  });
-
-  test.each(services)("%s: this account's principal on another account's resource (which admits it): denied by the endpoint policy", async (service) => {
-    const req = through(R, service, ours, OTHER_ACCOUNT);
+  test.each(
+    services.flatMap((service) => [
+      [service, "another account's credentials on their own resource", theirs],
+      [service, "this account's principal on another account's resource (which admits it)", ours],
+    ] as const),
+  )("%s: %s: denied by the endpoint policy", async (service, _who, principal) => {
+    const req = through(R, service, principal, OTHER_ACCOUNT);
     const r = await outcome(req);
     expect(r.decision).toBe("ImplicitlyDenied");
     expect(r.explanation).toMatch(/VPC endpoint policy/);

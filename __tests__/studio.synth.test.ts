@@ -179,9 +179,10 @@ describe("VPC endpoints (in the network stack)", () => {
 
     const jumpStart = environment({ vpcEndpoints: { allowJumpStartRead: true } }).net;
     const [, gw] = resourcesOf(jumpStart, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Gateway")!;
-    expect(bySid(statementsOf(jumpStart, gw.policy), "AllowJumpStartRead").condition).toEqual([
-      { test: "StringEqualsIgnoreCase", variable: "s3:ExistingObjectTag/SageMaker", values: ["true"] },
-    ]);
+    // only JumpStart's own cache bucket (not any bucket with a SageMaker tag, as the seed had), only our principals
+    const js = bySid(statementsOf(jumpStart, gw.policy), "AllowJumpStartRead");
+    expect(js.resources).toEqual([expect.stringMatching(/:s3:::jumpstart-cache-prod-us-east-1$/), expect.stringMatching(/:s3:::jumpstart-cache-prod-us-east-1\/\*$/)]);
+    expect(js.condition).toEqual([{ test: "StringEquals", variable: "aws:PrincipalAccount", values: [expect.any(String)] }]);
   });
 
   test("the seed's ten interface endpoints plus Studio UI, private DNS, in the workload subnet of every AZ", () => {

@@ -151,7 +151,8 @@ export class NetworkStack extends EnvironmentStack {
     this.dnsFirewall = new DnsFirewall(this, "dns-firewall", {
       vpcId: this.network.vpc.id,
       namePrefix: prefix,
-      allowedDomains: [...dnsFirewallDomains(env.firewall.allowedDomains), ...vpcResolutionNames(env.region)],
+      // Notebook instances (Amazon Linux 2) resolve the yum mirror list host; Studio does not.
+      allowedDomains: [...dnsFirewallDomains(env.firewall.allowedDomains), ...vpcResolutionNames(env.region, { amazonLinuxRepositories: env.notebook.enabled })],
       allowedDomainListsAtPlan: Object.values(this.checks.services).map((s) => s.privateDnsNames),
       mode: env.dnsFirewall.mode,
       mutationProtection: env.dnsFirewall.mutationProtection,

@@ -135,6 +135,16 @@ const ID_PREFIX: Record<string, string> = {
   aws_ebs_volume: "vol",
 };
 
+/** Route 53 Resolver: IDs "rslvr-<kind>-<hex>", ARNs arn:<p>:route53resolver:<region>:<acct>:<type>/<id> (types without an ARN attribute: none). */
+const ROUTE53_RESOLVER: Record<string, { idKind: string; arnType?: string }> = {
+  aws_route53_resolver_firewall_domain_list: { idKind: "fdl", arnType: "firewall-domain-list" },
+  aws_route53_resolver_firewall_rule_group: { idKind: "frg", arnType: "firewall-rule-group" },
+  aws_route53_resolver_firewall_rule_group_association: { idKind: "frgassoc", arnType: "firewall-rule-group-association" },
+  aws_route53_resolver_firewall_config: { idKind: "fc" },
+  aws_route53_resolver_query_log_config: { idKind: "rqlc", arnType: "resolver-query-log-config" },
+  aws_route53_resolver_query_log_config_association: { idKind: "qlcassoc" },
+};
+
 /** ARN resource-type segment of EC2-style resources. */
 const EC2_ARN_TYPE: Record<string, string> = {
   aws_vpc: "vpc",
@@ -1094,30 +1104,12 @@ export class RenderedStack {
         return `arn:${P}:network-firewall:${region}:${acct}:stateful-rulegroup/${str("name") ?? name}`;
       case "aws_vpc_endpoint.prefix_list_id":
         return `pl-${hex(seed, 8)}`;
-      // Route 53 Resolver: IDs "rslvr-<kind>-<hex>", ARNs arn:<p>:route53resolver:<region>:<acct>:<type>/<id>.
-      case "aws_route53_resolver_firewall_domain_list.id":
-        return `rslvr-fdl-${hex(seed, 17)}`;
-      case "aws_route53_resolver_firewall_rule_group.id":
-        return `rslvr-frg-${hex(seed, 17)}`;
-      case "aws_route53_resolver_firewall_rule_group_association.id":
-        return `rslvr-frgassoc-${hex(seed, 17)}`;
-      case "aws_route53_resolver_firewall_config.id":
-        return `rslvr-fc-${hex(seed, 17)}`;
-      case "aws_route53_resolver_query_log_config.id":
-        return `rslvr-rqlc-${hex(seed, 17)}`;
-      case "aws_route53_resolver_query_log_config_association.id":
-        return `rslvr-qlcassoc-${hex(seed, 17)}`;
-      case "aws_route53_resolver_firewall_domain_list.arn":
-        return `arn:${P}:route53resolver:${region}:${acct}:firewall-domain-list/${f("id")}`;
-      case "aws_route53_resolver_firewall_rule_group.arn":
-        return `arn:${P}:route53resolver:${region}:${acct}:firewall-rule-group/${f("id")}`;
-      case "aws_route53_resolver_firewall_rule_group_association.arn":
-        return `arn:${P}:route53resolver:${region}:${acct}:firewall-rule-group-association/${f("id")}`;
-      case "aws_route53_resolver_query_log_config.arn":
-        return `arn:${P}:route53resolver:${region}:${acct}:resolver-query-log-config/${f("id")}`;
       case "aws_eip.public_ip":
         return `203.0.113.${(parseInt(hex(seed, 2), 16) % 254) + 1}`;
     }
+    const resolver = ROUTE53_RESOLVER[type];
+    if (resolver && attr === "id") return `rslvr-${resolver.idKind}-${hex(seed, 17)}`;
+    if (resolver?.arnType && attr === "arn") return `arn:${P}:route53resolver:${region}:${acct}:${resolver.arnType}/${f("id")}`;
     const prefix = ID_PREFIX[type];
     if (prefix && attr === "id") return `${prefix}-${hex(seed, 17)}`;
     if (prefix && attr === "arn") return `arn:${P}:ec2:${region}:${acct}:${EC2_ARN_TYPE[type] ?? type.replace(/^aws_/, "")}/${f("id")}`;

@@ -153,7 +153,8 @@ export class NetworkContract extends Construct {
       },
       {
         // Added to version 1 later: a network deployed before it lacks the field.
-        condition: `\${try(${c}.s3_prefix_list_id, "${MISSING_PREFIX_LIST}") != "${MISSING_PREFIX_LIST}"}`,
+        // Only for a published contract: a missing one is reported once, by the version check.
+        condition: `\${try(${c}.version, 0) != ${NETWORK_CONTRACT_VERSION} || try(${c}.s3_prefix_list_id, "${MISSING_PREFIX_LIST}") != "${MISSING_PREFIX_LIST}"}`,
         errorMessage: `${props.parameterName} (published by ${props.networkStackName}) has no s3_prefix_list_id: deploy ${props.networkStackName} (from this same release) first.`,
       },
       check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),

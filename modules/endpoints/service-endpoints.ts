@@ -140,12 +140,15 @@ export class ServiceEndpoints extends Construct {
       });
     }
     if (props.s3.allowJumpStartRead) {
+      // The seed allowed any bucket's objects tagged SageMaker=true: anyone can tag objects in a
+      // bucket of their own. Only JumpStart's AWS-owned cache buckets, and only for our principals
+      // (AWS data-perimeter-policy-examples, "service_owned_resources": jumpstart-cache-prod-<region>).
       statements.push({
         sid: "AllowJumpStartRead",
         principals: [{ type: "*", identifiers: ["*"] }],
-        actions: ["s3:GetObject"],
-        resources: ["*"],
-        condition: [{ test: "StringEqualsIgnoreCase", variable: "s3:ExistingObjectTag/SageMaker", values: ["true"] }],
+        actions: ["s3:GetObject", "s3:ListBucket"],
+        resources: [`arn:${account.partition}:s3:::jumpstart-cache-prod-${account.region}`, `arn:${account.partition}:s3:::jumpstart-cache-prod-${account.region}/*`],
+        condition: [principalCondition(account, perimeter)],
       });
     }
     this.s3Gateway = new VpcEndpoint(this, "s3-gateway", {

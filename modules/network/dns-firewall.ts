@@ -75,15 +75,29 @@ export function dnsFirewallDomains(networkFirewallTargets: ReadonlyArray<string>
 /**
  * Names a VPC's own resolution needs beyond the interface endpoints' private DNS names (which the
  * caller takes from AWS at plan time):
- * - S3 through the gateway endpoint: the regional endpoint and virtual-hosted bucket names, and the
- *   legacy global names some SDKs still use (the endpoint policy, not DNS, limits which buckets);
+ * - S3 through the gateway endpoint: the regional endpoint, virtual-hosted bucket names (also
+ *   dual-stack), and the legacy global names some SDKs still use (the endpoint policy, not DNS,
+ *   limits which buckets);
  * - EC2's internal host names (`ip-10-0-0-1.ec2.internal` in us-east-1,
- *   `ip-10-0-0-1.<region>.compute.internal` elsewhere), which the instances' own tooling resolves.
+ *   `ip-10-0-0-1.<region>.compute.internal` elsewhere), which the instances' own tooling resolves;
+ * - with `amazonLinuxRepositories`: the Amazon Linux 2 yum mirror list host
+ *   (`amazonlinux.<region>.amazonaws.com`, an S3-hosted name; its mirrors are dual-stack S3 names).
  * `dnsSuffix` is the partition's ("amazonaws.com").
  */
-export function vpcResolutionNames(region: string, dnsSuffix = "amazonaws.com"): string[] {
+export function vpcResolutionNames(region: string, options: { amazonLinuxRepositories?: boolean; dnsSuffix?: string } = {}): string[] {
+  const dnsSuffix = options.dnsSuffix ?? "amazonaws.com";
   const internal = region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`;
-  return [`s3.${region}.${dnsSuffix}`, `*.s3.${region}.${dnsSuffix}`, `s3.${dnsSuffix}`, `*.s3.${dnsSuffix}`, internal, `*.${internal}`];
+  return [
+    `s3.${region}.${dnsSuffix}`,
+    `*.s3.${region}.${dnsSuffix}`,
+    `s3.dualstack.${region}.${dnsSuffix}`,
+    `*.s3.dualstack.${region}.${dnsSuffix}`,
+    `s3.${dnsSuffix}`,
+    `*.s3.${dnsSuffix}`,
+    internal,
+    `*.${internal}`,
+    ...(options.amazonLinuxRepositories ? [`amazonlinux.${region}.${dnsSuffix}`] : []),
+  ];
 }
 
 export class DnsFirewall extends Construct {
