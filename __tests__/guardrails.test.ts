@@ -7,6 +7,7 @@ import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "c
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
@@ -75,6 +76,23 @@ const CASES: Array<[string, Json, (j: Json) => void, string]> = [
     const doc = statementsOf(j, first(j, "aws_s3_bucket_policy", "data-bucket")[1].policy);
     doc.splice(doc.findIndex((s) => s.sid === "DenyInsecureTransport"), 1);
   }, "aws_s3_bucket"],
+  // Bypasses of the first guardrails (egress-perimeter issue): a deny narrowed to one action, or to
+  // one principal, or to the objects only, no longer counts as TLS-only.
+  ...(["narrowed-action", "narrowed-principal", "objects-only"] as const).map((how): [string, Json, (j: Json) => void, string] => [
+    "S3_TLS_ONLY",
+    networkJson,
+    (j) => {
+      const deny = statementsOf(j, first(j, "aws_s3_bucket_policy", "data-bucket")[1].policy).find((s) => s.sid === "DenyInsecureTransport")!;
+      if (how === "narrowed-action") deny.actions = ["s3:GetObject"];
+      if (how === "narrowed-principal") deny.principals = [{ type: "AWS", identifiers: ["arn:aws:iam::111122223333:role/x"] }];
+      if (how === "objects-only") deny.resources = deny.resources.filter((r: string) => r.endsWith("/*"));
+    },
+    "aws_s3_bucket",
+  ]),
+  // A policy the rules cannot read (jsonencode with Action "*") used to pass every rule.
+  ["POLICY_EVALUABLE", studioJson, (j) => (first(j, "aws_iam_policy")[1].policy = '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "*", "Resource" = "*"}]})}'), "aws_iam_policy"],
+  ["POLICY_EVALUABLE", networkJson, (j) => (first(j, "aws_vpc_endpoint")[1].policy = "${var.any_policy}"), "aws_vpc_endpoint"],
+  ["IAM_NO_WILDCARD_ACTIONS", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy).push({ sid: "AllBut", not_actions: ["iam:*"], resources: ["arn:aws:s3:::x"] }), "aws_iam_policy"],
   ["KMS_ROTATION_AND_POLICY", networkJson, (j) => (first(j, "aws_kms_key")[1].enable_key_rotation = false), "aws_kms_key"],
   ["KMS_ROTATION_AND_POLICY", networkJson, (j) => delete first(j, "aws_kms_key")[1].policy, "aws_kms_key"],
   // The notebook's own volume key, in the notebook stack.
@@ -124,7 +142,8 @@ describe("our stacks pass, with exactly the documented waivers", () => {
     ["network, notebook only, preventDestroy off", () => networkStack(withNotebook({ studio: { enabled: false }, storage: { preventDestroy: false } }))],
   ])("%s: the access-log bucket's two waivers", (_label, make) => {
     const stack = make();
-    expect(() => Testing.synth(stack)).not.toThrow();
+    // runValidations: the guardrails run as the stack's validation (after all aspects)
+    expect(() => Testing.synth(stack, true)).not.toThrow();
     const lines = waiverLines(stack);
     expect(lines).toHaveLength(2);
     expect(lines).toEqual([
@@ -140,7 +159,8 @@ describe("our stacks pass, with exactly the documented waivers", () => {
     ["notebook only (Studio disabled)", () => notebookStack({ studio: { enabled: false } })],
   ])("%s: no waivers", (_label, make) => {
     const stack = make();
-    expect(() => Testing.synth(stack)).not.toThrow();
+    // runValidations: the guardrails run as the stack's validation (after all aspects)
+    expect(() => Testing.synth(stack, true)).not.toThrow();
     expect(waiverLines(stack)).toEqual([]);
   });
 });
@@ -204,6 +224,25 @@ describe("the aspect", () => {
     expect(() => waive(rule, "NO_SUCH_RULE", "a long enough reason for the test")).toThrow(/unknown guardrail rule "NO_SUCH_RULE"/);
     expect(() => waive(rule, "SG_NO_INGRESS_FROM_ANYWHERE", "because")).toThrow(/needs a written reason/);
     expect(() => waive(stack as never, "SG_NO_INGRESS_FROM_ANYWHERE", "a long enough reason for the test")).toThrow(/single resource/);
+  });
+});
+
+describe("the guardrails run after every aspect", () => {
+  test("an aspect added after them that makes every subnet public is caught", () => {
+    const stack = networkStack({});
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
+      },
+    });
+    let error: unknown;
+    try {
+      Testing.synth(stack, true);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailViolation);
+    expect((error as Error).message).toMatch(/\[SUBNET_NO_PUBLIC_IP\] aws_subnet\./);
   });
 });
 

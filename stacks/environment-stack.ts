@@ -1,6 +1,6 @@
 /** What every stack of an environment starts with: provider, backend, guardrails, account check. */
 import { Construct } from "constructs";
-import { Aspects, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { StackKind, stackName } from "../modules/config/naming";
 import { AwsAccount } from "../modules/aws";
@@ -15,8 +15,9 @@ export abstract class EnvironmentStack extends TerraformStack {
     super(scope, stackName(env, kind));
     awsProviderFor(this, env, kind);
     configureBackend(this, env);
-    // Every stack is checked against the security rules at synth; a violation stops synth.
-    Aspects.of(this).add(new Guardrails());
+    // Every stack is checked against the security rules at synth, after every aspect; a violation
+    // stops synth.
+    Guardrails.attachTo(this);
     this.account = new AwsAccount(this, "account", env.region, {
       accountId: env.accountId,
       label: `Environment "${env.environment}" (${env.sourceFile})`,

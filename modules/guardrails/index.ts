@@ -1,7 +1,11 @@
 /**
- * Policy-as-code guardrails: a cdktf Aspect that checks each stack's synthesized Terraform
- * against RULES and fails synth, naming every offending resource and rule, before any JSON is
- * written. A rule can be waived only on one resource, with a written reason; every waiver used is
+ * Policy-as-code guardrails: checks each stack's synthesized Terraform against RULES and fails
+ * synth, naming every offending resource and rule, before that stack's JSON is written.
+ *
+ * Attach with `Guardrails.attachTo(stack)`: the check is a construct validation, which cdktf runs
+ * after every aspect of the stack (an aspect added later, e.g. one that makes subnets public,
+ * cannot slip past it). Used as an Aspect (`Aspects.of(stack).add(new Guardrails())`) it only
+ * sees what aspects added before it did. A rule can be waived only on one resource, with a written reason; every waiver used is
  * recorded as a cdktf annotation (printed by `cdktf synth` as INFO), and a waiver no rule needed
  * as a warning, so stale waivers do not pile up.
  */
@@ -69,10 +73,26 @@ export class Guardrails implements IAspect {
     this.report = options.report ?? (() => undefined);
   }
 
+  /**
+   * Checks `stack` when cdktf validates it, after all its aspects have run; a violation throws
+   * GuardrailViolation out of `app.synth()`.
+   */
+  static attachTo(stack: TerraformStack, options: GuardrailsOptions = {}): void {
+    const guardrails = new Guardrails(options);
+    stack.node.addValidation({
+      validate: () => {
+        guardrails.check(stack);
+        return [];
+      },
+    });
+  }
+
   visit(node: IConstruct): void {
     // Aspects visit every construct; the rules need the whole stack, so act once, at the stack.
-    if (!(node instanceof TerraformStack)) return;
-    const stack = node;
+    if (node instanceof TerraformStack) this.check(node);
+  }
+
+  check(stack: TerraformStack): void {
     const view = new StackView(stack.toTerraform());
     const byPath = new Map(stack.node.findAll().map((c) => [c.node.path, c] as const));
 

@@ -73,38 +73,75 @@ const allProtocols = (rule: Json) => ["-1", "all", -1].includes(rule.ip_protocol
 function identityPolicies(stack: StackView): Array<{ resource: ResourceView; statements: Json[] }> {
   const out: Array<{ resource: ResourceView; statements: Json[] }> = [];
   for (const type of ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]) {
-    for (const r of stack.resources(type)) out.push({ resource: r, statements: statementsOf(stack, r.body.policy) });
+    for (const r of stack.resources(type)) out.push({ resource: r, statements: statementsOf(stack, r.body.policy) ?? [] });
   }
   for (const r of stack.resources("aws_iam_role")) {
-    for (const inline of asList<Json>(r.body.inline_policy)) out.push({ resource: r, statements: statementsOf(stack, inline.policy) });
+    for (const inline of asList<Json>(r.body.inline_policy)) out.push({ resource: r, statements: statementsOf(stack, inline.policy) ?? [] });
   }
   return out;
 }
 
-/** Statements of a policy given as a policy-document reference or as literal JSON. */
-function statementsOf(stack: StackView, policy: unknown): Json[] {
+/**
+ * Statements of a policy given as a policy-document reference or as literal JSON; undefined when
+ * the guardrails cannot read it (a Terraform expression such as jsonencode(...), a reference to
+ * something else): the POLICY_EVALUABLE rule then fails it, so no rule passes a policy unread.
+ */
+function statementsOf(stack: StackView, policy: unknown): Json[] | undefined {
   const fromDocument = stack.policyStatements(policy);
   if (fromDocument) return fromDocument;
-  if (typeof policy === "string" && policy.trim().startsWith("{")) {
+  if (typeof policy === "string" && policy.trim().startsWith("{") && !policy.includes("${")) {
     try {
       // Literal JSON uses IAM's own keys; normalise to the document's.
       return asList<Json>(JSON.parse(policy).Statement).map((s) => ({
         sid: s.Sid,
         effect: s.Effect,
         actions: asList(s.Action),
+        not_actions: asList(s.NotAction),
         resources: asList(s.Resource),
         condition: s.Condition,
       }));
     } catch {
-      return [];
+      return undefined;
     }
   }
-  return [];
+  return undefined;
+}
+
+/** Every policy of the stack (identity, bucket, key, endpoint, trust) with where it is. */
+function allPolicies(stack: StackView): Array<{ resource: ResourceView; attribute: string; policy: unknown }> {
+  const where: Array<[string, string]> = [
+    ["aws_iam_policy", "policy"],
+    ["aws_iam_role_policy", "policy"],
+    ["aws_iam_user_policy", "policy"],
+    ["aws_iam_group_policy", "policy"],
+    ["aws_iam_role", "assume_role_policy"],
+    ["aws_s3_bucket_policy", "policy"],
+    ["aws_kms_key", "policy"],
+    ["aws_vpc_endpoint", "policy"],
+    ["aws_vpc_endpoint_policy", "policy"],
+  ];
+  const out: Array<{ resource: ResourceView; attribute: string; policy: unknown }> = [];
+  for (const [type, attribute] of where) {
+    for (const r of stack.resources(type)) if (r.body[attribute] !== undefined) out.push({ resource: r, attribute, policy: r.body[attribute] });
+  }
+  for (const r of stack.resources("aws_iam_role")) {
+    for (const inline of asList<Json>(r.body.inline_policy)) out.push({ resource: r, attribute: "inline_policy", policy: inline.policy });
+  }
+  return out;
 }
 
 const allows = (s: Json) => (s.effect ?? "Allow") === "Allow";
 
 export const RULES: ReadonlyArray<Rule> = [
+  {
+    id: "POLICY_EVALUABLE",
+    requires: "every IAM, trust, bucket, key and endpoint policy is an aws_iam_policy_document or literal JSON the guardrails can read",
+    protects: "a policy the other rules cannot read passing them unchecked (e.g. jsonencode() with Action \"*\")",
+    check: (s) =>
+      allPolicies(s)
+        .filter(({ policy }) => statementsOf(s, policy) === undefined)
+        .map(({ resource, attribute }) => ({ resource, message: `${attribute} cannot be evaluated: build it with aws_iam_policy_document` })),
+  },
   {
     id: "NFW_LOGGING",
     requires: "Network Firewall sends ALERT and FLOW logs to CloudWatch Logs",
@@ -287,16 +324,22 @@ export const RULES: ReadonlyArray<Rule> = [
   },
   {
     id: "S3_TLS_ONLY",
-    requires: "every bucket policy denies requests without TLS",
+    requires: "every bucket policy denies every principal every S3 action on the bucket and its objects without TLS",
     protects: "data in transit in clear text",
     check: (s) =>
       each(s, "aws_s3_bucket", (b) => {
+        const arn = `\${${b.address}.arn}`;
         const denies = s.referencing("aws_s3_bucket_policy", "bucket", b).some((p) =>
-          asList<Json>(s.policyStatements(p.body.policy)).some(
-            (st) => st.effect === "Deny" && asList<Json>(st.condition).some((c) => c.variable === "aws:SecureTransport" && asList(c.values).includes("false")),
-          ),
+          asList<Json>(s.policyStatements(p.body.policy)).some((st) => {
+            const everyone = asList<Json>(st.principals).some((pr) => asList(pr.identifiers).includes("*") && ["*", "AWS"].includes(pr.type));
+            const everything = asList<string>(st.actions).some((a) => a === "s3:*" || a === "*");
+            const resources = asList<string>(st.resources);
+            const whole = resources.includes(arn) && resources.includes(`${arn}/*`);
+            const noTls = asList<Json>(st.condition).some((c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && asList(c.values).includes("false"));
+            return st.effect === "Deny" && everyone && everything && whole && noTls;
+          }),
         );
-        return denies ? undefined : "no bucket policy denies non-TLS requests";
+        return denies ? undefined : "no bucket policy statement denies every principal s3:* on the bucket and its objects without TLS";
       }),
   },
   {
@@ -319,7 +362,13 @@ export const RULES: ReadonlyArray<Rule> = [
       identityPolicies(s).flatMap(({ resource, statements }) =>
         statements
           .filter(allows)
-          .flatMap((st) => asList<string>(st.actions).filter((a) => a.includes("*")).map((a) => ({ resource, message: `statement ${st.sid ?? "(no sid)"} allows wildcard action ${a}` }))),
+          .flatMap((st) => [
+            ...asList<string>(st.actions)
+              .filter((a) => a.includes("*"))
+              .map((a) => ({ resource, message: `statement ${st.sid ?? "(no sid)"} allows wildcard action ${a}` })),
+            // "everything except": as open-ended as "*"
+            ...(asList(st.not_actions).length ? [{ resource, message: `statement ${st.sid ?? "(no sid)"} allows by NotAction` }] : []),
+          ]),
       ),
   },
   {
