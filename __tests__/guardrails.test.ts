@@ -52,6 +52,25 @@ const CASES: Array<[string, Json, (j: Json) => void, string]> = [
   ["NFW_DEFAULT_DENY", networkJson, (j) => delete first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions, "aws_networkfirewall_firewall_policy"],
   ["VPC_FLOW_LOGS", networkJson, (j) => dropCompanion(j, "aws_flow_log"), "aws_vpc"],
   ["VPC_DEFAULT_SG_CLOSED", networkJson, (j) => (first(j, "aws_default_security_group")[1].egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]), "aws_vpc"],
+  ["NO_FIREWALL_BYPASS", networkJson, (j) => (j.resource.aws_egress_only_internet_gateway = { eigw: { vpc_id: "${aws_vpc.x.id}" } }), "aws_egress_only_internet_gateway"],
+  ["NO_FIREWALL_BYPASS", networkJson, (j) => (first(j, "aws_vpc")[1].assign_generated_ipv6_cidr_block = true), "aws_vpc"],
+  // the workload subnet's default route straight to the internet gateway, around NAT and firewall
+  ["NO_FIREWALL_BYPASS", networkJson, (j) => {
+    const [, route] = resourcesOf(j, "aws_route").find(([n]) => n.includes("_workload_default-route"))!;
+    const [igw] = first(j, "aws_internet_gateway");
+    delete route.nat_gateway_id;
+    route.gateway_id = `\${aws_internet_gateway.${igw}.id}`;
+  }, "aws_route"],
+  ["NO_FIREWALL_BYPASS", networkJson, (j) => (resourcesOf(j, "aws_route").find(([n]) => n.includes("_nat_default-route"))![1].transit_gateway_id = "tgw-0123456789abcdef0"), "aws_route"],
+  ["VPC_ENDPOINT_POLICY", networkJson, (j) => delete resourcesOf(j, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Interface")![1].policy, "aws_vpc_endpoint"],
+  ["DNS_FIREWALL", networkJson, (j) => dropCompanion(j, "aws_route53_resolver_firewall_rule_group_association"), "aws_vpc"],
+  ["DNS_FIREWALL", networkJson, (j) => (first(j, "aws_route53_resolver_firewall_config")[1].firewall_fail_open = "ENABLED"), "aws_vpc"],
+  ["SG_NO_HTTP_TO_INTERNET", studioJson, (j) => Object.assign(first(j, "aws_vpc_security_group_egress_rule", "studio_egress-443")[1], { from_port: 80, to_port: 80 }), "aws_vpc_security_group_egress_rule"],
+  ["SG_NO_HTTP_TO_INTERNET", notebookJson, (j) => {
+    const [, rule] = resourcesOf(j, "aws_vpc_security_group_egress_rule").find(([, r]) => r.from_port === 80)!;
+    delete rule.prefix_list_id;
+    rule.cidr_ipv4 = "0.0.0.0/0";
+  }, "aws_vpc_security_group_egress_rule"],
   ["SUBNET_NO_PUBLIC_IP", networkJson, (j) => (first(j, "aws_subnet")[1].map_public_ip_on_launch = true), "aws_subnet"],
   ["LOG_GROUP_KMS_RETENTION", networkJson, (j) => delete first(j, "aws_cloudwatch_log_group")[1].kms_key_id, "aws_cloudwatch_log_group"],
   ["LOG_GROUP_KMS_RETENTION", networkJson, (j) => (first(j, "aws_cloudwatch_log_group")[1].retention_in_days = 90), "aws_cloudwatch_log_group"],

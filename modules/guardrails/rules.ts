@@ -216,6 +216,60 @@ export const RULES: ReadonlyArray<Rule> = [
     check: (s) => each(s, "aws_subnet", (r) => (r.body.map_public_ip_on_launch === true ? "maps public IPs on launch" : undefined)),
   },
   {
+    id: "NO_FIREWALL_BYPASS",
+    requires: "no IPv6 path, egress-only gateway, peering, transit or VPN route, and internet-gateway routes only from the firewall's own subnets",
+    protects: "a way out of the VPC that Network Firewall never sees",
+    check: (s) => {
+      const firewallSubnets = s.resources("aws_networkfirewall_firewall").map((f) => JSON.stringify(f.body.subnet_mapping ?? []));
+      const tablesOfFirewallSubnets = new Set(
+        s
+          .resources("aws_route_table_association")
+          .filter((a) => a.body.subnet_id && firewallSubnets.some((m) => m.includes(String(a.body.subnet_id))))
+          .map((a) => String(a.body.route_table_id)),
+      );
+      const toIgw = (r: Json) => s.resources("aws_internet_gateway").some((g) => JSON.stringify(r.gateway_id ?? "").includes(`${g.address}.`));
+      return [
+        ...each(s, "aws_egress_only_internet_gateway", () => "an egress-only internet gateway lets IPv6 traffic out around the firewall"),
+        ...each(s, "aws_vpc", (v) => (v.body.assign_generated_ipv6_cidr_block === true || v.body.ipv6_cidr_block ? "has an IPv6 CIDR: IPv6 paths are not inspected here" : undefined)),
+        ...each(s, "aws_route", (r) =>
+          failing([
+            [r.body.destination_ipv6_cidr_block !== undefined, "routes IPv6"],
+            [["transit_gateway_id", "vpc_peering_connection_id", "core_network_arn", "carrier_gateway_id", "local_gateway_id", "egress_only_gateway_id"].some((k) => r.body[k] !== undefined), "routes to a peering, transit, VPN or other gateway"],
+            [toIgw(r.body) && !tablesOfFirewallSubnets.has(String(r.body.route_table_id)), "routes to the internet gateway from a subnet that is not the firewall's"],
+          ]),
+        ),
+      ];
+    },
+  },
+  {
+    id: "VPC_ENDPOINT_POLICY",
+    requires: "every VPC endpoint has an endpoint policy",
+    protects: "AWS's default endpoint policy (full access, anyone's credentials) turning an endpoint into a way out",
+    check: (s) =>
+      each(s, "aws_vpc_endpoint", (e) => (e.body.policy !== undefined || s.referencing("aws_vpc_endpoint_policy", "vpc_endpoint_id", e).length > 0 ? undefined : "has no endpoint policy (AWS's default allows everything)")),
+  },
+  {
+    id: "DNS_FIREWALL",
+    requires: "every VPC has a Route 53 Resolver DNS Firewall rule group associated and fails closed",
+    protects: "data leaving in DNS queries the VPC resolver answers recursively",
+    check: (s) =>
+      each(s, "aws_vpc", (v) =>
+        failing([
+          [s.referencing("aws_route53_resolver_firewall_rule_group_association", "vpc_id", v).length === 0, "no DNS firewall rule group is associated"],
+          [!s.referencing("aws_route53_resolver_firewall_config", "resource_id", v).some((c) => c.body.firewall_fail_open === "DISABLED"), "its DNS firewall does not fail closed"],
+        ]),
+      ),
+  },
+  {
+    id: "SG_NO_HTTP_TO_INTERNET",
+    requires: "no security group sends port 80 to 0.0.0.0/0 or ::/0 (HTTP only to named destinations such as a prefix list)",
+    protects: "clear-text traffic to the internet, and a second web port to hide traffic on",
+    check: (s) =>
+      securityGroupRules(s)
+        .filter(({ direction, rule }) => direction === "egress" && opensTo(rule) && (allProtocols(rule) || (Number(rule.from_port) <= 80 && Number(rule.to_port) >= 80)))
+        .map(({ resource }) => ({ resource, message: "egress on port 80 to anywhere" })),
+  },
+  {
     id: "LOG_GROUP_KMS_RETENTION",
     requires: `every CloudWatch log group is KMS-encrypted and kept at least ${MIN_LOG_RETENTION_DAYS} days (not forever)`,
     protects: "log contents under AWS-owned keys; evidence expiring before an investigation; unbounded cost",
