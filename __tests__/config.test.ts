@@ -225,6 +225,11 @@ describe("firewall allowlist", () => {
     expect(env.firewall.allowedDomains).toHaveLength(7);
   });
 
+  test("studio.allowedSourceCidrs must be CIDR blocks without host bits", () => {
+    expectOneProblem({ studio: { allowedSourceCidrs: ["203.0.113.0/24", "203.0.113.7/24"] } }, "studio.allowedSourceCidrs[1]", /IPv4 CIDR block without host bits/);
+    expect(parse({ studio: { allowedSourceCidrs: ["203.0.113.0/24"] } }).studio.allowedSourceCidrs).toEqual(["203.0.113.0/24"]);
+  });
+
   test("more domains than the rule group capacity holds", () => {
     expectOneProblem({ firewall: { allowedDomains: ["a.example.com", "b.example.com"], ruleGroupCapacity: 3 } }, "firewall.ruleGroupCapacity", /2 domains need a capacity of at least 4/);
   });

@@ -925,3 +925,50 @@ describe("7. data perimeter of the interface endpoints", () => {
     expect(await decision(req(b))).toBe("Allowed");
   });
 });
+
+// =============================================================================================
+// 8. Who may open Studio from where (studio.allowedSourceCidrs)
+// =============================================================================================
+
+describe("8. opening Studio only from allowed networks", () => {
+  // SageMaker Developer Guide, "Limit access to Studio by IP address"; IAM User Guide, "AWS global
+  // condition context keys": aws:SourceIp is the caller's public address, absent through a VPC
+  // endpoint; "Policy evaluation logic": the explicit deny wins over any other allow.
+  const s = renderPolicies(synthEnvironment({ studio: { allowedSourceCidrs: ["203.0.113.0/24"] } }));
+  const doc = s.all().find((d) => d.source.includes("presigned-url-policy"));
+  const domainId = s.fakeOf(s.addressesOf("aws_sagemaker_domain")[0], "id");
+  const profile = (domain: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:user-profile/${domain}/anfw-user-profile`;
+  const person = (extra: IamPolicy[] = []) => ({
+    arn: `arn:aws:iam::${ACCOUNT}:role/DataScientist`,
+    identityPolicies: [{ name: "studio-access", policy: doc!.document }, ...extra.map((policy, i) => ({ name: `extra-${i}`, policy }))],
+  });
+  const open = (ip: string | null, domain = domainId, extra: IamPolicy[] = []): SimRequest => ({
+    principal: person(extra),
+    action: "sagemaker:CreatePresignedDomainUrl",
+    resource: { arn: profile(domain) },
+    context: { "aws:SourceIp": ip },
+  });
+
+  test("the policy is published only when networks are configured", () => {
+    expect(doc).toBeDefined();
+    expect(R.all().some((d) => d.source.includes("presigned-url-policy"))).toBe(false);
+  });
+
+  test("from an allowed network: Allowed; from anywhere else: ExplicitlyDenied", async () => {
+    expect(await decision(open("203.0.113.7"))).toBe("Allowed");
+    expect(await decision(open("198.51.100.1"))).toBe("ExplicitlyDenied");
+  });
+
+  test("even with another policy allowing sagemaker:* everywhere, other networks stay denied", async () => {
+    const broad = policy({ Effect: "Allow", Action: ["sagemaker:*"], Resource: ["*"] });
+    expect(await decision(open("198.51.100.1", domainId, [broad]))).toBe("ExplicitlyDenied");
+  });
+
+  test("without a source address (a call through a VPC endpoint): denied", async () => {
+    expect(await decision(open(null))).toBe("ExplicitlyDenied");
+  });
+
+  test("another domain's profiles are not covered, even from an allowed network", async () => {
+    expect(await decision(open("203.0.113.7", "d-0000000000zz"))).toBe("ImplicitlyDenied");
+  });
+});

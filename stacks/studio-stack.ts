@@ -9,6 +9,7 @@ import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName } from "../modules/config/naming";
 import { addressesOf, jobStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
+import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
 import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
 import { WorkloadStack } from "./workload";
 
@@ -83,5 +84,12 @@ export class StudioStack extends WorkloadStack {
         ]),
       ),
     });
+    if (env.studio.allowedSourceCidrs.length > 0) {
+      const policy = presignedUrlPolicy(this, "presigned-url-policy", { account, domainId: this.studio.domain.id, sourceCidrs: env.studio.allowedSourceCidrs });
+      new TerraformOutput(this, "studio_presigned_url_policy_json", {
+        description: "Attach to the roles people use: they may open this domain's Studio only from studio.allowedSourceCidrs",
+        value: policy.json,
+      });
+    }
   }
 }

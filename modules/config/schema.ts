@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { planLanes } from "../network/subnet-plan";
+import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
 
 export const DEFAULTS = {
@@ -189,6 +190,14 @@ export const StudioSection = z
       .max(50)
       .default([...DEFAULTS.userProfiles])
       .describe("User profile names; each gets its own security group that only it can reach"),
+    allowedSourceCidrs: z
+      .array(z.string().refine((c) => typeof parseCidr(c) !== "string", { message: 'must be an IPv4 CIDR block without host bits, e.g. "203.0.113.0/24"' }))
+      .max(50)
+      .default([])
+      .describe(
+        "Networks people may open Studio from: the stack then outputs an IAM policy (studio_presigned_url_policy_json) " +
+          "to attach to the people's roles, allowing sagemaker:CreatePresignedDomainUrl for this domain only from these CIDRs",
+      ),
   })
   .describe("SageMaker Studio domain settings");
 
@@ -430,6 +439,7 @@ export const ConfigFileSchema = z
     });
     noDuplicates(domains, ctx, ["firewall", "allowedDomains"]);
     noDuplicates(cfg.studio.userProfiles, ctx, ["studio", "userProfiles"]);
+    noDuplicates(cfg.studio.allowedSourceCidrs, ctx, ["studio", "allowedSourceCidrs"]);
     noDuplicates(cfg.storage.adminRoleArns, ctx, ["storage", "adminRoleArns"]);
     noDuplicates(cfg.vpcEndpoints.interfaceServices, ctx, ["vpcEndpoints", "interfaceServices"]);
     noDuplicates(cfg.vpcEndpoints.ecrImageAccounts, ctx, ["vpcEndpoints", "ecrImageAccounts"]);
