@@ -75,7 +75,7 @@ const docText = (s: RenderedStack, kind: PolicyUseKind, target: string) => JSON.
 
 /** The resources the scenarios need, found by what they are rather than by construct name. */
 function parts(s: RenderedStack) {
-  const executionRole = theOne(s, "aws_iam_role", "execution role", (a) => docText(s, "trust-policy", a).includes('"sagemaker.amazonaws.com"'));
+  const executionRole = theOne(s, "aws_iam_role", "execution role", (a, c) => docText(s, "trust-policy", a).includes('"sagemaker.amazonaws.com"') && String(c.name).endsWith("-sagemaker-studio"));
   const flowLogsRole = theOne(s, "aws_iam_role", "flow-logs role", (a) => docText(s, "trust-policy", a).includes('"vpc-flow-logs.amazonaws.com"'));
   const dataBucket = theOne(s, "aws_s3_bucket", "data bucket", (a) => s.fakeOf(a, "bucket").endsWith("-data"));
   const logBucket = theOne(s, "aws_s3_bucket", "access-log bucket", (a) => docText(s, "bucket-policy", a).includes('"logging.s3.amazonaws.com"'));

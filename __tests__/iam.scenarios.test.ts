@@ -972,3 +972,56 @@ describe("8. opening Studio only from allowed networks", () => {
     expect(await decision(open("203.0.113.7", "d-0000000000zz"))).toBe("ImplicitlyDenied");
   });
 });
+
+// =============================================================================================
+// 9. Studio users isolated from each other
+// =============================================================================================
+
+describe("9. one Studio user's role cannot manage another user's apps or spaces", () => {
+  // Service Authorization Reference, SageMaker: CreateApp/DeleteApp act on app/<domain>/<owner or
+  // space>/<type>/<name>; CreateSpace/UpdateSpace/DeleteSpace on space/<domain>/<name>; the request
+  // carries sagemaker:OwnerUserProfileArn (the space's owner) and sagemaker:SpaceSharingType.
+  const twoUsers = synthEnvironment({ studio: { userProfiles: ["alice", "bob"] } });
+  const s = renderPolicies(twoUsers);
+  const domainId = s.fakeOf(s.addressesOf("aws_sagemaker_domain")[0], "id");
+  const roleOf = (user: string) => {
+    const profile = s.addressesOf("aws_sagemaker_user_profile").find((a) => s.config(a)!.user_profile_name === user)!;
+    const role = /\$\{(aws_iam_role\.[^.]+)\.arn\}/.exec(s.config(profile)!.user_settings.execution_role)![1];
+    return { address: role, principal: { arn: s.fakeOf(role, "arn"), identityPolicies: s.identityPoliciesOfRole(role) } };
+  };
+  const profileArn = (user: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:user-profile/${domainId}/${user}`;
+  const app = (owner: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:app/${domainId}/${owner}/JupyterServer/default`;
+  const space = (name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:space/${domainId}/${name}`;
+  const req = (st: RenderedStack, who: string, action: string, arn: string, owner?: string, sharing = "Private"): SimRequest => {
+    const principal = { arn: st.fakeOf(roleOf(who).address, "arn"), identityPolicies: st.identityPoliciesOfRole(roleOf(who).address) };
+    return { principal, action, resource: { arn }, context: owner ? { "sagemaker:OwnerUserProfileArn": profileArn(owner), "sagemaker:SpaceSharingType": sharing } : {} };
+  };
+
+  test("each user has a role of their own", () => {
+    expect(roleOf("alice").address).not.toBe(roleOf("bob").address);
+  });
+
+  test("a user manages their own apps and private spaces: Allowed", async () => {
+    expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("alice")))).toBe("Allowed");
+    expect(await decision(req(s, "alice", "sagemaker:DeleteSpace", space("alice-space"), "alice"))).toBe("Allowed");
+    expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("alice-space"), "alice"))).toBe("Allowed");
+  });
+
+  test("another user's apps and private spaces: ImplicitlyDenied", async () => {
+    expect(await decision(req(s, "alice", "sagemaker:DeleteApp", app("bob"), "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(req(s, "alice", "sagemaker:DeleteSpace", space("bob-space"), "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(req(s, "alice", "sagemaker:UpdateSpace", space("bob-space"), "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("bob-space"), "bob"))).toBe("ImplicitlyDenied");
+  });
+
+  test("shared spaces are shared: any user may work in them", async () => {
+    expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("team-space"), "bob", "Shared"))).toBe("Allowed");
+  });
+
+  test("can fail: without the owner condition, alice deletes bob's space", async () => {
+    const alice = roleOf("alice").address;
+    const doc = s.all().find((d) => s.identityPoliciesOfRole(alice).some((p) => p.name === d.address) && d.document.Statement.some((x) => x.Sid === "OwnSpacesAndTheirApps"))!;
+    const b = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "OwnSpacesAndTheirApps").condition);
+    expect(await decision(req(b, "alice", "sagemaker:DeleteSpace", space("bob-space"), "bob"))).toBe("Allowed");
+  });
+});

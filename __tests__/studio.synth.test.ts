@@ -266,8 +266,10 @@ describe("the network contract", () => {
 });
 
 describe("IAM execution role", () => {
-  // the role's managed policies (one per concern: IAM caps each at 6,144 characters)
-  const statements = resourcesOf(json, "aws_iam_policy").flatMap(([, p]) => statementsOf(json, p.policy));
+  // the domain default role's managed policies (one per concern: IAM caps each at 6,144 characters)
+  const statements = resourcesOf(json, "aws_iam_policy")
+    .filter(([n]) => n.startsWith("execution-role_"))
+    .flatMap(([, p]) => statementsOf(json, p.policy));
 
   test("trusted by SageMaker only", () => {
     const trust = statementsOf(json, role.assume_role_policy);
@@ -307,9 +309,10 @@ describe("IAM execution role", () => {
       condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
     });
     const [domainName] = one(json, "aws_sagemaker_domain");
-    for (const r of bySid(statements, "StudioAppsAndSpacesOfThisDomain").resources as string[]) {
-      expect(r).toMatch(new RegExp(`:(app|space)/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`));
-    }
+    // the default role (shared spaces run as it) manages shared spaces and their apps only
+    const shared = bySid(statements, "SharedSpacesOfThisDomain");
+    for (const r of shared.resources as string[]) expect(r).toMatch(new RegExp(`:(app|space)/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`));
+    expect(shared.condition).toEqual([{ test: "StringEquals", variable: "sagemaker:SpaceSharingType", values: ["Shared"] }]);
     expect(bySid(statements, "CloudWatchLogsOfSageMaker").resources[0]).toMatch(/:log-group:\/aws\/sagemaker\/\*$/);
   });
 
@@ -339,12 +342,33 @@ describe("IAM execution role", () => {
     );
   });
 
-  test("each of its policies is attached to the role, and user profiles wait for all of them", () => {
+  test("each policy is attached to its role; a user profile runs as its own role and waits for its and the default role's policies", () => {
     const attachments = resourcesOf(json, "aws_iam_role_policy_attachment");
     const policies = resourcesOf(json, "aws_iam_policy").map(([n]) => `aws_iam_policy.${n}`);
     expect(attachments.map(([, a]) => referencedAddress(a.policy_arn)).sort()).toEqual(policies.sort());
-    for (const [, a] of attachments) expect(referencedAddress(a.role)).toBe(`aws_iam_role.${roleName}`);
-    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) expect([...p.depends_on].sort()).toEqual(attachments.map(([n]) => `aws_iam_role_policy_attachment.${n}`).sort());
+    const ofRole = (role: string) => attachments.filter(([, a]) => referencedAddress(a.role) === role).map(([n]) => `aws_iam_role_policy_attachment.${n}`);
+    expect(ofRole(`aws_iam_role.${roleName}`)).toHaveLength(3);
+    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) {
+      const own = referencedAddress(p.user_settings.execution_role)!;
+      expect(own).not.toBe(`aws_iam_role.${roleName}`);
+      expect(ofRole(own)).toHaveLength(3);
+      expect([...p.depends_on].sort()).toEqual([...ofRole(`aws_iam_role.${roleName}`), ...ofRole(own)].sort());
+    }
+  });
+
+  test("each user's own role manages only that user's apps and the spaces it owns", () => {
+    const [domainName] = one(json, "aws_sagemaker_domain");
+    const domainId = `\${aws_sagemaker_domain.${domainName}.id}`;
+    for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) {
+      const own = referencedAddress(p.user_settings.execution_role)!.split(".")[1];
+      const attached = resourcesOf(json, "aws_iam_role_policy_attachment").filter(([, a]) => referencedAddress(a.role) === `aws_iam_role.${own}`).map(([, a]) => referencedAddress(a.policy_arn)!.split(".")[1]);
+      const st = resourcesOf(json, "aws_iam_policy").filter(([n]) => attached.includes(n)).flatMap(([, x]) => statementsOf(json, x.policy));
+      expect(bySid(st, "OwnAppsOfThisProfile").resources).toEqual([expect.stringMatching(new RegExp(`:app/${domainId.replace(/[$.{}]/g, "\\$&")}/${p.user_profile_name}/\\*$`))]);
+      expect(bySid(st, "OwnSpacesAndTheirApps").condition).toEqual([
+        { test: "ArnEquals", variable: "sagemaker:OwnerUserProfileArn", values: [expect.stringMatching(new RegExp(`:user-profile/.*/${p.user_profile_name}$`))] },
+      ]);
+      expect(bySid(st, "PassOnlyThisRoleOnlyToSageMaker").resources).toEqual([`\${aws_iam_role.${own}.arn}`]);
+    }
   });
 });
 

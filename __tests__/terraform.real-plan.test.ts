@@ -200,9 +200,18 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         const nb = summarize(await planAgainst(realDir(dirs.notebook, contractStub, `nb-${label}`), notebook.statePath));
         expect({ label, changes: nb }).toEqual({ label, changes: [] });
         const st = summarize(await planAgainst(realDir(dirs.studio, contractStub, `st-${label}`), studio.statePath));
-        // Reorder: nothing. Add: the jobs statement names the new AZ's subnet (the domain ignores
-        // subnet_ids, see "Known provider limitations").
-        expect({ label, changes: st }).toEqual({ label, changes: label === "reorder" ? [] : [{ address: expect.stringMatching(/^aws_iam_policy\.execution-role_policy-jobs_/), actions: ["update"] }] });
+        // Reorder: nothing. Add: the jobs policy of each execution role (the domain default and each
+        // user's) names the new AZ's subnet (the domain ignores subnet_ids, see "Known provider limitations").
+        expect({ label, changes: st }).toEqual({
+          label,
+          changes:
+            label === "reorder"
+              ? []
+              : [
+                  { address: expect.stringMatching(/^aws_iam_policy\.execution-role_policy-jobs_/), actions: ["update"] },
+                  { address: expect.stringMatching(/^aws_iam_policy\.user-role-anfw-user-profile_policy-jobs_/), actions: ["update"] },
+                ],
+        });
       }
     });
 

@@ -6,8 +6,8 @@
  */
 import { TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
-import { stackName, studioDomainName } from "../modules/config/naming";
-import { addressesOf, jobStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { stackName, studioDomainName, userExecutionRoleName } from "../modules/config/naming";
+import { addressesOf, jobStatements, SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
 import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
@@ -19,6 +19,8 @@ export function studioStackName(env: Pick<EnvironmentConfig, "environment">): st
 
 export class StudioStack extends WorkloadStack {
   readonly studio: StudioDomain;
+  /** Each user profile's own execution role, by profile name. */
+  readonly userRoles: Readonly<Record<string, SageMakerExecutionRole>>;
 
   constructor(network: NetworkStack, env: EnvironmentConfig) {
     super(network, env, "studio", {
@@ -31,6 +33,19 @@ export class StudioStack extends WorkloadStack {
     const storageKeyArn = contract.keyArn("studio_storage");
     const subnetIds = env.availabilityZones.map((az) => contract.workloadSubnetId(az));
 
+    // One execution role per user profile: a user's apps act as that user's role, which may manage
+    // only that user's apps and spaces (the shared default role only shared spaces).
+    const userRoles: Record<string, SageMakerExecutionRole> = {};
+    for (const profile of env.studio.userProfiles) {
+      userRoles[profile] = new SageMakerExecutionRole(this, `user-role-${profile}`, {
+        account,
+        roleName: userExecutionRoleName(env, profile),
+        description: `SageMaker Studio execution role of user profile ${profile} (${env.projectName}-${env.environment})`,
+        tags: { UserProfile: profile },
+      });
+    }
+    this.userRoles = userRoles;
+
     this.studio = new StudioDomain(this, "studio", {
       domainName: studioDomainName(env),
       namePrefix: this.prefix,
@@ -38,26 +53,31 @@ export class StudioStack extends WorkloadStack {
       subnetIds,
       kmsKeyArn: storageKeyArn,
       executionRoleArn: role.arn,
+      executionRoleArnOf: (profile) => userRoles[profile].arn,
       userProfiles: env.studio.userProfiles,
       endpoints: this.endpointIngress,
     });
 
     const buckets = [contract.bucket("data"), contract.bucket("models")];
-    const permissions = role.attachPolicies({
-      workload: workloadStatements({
-        account,
-        executionRoleArn: role.arn,
-        bucketArns: buckets.map((b) => b.arn),
-        kmsKeyArns: [contract.keyArn("s3"), storageKeyArn],
-        kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
-        vpcId: contract.vpcId,
-        ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
-      }),
-      studio: studioStatements(account, this.studio.domain.id),
-      jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
-    });
-    // Users' apps run as the role: profiles are usable only once its policies are attached.
-    for (const p of Object.values(this.studio.userProfiles)) p.profile.addOverride("depends_on", addressesOf(permissions));
+    const policiesOf = (r: SageMakerExecutionRole, owner?: { profileName: string }) =>
+      r.attachPolicies({
+        workload: workloadStatements({
+          account,
+          executionRoleArn: r.arn,
+          bucketArns: buckets.map((b) => b.arn),
+          kmsKeyArns: [contract.keyArn("s3"), storageKeyArn],
+          kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
+          vpcId: contract.vpcId,
+          ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
+        }),
+        studio: studioStatements(account, this.studio.domain.id, owner),
+        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
+      });
+    const shared = policiesOf(role);
+    // Users' apps run as their roles: a profile is usable only once its role's policies are attached.
+    for (const [name, p] of Object.entries(this.studio.userProfiles)) {
+      p.profile.addOverride("depends_on", addressesOf([...shared, ...policiesOf(userRoles[name], { profileName: name })]));
+    }
 
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
     new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });

@@ -8,6 +8,7 @@
  * account. IAM names are account-global, so they carry the region too; S3 bucket
  * names are global, so they carry account and region.
  */
+import { createHash } from "node:crypto";
 
 /** Longest AWS account ID; the real one is only known to Terraform, so budget for the maximum. */
 const ACCOUNT_ID_LENGTH = 12;
@@ -81,6 +82,16 @@ export function flowLogRoleName(p: NameParts): string {
 /** Per-workload IAM role (and policy) name. */
 export function executionRoleName(p: NameParts, kind: WorkloadKind): string {
   return `${namePrefix(p)}-${p.region}-sagemaker-${kind}`;
+}
+
+/**
+ * The execution role of one Studio user profile. Profile names (up to 63 characters) do not fit
+ * IAM's 64-character role names beside the prefix, so the name carries a short hash of the
+ * profile (the role is tagged and described with the profile's name). Same length as
+ * executionRoleName(p, "notebook"), which checkNames already bounds.
+ */
+export function userExecutionRoleName(p: NameParts, profile: string): string {
+  return `${namePrefix(p)}-${p.region}-studio-u-${createHash("sha256").update(profile).digest("hex").slice(0, 10)}`;
 }
 
 /** Alias name without the "alias/" prefix: "<project>-<environment>-<purpose>". */

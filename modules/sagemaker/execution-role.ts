@@ -14,6 +14,8 @@ export interface ExecutionRoleProps {
   readonly account: AwsAccount;
   readonly roleName: string;
   readonly description: string;
+  /** Extra tags on the role (e.g. the user profile it belongs to). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export class SageMakerExecutionRole extends Construct {
@@ -35,6 +37,7 @@ export class SageMakerExecutionRole extends Construct {
       description: props.description,
       assumeRolePolicy: trust.json,
       maxSessionDuration: 3600,
+      ...(props.tags ? { tags: { ...props.tags } } : {}),
     });
   }
 
@@ -223,13 +226,38 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
 }
 
 /** What Studio users do from inside Studio: start and stop apps and spaces of this domain only. */
-export function studioStatements(account: AwsAccount, domainId: string): DataAwsIamPolicyDocumentStatement[] {
+/**
+ * What a Studio execution role may do with the domain's apps and spaces.
+ * - With `owner` (a user profile's own role): that user's apps (`app/<domain>/<profile>/...`), the
+ *   spaces it owns and their apps (`sagemaker:OwnerUserProfileArn`), and shared spaces, so one
+ *   user's apps cannot stop, start or change another user's private apps and spaces.
+ * - Without (the domain's default role, which shared spaces run as): only shared spaces
+ *   (`sagemaker:SpaceSharingType` = Shared) and their apps.
+ */
+export function studioStatements(account: AwsAccount, domainId: string, owner?: { readonly profileName: string }): DataAwsIamPolicyDocumentStatement[] {
+  const apps = account.arn("sagemaker", `app/${domainId}/*`);
+  const spaces = account.arn("sagemaker", `space/${domainId}/*`);
+  const spaceActions = ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"];
+  const sharedSpaces: DataAwsIamPolicyDocumentStatement = {
+    sid: "SharedSpacesOfThisDomain",
+    actions: spaceActions,
+    resources: [apps, spaces],
+    condition: [{ test: "StringEquals", variable: "sagemaker:SpaceSharingType", values: ["Shared"] }],
+  };
+  // AddTags has no owner condition key; tagging is what CreateApp/CreateSpace need for their tags.
+  const tags: DataAwsIamPolicyDocumentStatement = { sid: "TagSpacesAndAppsOfThisDomain", actions: ["sagemaker:AddTags"], resources: [apps, spaces] };
+  if (!owner) return [sharedSpaces, tags];
+  const ownApps = account.arn("sagemaker", `app/${domainId}/${owner.profileName}/*`);
   return [
+    { sid: "OwnAppsOfThisProfile", actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp"], resources: [ownApps] },
     {
-      sid: "StudioAppsAndSpacesOfThisDomain",
-      actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace", "sagemaker:AddTags"],
-      resources: [account.arn("sagemaker", `app/${domainId}/*`), account.arn("sagemaker", `space/${domainId}/*`)],
+      sid: "OwnSpacesAndTheirApps",
+      actions: spaceActions,
+      resources: [apps, spaces],
+      condition: [{ test: "ArnEquals", variable: "sagemaker:OwnerUserProfileArn", values: [account.arn("sagemaker", `user-profile/${domainId}/${owner.profileName}`)] }],
     },
+    sharedSpaces,
+    tags,
   ];
 }
 

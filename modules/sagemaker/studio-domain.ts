@@ -29,7 +29,10 @@ export interface StudioDomainProps {
   readonly subnetIds: ReadonlyArray<string>;
   /** Customer key for the home EFS volume and the apps' EBS volumes. */
   readonly kmsKeyArn: string;
+  /** The domain's default execution role (default user and shared-space settings). */
   readonly executionRoleArn: string;
+  /** Each user profile's own execution role. Default: the domain's default role. */
+  readonly executionRoleArnOf?: (profile: string) => string;
   readonly userProfiles: ReadonlyArray<string>;
   /** The endpoints are told to admit HTTPS from every group made here. */
   readonly endpoints: EndpointClients;
@@ -53,7 +56,7 @@ export class UserProfileGroup extends Construct {
     this.profile = new SagemakerUserProfile(this, "profile", {
       domainId,
       userProfileName: name,
-      userSettings: { executionRole: props.executionRoleArn, securityGroups: [this.securityGroup.id] },
+      userSettings: { executionRole: props.executionRoleArnOf?.(name) ?? props.executionRoleArn, securityGroups: [this.securityGroup.id] },
     });
   }
 }
