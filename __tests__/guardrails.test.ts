@@ -3,11 +3,13 @@
  * aspect fails synth naming the resource and the rule; waivers are per resource, need a reason,
  * and show up in the synth output.
  */
-import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "cdktf";
+import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
@@ -62,6 +64,7 @@ const CASES: Array<[string, Json, (j: Json) => void, string]> = [
     route.gateway_id = `\${aws_internet_gateway.${igw}.id}`;
   }, "aws_route"],
   ["NO_FIREWALL_BYPASS", networkJson, (j) => (resourcesOf(j, "aws_route").find(([n]) => n.includes("_nat_default-route"))![1].transit_gateway_id = "tgw-0123456789abcdef0"), "aws_route"],
+  ["NFW_NO_SHARED_HOSTING", networkJson, (j) => first(j, "aws_networkfirewall_rule_group", "network_inspection_domain-allowlist")[1].rule_group.rules_source.rules_source_list.targets.push(".amazonaws.com"), "aws_networkfirewall_rule_group"],
   ["VPC_ENDPOINT_POLICY", networkJson, (j) => delete resourcesOf(j, "aws_vpc_endpoint").find(([, e]) => e.vpc_endpoint_type === "Interface")![1].policy, "aws_vpc_endpoint"],
   ["DNS_FIREWALL", networkJson, (j) => dropCompanion(j, "aws_route53_resolver_firewall_rule_group_association"), "aws_vpc"],
   ["DNS_FIREWALL", networkJson, (j) => (first(j, "aws_route53_resolver_firewall_config")[1].firewall_fail_open = "ENABLED"), "aws_vpc"],
@@ -243,6 +246,59 @@ describe("the aspect", () => {
     expect(() => waive(rule, "NO_SUCH_RULE", "a long enough reason for the test")).toThrow(/unknown guardrail rule "NO_SUCH_RULE"/);
     expect(() => waive(rule, "SG_NO_INGRESS_FROM_ANYWHERE", "because")).toThrow(/needs a written reason/);
     expect(() => waive(stack as never, "SG_NO_INGRESS_FROM_ANYWHERE", "a long enough reason for the test")).toThrow(/single resource/);
+  });
+});
+
+describe("waivers per finding", () => {
+  test("an acknowledged shared-hosting entry is waived for that entry only: another one added in code still fails", () => {
+    const reason = "Kaggle dataset downloads are GCS signed URLs; accepted by the data-protection office";
+    const stack = networkStack({ firewall: { allowedDomains: ["api.kaggle.com", { domain: "storage.googleapis.com", acknowledgeSharedHosting: reason }] } });
+    expect(() => Testing.synth(stack, true)).not.toThrow();
+    const waived = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.INFO).map((m) => String(m.data)));
+    expect(waived).toContainEqual(expect.stringMatching(/guardrail waived: \[NFW_NO_SHARED_HOSTING\] .*: acknowledged in config\/test\.json: Kaggle dataset downloads/));
+
+    const sneaky = networkStack({ firewall: { allowedDomains: ["api.kaggle.com", { domain: "storage.googleapis.com", acknowledgeSharedHosting: reason }] } });
+    Aspects.of(sneaky).add({
+      visit: (node) => {
+        if (node instanceof NetworkfirewallRuleGroup && node.node.id === "domain-allowlist") {
+          node.addOverride("rule_group.rules_source.rules_source_list.targets", ["api.kaggle.com", "storage.googleapis.com", ".cloudfront.net"]);
+        }
+      },
+    });
+    let error: unknown;
+    try {
+      Testing.synth(sneaky, true);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailViolation);
+    expect((error as GuardrailViolation).findings.map((f) => f.message)).toEqual([expect.stringMatching(/"\.cloudfront\.net" is under cloudfront\.net/)]);
+  });
+});
+
+describe("the guardrails report every stack's violations in one run", () => {
+  test("a network and a Studio stack of one app, each broken: one error naming both", () => {
+    const studio = studioStack({});
+    const app = studio.node.root as App;
+    for (const stack of app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack)) {
+      Aspects.of(stack).add({
+        visit: (node) => {
+          if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
+          if (node instanceof VpcSecurityGroupEgressRule && node.node.path.includes("studio") && node.node.id.endsWith("egress-443")) node.fromPort = 80;
+        },
+      });
+    }
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailViolation);
+    const message = (error as Error).message;
+    expect(message).toMatch(/Guardrails failed for stack test-network \(\d+ violations?\):\n {2}\[SUBNET_NO_PUBLIC_IP\]/);
+    expect(message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
+    expect(new Set((error as GuardrailViolation).findings.map((f) => f.stack))).toEqual(new Set(["test-network", "test-studio"]));
   });
 });
 

@@ -81,6 +81,10 @@ export class NetworkStack extends EnvironmentStack {
       usage: [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
     });
     this.network = inspectedNetwork(this, env, account, this.networkKey.arn);
+    // Each acknowledged shared-hosting entry of the allowlist is waived for that entry only.
+    for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
+      waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
+    }
 
     this.s3Key = new CustomerKey(this, "s3-key", {
       account,

@@ -23,13 +23,17 @@ export const MIN_WAIVER_REASON_LENGTH = 20;
 interface Waiver {
   readonly ruleId: string;
   readonly reason: string;
+  /** Only findings whose message contains this text (one finding), or all of the rule's on the resource. */
+  readonly finding?: string;
 }
 
 /**
- * Waives `ruleId` for this one resource. The reason is required, shown at every synth, and should
- * say why the rule cannot hold here, not that it is inconvenient.
+ * Waives `ruleId` for this one resource; with `finding`, only for the findings whose message
+ * contains that text (e.g. one allowlist entry), so a later, different finding of the same rule on
+ * the same resource is not covered. The reason is required, shown at every synth, and should say
+ * why the rule cannot hold here, not that it is inconvenient.
  */
-export function waive(resource: TerraformResource | TerraformDataSource, ruleId: string, reason: string): void {
+export function waive(resource: TerraformResource | TerraformDataSource, ruleId: string, reason: string, options: { finding?: string } = {}): void {
   if (!(resource instanceof TerraformResource || resource instanceof TerraformDataSource)) {
     throw new Error("guardrail waivers apply to a single resource, not to a construct that groups several");
   }
@@ -37,23 +41,53 @@ export function waive(resource: TerraformResource | TerraformDataSource, ruleId:
   if (reason.trim().length < MIN_WAIVER_REASON_LENGTH) {
     throw new Error(`a waiver of ${ruleId} on ${resource.node.path} needs a written reason (at least ${MIN_WAIVER_REASON_LENGTH} characters)`);
   }
-  resource.node.addMetadata(WAIVER_METADATA, { ruleId, reason: reason.trim() } satisfies Waiver);
+  resource.node.addMetadata(WAIVER_METADATA, { ruleId, reason: reason.trim(), ...(options.finding ? { finding: options.finding } : {}) } satisfies Waiver);
 }
 
 function waiversOf(node: IConstruct): Waiver[] {
   return node.node.metadata.filter((m) => m.type === WAIVER_METADATA).map((m) => m.data as Waiver);
 }
 
+export interface Violation {
+  readonly stack: string;
+  readonly ruleId: string;
+  readonly address: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A failed check: every violation of every stack checked (one block per stack). */
 export class GuardrailViolation extends Error {
-  constructor(readonly stack: string, readonly findings: ReadonlyArray<{ ruleId: string; address: string; path: string; message: string }>) {
+  readonly findings: ReadonlyArray<Violation>;
+
+  constructor(violations: ReadonlyArray<Violation>) {
+    const stacks = [...new Set(violations.map((v) => v.stack))];
     super(
-      `Guardrails failed for stack ${stack} (${findings.length} violation${findings.length === 1 ? "" : "s"}):\n` +
-        findings.map((f) => `  [${f.ruleId}] ${f.address} (${f.path}): ${f.message}`).join("\n") +
-        `\nFix the resource, or waive the rule on that one resource with waive(resource, "<RULE>", "<reason>") (README, "Security").`,
+      stacks
+        .map((stack) => {
+          const own = violations.filter((v) => v.stack === stack);
+          return (
+            `Guardrails failed for stack ${stack} (${own.length} violation${own.length === 1 ? "" : "s"}):\n` +
+            own.map((f) => `  [${f.ruleId}] ${f.address} (${f.path}): ${f.message}`).join("\n")
+          );
+        })
+        .join("\n") + `\nFix the resource, or waive the rule on that one resource with waive(resource, "<RULE>", "<reason>") (README, "Security").`,
     );
+    this.findings = violations;
     this.name = "GuardrailViolation";
   }
+
+  /** The first stack's name (compatibility with one-stack callers). */
+  get stack(): string {
+    return this.findings[0]?.stack ?? "";
+  }
 }
+
+/**
+ * Per app: the stacks whose check is still to run and the violations found so far, so the last
+ * stack's check reports every stack's violations at once.
+ */
+const RUNS = new WeakMap<IConstruct, { pending: Set<string>; violations: Violation[] }>();
 
 export interface GuardrailsOptions {
   readonly rules?: ReadonlyArray<Rule>;
@@ -79,9 +113,19 @@ export class Guardrails implements IAspect {
    */
   static attachTo(stack: TerraformStack, options: GuardrailsOptions = {}): void {
     const guardrails = new Guardrails(options);
+    const root = stack.node.root;
+    const run = RUNS.get(root) ?? { pending: new Set<string>(), violations: [] };
+    RUNS.set(root, run);
+    run.pending.add(stack.node.path);
     stack.node.addValidation({
       validate: () => {
-        guardrails.check(stack);
+        run.violations.push(...guardrails.violations(stack));
+        run.pending.delete(stack.node.path);
+        // Every stack's findings in one report: the last stack checked throws for all of them.
+        if (run.pending.size === 0 && run.violations.length > 0) {
+          const all = run.violations.splice(0);
+          throw new GuardrailViolation(all);
+        }
         return [];
       },
     });
@@ -92,37 +136,45 @@ export class Guardrails implements IAspect {
     if (node instanceof TerraformStack) this.check(node);
   }
 
+  /** Throws GuardrailViolation when `stack` breaks a rule no waiver covers. */
   check(stack: TerraformStack): void {
+    const violations = this.violations(stack);
+    if (violations.length > 0) throw new GuardrailViolation(violations);
+  }
+
+  /** The violations of `stack` (waived findings are reported as INFO, unneeded waivers as warnings). */
+  violations(stack: TerraformStack): Violation[] {
     const view = new StackView(stack.toTerraform());
     const byPath = new Map(stack.node.findAll().map((c) => [c.node.path, c] as const));
 
-    const violations: Array<{ ruleId: string; address: string; path: string; message: string }> = [];
+    const violations: Violation[] = [];
     const used = new Set<string>();
     for (const rule of this.rules) {
       for (const finding of rule.check(view) as Finding[]) {
         const { resource, message } = finding;
         const construct = byPath.get(resource.path);
-        const waiver = construct && waiversOf(construct).find((w) => w.ruleId === rule.id);
+        const waiver = construct && waiversOf(construct).find((w) => w.ruleId === rule.id && (w.finding === undefined || message.includes(w.finding)));
         if (waiver && construct) {
-          used.add(`${resource.path}\u0000${rule.id}`);
+          used.add(`${resource.path}\u0000${rule.id}\u0000${waiver.finding ?? ""}`);
           const line = `guardrail waived: [${rule.id}] ${resource.address} (${resource.path}): ${waiver.reason}`;
           this.report(line);
           Annotations.of(construct).addInfo(line);
         } else {
-          violations.push({ ruleId: rule.id, address: resource.address, path: resource.path, message });
+          violations.push({ stack: stack.node.id, ruleId: rule.id, address: resource.address, path: resource.path, message });
         }
       }
     }
     const checked = new Set(this.rules.map((r) => r.id));
     for (const [path, construct] of byPath) {
       for (const w of waiversOf(construct)) {
-        if (checked.has(w.ruleId) && !used.has(`${path}\u0000${w.ruleId}`)) {
-          const line = `guardrail waiver not needed: [${w.ruleId}] ${path}: the rule passes without it; remove the waiver`;
+        if (checked.has(w.ruleId) && !used.has(`${path}\u0000${w.ruleId}\u0000${w.finding ?? ""}`)) {
+          const what = w.finding ? ` (finding "${w.finding}")` : "";
+          const line = `guardrail waiver not needed: [${w.ruleId}] ${path}${what}: the rule passes without it; remove the waiver`;
           this.report(line);
           Annotations.of(construct).addWarning(line);
         }
       }
     }
-    if (violations.length > 0) throw new GuardrailViolation(stack.node.id, violations);
+    return violations;
   }
 }

@@ -7,6 +7,7 @@
  * configuration for a firewall, a lifecycle rule for a bucket) report on the resource that lacks it.
  */
 import { asList, Json, ResourceView, StackView } from "./stack-view";
+import { sharedHostingProblem } from "../config/shared-hosting";
 
 export interface Finding {
   readonly resource: ResourceView;
@@ -240,6 +241,18 @@ export const RULES: ReadonlyArray<Rule> = [
         ),
       ];
     },
+  },
+  {
+    id: "NFW_NO_SHARED_HOSTING",
+    requires: "no domain-list target of a Network Firewall rule group is on shared hosting (a name anyone can rent), unless waived for that entry",
+    protects: "data leaving to any customer of a shared host (buckets, CDNs, API gateways, pages, tunnels)",
+    check: (s) =>
+      s.resources("aws_networkfirewall_rule_group").flatMap((g) =>
+        asList<string>(g.body.rule_group?.rules_source?.rules_source_list?.targets)
+          .map((t) => sharedHostingProblem(t))
+          .filter((m): m is string => m !== undefined)
+          .map((message) => ({ resource: g, message })),
+      ),
   },
   {
     id: "VPC_ENDPOINT_POLICY",
