@@ -3,7 +3,7 @@
  * aspect fails synth naming the resource and the rule; waivers are per resource, need a reason,
  * and show up in the synth output.
  */
-import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
+import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -276,29 +276,22 @@ describe("waivers per finding", () => {
   });
 });
 
-describe("the guardrails report every stack's violations in one run", () => {
-  test("a network and a Studio stack of one app, each broken: one error naming both", () => {
+describe("each stack is checked when it is synthesized on its own", () => {
+  test("a broken Studio stack fails even when only it is synthesized", () => {
     const studio = studioStack({});
-    const app = studio.node.root as App;
-    for (const stack of app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack)) {
-      Aspects.of(stack).add({
-        visit: (node) => {
-          if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
-          if (node instanceof VpcSecurityGroupEgressRule && node.node.path.includes("studio") && node.node.id.endsWith("egress-443")) node.fromPort = 80;
-        },
-      });
-    }
+    Aspects.of(studio).add({
+      visit: (node) => {
+        if (node instanceof VpcSecurityGroupEgressRule && node.node.id.endsWith("egress-443")) node.fromPort = 80;
+      },
+    });
     let error: unknown;
     try {
-      app.synth();
+      Testing.synth(studio, true);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(GuardrailViolation);
-    const message = (error as Error).message;
-    expect(message).toMatch(/Guardrails failed for stack test-network \(\d+ violations?\):\n {2}\[SUBNET_NO_PUBLIC_IP\]/);
-    expect(message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
-    expect(new Set((error as GuardrailViolation).findings.map((f) => f.stack))).toEqual(new Set(["test-network", "test-studio"]));
+    expect((error as Error).message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
   });
 });
 

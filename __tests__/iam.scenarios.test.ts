@@ -1014,8 +1014,14 @@ describe("9. one Studio user's role cannot manage another user's apps or spaces"
     expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("bob-space"), "bob"))).toBe("ImplicitlyDenied");
   });
 
-  test("shared spaces are shared: any user may work in them", async () => {
+  test("shared spaces are shared: any user may run apps in them, only their owner may change or delete them", async () => {
     expect(await decision(req(s, "alice", "sagemaker:CreateApp", app("team-space"), "bob", "Shared"))).toBe("Allowed");
+    expect(await decision(req(s, "alice", "sagemaker:DeleteSpace", space("team-space"), "bob", "Shared"))).toBe("ImplicitlyDenied");
+    expect(await decision(req(s, "bob", "sagemaker:DeleteSpace", space("team-space"), "bob", "Shared"))).toBe("Allowed");
+  });
+
+  test("a private space named like another user is not that user's", async () => {
+    expect(await decision(req(s, "alice", "sagemaker:DeleteApp", app("alice"), "bob"))).toBe("ImplicitlyDenied");
   });
 
   test("can fail: without the owner condition, alice deletes bob's space", async () => {

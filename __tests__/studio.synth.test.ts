@@ -309,9 +309,10 @@ describe("IAM execution role", () => {
       condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
     });
     const [domainName] = one(json, "aws_sagemaker_domain");
-    // the default role (shared spaces run as it) manages shared spaces and their apps only
-    const shared = bySid(statements, "SharedSpacesOfThisDomain");
-    for (const r of shared.resources as string[]) expect(r).toMatch(new RegExp(`:(app|space)/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`));
+    // the default role (shared spaces run as it) runs apps in shared spaces only; no space management
+    const shared = bySid(statements, "AppsInSharedSpacesOfThisDomain");
+    for (const r of shared.resources as string[]) expect(r).toMatch(new RegExp(`:app/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`));
+    expect(shared.actions).toEqual(["sagemaker:CreateApp", "sagemaker:DeleteApp"]);
     expect(shared.condition).toEqual([{ test: "StringEquals", variable: "sagemaker:SpaceSharingType", values: ["Shared"] }]);
     expect(bySid(statements, "CloudWatchLogsOfSageMaker").resources[0]).toMatch(/:log-group:\/aws\/sagemaker\/\*$/);
   });

@@ -87,11 +87,10 @@ export function executionRoleName(p: NameParts, kind: WorkloadKind): string {
 /**
  * The execution role of one Studio user profile. Profile names (up to 63 characters) do not fit
  * IAM's 64-character role names beside the prefix, so the name carries a short hash of the
- * profile (the role is tagged and described with the profile's name). Same length as
- * executionRoleName(p, "notebook"), which checkNames already bounds.
+ * profile (the role is tagged and described with the profile's name); checkNames bounds its length.
  */
 export function userExecutionRoleName(p: NameParts, profile: string): string {
-  return `${namePrefix(p)}-${p.region}-studio-u-${createHash("sha256").update(profile).digest("hex").slice(0, 10)}`;
+  return `${namePrefix(p)}-${p.region}-studio-u-${createHash("sha256").update(profile).digest("hex").slice(0, 9)}`;
 }
 
 /** Alias name without the "alias/" prefix: "<project>-<environment>-<purpose>". */
@@ -155,6 +154,7 @@ export function checkNames(p: NameParts): NameRuleViolation[] {
   for (const [role, pattern] of [
     [executionRoleName(p, kind), `<projectName>-<environment>-<region>-sagemaker-${kind}`],
     [flowLogRoleName(p), `<projectName>-<environment>-<region>-flow-logs`],
+    [userExecutionRoleName(p, "profile"), `<projectName>-<environment>-<region>-studio-u-<9 hex>`],
   ]) {
     if (role.length > 64) {
       out.push({ field: "projectName", message: `IAM role names "${pattern}" would be ${role.length} characters; IAM allows 64` });

@@ -83,12 +83,6 @@ export class GuardrailViolation extends Error {
   }
 }
 
-/**
- * Per app: the stacks whose check is still to run and the violations found so far, so the last
- * stack's check reports every stack's violations at once.
- */
-const RUNS = new WeakMap<IConstruct, { pending: Set<string>; violations: Violation[] }>();
-
 export interface GuardrailsOptions {
   readonly rules?: ReadonlyArray<Rule>;
   /**
@@ -113,19 +107,11 @@ export class Guardrails implements IAspect {
    */
   static attachTo(stack: TerraformStack, options: GuardrailsOptions = {}): void {
     const guardrails = new Guardrails(options);
-    const root = stack.node.root;
-    const run = RUNS.get(root) ?? { pending: new Set<string>(), violations: [] };
-    RUNS.set(root, run);
-    run.pending.add(stack.node.path);
+    // Per stack: cdktf validates (and then writes) one stack at a time, and a synth of one stack
+    // validates only that one, so a report deferred to "the last stack" could stay silent.
     stack.node.addValidation({
       validate: () => {
-        run.violations.push(...guardrails.violations(stack));
-        run.pending.delete(stack.node.path);
-        // Every stack's findings in one report: the last stack checked throws for all of them.
-        if (run.pending.size === 0 && run.violations.length > 0) {
-          const all = run.violations.splice(0);
-          throw new GuardrailViolation(all);
-        }
+        guardrails.check(stack);
         return [];
       },
     });

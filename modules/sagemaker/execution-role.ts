@@ -231,25 +231,41 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
  * - With `owner` (a user profile's own role): that user's apps (`app/<domain>/<profile>/...`), the
  *   spaces it owns and their apps (`sagemaker:OwnerUserProfileArn`), and shared spaces, so one
  *   user's apps cannot stop, start or change another user's private apps and spaces.
- * - Without (the domain's default role, which shared spaces run as): only shared spaces
- *   (`sagemaker:SpaceSharingType` = Shared) and their apps.
+ * - Without (the domain's default role, which shared spaces run as): only apps in shared spaces
+ *   (`sagemaker:SpaceSharingType` = Shared).
+ * Only a space's owner may create, change or delete it, shared or private (AWS's
+ * "SMStudioRestrictSpacesToOwnerUserProfile" pattern).
  */
 export function studioStatements(account: AwsAccount, domainId: string, owner?: { readonly profileName: string }): DataAwsIamPolicyDocumentStatement[] {
   const apps = account.arn("sagemaker", `app/${domainId}/*`);
   const spaces = account.arn("sagemaker", `space/${domainId}/*`);
   const spaceActions = ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"];
+  // Shared spaces: anyone may run apps in them; only their owner may change or delete them (below).
   const sharedSpaces: DataAwsIamPolicyDocumentStatement = {
-    sid: "SharedSpacesOfThisDomain",
-    actions: spaceActions,
-    resources: [apps, spaces],
+    sid: "AppsInSharedSpacesOfThisDomain",
+    actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+    resources: [apps],
     condition: [{ test: "StringEquals", variable: "sagemaker:SpaceSharingType", values: ["Shared"] }],
   };
-  // AddTags has no owner condition key; tagging is what CreateApp/CreateSpace need for their tags.
-  const tags: DataAwsIamPolicyDocumentStatement = { sid: "TagSpacesAndAppsOfThisDomain", actions: ["sagemaker:AddTags"], resources: [apps, spaces] };
+  // Tags only as part of creating an app or space (sagemaker:TaggingAction is set then), never on
+  // someone else's existing app or space.
+  const tags: DataAwsIamPolicyDocumentStatement = {
+    sid: "TagOnCreateOnly",
+    actions: ["sagemaker:AddTags"],
+    resources: [apps, spaces],
+    condition: [{ test: "Null", variable: "sagemaker:TaggingAction", values: ["false"] }],
+  };
   if (!owner) return [sharedSpaces, tags];
   const ownApps = account.arn("sagemaker", `app/${domainId}/${owner.profileName}/*`);
   return [
-    { sid: "OwnAppsOfThisProfile", actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp"], resources: [ownApps] },
+    {
+      // Apps on the profile's own path (Studio Classic); not a space that happens to carry the
+      // profile's name (a space's apps carry its owner, checked in the next statement).
+      sid: "OwnAppsOfThisProfile",
+      actions: ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+      resources: [ownApps],
+      condition: [{ test: "Null", variable: "sagemaker:OwnerUserProfileArn", values: ["true"] }],
+    },
     {
       sid: "OwnSpacesAndTheirApps",
       actions: spaceActions,

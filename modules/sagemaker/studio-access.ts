@@ -4,7 +4,10 @@
  * for this domain's user profiles to given networks. Following the SageMaker Developer Guide,
  * "Limit access to Studio by IP address": an allow with IpAddress aws:SourceIp, and a deny with
  * NotIpAddress so another policy's broader allow cannot open it from elsewhere. aws:SourceIp is
- * absent when the call comes through a VPC endpoint, so such calls are denied too.
+ * absent when the call comes through a VPC endpoint, so such calls are denied too; SageMaker also
+ * checks this policy on every request of the Studio session, so people who reach Studio through
+ * the `studio` interface endpoint (private connectivity) cannot use it: leave allowedSourceCidrs
+ * empty for them.
  */
 import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
@@ -31,7 +34,8 @@ export function presignedUrlPolicy(scope: Construct, id: string, props: StudioAc
         sid: "DenyOpeningStudioFromElsewhere",
         effect: "Deny",
         actions: ["sagemaker:CreatePresignedDomainUrl"],
-        resources: ["*"],
+        // This domain's profiles only: two environments' policies on one role must not block each other.
+        resources: [props.account.arn("sagemaker", `user-profile/${props.domainId}/*`)],
         condition: [{ test: "NotIpAddress", variable: "aws:SourceIp", values: [...props.sourceCidrs] }],
       },
     ],
