@@ -4,6 +4,7 @@
  * and show up in the synth output.
  */
 import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "cdktf";
+import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -249,6 +250,18 @@ describe("the aspect", () => {
   });
 });
 
+/** Adds an aspect doing `edit` to every construct, synthesizes with validations; the GuardrailViolation thrown, if any. */
+function violationAfter(stack: TerraformStack, edit: (node: IConstruct) => void): GuardrailViolation | undefined {
+  Aspects.of(stack).add({ visit: edit });
+  try {
+    Testing.synth(stack, true);
+  } catch (e) {
+    if (e instanceof GuardrailViolation) return e;
+    throw e;
+  }
+  return undefined;
+}
+
 describe("waivers per finding", () => {
   test("an acknowledged shared-hosting entry is waived for that entry only: another one added in code still fails", () => {
     const reason = "Kaggle dataset downloads are GCS signed URLs; accepted by the data-protection office";
@@ -258,59 +271,30 @@ describe("waivers per finding", () => {
     expect(waived).toContainEqual(expect.stringMatching(/guardrail waived: \[NFW_NO_SHARED_HOSTING\] .*: acknowledged in config\/test\.json: Kaggle dataset downloads/));
 
     const sneaky = networkStack({ firewall: { allowedDomains: ["api.kaggle.com", { domain: "storage.googleapis.com", acknowledgeSharedHosting: reason }] } });
-    Aspects.of(sneaky).add({
-      visit: (node) => {
-        if (node instanceof NetworkfirewallRuleGroup && node.node.id === "domain-allowlist") {
-          node.addOverride("rule_group.rules_source.rules_source_list.targets", ["api.kaggle.com", "storage.googleapis.com", ".cloudfront.net"]);
-        }
-      },
+    const error = violationAfter(sneaky, (node) => {
+      if (node instanceof NetworkfirewallRuleGroup && node.node.id === "domain-allowlist") {
+        node.addOverride("rule_group.rules_source.rules_source_list.targets", ["api.kaggle.com", "storage.googleapis.com", ".cloudfront.net"]);
+      }
     });
-    let error: unknown;
-    try {
-      Testing.synth(sneaky, true);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(GuardrailViolation);
-    expect((error as GuardrailViolation).findings.map((f) => f.message)).toEqual([expect.stringMatching(/"\.cloudfront\.net" is under cloudfront\.net/)]);
+    expect(error?.findings.map((f) => f.message)).toEqual([expect.stringMatching(/"\.cloudfront\.net" is under cloudfront\.net/)]);
   });
 });
 
 describe("each stack is checked when it is synthesized on its own", () => {
   test("a broken Studio stack fails even when only it is synthesized", () => {
-    const studio = studioStack({});
-    Aspects.of(studio).add({
-      visit: (node) => {
-        if (node instanceof VpcSecurityGroupEgressRule && node.node.id.endsWith("egress-443")) node.fromPort = 80;
-      },
+    const error = violationAfter(studioStack({}), (node) => {
+      if (node instanceof VpcSecurityGroupEgressRule && node.node.id.endsWith("egress-443")) node.fromPort = 80;
     });
-    let error: unknown;
-    try {
-      Testing.synth(studio, true);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(GuardrailViolation);
-    expect((error as Error).message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
+    expect(error?.message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
   });
 });
 
 describe("the guardrails run after every aspect", () => {
   test("an aspect added after them that makes every subnet public is caught", () => {
-    const stack = networkStack({});
-    Aspects.of(stack).add({
-      visit: (node) => {
-        if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
-      },
+    const error = violationAfter(networkStack({}), (node) => {
+      if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
     });
-    let error: unknown;
-    try {
-      Testing.synth(stack, true);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(GuardrailViolation);
-    expect((error as Error).message).toMatch(/\[SUBNET_NO_PUBLIC_IP\] aws_subnet\./);
+    expect(error?.message).toMatch(/\[SUBNET_NO_PUBLIC_IP\] aws_subnet\./);
   });
 });
 
