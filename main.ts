@@ -1,12 +1,13 @@
 /**
  * Entry point: validates every config/<environment>.json, then synthesizes each environment's
  * stacks (<env>-network, then <env>-studio and <env>-notebook as enabled). Validation runs to completion before the App exists, so a bad config writes no JSON.
- * During synth the guardrails aspect checks every stack; a violation stops synth with exit 1.
+ * During synth the guardrails check every stack (after its aspects); any violation, of any stack,
+ * is reported together and stops synth with exit 1.
  */
 import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments } from "./modules/config/load";
-import { GuardrailViolation } from "./modules/guardrails";
+import { GuardrailViolation, synthWithGuardrails } from "./modules/guardrails";
 import { environmentStacks } from "./stacks/environment";
 
 function main(): void {
@@ -23,9 +24,10 @@ function main(): void {
   const app = new App();
   for (const env of environments) environmentStacks(app, env);
   try {
-    app.synth();
+    // Every stack's guardrail violations in one report.
+    synthWithGuardrails(app);
   } catch (e) {
-    // A security rule is broken: say which resource and rule, without a stack trace.
+    // A security rule is broken: say which resources and rules, without a stack trace.
     if (!(e instanceof GuardrailViolation)) throw e;
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

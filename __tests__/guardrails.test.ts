@@ -3,7 +3,7 @@
  * aspect fails synth naming the resource and the rule; waivers are per resource, need a reason,
  * and show up in the synth output.
  */
-import { AnnotationMetadataEntryType, Aspects, TerraformStack, Testing } from "cdktf";
+import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, Testing } from "cdktf";
 import { IConstruct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -12,7 +12,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Guardrails, GuardrailViolation, RULES, waive } from "../modules/guardrails";
+import { Guardrails, GuardrailViolation, RULES, synthWithGuardrails, waive } from "../modules/guardrails";
 import { StackView } from "../modules/guardrails/stack-view";
 import { azs, Json, networkStack, notebookStack, policyStatements as statementsOf, resourcesOf, studioStack, withNotebook } from "./support/synth";
 import { readFileSync } from "node:fs";
@@ -277,6 +277,36 @@ describe("waivers per finding", () => {
       }
     });
     expect(error?.findings.map((f) => f.message)).toEqual([expect.stringMatching(/"\.cloudfront\.net" is under cloudfront\.net/)]);
+  });
+});
+
+describe("synthWithGuardrails (what main.ts runs): every stack's violations in one report", () => {
+  test("a network and a Studio stack of one app, each broken: one error naming both", () => {
+    const studio = studioStack({});
+    const app = studio.node.root as App;
+    for (const stack of app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack)) {
+      Aspects.of(stack).add({
+        visit: (node) => {
+          if (node instanceof Subnet) node.mapPublicIpOnLaunch = true;
+          if (node instanceof VpcSecurityGroupEgressRule && node.node.id.endsWith("egress-443")) node.fromPort = 80;
+        },
+      });
+    }
+    let error: unknown;
+    try {
+      synthWithGuardrails(app);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardrailViolation);
+    const message = (error as Error).message;
+    expect(message).toMatch(/Guardrails failed for stack test-network \(\d+ violations?\):\n {2}\[SUBNET_NO_PUBLIC_IP\]/);
+    expect(message).toMatch(/Guardrails failed for stack test-studio \(\d+ violations?\):\n {2}\[SG_NO_HTTP_TO_INTERNET\]/);
+  });
+
+  test("an app whose stacks pass synthesizes", () => {
+    const studio = studioStack({});
+    expect(() => synthWithGuardrails(studio.node.root as App)).not.toThrow();
   });
 });
 

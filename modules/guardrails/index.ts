@@ -10,7 +10,7 @@
  * as a warning, so stale waivers do not pile up.
  */
 import { IConstruct } from "constructs";
-import { Annotations, IAspect, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, App, IAspect, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { Finding, Rule, RULE_IDS, RULES } from "./rules";
 import { StackView } from "./stack-view";
 
@@ -83,6 +83,26 @@ export class GuardrailViolation extends Error {
   }
 }
 
+/** Apps being synthesized by synthWithGuardrails, and the violations their stacks reported. */
+const COLLECTORS = new WeakMap<IConstruct, Violation[]>();
+
+/**
+ * `app.synth()` with every stack's guardrail violations reported together: each stack is checked
+ * after its aspects as usual, nothing stops at the first failing stack, and at the end one
+ * GuardrailViolation names every violation of every stack. (The JSON of the stacks is written
+ * as cdktf goes; a failed run's output must not be used.)
+ */
+export function synthWithGuardrails(app: App): void {
+  const violations: Violation[] = [];
+  COLLECTORS.set(app, violations);
+  try {
+    app.synth();
+  } finally {
+    COLLECTORS.delete(app);
+  }
+  if (violations.length > 0) throw new GuardrailViolation(violations);
+}
+
 export interface GuardrailsOptions {
   readonly rules?: ReadonlyArray<Rule>;
   /**
@@ -107,11 +127,14 @@ export class Guardrails implements IAspect {
    */
   static attachTo(stack: TerraformStack, options: GuardrailsOptions = {}): void {
     const guardrails = new Guardrails(options);
-    // Per stack: cdktf validates (and then writes) one stack at a time, and a synth of one stack
-    // validates only that one, so a report deferred to "the last stack" could stay silent.
+    // By default each stack's check throws (a synth of one stack validates only that one, so a
+    // report deferred to "the last stack" could stay silent). Under synthWithGuardrails the
+    // violations are collected instead, and reported for every stack once the app is synthesized.
     stack.node.addValidation({
       validate: () => {
-        guardrails.check(stack);
+        const collector = COLLECTORS.get(stack.node.root);
+        if (collector) collector.push(...guardrails.violations(stack));
+        else guardrails.check(stack);
         return [];
       },
     });
