@@ -53,7 +53,10 @@ function securityGroupRules(stack: StackView): Array<{ resource: ResourceView; d
   for (const r of stack.resources("aws_vpc_security_group_ingress_rule")) out.push({ resource: r, direction: "ingress", rule: r.body });
   for (const r of stack.resources("aws_vpc_security_group_egress_rule")) out.push({ resource: r, direction: "egress", rule: r.body });
   for (const r of stack.resources("aws_security_group_rule")) {
-    out.push({ resource: r, direction: r.body.type, rule: { ...r.body, ip_protocol: r.body.protocol, cidr_ipv4: asList(r.body.cidr_blocks)[0] } });
+    // One normalised rule per CIDR (IPv4 and IPv6), so a second block cannot hide behind the first.
+    for (const cidr of [...asList<string>(r.body.cidr_blocks), ...asList<string>(r.body.ipv6_cidr_blocks), undefined]) {
+      out.push({ resource: r, direction: r.body.type, rule: { ...r.body, ip_protocol: r.body.protocol, cidr_ipv4: cidr } });
+    }
   }
   for (const r of [...stack.resources("aws_security_group"), ...stack.resources("aws_default_security_group")]) {
     for (const direction of ["ingress", "egress"] as const) {
@@ -118,6 +121,7 @@ function allPolicies(stack: StackView): Array<{ resource: ResourceView; attribut
     ["aws_iam_role", "assume_role_policy"],
     ["aws_s3_bucket_policy", "policy"],
     ["aws_kms_key", "policy"],
+    ["aws_kms_key_policy", "policy"],
     ["aws_vpc_endpoint", "policy"],
     ["aws_vpc_endpoint_policy", "policy"],
   ];
@@ -138,10 +142,18 @@ export const RULES: ReadonlyArray<Rule> = [
     id: "POLICY_EVALUABLE",
     requires: "every IAM, trust, bucket, key and endpoint policy is an aws_iam_policy_document or literal JSON the guardrails can read",
     protects: "a policy the other rules cannot read passing them unchecked (e.g. jsonencode() with Action \"*\")",
-    check: (s) =>
-      allPolicies(s)
+    check: (s) => [
+      ...allPolicies(s)
         .filter(({ policy }) => statementsOf(s, policy) === undefined)
         .map(({ resource, attribute }) => ({ resource, message: `${attribute} cannot be evaluated: build it with aws_iam_policy_document` })),
+      // Statements merged in from other documents are not read by the rules.
+      ...Object.entries<Json>(s.json.data?.aws_iam_policy_document ?? {})
+        .filter(([, d]) => d.source_policy_documents !== undefined || d.override_policy_documents !== undefined)
+        .map(([name, d]) => ({
+          resource: { type: "aws_iam_policy_document", name, address: `data.aws_iam_policy_document.${name}`, path: String(d["//"]?.metadata?.path ?? name), body: d },
+          message: "merges source_policy_documents/override_policy_documents, which the rules cannot read",
+        })),
+    ],
   },
   {
     id: "NFW_LOGGING",
@@ -229,15 +241,30 @@ export const RULES: ReadonlyArray<Rule> = [
           .map((a) => String(a.body.route_table_id)),
       );
       const toIgw = (r: Json) => s.resources("aws_internet_gateway").some((g) => JSON.stringify(r.gateway_id ?? "").includes(`${g.address}.`));
+      const toVpn = (r: Json) => s.resources("aws_vpn_gateway").some((g) => JSON.stringify(r.gateway_id ?? "").includes(`${g.address}.`));
+      const routeProblems = (r: Json, tableRef: string) =>
+        failing([
+          [r.destination_ipv6_cidr_block !== undefined || r.ipv6_cidr_block !== undefined, "routes IPv6"],
+          [
+            ["transit_gateway_id", "vpc_peering_connection_id", "core_network_arn", "carrier_gateway_id", "local_gateway_id", "egress_only_gateway_id", "network_interface_id"].some(
+              (k) => r[k] !== undefined && r[k] !== "",
+            ) || toVpn(r),
+            "routes to a peering, transit, VPN, network interface or other gateway",
+          ],
+          [toIgw(r) && !tablesOfFirewallSubnets.has(tableRef), "routes to the internet gateway from a subnet that is not the firewall's"],
+        ]);
       return [
         ...each(s, "aws_egress_only_internet_gateway", () => "an egress-only internet gateway lets IPv6 traffic out around the firewall"),
+        ...each(s, "aws_vpc_ipv6_cidr_block_association", () => "adds an IPv6 CIDR: IPv6 paths are not inspected here"),
+        ...each(s, "aws_vpn_gateway_route_propagation", () => "propagates VPN routes around the firewall"),
         ...each(s, "aws_vpc", (v) => (v.body.assign_generated_ipv6_cidr_block === true || v.body.ipv6_cidr_block ? "has an IPv6 CIDR: IPv6 paths are not inspected here" : undefined)),
-        ...each(s, "aws_route", (r) =>
-          failing([
-            [r.body.destination_ipv6_cidr_block !== undefined, "routes IPv6"],
-            [["transit_gateway_id", "vpc_peering_connection_id", "core_network_arn", "carrier_gateway_id", "local_gateway_id", "egress_only_gateway_id"].some((k) => r.body[k] !== undefined), "routes to a peering, transit, VPN or other gateway"],
-            [toIgw(r.body) && !tablesOfFirewallSubnets.has(String(r.body.route_table_id)), "routes to the internet gateway from a subnet that is not the firewall's"],
-          ]),
+        ...each(s, "aws_route", (r) => routeProblems(r.body, String(r.body.route_table_id))),
+        // Inline route blocks of route tables (the other way Terraform writes routes).
+        ...[...s.resources("aws_route_table"), ...s.resources("aws_default_route_table")].flatMap((t) =>
+          asList<Json>(t.body.route)
+            .map((r) => routeProblems(r, `\${${t.address}.id}`))
+            .filter((m): m is string => m !== undefined)
+            .map((message) => ({ resource: t, message: `inline route: ${message}` })),
         ),
       ];
     },
