@@ -215,6 +215,7 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
       suricata:
         fw.suricataRules === undefined ? undefined : { ruleGroupName: suricataRuleGroupName(env), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
       protocolHygiene: { enabled: fw.protocolHygiene, ruleGroupName: protocolHygieneRuleGroupName(env) },
+      tlsInspection: fw.tlsInspection ? { name: `${namePrefix(env)}-tls-inspection`, certificateAuthorityArn: fw.tlsInspection.certificateAuthorityArn } : undefined,
       protection: {
         deleteProtection: fw.deleteProtection,
         policyChangeProtection: fw.policyChangeProtection,

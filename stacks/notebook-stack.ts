@@ -8,6 +8,7 @@ import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { addressesOf, jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
 import type { NetworkStack } from "./network-stack";
 import { WorkloadStack } from "./workload";
@@ -53,7 +54,10 @@ export class NotebookStack extends WorkloadStack {
       executionRoleArn: role.arn,
       instanceType: env.notebook.instanceType,
       volumeSizeGb: env.notebook.volumeSizeGb,
-      lifecycle: env.notebook.lifecycle,
+      // With TLS inspection the instance must trust the firewall's CA: installed on every start.
+      lifecycle: env.firewall.tlsInspection
+        ? { ...env.notebook.lifecycle, onStart: notebookOnStartWithCa(env.firewall.tlsInspection.caCertificatePem, env.notebook.lifecycle?.onStart) }
+        : env.notebook.lifecycle,
       endpoints: this.endpointIngress,
       s3PrefixListId: contract.s3PrefixListId,
     });

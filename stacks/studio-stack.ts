@@ -10,6 +10,8 @@ import { stackName, studioDomainName, userExecutionRoleName } from "../modules/c
 import { addressesOf, jobStatements, SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
+import { trustedCaScript } from "../modules/sagemaker/trusted-ca";
+import { SagemakerStudioLifecycleConfig } from "@cdktf/provider-aws/lib/sagemaker-studio-lifecycle-config";
 import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
 import { WorkloadStack } from "./workload";
 
@@ -46,6 +48,15 @@ export class StudioStack extends WorkloadStack {
     }
     this.userRoles = userRoles;
 
+    // With TLS inspection, every JupyterLab app must trust the firewall's CA.
+    const trustCa = env.firewall.tlsInspection
+      ? new SagemakerStudioLifecycleConfig(this, "trusted-ca", {
+          studioLifecycleConfigName: `${this.prefix}-trusted-ca`,
+          studioLifecycleConfigAppType: "JupyterLab",
+          studioLifecycleConfigContent: Buffer.from(trustedCaScript(env.firewall.tlsInspection.caCertificatePem), "utf8").toString("base64"),
+        })
+      : undefined;
+
     this.studio = new StudioDomain(this, "studio", {
       domainName: studioDomainName(env),
       namePrefix: this.prefix,
@@ -54,6 +65,7 @@ export class StudioStack extends WorkloadStack {
       kmsKeyArn: storageKeyArn,
       executionRoleArn: role.arn,
       executionRoleArnOf: (profile) => userRoles[profile].arn,
+      jupyterLabLifecycleConfigArn: trustCa?.arn,
       userProfiles: env.studio.userProfiles,
       endpoints: this.endpointIngress,
     });

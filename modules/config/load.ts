@@ -23,7 +23,9 @@ export interface NotebookConfig extends Omit<ConfigFile["notebook"], "lifecycle"
 /** AWS limit on each lifecycle script, counted in base64 characters. */
 export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
 
-export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile" | "allowedDomains"> {
+export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile" | "allowedDomains" | "tlsInspection"> {
+  /** TLS inspection, with the CA certificate's PEM read from caCertificateFile. */
+  readonly tlsInspection?: { readonly certificateAuthorityArn: string; readonly caCertificatePem: string };
   /** The allowlist's domains (Network Firewall targets), in configured order. */
   readonly allowedDomains: ReadonlyArray<string>;
   /** Shared-hosting entries of the allowlist, domain => the acknowledgement's reason. */
@@ -117,6 +119,21 @@ function readLifecycle(
 export const SURICATA_RULES_MAX = 2_000_000;
 
 /** The Suricata rules file, checked against AWS's size limit and the configured capacity. */
+/** The CA certificate file of firewall.tlsInspection, as PEM (one certificate). */
+function readTlsInspection(firewall: ConfigFile["firewall"], baseDir: string, problems: string[], sourceFile: string): FirewallConfig["tlsInspection"] {
+  const tls = firewall.tlsInspection;
+  if (tls === undefined) return undefined;
+  const field = `${sourceFile}: firewall.tlsInspection.caCertificateFile`;
+  const pem = readReferencedFile(tls.caCertificateFile, baseDir, field, problems)?.toString("utf8").trim();
+  if (pem === undefined) return undefined;
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length !== 1 || blocks[0] !== pem) {
+    problems.push(`${field}: "${tls.caCertificateFile}" must hold exactly one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----) and nothing else`);
+    return undefined;
+  }
+  return { certificateAuthorityArn: tls.certificateAuthorityArn, caCertificatePem: `${pem}\n` };
+}
+
 function readSuricataRules(firewall: ConfigFile["firewall"], baseDir: string, problems: string[], sourceFile: string): string | undefined {
   if (firewall.suricataRulesFile === undefined) return undefined;
   const field = `${sourceFile}: firewall.suricataRulesFile`;
@@ -168,6 +185,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const { $schema: _ignored, notebook, firewall, ...cfg } = parsed.data;
   const lifecycle = readLifecycle(notebook.lifecycle, baseDir, problems, sourceFile);
   const suricataRules = readSuricataRules(firewall, baseDir, problems, sourceFile);
+  const tlsInspection = readTlsInspection(firewall, baseDir, problems, sourceFile);
   // Names are built from the environment too; with a bad file name they would only echo that error.
   if (environmentOk) {
     for (const v of checkNames({ projectName: cfg.projectName, environment, region: cfg.region })) {
@@ -184,7 +202,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
   const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
   const notebookConfig: NotebookConfig = { ...notebook, lifecycle };
-  const { suricataRulesFile: _path, allowedDomains: entries, ...firewallSettings } = firewall;
+  const { suricataRulesFile: _path, allowedDomains: entries, tlsInspection: _tls, ...firewallSettings } = firewall;
   const allowedDomains = allowlistDomains(entries);
   const sharedHostingAcknowledged = Object.fromEntries(entries.flatMap((e) => (typeof e === "string" ? [] : [[e.domain, e.acknowledgeSharedHosting]])));
   return {
@@ -194,7 +212,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
     availabilityZones,
     lanes,
     notebook: notebookConfig,
-    firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, suricataRules },
+    firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, suricataRules, ...(tlsInspection ? { tlsInspection } : {}) },
   };
 }
 

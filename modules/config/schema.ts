@@ -135,6 +135,19 @@ export const FirewallSection = z
       .max(30000)
       .default(DEFAULTS.ruleGroupCapacity)
       .describe("Capacity of the Suricata rule group (at least its number of rules); fixed by AWS at creation"),
+    tlsInspection: z
+      .strictObject({
+        certificateAuthorityArn: z
+          .string()
+          .regex(/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>"')
+          .describe("ACM certificate of the CA Network Firewall signs its re-encrypted server certificates with (a private CA imported into ACM)"),
+        caCertificateFile: z
+          .string()
+          .min(1)
+          .describe("That CA's public certificate (PEM), relative to this config file: installed as trusted in Studio apps and notebook instances"),
+      })
+      .optional()
+      .describe("Optional TLS inspection of egress HTTPS: the firewall decrypts and re-encrypts, so it judges the real host, not only the SNI (see README, TLS inspection)"),
     protocolHygiene: z
       .boolean()
       .default(true)
@@ -458,6 +471,15 @@ export const ConfigFileSchema = z
         code: "custom",
         path: ["firewall", "ruleGroupCapacity"],
         message: `${domains.length} domains need a capacity of at least ${needed}`,
+      });
+    }
+
+    const tlsCa = cfg.firewall.tlsInspection?.certificateAuthorityArn.split(":");
+    if (tlsCa && tlsCa.length > 4 && (tlsCa[3] !== cfg.region || tlsCa[4] !== cfg.accountId)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["firewall", "tlsInspection", "certificateAuthorityArn"],
+        message: `must be a certificate in this environment's region and account (${cfg.region}, ${cfg.accountId}): Network Firewall uses ACM certificates of its own account and region only`,
       });
     }
 

@@ -21,6 +21,7 @@ import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall
 import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfirewall-firewall-policy";
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
 import { NetworkfirewallRuleGroup, NetworkfirewallRuleGroupRuleGroupRulesSource } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
+import { NetworkfirewallTlsInspectionConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-tls-inspection-configuration";
 import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 
 export interface FirewallProtection {
@@ -47,6 +48,12 @@ export interface InspectionFirewallProps {
    * Default: on, named `<firewallName>-protocol-hygiene`.
    */
   readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
+  /**
+   * TLS inspection of egress HTTPS from `homeNet` to port 443: the firewall decrypts with
+   * certificates it signs with this ACM CA and re-encrypts, so its rules see the real host.
+   * Adding or removing it replaces the firewall policy (AWS does not change it in place).
+   */
+  readonly tlsInspection?: { readonly name: string; readonly certificateAuthorityArn: string };
   readonly protection: FirewallProtection;
   /** Customer key for the firewall, policy and rule groups. */
   readonly kmsKeyArn: string;
@@ -96,6 +103,7 @@ export class InspectionFirewall extends Construct {
   readonly allowlist: NetworkfirewallRuleGroup;
   readonly suricata?: NetworkfirewallRuleGroup;
   readonly protocolHygiene?: NetworkfirewallRuleGroup;
+  readonly tlsInspection?: NetworkfirewallTlsInspectionConfiguration;
   readonly logging: NetworkfirewallLoggingConfiguration;
   /** Terraform map expression: AZ name => firewall endpoint ID. */
   readonly endpointIdsByAz: TerraformLocal;
@@ -153,6 +161,35 @@ export class InspectionFirewall extends Construct {
       ...(this.protocolHygiene ? [{ resourceArn: this.protocolHygiene.arn, priority: HYGIENE_PRIORITY }] : []),
       { resourceArn: this.allowlist.arn, priority: ALLOWLIST_PRIORITY },
     ];
+    if (props.tlsInspection) {
+      this.tlsInspection = new NetworkfirewallTlsInspectionConfiguration(this, "tls-inspection", {
+        name: props.tlsInspection.name,
+        description: "Decrypts and re-encrypts the workloads' HTTPS to the internet, so the rules judge the real host",
+        encryptionConfiguration: [encryptionConfiguration],
+        tlsInspectionConfiguration: [
+          {
+            serverCertificateConfiguration: [
+              {
+                certificateAuthorityArn: props.tlsInspection.certificateAuthorityArn,
+                // A revoked server certificate is refused; one whose status cannot be learned passes
+                // (OCSP responders are not on the allowlist).
+                checkCertificateRevocationStatus: [{ revokedStatusAction: "REJECT", unknownStatusAction: "PASS" }],
+                scope: [
+                  {
+                    protocols: [6],
+                    source: props.homeNet.map((addressDefinition) => ({ addressDefinition })),
+                    sourcePorts: [{ fromPort: 0, toPort: 65535 }],
+                    destination: [{ addressDefinition: "0.0.0.0/0" }],
+                    destinationPorts: [{ fromPort: 443, toPort: 443 }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    }
+
     this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
       name: props.policyName,
       description: "All traffic to the stateful engine; strict order; drop established flows nothing allowed",
@@ -163,6 +200,7 @@ export class InspectionFirewall extends Construct {
         statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
         statefulDefaultActions: ["aws:drop_established", "aws:alert_established"],
         statefulRuleGroupReference: references,
+        ...(this.tlsInspection ? { tlsInspectionConfigurationArn: this.tlsInspection.arn } : {}),
       },
     });
 

@@ -32,6 +32,8 @@ export interface InspectedVpcProps {
     readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
     /** See InspectionFirewallProps.protocolHygiene (default: on). */
     readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
+    /** See InspectionFirewallProps.tlsInspection (default: none). */
+    readonly tlsInspection?: { readonly name: string; readonly certificateAuthorityArn: string };
     readonly protection: FirewallProtection;
   };
   /** Logs (firewall alert/flow, VPC flow) and the firewall's encryption. */

@@ -34,6 +34,8 @@ export interface StudioDomainProps {
   /** Each user profile's own execution role. Default: the domain's default role. */
   readonly executionRoleArnOf?: (profile: string) => string;
   readonly userProfiles: ReadonlyArray<string>;
+  /** A JupyterLab lifecycle configuration every app and space runs by default (e.g. trusting a CA). Default: none. */
+  readonly jupyterLabLifecycleConfigArn?: string;
   /** The endpoints are told to admit HTTPS from every group made here. */
   readonly endpoints: EndpointClients;
 }
@@ -79,6 +81,8 @@ export class StudioDomain extends Construct {
     allowWebEgress(this, this.domainSecurityGroup);
     props.endpoints.allowHttpsFrom("studio-domain", this.domainSecurityGroup.id, "HTTPS from the Studio domain default security group");
 
+    const lc = props.jupyterLabLifecycleConfigArn;
+    const jupyterLab = lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc], defaultResourceSpec: { lifecycleConfigArn: lc } } } : {};
     this.domain = new SagemakerDomain(this, "domain", {
       domainName: props.domainName,
       authMode: "IAM",
@@ -89,10 +93,12 @@ export class StudioDomain extends Construct {
       defaultUserSettings: {
         executionRole: props.executionRoleArn,
         securityGroups: [this.domainSecurityGroup.id],
+        ...jupyterLab,
       },
       defaultSpaceSettings: {
         executionRole: props.executionRoleArn,
         securityGroups: [this.domainSecurityGroup.id],
+        ...jupyterLab,
       },
       // Users' home directories survive a destroy or a replacement of the domain.
       retentionPolicy: { homeEfsFileSystem: "Retain" },
