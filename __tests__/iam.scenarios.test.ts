@@ -799,6 +799,8 @@ describe("7. data perimeter of the interface endpoints", () => {
   // account that owns the resource. The identities below are given Allow * so that only the endpoint
   // policy can decide. Actions and resources per service from the Service Authorization Reference.
   const everything = policy({ Effect: "Allow", Action: ["*"], Resource: ["*"] });
+  const DOMAIN_ID = R.fakeOf(R.addressesOf("aws_sagemaker_domain")[0], "id");
+  const NOTEBOOK_NAME = R.resolve(String(R.config(R.addressesOf("aws_sagemaker_notebook_instance")[0])!.name));
   const ours = { arn: `arn:aws:iam::${ACCOUNT}:role/SomeWorkload`, identityPolicies: [{ name: "all", policy: everything }] };
   const theirs = { arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/Exfiltrator`, identityPolicies: [{ name: "all", policy: everything }] };
   const arnIn = (acct: string) => ({
@@ -811,8 +813,9 @@ describe("7. data perimeter of the interface endpoints", () => {
     "sagemaker.runtime": { action: "sagemaker:InvokeEndpoint", arn: `arn:aws:sagemaker:${REGION}:${acct}:endpoint/x` },
     monitoring: { action: "cloudwatch:PutMetricAlarm", arn: `arn:aws:cloudwatch:${REGION}:${acct}:alarm:x` },
     servicecatalog: { action: "servicecatalog:ProvisionProduct", arn: `arn:aws:catalog:${REGION}:${acct}:product/prod-x` },
-    notebook: { action: "sagemaker:CreatePresignedNotebookInstanceUrl", arn: `arn:aws:sagemaker:${REGION}:${acct}:notebook-instance/x` },
-    studio: { action: "sagemaker:CreateApp", arn: `arn:aws:sagemaker:${REGION}:${acct}:app/d-xxxxxxxxxxxx/user/JupyterLab/default` },
+    // the endpoints in the workload stacks admit exactly their instance and domain
+    notebook: { action: "sagemaker:CreatePresignedNotebookInstanceUrl", arn: `arn:aws:sagemaker:${REGION}:${acct}:notebook-instance/${NOTEBOOK_NAME}` },
+    studio: { action: "sagemaker:CreateApp", arn: `arn:aws:sagemaker:${REGION}:${acct}:app/${acct === ACCOUNT ? DOMAIN_ID : "d-0therd0main0"}/user/JupyterLab/default` },
   });
   type Service = keyof ReturnType<typeof arnIn>;
   const endpointOf = (s: RenderedStack, service: string) =>
@@ -853,6 +856,13 @@ describe("7. data perimeter of the interface endpoints", () => {
     expect(r.decision).toBe("ImplicitlyDenied");
     expect(r.explanation).toMatch(/VPC endpoint policy/);
     await outsideAllowed(req);
+  });
+
+  test("studio and notebook: another domain or notebook instance of this same account is refused", async () => {
+    const studioReq = through(R, "studio", ours, ACCOUNT);
+    expect(await decision({ ...studioReq, resource: { arn: studioReq.resource.arn.replace(DOMAIN_ID, "d-0therd0main0"), account: ACCOUNT } })).toBe("ImplicitlyDenied");
+    const nbReq = through(R, "notebook", ours, ACCOUNT);
+    expect(await decision({ ...nbReq, resource: { arn: nbReq.resource.arn.replace(NOTEBOOK_NAME, "another-notebook"), account: ACCOUNT } })).toBe("ImplicitlyDenied");
   });
 
   test("ECR: pulls from a configured image account are Allowed, from any other account denied", async () => {

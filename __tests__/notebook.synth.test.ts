@@ -86,7 +86,15 @@ test("the notebook's bucket lives in the network stack, protected from destroy; 
   expect(resourcesOf(json, "aws_s3_bucket")).toEqual([]);
   // The volume dies with the instance, so its key may go with the stack: no protection needed.
   expect(resourcesOf(json, "aws_kms_key").map(([n]) => n)).toEqual([expect.stringMatching(/^notebook-key/)]);
-  expect(resourcesOf(json, "aws_vpc_endpoint")).toEqual([]);
+});
+
+test("the notebook interface endpoint: in the notebook's AZ, admitting this instance only", () => {
+  const [, endpoint] = one(json, "aws_vpc_endpoint");
+  expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.notebook", private_dns_enabled: true, subnet_ids: [fromContract(`workload_subnet_ids["us-east-1a"]`)] });
+  expect(endpoint.security_group_ids).toEqual([fromContract("endpoint_security_group_id")]);
+  expect(policyStatements(json, endpoint.policy)).toEqual([
+    expect.objectContaining({ actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [expect.stringMatching(new RegExp(`:notebook-instance/${instance.name}$`))] }),
+  ]);
 });
 
 test("the S3 endpoint also serves the Amazon Linux package repositories, read-only (yum on the instance)", () => {

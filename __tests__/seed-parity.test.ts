@@ -9,6 +9,7 @@
 import { Testing } from "cdktf";
 import { NetworkStack } from "../stacks/network-stack";
 import { StudioStack } from "../stacks/studio-stack";
+import { NotebookStack } from "../stacks/notebook-stack";
 import { envFrom, Json, resourcesOf, synthJson } from "./support/synth";
 
 /** [CloudFormation type, seed count, Terraform type(s) that deploy it]. Nested stacks have no counterpart. */
@@ -70,7 +71,9 @@ test("the seed's interface endpoint services are all there, by service name", ()
   for (const s of ["sagemaker.api", "sagemaker.runtime", "sts", "ssm", "monitoring", "logs", "ecr.dkr", "ecr.api", "servicecatalog", "s3"]) {
     expect(services).toContain(`com.amazonaws.<region>.${s}`);
   }
-  expect(services).toContain("aws.sagemaker.<region>.notebook");
+  // the notebook's endpoint is in the notebook stack (its policy names the instance)
+  const nb = synthJson(new NotebookStack(network, { ...env, notebook: { ...env.notebook, enabled: true, availabilityZone: "us-east-1a" } }));
+  expect(resourcesOf(nb, "aws_vpc_endpoint").map(([, e]) => e.service_name)).toEqual(["aws.sagemaker.us-east-1.notebook"]);
 });
 
 test("the seed's routes, one lane: workload -> NAT, NAT -> firewall, firewall -> IGW, IGW edge -> firewall", () => {

@@ -185,13 +185,12 @@ describe("VPC endpoints (in the network stack)", () => {
     expect(js.condition).toEqual([{ test: "StringEquals", variable: "aws:PrincipalAccount", values: [expect.any(String)] }]);
   });
 
-  test("the seed's ten interface endpoints plus Studio UI, private DNS, in the workload subnet of every AZ", () => {
+  test("the seed's interface endpoints (but the SageMaker UI ones), private DNS, in the workload subnet of every AZ", () => {
+    // notebook and studio live in their workload stacks, where their policies can name the instance and the domain
     expect(interfaces.map(([, e]) => e.service_name).sort()).toEqual(
       [
         "com.amazonaws.us-east-1.sagemaker.api",
         "com.amazonaws.us-east-1.sagemaker.runtime",
-        "aws.sagemaker.us-east-1.notebook",
-        "aws.sagemaker.us-east-1.studio",
         "com.amazonaws.us-east-1.sts",
         "com.amazonaws.us-east-1.ssm",
         "com.amazonaws.us-east-1.monitoring",
@@ -262,6 +261,23 @@ describe("the network contract", () => {
   test("cdktf deploys the network before Studio", () => {
     const studio = studioStack({});
     expect(studio.dependencies.map((d) => d.node.id)).toEqual(["test-network"]);
+  });
+});
+
+describe("the studio interface endpoint (in this stack)", () => {
+  const [, endpoint] = one(json, "aws_vpc_endpoint");
+
+  test("in every AZ's workload subnet, behind the network's endpoint security group, private DNS", () => {
+    expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.studio", vpc_endpoint_type: "Interface", private_dns_enabled: true });
+    expect([...endpoint.subnet_ids].sort()).toEqual([...workloadSubnets].sort());
+    expect(endpoint.security_group_ids).toEqual([fromContract("endpoint_security_group_id")]);
+  });
+
+  test("admits this domain's apps only", () => {
+    const [domainName] = one(json, "aws_sagemaker_domain");
+    expect(statementsOf(json, endpoint.policy)).toEqual([
+      expect.objectContaining({ actions: ["sagemaker:CreateApp"], resources: [expect.stringMatching(new RegExp(`:app/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`))] }),
+    ]);
   });
 });
 

@@ -99,9 +99,9 @@ describeWithTerraform("terraform test (mock provider)", () => {
   describe("placement: the endpoints and the contract span one workload subnet per AZ", () => {
     const placement = runGenerated("placement.tftest.hcl", (j) => placementTest(j, SYNC_STATES));
 
-    test("the contract's subnets, 11 interface endpoints and the S3 gateway endpoint", () => {
+    test("the contract's subnets, the network's 9 interface endpoints and the S3 gateway endpoint", () => {
       const { t, result } = placement(dir, json);
-      expect(t.assertions).toBe(2 + 11 + 1);
+      expect(t.assertions).toBe(2 + 9 + 1);
       expect(result.output).toMatch(/1 passed, 0 failed/);
       expect(result.code).toBe(0);
     });

@@ -44,6 +44,9 @@ import { SecureBucket } from "../modules/storage/secure-bucket";
 import { waive } from "../modules/guardrails";
 import { EnvironmentStack } from "./environment-stack";
 
+/** Interface endpoints the workload stacks create themselves (see sageMakerUiEndpoint). */
+export const WORKLOAD_ENDPOINTS: ReadonlyArray<string> = ["studio", "notebook"];
+
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
 export const SAGEMAKER_VOLUME_SERVICES = ["sagemaker", "elasticfilesystem", "ec2"] as const;
 
@@ -138,7 +141,9 @@ export class NetworkStack extends EnvironmentStack {
       vpcId: this.network.vpc.id,
       subnetIds: workload.map((w) => w.subnet.id),
       routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
-      interfaceServices: env.vpcEndpoints.interfaceServices,
+      // The studio and notebook endpoints live in their workload stacks (their policies name the
+      // domain and the instance, which do not exist yet here).
+      interfaceServices: env.vpcEndpoints.interfaceServices.filter((svc) => !WORKLOAD_ENDPOINTS.includes(svc)),
       s3: {
         bucketArns: dataBuckets.map((b) => b.arn),
         allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead,

@@ -9,6 +9,8 @@ import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { addressesOf, jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
 import type { NetworkStack } from "./network-stack";
 import { WorkloadStack } from "./workload";
@@ -23,6 +25,8 @@ const NOTEBOOK_VOLUME_SERVICES = ["sagemaker", "ec2"];
 export class NotebookStack extends WorkloadStack {
   readonly notebook: SecureNotebookInstance;
   readonly volumeKey: CustomerKey;
+  /** The `notebook` interface endpoint (admits this instance only), when configured. */
+  readonly notebookEndpoint?: VpcEndpoint;
 
   constructor(network: NetworkStack, env: EnvironmentConfig) {
     const az = env.notebook.availabilityZone;
@@ -77,6 +81,19 @@ export class NotebookStack extends WorkloadStack {
     });
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));
+
+    if (env.vpcEndpoints.interfaceServices.includes("notebook")) {
+      // In the notebook's AZ: the instance is there, and so is its only way in.
+      this.notebookEndpoint = sageMakerUiEndpoint(this, "notebook-endpoint", {
+        account,
+        service: "notebook",
+        namePrefix: this.prefix,
+        vpcId: contract.vpcId,
+        subnetIds: [subnetId],
+        securityGroupId: contract.endpointSecurityGroupId,
+        only: name,
+      });
+    }
 
     new TerraformOutput(this, "notebook_instance_name", { value: this.notebook.instance.name });
     new TerraformOutput(this, "notebook_availability_zone", { value: az });

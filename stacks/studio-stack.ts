@@ -12,6 +12,8 @@ import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
 import { trustedCaScript } from "../modules/sagemaker/trusted-ca";
 import { SagemakerStudioLifecycleConfig } from "@cdktf/provider-aws/lib/sagemaker-studio-lifecycle-config";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
 import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
 import { WorkloadStack } from "./workload";
 
@@ -21,6 +23,8 @@ export function studioStackName(env: Pick<EnvironmentConfig, "environment">): st
 
 export class StudioStack extends WorkloadStack {
   readonly studio: StudioDomain;
+  /** The `studio` interface endpoint (admits this domain only), when configured. */
+  readonly studioEndpoint?: VpcEndpoint;
   /** Each user profile's own execution role, by profile name. */
   readonly userRoles: Readonly<Record<string, SageMakerExecutionRole>>;
 
@@ -89,6 +93,18 @@ export class StudioStack extends WorkloadStack {
     // Users' apps run as their roles: a profile is usable only once its role's policies are attached.
     for (const [name, p] of Object.entries(this.studio.userProfiles)) {
       p.profile.addOverride("depends_on", addressesOf([...shared, ...policiesOf(userRoles[name], { profileName: name })]));
+    }
+
+    if (env.vpcEndpoints.interfaceServices.includes("studio")) {
+      this.studioEndpoint = sageMakerUiEndpoint(this, "studio-endpoint", {
+        account,
+        service: "studio",
+        namePrefix: this.prefix,
+        vpcId: contract.vpcId,
+        subnetIds,
+        securityGroupId: contract.endpointSecurityGroupId,
+        only: this.studio.domain.id,
+      });
     }
 
     new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });

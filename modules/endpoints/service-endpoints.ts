@@ -225,3 +225,49 @@ export function interfaceEndpointStatements(service: string, account: AwsAccount
   }
   return statements;
 }
+
+export interface SageMakerUiEndpointProps {
+  readonly account: AwsAccount;
+  /** "studio" (aws.sagemaker.<region>.studio) or "notebook" (aws.sagemaker.<region>.notebook). */
+  readonly service: "studio" | "notebook";
+  readonly namePrefix: string;
+  readonly vpcId: string;
+  readonly subnetIds: ReadonlyArray<string>;
+  readonly securityGroupId: string;
+  /**
+   * What may be reached through it: the Studio domain's ID (apps of that domain only), or the
+   * notebook instance's name (that instance only).
+   */
+  readonly only: string;
+}
+
+/**
+ * The `studio` or `notebook` interface endpoint, in the workload stack that owns the domain or the
+ * instance, so its policy can name exactly that domain (sagemaker:CreateApp on app/<domain>/...)
+ * or that instance (sagemaker:CreatePresignedNotebookInstanceUrl, which SageMaker checks on every
+ * request through the endpoint). Created before them in the network stack, it could only name the
+ * account.
+ */
+export function sageMakerUiEndpoint(scope: Construct, id: string, props: SageMakerUiEndpointProps): VpcEndpoint {
+  const { account } = props;
+  const arn = (resource: string) => `arn:${account.partition}:sagemaker:${account.region}:${account.accountId}:${resource}`;
+  const statement: DataAwsIamPolicyDocumentStatement =
+    props.service === "studio"
+      ? { sid: "ThisStudioDomainOnly", principals: [{ type: "*", identifiers: ["*"] }], actions: ["sagemaker:CreateApp"], resources: [arn(`app/${props.only}/*`)] }
+      : {
+          sid: "ThisNotebookInstanceOnly",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+          resources: [arn(`notebook-instance/${props.only}`)],
+        };
+  return new VpcEndpoint(scope, id, {
+    vpcId: props.vpcId,
+    serviceName: interfaceServiceName(props.service, account.region),
+    vpcEndpointType: "Interface",
+    privateDnsEnabled: true,
+    subnetIds: [...props.subnetIds],
+    securityGroupIds: [props.securityGroupId],
+    policy: new DataAwsIamPolicyDocument(scope, `${id}-policy`, { statement: [statement] }).json,
+    tags: { Name: `${props.namePrefix}-${props.service}` },
+  });
+}
