@@ -89,11 +89,13 @@ test("the notebook's bucket lives in the network stack, protected from destroy; 
 });
 
 test("the notebook interface endpoint: in the notebook's AZ, admitting this instance only", () => {
+  const [instanceName] = one(json, "aws_sagemaker_notebook_instance");
   const [, endpoint] = one(json, "aws_vpc_endpoint");
   expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.notebook", private_dns_enabled: true, subnet_ids: [fromContract(`workload_subnet_ids["us-east-1a"]`)] });
   expect(endpoint.security_group_ids).toEqual([fromContract("endpoint_security_group_id")]);
   expect(policyStatements(json, endpoint.policy)).toEqual([
-    expect.objectContaining({ actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [expect.stringMatching(new RegExp(`:notebook-instance/${instance.name}$`))] }),
+    // the instance's ARN as SageMaker reports it (names may be mixed case; ARNs are not)
+    expect.objectContaining({ actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [`\${aws_sagemaker_notebook_instance.${instanceName}.arn}`] }),
   ]);
 });
 

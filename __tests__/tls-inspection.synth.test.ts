@@ -41,9 +41,18 @@ describe("the firewall inspects the workloads' HTTPS", () => {
     expect(tls.encryption_configuration).toEqual([{ key_id: `\${aws_kms_key.${key}.arn}`, type: "CUSTOMER_KMS" }]);
   });
 
-  test("the firewall policy uses it", () => {
+  test("the firewall policy uses it; a policy of its own name, created before the old one goes (AWS adds TLS inspection only to new policies)", () => {
     const [, policy] = one(network, "aws_networkfirewall_firewall_policy");
     expect(policy.firewall_policy.tls_inspection_configuration_arn).toBe(`\${aws_networkfirewall_tls_inspection_configuration.${tlsName}.arn}`);
+    expect(policy.name).toMatch(/-tls$/);
+    expect(policy.lifecycle).toEqual({ create_before_destroy: true });
+  });
+
+  test("protocol hygiene lets decrypted HTTPS (HTTP on 443) through to the allowlist", () => {
+    const [, hygiene] = resourcesOf(network, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith("-protocol-hygiene"))!;
+    const rules: string = hygiene.rule_group.rules_source.rules_string;
+    expect(rules).toMatch(/reject http \$HOME_NET any -> any !\[80,443\] /);
+    expect(rules).not.toMatch(/app-layer-protocol:!tls/);
   });
 
   test("off by default", () => {
@@ -72,6 +81,9 @@ describe("the workloads trust the inspection CA", () => {
     const script = decode(lc.on_start);
     expect(script).toContain(PEM);
     expect(script).toMatch(/sudo -u ec2-user/);
+    expect(script).toMatch(/update-ca-trust extract/); // root's own tools trust it too
+    // the configured script runs as it would on its own (not under our set -e)
+    expect(script.lastIndexOf("set +e")).toBeLessThan(script.indexOf(readFileSync(join(FIXTURES, "on-start.sh"), "utf8").replace(/^#!.*\n/, "").trim()));
     const userScript = readFileSync(join(FIXTURES, "on-start.sh"), "utf8").replace(/^#!.*\n/, "").trim();
     expect(script.indexOf(userScript)).toBeGreaterThan(script.indexOf(PEM));
   });

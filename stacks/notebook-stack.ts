@@ -91,7 +91,7 @@ export class NotebookStack extends WorkloadStack {
         vpcId: contract.vpcId,
         subnetIds: [subnetId],
         securityGroupId: contract.endpointSecurityGroupId,
-        only: name,
+        only: this.notebook.instance.arn,
       });
     }
 

@@ -1102,6 +1102,9 @@ export class RenderedStack {
       case "aws_networkfirewall_rule_group.arn":
       case "aws_networkfirewall_rule_group.id":
         return `arn:${P}:network-firewall:${region}:${acct}:stateful-rulegroup/${str("name") ?? name}`;
+      case "aws_sagemaker_notebook_instance.arn":
+        // SageMaker writes notebook instance ARNs in lower case
+        return `arn:${P}:sagemaker:${region}:${acct}:notebook-instance/${f("name").toLowerCase()}`;
       case "aws_vpc_endpoint.prefix_list_id":
         return `pl-${hex(seed, 8)}`;
       case "aws_eip.public_ip":

@@ -236,7 +236,7 @@ export interface SageMakerUiEndpointProps {
   readonly securityGroupId: string;
   /**
    * What may be reached through it: the Studio domain's ID (apps of that domain only), or the
-   * notebook instance's name (that instance only).
+   * notebook instance's ARN (that instance only; its ARN, as SageMaker writes it, not the name).
    */
   readonly only: string;
 }
@@ -258,7 +258,7 @@ export function sageMakerUiEndpoint(scope: Construct, id: string, props: SageMak
           sid: "ThisNotebookInstanceOnly",
           principals: [{ type: "*", identifiers: ["*"] }],
           actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"],
-          resources: [arn(`notebook-instance/${props.only}`)],
+          resources: [props.only],
         };
   return new VpcEndpoint(scope, id, {
     vpcId: props.vpcId,

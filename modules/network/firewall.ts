@@ -97,6 +97,17 @@ export const PROTOCOL_HYGIENE_RULES = [
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
 ] as const;
 
+/**
+ * The hygiene rules for this firewall. With TLS inspection the rules see decrypted HTTPS as HTTP
+ * on port 443 (AWS Network Firewall, "How rules are evaluated for TLS-inspected traffic"), so
+ * HTTP is allowed on 80 and 443 and the "TCP/443 but not TLS" rule is left out (a non-TLS flow
+ * to 443 is not decrypted, carries no name the allowlist passes, and is dropped by the default).
+ */
+export function protocolHygieneRules(tlsInspection: boolean): string[] {
+  if (!tlsInspection) return [...PROTOCOL_HYGIENE_RULES];
+  return PROTOCOL_HYGIENE_RULES.filter((r) => !r.includes("sid:9100007;")).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
+}
+
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
   readonly policy: NetworkfirewallFirewallPolicy;
@@ -152,7 +163,7 @@ export class InspectionFirewall extends Construct {
         "Logs every SNI/Host; drops CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, UDP and ICMP out",
         // Fixed by AWS at creation: room for the rules to grow without replacing the group.
         100,
-        { rulesString: `${PROTOCOL_HYGIENE_RULES.join("\n")}\n` },
+        { rulesString: `${protocolHygieneRules(props.tlsInspection !== undefined).join("\n")}\n` },
       );
     }
 
@@ -191,7 +202,10 @@ export class InspectionFirewall extends Construct {
     }
 
     this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
-      name: props.policyName,
+      // AWS adds a TLS inspection configuration only to a new policy: turning it on or off creates
+      // a policy of another name first, moves the firewall to it, then deletes the old one.
+      name: props.tlsInspection ? `${props.policyName}-tls` : props.policyName,
+      lifecycle: { createBeforeDestroy: true },
       description: "All traffic to the stateful engine; strict order; drop established flows nothing allowed",
       encryptionConfiguration,
       firewallPolicy: {

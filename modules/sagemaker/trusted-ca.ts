@@ -25,17 +25,19 @@ base=/etc/ssl/certs/ca-certificates.crt
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import certifi' 2>/dev/null; then base="$(python3 -c 'import certifi; print(certifi.where())')"; fi
 cat "$base" "$dir/inspection-ca.pem" > "$dir/ca-bundle.pem"
 bundle="$dir/ca-bundle.pem"
-for var in REQUESTS_CA_BUNDLE SSL_CERT_FILE PIP_CERT CURL_CA_BUNDLE; do
+for var in REQUESTS_CA_BUNDLE SSL_CERT_FILE PIP_CERT CURL_CA_BUNDLE GIT_SSL_CAINFO; do
   grep -q "export $var=" "$HOME/.bashrc" 2>/dev/null || echo "export $var=$bundle" >> "$HOME/.bashrc"
 done
+# Node (JupyterLab extensions) adds to its own store rather than replacing it.
+grep -q "export NODE_EXTRA_CA_CERTS=" "$HOME/.bashrc" 2>/dev/null || echo "export NODE_EXTRA_CA_CERTS=$dir/inspection-ca.pem" >> "$HOME/.bashrc"
 mkdir -p "$HOME/.config/pip" "$HOME/.ipython/profile_default/startup"
 printf '[global]\\ncert = %s\\n' "$bundle" > "$HOME/.config/pip/pip.conf"
 if command -v conda >/dev/null 2>&1; then conda config --set ssl_verify "$bundle" || true; fi
 # Kernels do not read .bashrc: set the same variables when IPython starts.
 cat > "$HOME/.ipython/profile_default/startup/00-anfw-tls.py" <<PY
 import os
-for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT", "CURL_CA_BUNDLE"):
-    os.environ.setdefault(var, "$bundle")
+for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"):
+    os.environ[var] = "$bundle"
 PY
 `;
 }
@@ -49,9 +51,15 @@ export function notebookOnStartWithCa(pem: string, userScriptBase64?: string): s
   const user = userScriptBase64 ? Buffer.from(userScriptBase64, "base64").toString("utf8").replace(/^#!.*\n/, "") : "";
   const script = `#!/bin/bash
 set -e
+# The system store too (root's yum and pip, and the on-start script below).
+cat > /etc/pki/ca-trust/source/anchors/anfw-tls-inspection-ca.pem <<'PEM'
+${pem.trim()}
+PEM
+update-ca-trust extract
 sudo -u ec2-user -i bash <<'ANFW_TRUSTED_CA'
 ${trustedCaScript(pem)}
 ANFW_TRUSTED_CA
+set +e
 ${user ? `# --- notebook.lifecycle.onStart ---\n${user}` : ""}`;
   const base64 = Buffer.from(script, "utf8").toString("base64");
   if (base64.length > 16384) {
