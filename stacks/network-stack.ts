@@ -36,16 +36,13 @@ import {
 } from "../modules/config/naming";
 import { AvailabilityChecks } from "../modules/aws";
 import { PublishedNetworkContract } from "../modules/contract/network-contract";
-import { interfaceServiceName, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
+import { interfaceServiceName, SAGEMAKER_UI_SERVICES, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { DnsFirewall, dnsFirewallDomains, InspectedVpc, vpcResolutionNames } from "../modules/network";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { waive } from "../modules/guardrails";
 import { EnvironmentStack } from "./environment-stack";
-
-/** Interface endpoints the workload stacks create themselves (see sageMakerUiEndpoint). */
-export const WORKLOAD_ENDPOINTS: ReadonlyArray<string> = ["studio", "notebook"];
 
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
 export const SAGEMAKER_VOLUME_SERVICES = ["sagemaker", "elasticfilesystem", "ec2"] as const;
@@ -143,7 +140,7 @@ export class NetworkStack extends EnvironmentStack {
       routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
       // The studio and notebook endpoints live in their workload stacks (their policies name the
       // domain and the instance, which do not exist yet here).
-      interfaceServices: env.vpcEndpoints.interfaceServices.filter((svc) => !WORKLOAD_ENDPOINTS.includes(svc)),
+      interfaceServices: env.vpcEndpoints.interfaceServices.filter((svc) => !SAGEMAKER_UI_SERVICES.includes(svc)),
       s3: {
         bucketArns: dataBuckets.map((b) => b.arn),
         allowJumpStartRead: env.vpcEndpoints.allowJumpStartRead,

@@ -185,25 +185,25 @@ export function writeResult(key: string, value: { code: number }): void {
 /** Counts of this process's lookups, for the benchmark and the cache's own tests. */
 export const resultCacheStats = { hits: 0, misses: 0 };
 
-export function lookup<T extends { code: number }>(key: string, run: () => T): T {
+/** The stored result of `key`, counting the lookup as a hit or a miss. */
+function counted<T>(key: string): T | undefined {
   const hit = readResult<T>(key);
-  if (hit) {
-    resultCacheStats.hits++;
-    return hit;
-  }
-  resultCacheStats.misses++;
+  if (hit) resultCacheStats.hits++;
+  else resultCacheStats.misses++;
+  return hit;
+}
+
+export function lookup<T extends { code: number }>(key: string, run: () => T): T {
+  const hit = counted<T>(key);
+  if (hit) return hit;
   const value = run();
   writeResult(key, value);
   return value;
 }
 
 export async function lookupAsync<T extends { code: number }>(key: string, run: () => Promise<T>): Promise<T> {
-  const hit = readResult<T>(key);
-  if (hit) {
-    resultCacheStats.hits++;
-    return hit;
-  }
-  resultCacheStats.misses++;
+  const hit = counted<T>(key);
+  if (hit) return hit;
   const value = await run();
   writeResult(key, value);
   return value;

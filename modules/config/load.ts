@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { allowlistDomains, ConfigFile, ConfigFileSchema, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { checkNames, notebookInstanceName } from "./naming";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
+import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
 
 /** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
 export interface NotebookLifecycle {
@@ -21,7 +22,7 @@ export interface NotebookConfig extends Omit<ConfigFile["notebook"], "lifecycle"
 }
 
 /** AWS limit on each lifecycle script, counted in base64 characters. */
-export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
+export { LIFECYCLE_SCRIPT_MAX_BASE64 };
 
 export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile" | "allowedDomains" | "tlsInspection"> {
   /** TLS inspection, with the CA certificate's PEM read from caCertificateFile. */
@@ -126,8 +127,7 @@ function readTlsInspection(firewall: ConfigFile["firewall"], baseDir: string, pr
   const field = `${sourceFile}: firewall.tlsInspection.caCertificateFile`;
   const pem = readReferencedFile(tls.caCertificateFile, baseDir, field, problems)?.toString("utf8").trim();
   if (pem === undefined) return undefined;
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length !== 1 || blocks[0] !== pem) {
+  if (!SINGLE_PEM_CERTIFICATE.test(pem)) {
     problems.push(`${field}: "${tls.caCertificateFile}" must hold exactly one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----) and nothing else`);
     return undefined;
   }

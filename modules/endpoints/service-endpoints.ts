@@ -86,6 +86,8 @@ export class ServiceEndpoints extends Construct {
     });
 
     const perimeter = props.perimeter ?? {};
+    const ui = props.interfaceServices.filter((svc) => SAGEMAKER_UI_SERVICES.includes(svc));
+    if (ui.length) throw new Error(`${ui.join(", ")}: create with sageMakerUiEndpoint in the workload stack, whose policy can name the domain or instance`);
     const interfaces: Record<string, VpcEndpoint> = {};
     for (const service of props.interfaceServices) {
       const policy = new DataAwsIamPolicyDocument(this, `interface-${service}-policy`, { statement: interfaceEndpointStatements(service, account, perimeter) });
@@ -184,22 +186,11 @@ function resourceCondition(account: AwsAccount, perimeter: EndpointPerimeter): D
  * data-perimeter-policy-examples): only the perimeter's principals acting on the perimeter's
  * resources, plus AWS service principals, plus what each service needs beyond that:
  * - ecr.api / ecr.dkr: image pulls from the configured image accounts;
- * - ssm: AWS's public parameters (arn:...:ssm:<region>::parameter/aws/...);
- * - notebook: only this account's notebook instances (SageMaker checks
- *   CreatePresignedNotebookInstanceUrl on the instance for every request through the endpoint);
- * - studio: only apps of this account's Studio domains (SageMaker checks CreateApp on
- *   app/<domain>/...). The domain's own ID cannot be named: the Studio stack creates the domain
- *   after this endpoint exists.
+ * - ssm: AWS's public parameters (arn:...:ssm:<region>::parameter/aws/...).
+ * Not for the SageMaker UI services (SAGEMAKER_UI_SERVICES): see sageMakerUiEndpoint.
  */
 export function interfaceEndpointStatements(service: string, account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatement[] {
   const anyone = [{ type: "*", identifiers: ["*"] }];
-  const sagemaker = (resource: string) => `arn:${account.partition}:sagemaker:${account.region}:${account.accountId}:${resource}`;
-  if (service === "notebook") {
-    return [{ sid: "OwnNotebookInstancesOnly", principals: anyone, actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [sagemaker("notebook-instance/*")] }];
-  }
-  if (service === "studio") {
-    return [{ sid: "OwnStudioDomainsOnly", principals: anyone, actions: ["sagemaker:CreateApp"], resources: [sagemaker("app/*")] }];
-  }
   const principal = principalCondition(account, perimeter);
   const statements: DataAwsIamPolicyDocumentStatement[] = [
     { sid: "PerimeterPrincipalsOnPerimeterResources", principals: anyone, actions: ["*"], resources: ["*"], condition: [principal, resourceCondition(account, perimeter)] },
@@ -225,6 +216,9 @@ export function interfaceEndpointStatements(service: string, account: AwsAccount
   }
   return statements;
 }
+
+/** The SageMaker UI endpoint services: each lives in the stack of what it serves (sageMakerUiEndpoint). */
+export const SAGEMAKER_UI_SERVICES: ReadonlyArray<string> = ["studio", "notebook"];
 
 export interface SageMakerUiEndpointProps {
   readonly account: AwsAccount;

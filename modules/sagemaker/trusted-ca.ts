@@ -7,9 +7,15 @@
  * ordinary public certificates.
  */
 
+/** Exactly one PEM certificate (trailing white space allowed), nothing else. */
+export const SINGLE_PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/;
+
+/** AWS's limit on a notebook instance lifecycle script, base64-encoded. */
+export const LIFECYCLE_SCRIPT_MAX_BASE64 = 16384;
+
 /** The script; `pem` is one PEM certificate. Idempotent: safe on every start. */
 export function trustedCaScript(pem: string): string {
-  if (!/^-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/.test(pem)) {
+  if (!SINGLE_PEM_CERTIFICATE.test(pem)) {
     throw new Error("trustedCaScript needs exactly one PEM certificate");
   }
   return `#!/bin/bash
@@ -45,7 +51,7 @@ PY
 /**
  * A notebook instance's on-start script (base64, as AWS takes it) that first installs the CA for
  * ec2-user (lifecycle scripts run as root; notebooks' kernels as ec2-user), then runs `userScript`
- * (base64, optional). Throws if the result is over AWS's 16,384 base64 characters.
+ * (base64, optional). Throws if the result is over LIFECYCLE_SCRIPT_MAX_BASE64.
  */
 export function notebookOnStartWithCa(pem: string, userScriptBase64?: string): string {
   const user = userScriptBase64 ? Buffer.from(userScriptBase64, "base64").toString("utf8").replace(/^#!.*\n/, "") : "";
@@ -62,8 +68,8 @@ ANFW_TRUSTED_CA
 set +e
 ${user ? `# --- notebook.lifecycle.onStart ---\n${user}` : ""}`;
   const base64 = Buffer.from(script, "utf8").toString("base64");
-  if (base64.length > 16384) {
-    throw new Error(`the notebook's on-start script with the TLS inspection CA is ${base64.length} base64 characters; AWS allows 16384: shorten notebook.lifecycle.onStart`);
+  if (base64.length > LIFECYCLE_SCRIPT_MAX_BASE64) {
+    throw new Error(`the notebook's on-start script with the TLS inspection CA is ${base64.length} base64 characters; AWS allows ${LIFECYCLE_SCRIPT_MAX_BASE64}: shorten notebook.lifecycle.onStart`);
   }
   return base64;
 }
