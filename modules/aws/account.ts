@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { TerraformProvider } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import type { AccountContext } from "./account-context";
 
 /** The account a stack must deploy into, and how to name it in the error when it does not. */
 export interface ExpectedAccount {
@@ -20,7 +21,8 @@ export interface ExpectedAccount {
   readonly provider?: TerraformProvider;
 }
 
-export class AwsAccount extends Construct {
+/** The stack's account and partition as Terraform data sources; `expected` adds the account check. */
+export class AwsAccount extends Construct implements AccountContext {
   readonly accountId: string;
   readonly partition: string;
   /** DNS suffix of service endpoints ("amazonaws.com", "amazonaws.com.cn"). */

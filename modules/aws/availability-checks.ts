@@ -14,13 +14,17 @@ import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-
 import { hclList } from "../hcl";
 
 export interface AvailabilityChecksProps {
+  /** The region the stack's provider deploys to, for messages. Required. */
   readonly region: string;
-  /** AZ names the stack builds in. */
+  /** AZ names the stack builds in: each must be an available AZ of this account and region. Required. */
   readonly availabilityZones: ReadonlyArray<string>;
-  /** Full interface endpoint service names ("com.amazonaws.us-east-1.sts"), keyed by short name. */
-  readonly interfaceServices: Readonly<Record<string, string>>;
-  /** Where the AZ list comes from, for messages: 'availabilityZones in config/dev.json'. */
-  readonly source: string;
+  /**
+   * Full interface endpoint service names ("com.amazonaws.us-east-1.sts"), keyed by short name:
+   * each must be offered in every AZ (interfaceServiceName builds them). Default: none.
+   */
+  readonly interfaceServices?: Readonly<Record<string, string>>;
+  /** Where the AZ list comes from, for messages: 'availabilityZones in config/dev.json'. Default "availabilityZones". */
+  readonly source?: string;
 }
 
 export class AvailabilityChecks extends Construct {
@@ -31,19 +35,20 @@ export class AvailabilityChecks extends Construct {
   constructor(scope: Construct, id: string, props: AvailabilityChecksProps) {
     super(scope, id);
     const azs = hclList(props.availabilityZones);
+    const source = props.source ?? "availabilityZones";
     this.zones = new DataAwsAvailabilityZones(this, "zones", {
       state: "available",
       lifecycle: {
         postcondition: [
           {
             condition: `\${length(setsubtract(${azs}, self.names)) == 0}`,
-            errorMessage: `${props.source}: \${join(", ", setsubtract(${azs}, self.names))} is not an available Availability Zone of ${props.region} in this account (available: \${join(", ", self.names)}). Nothing was created.`,
+            errorMessage: `${source}: \${join(", ", setsubtract(${azs}, self.names))} is not an available Availability Zone of ${props.region} in this account (available: \${join(", ", self.names)}). Nothing was created.`,
           },
         ],
       },
     });
     const services: Record<string, DataAwsVpcEndpointService> = {};
-    for (const [short, serviceName] of Object.entries(props.interfaceServices)) {
+    for (const [short, serviceName] of Object.entries(props.interfaceServices ?? {})) {
       services[short] = new DataAwsVpcEndpointService(this, `service-${short}`, {
         serviceName,
         serviceType: "Interface",
@@ -51,7 +56,7 @@ export class AvailabilityChecks extends Construct {
           postcondition: [
             {
               condition: `\${length(setsubtract(${azs}, self.availability_zones)) == 0}`,
-              errorMessage: `vpcEndpoints.interfaceServices "${short}" (${serviceName}) is not offered in \${join(", ", setsubtract(${azs}, self.availability_zones))} (offered in: \${join(", ", self.availability_zones)}). Remove that AZ from ${props.source} or the service from vpcEndpoints.interfaceServices. Nothing was created.`,
+              errorMessage: `vpcEndpoints.interfaceServices "${short}" (${serviceName}) is not offered in \${join(", ", setsubtract(${azs}, self.availability_zones))} (offered in: \${join(", ", self.availability_zones)}). Remove that AZ from ${source} or the service from vpcEndpoints.interfaceServices. Nothing was created.`,
             },
           ],
         },

@@ -1,2 +1,3 @@
+export * from "./account-context";
 export * from "./account";
 export * from "./availability-checks";

@@ -41,7 +41,9 @@ export interface NetworkContractValues {
 }
 
 export interface PublishedContractProps {
+  /** The SSM parameter's name, e.g. "/<project>/<environment>/network/contract". Required. */
   readonly parameterName: string;
+  /** What the network publishes. Required. */
   readonly values: NetworkContractValues;
 }
 
@@ -74,14 +76,16 @@ export class PublishedNetworkContract extends Construct {
 const MISSING_PREFIX_LIST = "pl-00000000";
 
 export interface NetworkContractProps {
+  /** The contract parameter's name, as the network published it. Required. */
   readonly parameterName: string;
-  /** The network stack's name, for messages ("dev-network"). */
+  /** The network stack's name, for messages ("dev-network"). Required. */
   readonly networkStackName: string;
-  /** AZs whose workload subnets this reader uses: the plan fails if the contract lacks one. */
+  /** AZs whose workload subnets this reader uses: the plan fails if the contract lacks one. Required. */
   readonly availabilityZones: ReadonlyArray<string>;
-  /** Bucket suffixes and key purposes this reader uses: the plan fails if the contract lacks one. */
-  readonly buckets: ReadonlyArray<string>;
-  readonly keys: ReadonlyArray<string>;
+  /** Bucket suffixes this reader uses ("data", "notebook"): the plan fails if the contract lacks one. Default: none. */
+  readonly buckets?: ReadonlyArray<string>;
+  /** Key purposes this reader uses ("s3", "studio_storage"): the plan fails if the contract lacks one. Default: none. */
+  readonly keys?: ReadonlyArray<string>;
 }
 
 /** A Terraform precondition: an HCL condition and the message when it is false. */
@@ -129,8 +133,8 @@ export class NetworkContract extends Construct {
       endpoint_security_group_id: "sg-00000000000000000",
       s3_endpoint_id: "vpce-00000000000000000",
       s3_prefix_list_id: MISSING_PREFIX_LIST,
-      key_arns: Object.fromEntries(props.keys.map((k) => [k, missingKey])),
-      buckets: Object.fromEntries(props.buckets.map((b) => [b, missingBucket])),
+      key_arns: Object.fromEntries((props.keys ?? []).map((k) => [k, missingKey])),
+      buckets: Object.fromEntries((props.buckets ?? []).map((b) => [b, missingBucket])),
     };
     this.decoded = new TerraformLocal(
       this,
@@ -158,8 +162,8 @@ export class NetworkContract extends Construct {
         errorMessage: `${props.parameterName} (published by ${props.networkStackName}) has no s3_prefix_list_id: deploy ${props.networkStackName} (from this same release) first.`,
       },
       check("workload_subnet_ids", props.availabilityZones, "workload subnet in"),
-      check("buckets", props.buckets, "bucket"),
-      check("key_arns", props.keys, "KMS key"),
+      check("buckets", props.buckets ?? [], "bucket"),
+      check("key_arns", props.keys ?? [], "KMS key"),
     ];
   }
 

@@ -7,14 +7,17 @@
 import { Construct } from "constructs";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 
-/** What workload constructs need from the endpoints: a way to be let in. */
+/**
+ * What workload constructs need from the endpoints: a way to be let in. ServiceEndpoints (same
+ * stack) and EndpointIngress (another stack, by the group's ID) implement it.
+ */
 export interface EndpointClients {
   /** Admits HTTPS from `sourceSecurityGroupId` to every interface endpoint. `id` names the rule. */
   allowHttpsFrom(id: string, sourceSecurityGroupId: string, description: string): void;
 }
 
 export interface EndpointIngressProps {
-  /** The interface endpoints' security group (e.g. from the network contract). */
+  /** The interface endpoints' security group (e.g. from the network contract). Required. */
   readonly endpointSecurityGroupId: string;
 }
 

@@ -11,21 +11,31 @@ import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement, DataAwsIam
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-endpoint-route-table-association";
-import { AwsAccount } from "../aws/account";
+import { EndpointClients, EndpointIngress } from "./endpoint-clients";
+import type { AccountContext } from "../aws/account-context";
 
 /** "sts" -> com.amazonaws.<region>.sts; SageMaker's "notebook" and "studio" live under aws.sagemaker. */
 export function interfaceServiceName(service: string, region: string): string {
   return service === "notebook" || service === "studio" ? `aws.sagemaker.${region}.${service}` : `com.amazonaws.${region}.${service}`;
 }
 
+/** What the S3 gateway endpoint's policy admits. */
 export interface S3EndpointAccess {
-  /** Buckets the workloads may read and write through the endpoint. */
+  /**
+   * Buckets the perimeter's principals may read and write through the endpoint; every other
+   * bucket is refused (AWS-owned ones below aside). Required, at least one: the data perimeter has
+   * no sensible default.
+   */
   readonly bucketArns: ReadonlyArray<string>;
-  /** The seed README's optional statement for SageMaker JumpStart's public objects. */
-  readonly allowJumpStartRead: boolean;
+  /**
+   * Let the perimeter's principals read JumpStart's AWS-owned cache bucket
+   * (`jumpstart-cache-prod-<region>`). Default false: only if the workloads use JumpStart.
+   */
+  readonly allowJumpStartRead?: boolean;
   /**
    * Read access to the Amazon Linux package repositories, which live in S3 and are therefore
    * reached through this endpoint: notebook instances (Amazon Linux 2) need it for `yum`.
+   * Default false (Studio does not need it).
    */
   readonly allowAmazonLinuxRepos?: boolean;
 }
@@ -44,11 +54,22 @@ export interface EndpointPerimeter {
   readonly ecrImageAccounts?: ReadonlyArray<string>;
 }
 
+/**
+ * The interface endpoints ServiceEndpoints creates by default: the seed solution's, less the
+ * SageMaker UI endpoints (`studio`, `notebook`: see sageMakerUiEndpoint). What SageMaker
+ * workloads in a VPC without direct internet access call: the SageMaker API and runtime, STS, SSM,
+ * CloudWatch metrics and logs, ECR (images), Service Catalog (SageMaker projects).
+ */
+export const DEFAULT_INTERFACE_SERVICES: ReadonlyArray<string> = ["sagemaker.api", "sagemaker.runtime", "sts", "ssm", "monitoring", "logs", "ecr.dkr", "ecr.api", "servicecatalog"];
+
 export interface ServiceEndpointsProps {
-  readonly account: AwsAccount;
+  /** The account and region: endpoint service names and the perimeter's conditions are built from them. Required. */
+  readonly account: AccountContext;
+  /** Prefix of the security group's name and the endpoints' Name tags. Required. */
   readonly namePrefix: string;
+  /** The VPC. Required. */
   readonly vpcId: string;
-  /** One workload subnet per AZ. */
+  /** One workload subnet per AZ: every interface endpoint gets an ENI in each, so losing an AZ keeps AWS API access. Required. */
   readonly subnetIds: ReadonlyArray<string>;
   /**
    * The workload route tables, keyed by AZ name, which get the S3 prefix-list route. Each is a
@@ -58,20 +79,32 @@ export interface ServiceEndpointsProps {
    * depends on a resource with pending changes, which would show every bucket policy as changing).
    */
   readonly routeTableIdsByAz: Readonly<Record<string, string>>;
-  readonly interfaceServices: ReadonlyArray<string>;
+  /**
+   * Short names of the interface endpoint services ("sts" -> com.amazonaws.<region>.sts); not
+   * `s3` (a gateway endpoint, always created) nor `studio`/`notebook` (sageMakerUiEndpoint).
+   * Default DEFAULT_INTERFACE_SERVICES.
+   */
+  readonly interfaceServices?: ReadonlyArray<string>;
+  /** The buckets the S3 gateway endpoint admits. Required. */
   readonly s3: S3EndpointAccess;
-  /** Default: this account only, no other image accounts. */
+  /** Whose principals and resources the endpoint policies admit. Default: this account only, no other image accounts. */
   readonly perimeter?: EndpointPerimeter;
 }
 
 /** Image pulls (ECR API reference: what `docker pull` calls after GetAuthorizationToken). */
 const ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
 
-export class ServiceEndpoints extends Construct {
+/**
+ * Also an EndpointClients: a workload in the same stack passes it as `endpoints` and its security
+ * groups are admitted (workloads in other stacks use an EndpointIngress on the group's ID).
+ */
+export class ServiceEndpoints extends Construct implements EndpointClients {
+  /** The interface endpoints' security group: no rule of its own; each client adds HTTPS ingress. */
   readonly securityGroup: SecurityGroup;
   readonly s3Gateway: VpcEndpoint;
   /** Interface endpoints keyed by service short name. */
   readonly interfaces: Readonly<Record<string, VpcEndpoint>>;
+  private ingress?: EndpointIngress;
 
   constructor(scope: Construct, id: string, props: ServiceEndpointsProps) {
     super(scope, id);
@@ -86,10 +119,11 @@ export class ServiceEndpoints extends Construct {
     });
 
     const perimeter = props.perimeter ?? {};
-    const ui = props.interfaceServices.filter((svc) => SAGEMAKER_UI_SERVICES.includes(svc));
+    const interfaceServices = props.interfaceServices ?? DEFAULT_INTERFACE_SERVICES;
+    const ui = interfaceServices.filter((svc) => SAGEMAKER_UI_SERVICES.includes(svc));
     if (ui.length) throw new Error(`${ui.join(", ")}: create with sageMakerUiEndpoint in the workload stack, whose policy can name the domain or instance`);
     const interfaces: Record<string, VpcEndpoint> = {};
-    for (const service of props.interfaceServices) {
+    for (const service of interfaceServices) {
       const policy = new DataAwsIamPolicyDocument(this, `interface-${service}-policy`, { statement: interfaceEndpointStatements(service, account, perimeter) });
       interfaces[service] = new VpcEndpoint(this, `interface-${service}`, {
         vpcId: props.vpcId,
@@ -165,17 +199,23 @@ export class ServiceEndpoints extends Construct {
       new VpcEndpointRouteTableAssociation(this, `s3-gateway-${az}`, { vpcEndpointId: this.s3Gateway.id, routeTableId });
     }
   }
+
+  /** Admits HTTPS from `sourceSecurityGroupId` to every interface endpoint (a rule in this stack, under this construct). */
+  allowHttpsFrom(id: string, sourceSecurityGroupId: string, description: string): void {
+    this.ingress ??= new EndpointIngress(this, "ingress", { endpointSecurityGroupId: this.securityGroup.id });
+    this.ingress.allowHttpsFrom(id, sourceSecurityGroupId, description);
+  }
 }
 
 /** aws:PrincipalAccount = this account, or aws:PrincipalOrgID = the organization. */
-function principalCondition(account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
+function principalCondition(account: AccountContext, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
   return perimeter.organizationId
     ? { test: "StringEquals", variable: "aws:PrincipalOrgID", values: [perimeter.organizationId] }
     : { test: "StringEquals", variable: "aws:PrincipalAccount", values: [account.accountId] };
 }
 
 /** aws:ResourceAccount = this account, or aws:ResourceOrgID = the organization. */
-function resourceCondition(account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
+function resourceCondition(account: AccountContext, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatementCondition {
   return perimeter.organizationId
     ? { test: "StringEquals", variable: "aws:ResourceOrgID", values: [perimeter.organizationId] }
     : { test: "StringEquals", variable: "aws:ResourceAccount", values: [account.accountId] };
@@ -189,7 +229,7 @@ function resourceCondition(account: AwsAccount, perimeter: EndpointPerimeter): D
  * - ssm: AWS's public parameters (arn:...:ssm:<region>::parameter/aws/...).
  * Not for the SageMaker UI services (SAGEMAKER_UI_SERVICES): see sageMakerUiEndpoint.
  */
-export function interfaceEndpointStatements(service: string, account: AwsAccount, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatement[] {
+export function interfaceEndpointStatements(service: string, account: AccountContext, perimeter: EndpointPerimeter): DataAwsIamPolicyDocumentStatement[] {
   const anyone = [{ type: "*", identifiers: ["*"] }];
   const principal = principalCondition(account, perimeter);
   const statements: DataAwsIamPolicyDocumentStatement[] = [
@@ -221,16 +261,22 @@ export function interfaceEndpointStatements(service: string, account: AwsAccount
 export const SAGEMAKER_UI_SERVICES: ReadonlyArray<string> = ["studio", "notebook"];
 
 export interface SageMakerUiEndpointProps {
-  readonly account: AwsAccount;
-  /** "studio" (aws.sagemaker.<region>.studio) or "notebook" (aws.sagemaker.<region>.notebook). */
+  /** The account and region: the policy names the domain's apps or the instance by ARN. Required. */
+  readonly account: AccountContext;
+  /** "studio" (aws.sagemaker.<region>.studio) or "notebook" (aws.sagemaker.<region>.notebook). Required. */
   readonly service: "studio" | "notebook";
+  /** Prefix of the endpoint's Name tag (`<namePrefix>-<service>`). Required. */
   readonly namePrefix: string;
+  /** The VPC. Required. */
   readonly vpcId: string;
+  /** Subnets of the endpoint's ENIs (Studio: every AZ's; a notebook: its own AZ's). Required. */
   readonly subnetIds: ReadonlyArray<string>;
+  /** The interface endpoints' security group (ServiceEndpoints.securityGroup, or the contract's). Required. */
   readonly securityGroupId: string;
   /**
    * What may be reached through it: the Studio domain's ID (apps of that domain only), or the
    * notebook instance's ARN (that instance only; its ARN, as SageMaker writes it, not the name).
+   * Required.
    */
   readonly only: string;
 }

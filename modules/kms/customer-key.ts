@@ -18,14 +18,19 @@ import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { AwsAccount } from "../aws/account";
+import type { AccountContext } from "../aws/account-context";
 
 export interface CustomerKeyProps {
-  readonly account: AwsAccount;
-  /** "alias/<name>" is created for it. */
+  /** The account whose IAM administers the key (the key policy's administration statement). Required. */
+  readonly account: AccountContext;
+  /** "alias/<name>" is created for it (unique per account and region). Required. */
   readonly aliasName: string;
-  readonly description: string;
-  /** Statements granting use of the key; the administration statement is added here. */
+  /** The key's description: say what it protects. Default `Customer managed key alias/<aliasName>`. */
+  readonly description?: string;
+  /**
+   * Statements granting use of the key (keyUseThrough, cloudWatchLogsKeyUse); the administration
+   * statement is added here. Required: a key nobody may use protects nothing.
+   */
   readonly usage: DataAwsIamPolicyDocumentStatement[];
   /**
    * Refuse any plan that destroys the key (Terraform `prevent_destroy`). For keys that protect
@@ -84,7 +89,7 @@ export class CustomerKey extends Construct {
       ],
     });
     this.key = new KmsKey(this, "key", {
-      description: props.description,
+      description: props.description ?? `Customer managed key alias/${props.aliasName}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: policy.json,
@@ -113,7 +118,7 @@ export const KEY_USE_ACTIONS = [
  * Key-policy statement: principals of this account whose IAM policies allow it may use the key,
  * but only through `services` ("s3" -> kms:ViaService s3.<region>.<dns suffix>).
  */
-export function useThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+export function useThroughServices(sid: string, account: AccountContext, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
     sid,
     principals: [{ type: "AWS", identifiers: [account.rootArn] }],
@@ -135,7 +140,7 @@ export function useThroughServices(sid: string, account: AwsAccount, services: R
  * SDK's key policy for that reason), so it could break job and domain volumes; kms:ViaService is
  * the stricter bound anyway.
  */
-export function grantsThroughServices(sid: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
+export function grantsThroughServices(sid: string, account: AccountContext, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement {
   return {
     sid,
     principals: [{ type: "AWS", identifiers: [account.rootArn] }],
@@ -149,6 +154,6 @@ export function grantsThroughServices(sid: string, account: AwsAccount, services
 }
 
 /** The key-policy statements for using a key through `services`, grants included. */
-export function keyUseThrough(sidPrefix: string, account: AwsAccount, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement[] {
+export function keyUseThrough(sidPrefix: string, account: AccountContext, services: ReadonlyArray<string>): DataAwsIamPolicyDocumentStatement[] {
   return [useThroughServices(`AllowUseThrough${sidPrefix}`, account, services), grantsThroughServices(`AllowGrantsThrough${sidPrefix}`, account, services)];
 }

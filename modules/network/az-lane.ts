@@ -21,17 +21,28 @@ import { LaneCidrs, Tier } from "./subnet-plan";
 export const ANYWHERE = "0.0.0.0/0";
 
 export interface AzLaneProps {
+  /** The AZ's name ("us-east-1a"): the construct's id and the key of everything in the lane. Required. */
   readonly availabilityZone: string;
+  /** The lane's three subnet CIDRs (see planLanes). Required: a subnet cannot move once created. */
   readonly cidrs: LaneCidrs;
+  /** The VPC the subnets and route tables belong to. Required. */
   readonly vpcId: string;
+  /** The internet gateway the firewall subnet's default route points to. Required. */
   readonly internetGatewayId: string;
-  /** The NAT gateway needs the internet gateway attached before it can be created. */
+  /** The NAT gateway needs the internet gateway attached before it can be created. Required. */
   readonly internetGatewayDependency: ITerraformDependable;
+  /** Prefix of the Name tags ("<prefix>-<tier>-<az>", "<prefix>-nat-<az>"). Required. */
   readonly namePrefix: string;
 }
 
-class LaneSubnet extends Construct {
+/**
+ * One tier's subnet of an AZ lane, with its own route table (associated) and at most one default
+ * route. Created by AzLane; exported because AzLane's `firewall`, `nat` and `workload` are of this type.
+ */
+export class LaneSubnet extends Construct {
+  /** The subnet (no public IPs on launch). */
   readonly subnet: Subnet;
+  /** The subnet's own route table. */
   readonly routeTable: RouteTable;
 
   constructor(scope: Construct, tier: Tier, props: AzLaneProps) {
@@ -62,8 +73,11 @@ class LaneSubnet extends Construct {
 export class AzLane extends Construct {
   readonly availabilityZone: string;
   readonly cidrs: LaneCidrs;
+  /** The firewall subnet (the firewall's endpoint in this AZ); default route to the internet gateway. */
   readonly firewall: LaneSubnet;
+  /** The NAT subnet (the NAT gateway); default route to this AZ's firewall endpoint. */
   readonly nat: LaneSubnet;
+  /** The workload subnet (SageMaker ENIs, VPC endpoint ENIs); default route to this AZ's NAT gateway. */
   readonly workload: LaneSubnet;
   readonly natGateway: NatGateway;
   readonly natEip: Eip;

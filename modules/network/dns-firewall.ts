@@ -36,27 +36,46 @@ import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 export type DnsFirewallMode = "block" | "alert";
 
 export interface DnsFirewallProps {
+  /** The VPC whose resolver is filtered. Required. */
   readonly vpcId: string;
-  /** Prefix of every name (rule group, domain lists, association, query log config). */
+  /** Prefix of every name (rule group, domain lists, association, query log config). Required. */
   readonly namePrefix: string;
   /**
    * Names the VPC may resolve, in DNS Firewall's form: "host.example.com" (that name) or
    * "*.example.com" (every name below example.com, not example.com itself). Known at synth.
+   * Required (may be empty when `allowedDomainListsAtPlan` is not); dnsFirewallDomains converts
+   * Network Firewall targets, vpcResolutionNames adds what the VPC's own resolution needs.
    */
   readonly allowedDomains: ReadonlyArray<string>;
   /**
    * More allowed names, known only at plan time (e.g. `private_dns_names` of
    * aws_vpc_endpoint_service data sources), as Terraform list tokens. Empty strings are dropped.
+   * Default: none.
    */
   readonly allowedDomainListsAtPlan?: ReadonlyArray<string[]>;
-  /** Default `block`. */
+  /**
+   * `block` (names off the list get NXDOMAIN) or `alert` (they resolve and are flagged in the
+   * query log: roll out in alert mode first, then block). Default `block`.
+   */
   readonly mode?: DnsFirewallMode;
-  /** Default true. Turn off (and apply) before destroying the VPC. */
+  /**
+   * Protect the association from being detached or re-prioritised. Default true. Turn off (and
+   * apply) before destroying the VPC.
+   */
   readonly mutationProtection?: boolean;
-  /** Priority of the rule group on the VPC, 100-9900; lower runs first. Default 101. */
+  /** Priority of the rule group on the VPC, 100-9900; lower runs first. Default 101 (just after any rule group at 100). */
   readonly associationPriority?: number;
-  /** The query log group's name, key and retention. */
-  readonly queryLog: LogSettings & { readonly logGroupName: string };
+  /**
+   * The query log group's key (required: queries name every host the workloads look up), retention
+   * (default 365 days) and name (default `/aws/vendedlogs/route53resolver/<namePrefix>`).
+   */
+  readonly queryLog: DnsQueryLogSettings;
+}
+
+/** The DNS query log group: LogSettings plus its name. */
+export interface DnsQueryLogSettings extends LogSettings {
+  /** The log group's name. Default `/aws/vendedlogs/route53resolver/<namePrefix>` (vended logs, like the firewall's). */
+  readonly logGroupName?: string;
 }
 
 /** Rule priorities inside the group: the allowlist, then everything else. */
@@ -151,7 +170,7 @@ export class DnsFirewall extends Construct {
     });
     this.config = new Route53ResolverFirewallConfig(this, "config", { resourceId: props.vpcId, firewallFailOpen: "DISABLED" });
 
-    this.queryLogGroup = encryptedLogGroup(this, "query-log-group", props.queryLog.logGroupName, props.queryLog);
+    this.queryLogGroup = encryptedLogGroup(this, "query-log-group", props.queryLog.logGroupName ?? `/aws/vendedlogs/route53resolver/${props.namePrefix}`, props.queryLog);
     this.queryLogConfig = new Route53ResolverQueryLogConfig(this, "query-log", {
       name: `${props.namePrefix}-dns-queries`,
       destinationArn: this.queryLogGroup.arn,

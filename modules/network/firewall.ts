@@ -24,42 +24,111 @@ import { NetworkfirewallRuleGroup, NetworkfirewallRuleGroupRuleGroupRulesSource 
 import { NetworkfirewallTlsInspectionConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-tls-inspection-configuration";
 import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 
+/**
+ * Protection of the firewall against deletion and change. Every field defaults to false, so a
+ * development environment can be changed and destroyed freely; turn them on in production (after
+ * which adding or removing an AZ, or replacing the policy, needs a deliberate apply that turns
+ * the relevant one off first).
+ */
 export interface FirewallProtection {
-  readonly deleteProtection: boolean;
-  readonly policyChangeProtection: boolean;
-  readonly subnetChangeProtection: boolean;
+  /** Refuse to delete the firewall. Default false. */
+  readonly deleteProtection?: boolean;
+  /** Refuse to change which policy the firewall uses (TLS inspection on/off replaces it). Default false. */
+  readonly policyChangeProtection?: boolean;
+  /** Refuse to change the firewall's subnets, i.e. to add or remove an AZ. Default false. */
+  readonly subnetChangeProtection?: boolean;
 }
 
-export interface InspectionFirewallProps {
+/** User-supplied Suricata rules, evaluated first (before protocol hygiene and the allowlist). */
+export interface SuricataRules {
+  /** The rules, in Suricata format, one per line. Required. */
+  readonly rules: string;
+  /** The rule group's name (unique per account and region). Default `<firewallName>-suricata`. */
+  readonly ruleGroupName?: string;
+  /**
+   * The rule group's capacity: at least the number of rules. AWS fixes it at creation (changing it
+   * replaces the group), so the default leaves room to grow. Default 100.
+   */
+  readonly capacity?: number;
+}
+
+/** The protocol-hygiene rule group (PROTOCOL_HYGIENE_RULES). */
+export interface ProtocolHygieneOptions {
+  /** Evaluate the hygiene rules before the allowlist. Default true: they close the usual ways around name filtering. */
+  readonly enabled?: boolean;
+  /** The rule group's name. Default `<firewallName>-protocol-hygiene`. */
+  readonly ruleGroupName?: string;
+}
+
+/**
+ * TLS inspection of egress HTTPS from HOME_NET to port 443: the firewall decrypts with
+ * certificates it signs with this ACM CA and re-encrypts, so its rules see the real host instead of
+ * the name the client claims (SNI). The workloads must trust the CA (see trustedCaScript).
+ * Adding or removing it replaces the firewall policy (AWS does not change it in place).
+ */
+export interface TlsInspectionOptions {
+  /** ARN of the ACM certificate of the CA the firewall signs with (this account and region). Required. */
+  readonly certificateAuthorityArn: string;
+  /** The TLS inspection configuration's name. Default `<firewallName>-tls-inspection`. */
+  readonly name?: string;
+}
+
+/** Domains the workloads may reach by default: PyPI, conda (defaults and named channels) and Kaggle, exact names. */
+export const DEFAULT_ALLOWED_DOMAINS: ReadonlyArray<string> = ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"];
+
+/** Default capacity of the allowlist and Suricata rule groups: AWS fixes it at creation, so room to grow. */
+export const DEFAULT_RULE_GROUP_CAPACITY = 100;
+
+/** The firewall's rules, names and protection; every field has a default. */
+export interface FirewallOptions {
+  /** The firewall's name (unique per account and region; 1-128 of A-Z a-z 0-9 -). */
+  readonly firewallName?: string;
+  /** The firewall policy's name. Default `<firewallName>-policy` (`-tls` appended with TLS inspection). */
+  readonly policyName?: string;
+  /** The domain allowlist rule group's name. Default `<firewallName>-domain-allowlist`. */
+  readonly allowlistRuleGroupName?: string;
+  /**
+   * Domains the workloads may reach over HTTP (Host) and HTTPS (TLS SNI): "host.example.com" (that
+   * name) or ".example.com" (the domain and its subdomains). Every other destination is dropped.
+   * Default DEFAULT_ALLOWED_DOMAINS (PyPI, conda, Kaggle). Shared-hosting names (a bucket host,
+   * a CDN) let data out to anyone's account: the guardrails refuse them unless waived.
+   */
+  readonly allowedDomains?: ReadonlyArray<string>;
+  /**
+   * The allowlist rule group's capacity, at least 2 x the number of domains (each takes one
+   * HTTP_HOST and one TLS_SNI rule). AWS fixes it at creation (changing it replaces the group).
+   * Default 100 (DEFAULT_RULE_GROUP_CAPACITY).
+   */
+  readonly allowlistCapacity?: number;
+  /** Extra Suricata rules, evaluated first. Default: none. */
+  readonly suricata?: SuricataRules;
+  /** The protocol-hygiene rule group, before the allowlist. Default: on. */
+  readonly protocolHygiene?: ProtocolHygieneOptions;
+  /** TLS inspection of egress HTTPS. Default: none (the firewall judges HTTPS by its SNI). */
+  readonly tlsInspection?: TlsInspectionOptions;
+  /** Deletion and change protection. Default: all off (see FirewallProtection). */
+  readonly protection?: FirewallProtection;
+}
+
+export interface InspectionFirewallProps extends FirewallOptions {
+  /** The firewall's name (unique per account and region; 1-128 of A-Z a-z 0-9 -); the root of the default names. Required. */
   readonly firewallName: string;
-  readonly policyName: string;
-  readonly allowlistRuleGroupName: string;
+  /** The VPC the firewall inspects. Required. */
   readonly vpcId: string;
-  /** Firewall subnet ID per AZ name: one endpoint is created in each. */
+  /** Firewall subnet ID per AZ name: one endpoint is created in each. Required, at least one. */
   readonly subnetIdsByAz: Readonly<Record<string, string>>;
-  /** HOME_NET for the stateful rules: the traffic the allowlist applies to (the VPC CIDR). */
+  /** HOME_NET for the stateful rules: the traffic the allowlist applies to (the VPC CIDR). Required. */
   readonly homeNet: ReadonlyArray<string>;
-  readonly allowedDomains: ReadonlyArray<string>;
-  readonly allowlistCapacity: number;
-  /** Extra rules in Suricata format, evaluated first (before protocol hygiene and the allowlist). */
-  readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
-  /**
-   * The protocol-hygiene rule group (PROTOCOL_HYGIENE_RULES), evaluated before the allowlist.
-   * Default: on, named `<firewallName>-protocol-hygiene`.
-   */
-  readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
-  /**
-   * TLS inspection of egress HTTPS from `homeNet` to port 443: the firewall decrypts with
-   * certificates it signs with this ACM CA and re-encrypts, so its rules see the real host.
-   * Adding or removing it replaces the firewall policy (AWS does not change it in place).
-   */
-  readonly tlsInspection?: { readonly name: string; readonly certificateAuthorityArn: string };
-  readonly protection: FirewallProtection;
-  /** Customer key for the firewall, policy and rule groups. */
+  /** Customer key for the firewall, policy and rule groups (the guardrails require one). Required. */
   readonly kmsKeyArn: string;
-  /** Where the alert and flow log groups go ("<prefix>/alert", "<prefix>/flow"). */
-  readonly logGroupPrefix: string;
-  readonly logs: LogSettings;
+  /**
+   * Where the alert and flow log groups go ("<prefix>/alert", "<prefix>/flow").
+   * Default `/aws/vendedlogs/network-firewall/<firewallName>` (under /aws/vendedlogs/, AWS's
+   * log-delivery resource policy stays small).
+   */
+  readonly logGroupPrefix?: string;
+  /** Key and retention of the log groups. Default: `kmsKeyArn`, 365 days. */
+  readonly logs?: LogSettings;
 }
 
 /** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist. */
@@ -123,6 +192,16 @@ export class InspectionFirewall extends Construct {
   constructor(scope: Construct, id: string, props: InspectionFirewallProps) {
     super(scope, id);
     this.azs = new Set(Object.keys(props.subnetIdsByAz));
+    if (this.azs.size === 0) throw new Error("InspectionFirewall needs a firewall subnet in at least one AZ");
+    const allowedDomains = props.allowedDomains ?? DEFAULT_ALLOWED_DOMAINS;
+    const allowlistCapacity = props.allowlistCapacity ?? DEFAULT_RULE_GROUP_CAPACITY;
+    if (allowedDomains.length === 0) throw new Error("the firewall allowlist needs at least one domain");
+    if (allowlistCapacity < 2 * allowedDomains.length) {
+      throw new Error(`allowlistCapacity ${allowlistCapacity} is below 2 x ${allowedDomains.length} domains (each takes an HTTP_HOST and a TLS_SNI rule)`);
+    }
+    const protection = props.protection ?? {};
+    const logGroupPrefix = props.logGroupPrefix ?? `/aws/vendedlogs/network-firewall/${props.firewallName}`;
+    const logs = props.logs ?? { kmsKeyArn: props.kmsKeyArn };
     const encryptionConfiguration = { type: "CUSTOMER_KMS", keyId: props.kmsKeyArn };
     /** A strict-order stateful group with HOME_NET set; the groups differ only in their rules. */
     const statefulGroup = (ruleGroupId: string, name: string, description: string, capacity: number, rulesSource: NetworkfirewallRuleGroupRuleGroupRulesSource) =>
@@ -141,17 +220,17 @@ export class InspectionFirewall extends Construct {
 
     this.allowlist = statefulGroup(
       "domain-allowlist",
-      props.allowlistRuleGroupName,
+      props.allowlistRuleGroupName ?? `${props.firewallName}-domain-allowlist`,
       "Domains the workloads may reach over HTTP (Host header) and HTTPS (TLS SNI)",
-      props.allowlistCapacity,
-      { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["HTTP_HOST", "TLS_SNI"], targets: [...props.allowedDomains] } },
+      allowlistCapacity,
+      { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["HTTP_HOST", "TLS_SNI"], targets: [...allowedDomains] } },
     );
     if (props.suricata) {
       this.suricata = statefulGroup(
         "suricata-rules",
-        props.suricata.ruleGroupName,
+        props.suricata.ruleGroupName ?? `${props.firewallName}-suricata`,
         "User-supplied Suricata rules, evaluated before the domain allowlist",
-        props.suricata.capacity,
+        props.suricata.capacity ?? DEFAULT_RULE_GROUP_CAPACITY,
         { rulesString: props.suricata.rules },
       );
     }
@@ -174,7 +253,7 @@ export class InspectionFirewall extends Construct {
     ];
     if (props.tlsInspection) {
       this.tlsInspection = new NetworkfirewallTlsInspectionConfiguration(this, "tls-inspection", {
-        name: props.tlsInspection.name,
+        name: props.tlsInspection.name ?? `${props.firewallName}-tls-inspection`,
         description: "Decrypts and re-encrypts the workloads' HTTPS to the internet, so the rules judge the real host",
         encryptionConfiguration: [encryptionConfiguration],
         tlsInspectionConfiguration: [
@@ -201,10 +280,11 @@ export class InspectionFirewall extends Construct {
       });
     }
 
+    const policyName = props.policyName ?? `${props.firewallName}-policy`;
     this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
       // AWS adds a TLS inspection configuration only to a new policy: turning it on or off creates
       // a policy of another name first, moves the firewall to it, then deletes the old one.
-      name: props.tlsInspection ? `${props.policyName}-tls` : props.policyName,
+      name: props.tlsInspection ? `${policyName}-tls` : policyName,
       lifecycle: { createBeforeDestroy: true },
       description: "All traffic to the stateful engine; strict order; drop established flows nothing allowed",
       encryptionConfiguration,
@@ -224,16 +304,16 @@ export class InspectionFirewall extends Construct {
       vpcId: props.vpcId,
       firewallPolicyArn: this.policy.arn,
       encryptionConfiguration,
-      deleteProtection: props.protection.deleteProtection,
-      firewallPolicyChangeProtection: props.protection.policyChangeProtection,
-      subnetChangeProtection: props.protection.subnetChangeProtection,
+      deleteProtection: protection.deleteProtection ?? false,
+      firewallPolicyChangeProtection: protection.policyChangeProtection ?? false,
+      subnetChangeProtection: protection.subnetChangeProtection ?? false,
       // subnet_mapping is a set: adding or removing an AZ is an in-place update of the firewall.
       subnetMapping: Object.values(props.subnetIdsByAz).map((subnetId) => ({ subnetId })),
     });
 
     const logGroups = (["alert", "flow"] as const).map((type) => ({
       type,
-      group: encryptedLogGroup(this, `${type}-log-group`, `${props.logGroupPrefix}/${type}`, props.logs),
+      group: encryptedLogGroup(this, `${type}-log-group`, `${logGroupPrefix}/${type}`, logs),
     }));
     this.logging = new NetworkfirewallLoggingConfiguration(this, "logging", {
       firewallArn: this.firewall.arn,

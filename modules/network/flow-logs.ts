@@ -7,14 +7,19 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { AwsAccount } from "../aws/account";
+import type { AccountContext } from "../aws/account-context";
 import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 
 export interface VpcFlowLogsProps {
-  readonly account: AwsAccount;
+  /** The account: the role's trust admits only this account's flow logs (confused-deputy protection). Required. */
+  readonly account: AccountContext;
+  /** The VPC whose traffic (all of it: accepted and rejected) is logged. Required. */
   readonly vpcId: string;
+  /** The log group's name. Required (InspectedVpc defaults it to `/aws/vpc-flow-logs/<namePrefix>`). */
   readonly logGroupName: string;
+  /** The IAM role's name; IAM names are account-global, so include the region. Required. */
   readonly roleName: string;
+  /** Key and retention of the log group (retention default 365 days). Required: the key has no default. */
   readonly logs: LogSettings;
 }
 

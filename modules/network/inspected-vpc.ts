@@ -12,40 +12,73 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { AzLane } from "./az-lane";
-import { AwsAccount } from "../aws/account";
-import { FirewallProtection, InspectionFirewall } from "./firewall";
+import type { AccountContext } from "../aws/account-context";
+import { FirewallOptions, InspectionFirewall } from "./firewall";
 import { VpcFlowLogs } from "./flow-logs";
-import { LaneCidrs } from "./subnet-plan";
+import { LaneCidrs, planLanes } from "./subnet-plan";
+
+/** The default VPC CIDR (the seed solution's): a /16, which the default subnet plan fits 8 AZs into. */
+export const DEFAULT_VPC_CIDR = "10.2.0.0/16";
+
+/** Where the network's logs go and how they are protected. */
+export interface InspectedVpcLogging {
+  /** The account and region (AwsAccount, or any AccountContext): the flow-log role's trust names them. Required. */
+  readonly account: AccountContext;
+  /**
+   * Customer managed KMS key that encrypts the firewall, its policy and rule groups, and the
+   * network's log groups. Required: its policy must let Network Firewall (through the service) and
+   * CloudWatch Logs use it (keyUseThrough, cloudWatchLogsKeyUse).
+   */
+  readonly kmsKeyArn: string;
+  /** Days the firewall's alert and flow logs and the VPC flow logs are kept. Default 365. */
+  readonly retentionDays?: number;
+  /** Prefix of the firewall's log groups ("<prefix>/alert", "<prefix>/flow"). Default `/aws/vendedlogs/network-firewall/<namePrefix>`. */
+  readonly firewallLogGroupPrefix?: string;
+  /** The VPC flow logs' log group. Default `/aws/vpc-flow-logs/<namePrefix>`. */
+  readonly flowLogGroupName?: string;
+  /** The IAM role the flow-logs service assumes (IAM names are account-global). Default `<namePrefix>-<region>-flow-logs`. */
+  readonly flowLogRoleName?: string;
+}
 
 export interface InspectedVpcProps {
-  /** Prefix of Name tags. */
+  /**
+   * Prefix of every name and Name tag (e.g. "<project>-<environment>"). Required: names of
+   * firewalls, policies and roles must be unique per account (and region), so two networks in one
+   * account need different prefixes.
+   */
   readonly namePrefix: string;
-  readonly vpcCidr: string;
-  /** Subnet CIDRs keyed by AZ name; one lane is built per key. */
-  readonly lanes: Readonly<Record<string, LaneCidrs>>;
-  readonly firewall: {
-    readonly firewallName: string;
-    readonly policyName: string;
-    readonly allowlistRuleGroupName: string;
-    readonly allowedDomains: ReadonlyArray<string>;
-    readonly allowlistCapacity: number;
-    readonly suricata?: { readonly ruleGroupName: string; readonly rules: string; readonly capacity: number };
-    /** See InspectionFirewallProps.protocolHygiene (default: on). */
-    readonly protocolHygiene?: { readonly enabled?: boolean; readonly ruleGroupName?: string };
-    /** See InspectionFirewallProps.tlsInspection (default: none). */
-    readonly tlsInspection?: { readonly name: string; readonly certificateAuthorityArn: string };
-    readonly protection: FirewallProtection;
-  };
-  /** Logs (firewall alert/flow, VPC flow) and the firewall's encryption. */
-  readonly logging: {
-    readonly account: AwsAccount;
-    /** Encrypts the firewall, its policy and rule groups, and the network's log groups. */
-    readonly kmsKeyArn: string;
-    readonly retentionDays: number;
-    readonly firewallLogGroupPrefix: string;
-    readonly flowLogGroupName: string;
-    readonly flowLogRoleName: string;
-  };
+  /** The VPC's IPv4 CIDR, without host bits. Default "10.2.0.0/16" (DEFAULT_VPC_CIDR). */
+  readonly vpcCidr?: string;
+  /**
+   * The AZs to build a lane in, with subnets from the default subnet plan (planLanes: an AZ's
+   * subnets depend on its letter only, so adding or removing an AZ never moves another's). The plan
+   * needs a VPC of /16 to /19 and AZ letters a-h. Give this or `lanes`, not both.
+   */
+  readonly availabilityZones?: ReadonlyArray<string>;
+  /**
+   * Subnet CIDRs keyed by AZ name, one lane per key, for a plan of your own (or planLanes with
+   * overrides). Give this or `availabilityZones`, not both.
+   */
+  readonly lanes?: Readonly<Record<string, LaneCidrs>>;
+  /**
+   * The firewall's domain allowlist, optional rules, names and protection. Default: every
+   * FirewallOptions default, with names from `namePrefix`: firewall `<namePrefix>-firewall`,
+   * policy `<namePrefix>-firewall-policy`, rule groups `<namePrefix>-domain-allowlist`,
+   * `<namePrefix>-protocol-hygiene`, `<namePrefix>-suricata`, TLS inspection configuration
+   * `<namePrefix>-tls-inspection`.
+   */
+  readonly firewall?: FirewallOptions;
+  /** The account, the key that encrypts the firewall and the logs, and the logs' names and retention. Required. */
+  readonly logging: InspectedVpcLogging;
+}
+
+/** The lanes `props` asks for: its own, or the default plan's for its AZs (throws on a plan problem). */
+function lanesOf(props: InspectedVpcProps, vpcCidr: string): Readonly<Record<string, LaneCidrs>> {
+  if (props.lanes && props.availabilityZones) throw new Error("InspectedVpc: give availabilityZones or lanes, not both");
+  if (props.lanes) return props.lanes;
+  const plan = planLanes({ vpcCidr, availabilityZones: props.availabilityZones ?? [] });
+  if (plan.issues.length > 0) throw new Error(`InspectedVpc: ${plan.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return plan.lanes;
 }
 
 export class InspectedVpc extends Construct {
@@ -59,11 +92,14 @@ export class InspectedVpc extends Construct {
 
   constructor(scope: Construct, id: string, props: InspectedVpcProps) {
     super(scope, id);
-    const azs = Object.keys(props.lanes);
+    const vpcCidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
+    const planned = lanesOf(props, vpcCidr);
+    const azs = Object.keys(planned);
     if (azs.length === 0) throw new Error("InspectedVpc needs at least one AZ");
+    const prefix = props.namePrefix;
 
     this.vpc = new Vpc(this, "vpc", {
-      cidrBlock: props.vpcCidr,
+      cidrBlock: vpcCidr,
       // Interface endpoints with private DNS (SageMaker, STS, ...) need both.
       enableDnsSupport: true,
       enableDnsHostnames: true,
@@ -88,7 +124,7 @@ export class InspectedVpc extends Construct {
     for (const az of azs) {
       lanes[az] = new AzLane(this, {
         availabilityZone: az,
-        cidrs: props.lanes[az],
+        cidrs: planned[az],
         vpcId: this.vpc.id,
         internetGatewayId: this.internetGateway.id,
         internetGatewayDependency: this.internetGateway,
@@ -97,22 +133,29 @@ export class InspectedVpc extends Construct {
     }
     this.lanes = lanes;
 
-    const logs = { kmsKeyArn: props.logging.kmsKeyArn, retentionDays: props.logging.retentionDays };
+    const { logging } = props;
+    const logs = { kmsKeyArn: logging.kmsKeyArn, retentionDays: logging.retentionDays };
+    const fw = props.firewall ?? {};
     this.inspection = new InspectionFirewall(this, "inspection", {
-      ...props.firewall,
+      ...fw,
+      firewallName: fw.firewallName ?? `${prefix}-firewall`,
+      allowlistRuleGroupName: fw.allowlistRuleGroupName ?? `${prefix}-domain-allowlist`,
+      suricata: fw.suricata && { ...fw.suricata, ruleGroupName: fw.suricata.ruleGroupName ?? `${prefix}-suricata` },
+      protocolHygiene: { ...fw.protocolHygiene, ruleGroupName: fw.protocolHygiene?.ruleGroupName ?? `${prefix}-protocol-hygiene` },
+      tlsInspection: fw.tlsInspection && { ...fw.tlsInspection, name: fw.tlsInspection.name ?? `${prefix}-tls-inspection` },
       vpcId: this.vpc.id,
       subnetIdsByAz: Object.fromEntries(azs.map((az) => [az, lanes[az].firewall.subnet.id])),
-      homeNet: [props.vpcCidr],
-      kmsKeyArn: props.logging.kmsKeyArn,
-      logGroupPrefix: props.logging.firewallLogGroupPrefix,
+      homeNet: [vpcCidr],
+      kmsKeyArn: logging.kmsKeyArn,
+      logGroupPrefix: logging.firewallLogGroupPrefix ?? `/aws/vendedlogs/network-firewall/${prefix}`,
       logs,
     });
 
     this.flowLogs = new VpcFlowLogs(this, "flow-logs", {
-      account: props.logging.account,
+      account: logging.account,
       vpcId: this.vpc.id,
-      logGroupName: props.logging.flowLogGroupName,
-      roleName: props.logging.flowLogRoleName,
+      logGroupName: logging.flowLogGroupName ?? `/aws/vpc-flow-logs/${prefix}`,
+      roleName: logging.flowLogRoleName ?? `${prefix}-${logging.account.region}-flow-logs`,
       logs,
     });
 

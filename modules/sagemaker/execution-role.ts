@@ -8,13 +8,16 @@ import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cd
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { AwsAccount } from "../aws/account";
+import type { AccountContext } from "../aws/account-context";
 
 export interface ExecutionRoleProps {
-  readonly account: AwsAccount;
+  /** The account (part of the role's policies' ARNs). Required. */
+  readonly account: AccountContext;
+  /** The role's name; IAM names are account-global, so include the region. Its policies are `<roleName>-<part>`. Required. */
   readonly roleName: string;
-  readonly description: string;
-  /** Extra tags on the role (e.g. the user profile it belongs to). */
+  /** The role's description. Default `SageMaker execution role <roleName>`. */
+  readonly description?: string;
+  /** Extra tags on the role (e.g. the user profile it belongs to). Default: none. */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -34,7 +37,7 @@ export class SageMakerExecutionRole extends Construct {
     });
     this.role = new IamRole(this, "role", {
       name: props.roleName,
-      description: props.description,
+      description: props.description ?? `SageMaker execution role ${props.roleName}`,
       assumeRolePolicy: trust.json,
       maxSessionDuration: 3600,
       ...(props.tags ? { tags: { ...props.tags } } : {}),
@@ -125,15 +128,20 @@ export const SAGEMAKER_READ_ACTIONS = [
 ];
 
 export interface WorkloadPermissions {
-  readonly account: AwsAccount;
+  /** The account: log groups, repositories and the VPC are this account's. Required. */
+  readonly account: AccountContext;
+  /** The role being granted: iam:PassRole of itself only, only to SageMaker. Required. */
   readonly executionRoleArn: string;
+  /** The buckets the role may read and write (objects and listing). Required. */
   readonly bucketArns: ReadonlyArray<string>;
+  /** The keys the role may use, only through `kmsViaServices`. Required. */
   readonly kmsKeyArns: ReadonlyArray<string>;
   /**
    * Services through which the role may use those keys ("s3", "sagemaker", ...). The key policies
    * enforce the same per key; here it keeps the identity policy from claiming more.
    */
   readonly kmsViaServices: ReadonlyArray<string>;
+  /** The VPC the role may create and delete network interfaces in. Required. */
   readonly vpcId: string;
   /** Registry accounts, besides this one, whose images the role may pull. Default: none. */
   readonly ecrImageAccounts?: ReadonlyArray<string>;
@@ -225,7 +233,6 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
   ];
 }
 
-/** What Studio users do from inside Studio: start and stop apps and spaces of this domain only. */
 /**
  * What a Studio execution role may do with the domain's apps and spaces.
  * - With `owner` (a user profile's own role): that user's apps (`app/<domain>/<profile>/...`), the
@@ -236,7 +243,7 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
  * Only a space's owner may create, change or delete it, shared or private (AWS's
  * "SMStudioRestrictSpacesToOwnerUserProfile" pattern).
  */
-export function studioStatements(account: AwsAccount, domainId: string, owner?: { readonly profileName: string }): DataAwsIamPolicyDocumentStatement[] {
+export function studioStatements(account: AccountContext, domainId: string, owner?: { readonly profileName: string }): DataAwsIamPolicyDocumentStatement[] {
   const apps = account.arn("sagemaker", `app/${domainId}/*`);
   const spaces = account.arn("sagemaker", `space/${domainId}/*`);
   const spaceActions = ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"];
@@ -278,12 +285,13 @@ export function studioStatements(account: AwsAccount, domainId: string, owner?: 
 }
 
 export interface JobPermissions {
-  readonly account: AwsAccount;
-  /** The workload subnets jobs and models must run in (every AZ's). */
+  /** The account whose jobs and models these are. Required. */
+  readonly account: AccountContext;
+  /** The workload subnets jobs and models must run in (every AZ's). Required. */
   readonly subnetIds: ReadonlyArray<string>;
-  /** The security groups jobs and models must use. */
+  /** The security groups jobs and models must use. Required. */
   readonly securityGroupIds: ReadonlyArray<string>;
-  /** The key that must encrypt the jobs' ML storage volumes. */
+  /** The key that must encrypt the jobs' ML storage volumes (its ARN, not an alias). Required. */
   readonly volumeKmsKeyArn: string;
 }
 

@@ -6,13 +6,17 @@ import type { EndpointClients } from "../endpoints/endpoint-clients";
 import { allowWebEgress } from "./web-egress";
 
 export interface PrivateGroupProps {
+  /** The security group's name (and Name tag). Required. */
   readonly name: string;
+  /** The security group's description: who its members are (the guardrails require one). Required. */
   readonly description: string;
+  /** The VPC. Required. */
   readonly vpcId: string;
-  /** What the TCP traffic within the group is for (rule description). */
+  /** What the TCP traffic within the group is for (the self rules' description). Required. */
   readonly selfTraffic: string;
+  /** The interface endpoints, told to admit HTTPS from the group. Required. */
   readonly endpoints: EndpointClients;
-  /** Names the endpoints' ingress rule for this group. */
+  /** Names the endpoints' ingress rule for this group; unique among the endpoints' clients. Required. */
   readonly endpointClientId: string;
 }
 

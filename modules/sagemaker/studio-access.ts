@@ -11,12 +11,14 @@
  */
 import { Construct } from "constructs";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { AwsAccount } from "../aws/account";
+import type { AccountContext } from "../aws/account-context";
 
 export interface StudioAccessProps {
-  readonly account: AwsAccount;
+  /** The account of the domain. Required. */
+  readonly account: AccountContext;
+  /** The Studio domain whose user profiles the policy covers. Required. */
   readonly domainId: string;
-  /** IPv4 CIDRs people may open Studio from (at least one). */
+  /** IPv4 CIDRs people may open Studio from (at least one). Required. */
   readonly sourceCidrs: ReadonlyArray<string>;
 }
 

@@ -22,28 +22,48 @@ import { privateGroup } from "./private-group";
 import { allowWebEgress } from "./web-egress";
 
 export interface StudioDomainProps {
-  readonly domainName: string;
+  /** The domain's name (1-63 of letters, digits, hyphens; unique per account and region). Default `namePrefix`. */
+  readonly domainName?: string;
+  /** Prefix of the security groups' names (`<namePrefix>-domain`, `<namePrefix>-user-<profile>`). Required. */
   readonly namePrefix: string;
+  /** The VPC the domain's apps run in (VpcOnly: no SageMaker-managed internet access). Required. */
   readonly vpcId: string;
-  /** The workload subnet of every AZ. */
+  /** The workload subnet of every AZ. Required. */
   readonly subnetIds: ReadonlyArray<string>;
-  /** Customer key for the home EFS volume and the apps' EBS volumes. */
+  /** Customer key for the home EFS volume and the apps' EBS volumes. Required. */
   readonly kmsKeyArn: string;
-  /** The domain's default execution role (default user and shared-space settings). */
+  /** The domain's default execution role (default user and shared-space settings). Required. */
   readonly executionRoleArn: string;
-  /** Each user profile's own execution role. Default: the domain's default role. */
+  /**
+   * Each user profile's own execution role, so one user's apps cannot manage another's (see
+   * studioStatements). Default: every profile uses `executionRoleArn`.
+   */
   readonly executionRoleArnOf?: (profile: string) => string;
-  readonly userProfiles: ReadonlyArray<string>;
+  /**
+   * User profile names (1-63 of letters, digits, hyphens), each with its own security group.
+   * Default: none (profiles can be added later without replacing the domain).
+   */
+  readonly userProfiles?: ReadonlyArray<string>;
   /** A JupyterLab lifecycle configuration every app and space runs by default (e.g. trusting a CA). Default: none. */
   readonly jupyterLabLifecycleConfigArn?: string;
-  /** The endpoints are told to admit HTTPS from every group made here. */
+  /**
+   * The interface endpoints, told to admit HTTPS from every group made here: ServiceEndpoints in
+   * the same stack, an EndpointIngress in another. Required (without it the apps cannot reach AWS
+   * APIs).
+   */
   readonly endpoints: EndpointClients;
 }
 
+/**
+ * One user profile of the domain and its own security group (TCP only within the group; HTTPS
+ * out; registered with the endpoints). Created by StudioDomain for each of `userProfiles`.
+ */
 export class UserProfileGroup extends Construct {
+  /** The profile's own security group: its apps reach each other, nobody else's. */
   readonly securityGroup: SecurityGroup;
   readonly profile: SagemakerUserProfile;
 
+  /** `name` is the profile's name (and the construct's id); `domainId` the domain it belongs to. */
   constructor(scope: Construct, name: string, props: StudioDomainProps, domainId: string) {
     super(scope, name);
     this.securityGroup = privateGroup(this, "security-group", {
@@ -84,7 +104,7 @@ export class StudioDomain extends Construct {
     const lc = props.jupyterLabLifecycleConfigArn;
     const jupyterLab = lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc], defaultResourceSpec: { lifecycleConfigArn: lc } } } : {};
     this.domain = new SagemakerDomain(this, "domain", {
-      domainName: props.domainName,
+      domainName: props.domainName ?? props.namePrefix,
       authMode: "IAM",
       appNetworkAccessType: "VpcOnly",
       vpcId: props.vpcId,
@@ -111,7 +131,7 @@ export class StudioDomain extends Construct {
     });
 
     const profiles: Record<string, UserProfileGroup> = {};
-    for (const name of props.userProfiles) profiles[name] = new UserProfileGroup(this, name, props, this.domain.id);
+    for (const name of props.userProfiles ?? []) profiles[name] = new UserProfileGroup(this, name, props, this.domain.id);
     this.userProfiles = profiles;
   }
 }

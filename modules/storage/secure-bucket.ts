@@ -25,7 +25,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { AwsAccount } from "../aws/account";
+import type { AccountContext } from "../aws/account-context";
 
 /**
  * Object data actions: what the VPC-endpoint-only rule guards. s3:ListBucket is deliberately not
@@ -49,12 +49,17 @@ const EVERYONE = [{ type: "*", identifiers: ["*"] }];
 export const ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
 
 export interface SecureBucketProps {
+  /** The bucket's name (globally unique: include account and region). Required. */
   readonly bucketName: string;
-  /** Customer key for SSE-KMS. Without one the bucket uses SSE-S3 (only for access-log buckets). */
+  /**
+   * Customer key for SSE-KMS. Default: none, and the bucket uses SSE-S3, which only S3 server access
+   * log buckets need (S3 delivers access logs to SSE-S3 buckets only); the guardrails require a
+   * customer key on every other bucket.
+   */
   readonly kmsKeyArn?: string;
-  /** Server access logging into this bucket, under "<bucket name>/". */
+  /** Server access logging into this bucket, under "<bucket name>/". Default: none (the guardrails require it, but for the log bucket). */
   readonly accessLogsTo?: SecureBucket;
-  /** Delete objects (and old versions) after this many days: for log buckets. */
+  /** Delete objects (and noncurrent versions after a day) after this many days: for log buckets. Default: kept forever. */
   readonly expireAfterDays?: number;
   /**
    * Refuse any plan that destroys the bucket (Terraform `prevent_destroy`). Default false.
@@ -172,7 +177,7 @@ export class SecureBucket extends Construct {
   }
 
   /** Lets S3's log delivery service write server access logs of `sourceBucketArns` (this account's only). */
-  acceptAccessLogsFrom(account: AwsAccount, sourceBucketArns: ReadonlyArray<string>): void {
+  acceptAccessLogsFrom(account: AccountContext, sourceBucketArns: ReadonlyArray<string>): void {
     this.statements.push({
       sid: "AllowServerAccessLogDelivery",
       principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
