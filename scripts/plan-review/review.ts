@@ -1,0 +1,674 @@
+/**
+ * The plan review: one Markdown comment per stack from `terraform show -json` of its plan, written
+ * for a network-security reviewer who has a minute. Destructive changes first, with what they mean
+ * for users; then the changes grouped by concern and by AZ lane; policies as statement diffs; the
+ * allowlists as domains; "known after apply" values this project's design produces, explained;
+ * the fixed monthly cost delta; the full plan collapsed. Pure: no I/O (see cli.ts).
+ */
+import { costDelta, costHeadline, CostDelta, dollars } from "./cost";
+import { diffPolicies, isWildcard, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
+
+/** GitHub refuses comments over 65,536 characters. */
+export const COMMENT_LIMIT = 65536;
+
+export type Verdict = "no changes" | "safe additions" | "needs attention";
+export type Action = "create" | "update" | "replace" | "delete";
+
+export interface Finding {
+  /** attention: a reviewer must look; info: worth knowing; benign: explained and expected. */
+  readonly level: "attention" | "info" | "benign";
+  readonly text: string;
+}
+
+export interface Item {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly action: Action;
+  readonly concern: Concern;
+  readonly az?: string;
+  readonly lines: string[];
+  readonly findings: Finding[];
+  /** For deletes and replacements: what it means for users and their data. */
+  readonly consequence?: string;
+  readonly stateful: boolean;
+}
+
+export type Concern = "egress" | "allowlist" | "firewall" | "endpoints" | "sg" | "iam" | "data" | "sagemaker" | "other";
+
+const CONCERN_TITLES: Record<Concern, string> = {
+  egress: "Egress paths (routes, NAT, firewall endpoints), by AZ lane",
+  allowlist: "Allowlist and DNS firewall",
+  firewall: "Firewall rules and policy",
+  endpoints: "VPC endpoints and their policies",
+  sg: "Security groups",
+  iam: "IAM",
+  data: "Data, keys and logs",
+  sagemaker: "SageMaker",
+  other: "Other",
+};
+
+export interface Review {
+  readonly stack: string;
+  readonly verdict: Verdict;
+  readonly counts: Record<Action, number>;
+  /** Deletes and replacements (of anything), the ones the pull-request gate asks approval for. */
+  readonly destructive: Item[];
+  readonly items: Item[];
+  readonly cost: CostDelta;
+  /** Why the verdict is "needs attention" (empty otherwise). */
+  readonly reasons: string[];
+  readonly markdown: string;
+}
+
+export interface ReviewInput {
+  readonly stack: string;
+  /** `terraform show -json <planfile>`; undefined when the plan failed. */
+  readonly plan?: Json;
+  /** The human-readable plan (`terraform show <planfile>`, or the failed plan's output). */
+  readonly planText?: string;
+  /** terraform plan -detailed-exitcode: 0 no changes, 1 error, 2 changes. */
+  readonly exitCode?: number;
+  /** Commit the plan is of (shown, and read back by the pull-request gate). */
+  readonly sha?: string;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Classification                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+const AZ = /([a-z]{2}(?:-gov)?-[a-z]+-\d[a-z])(?![a-z0-9])/;
+
+export function actionOf(actions: string[]): Action | "no-op" | "read" {
+  if (actions.includes("delete") && actions.includes("create")) return "replace";
+  if (actions.includes("create")) return "create";
+  if (actions.includes("delete")) return "delete";
+  if (actions.includes("update")) return "update";
+  if (actions.includes("read")) return "read";
+  return "no-op";
+}
+
+/** "network_us-east-1d_nat-gateway_BCA7B759" -> "network_us-east-1d_nat-gateway" (cdktf's hash suffix off). */
+export const displayName = (name: string) => name.replace(/_[0-9A-F]{8}$/, "");
+
+function concernOf(rc: Json): Concern {
+  const t: string = rc.type;
+  const v = rc.change.after ?? rc.change.before ?? {};
+  if (t === "aws_networkfirewall_rule_group" && v.rule_group?.[0]?.rules_source?.[0]?.rules_source_list?.length) return "allowlist";
+  if (t.startsWith("aws_route53_resolver_firewall")) return "allowlist";
+  if (/^aws_(route|route_table|route_table_association|default_route_table|main_route_table_association|nat_gateway|eip|internet_gateway|egress_only_internet_gateway|networkfirewall_firewall|subnet|vpc|vpc_ipv4_cidr_block_association)$/.test(t)) return "egress";
+  if (t.startsWith("aws_networkfirewall_")) return "firewall";
+  if (t.includes("security_group")) return "sg";
+  if (t.startsWith("aws_vpc_endpoint")) return "endpoints";
+  if (t.startsWith("aws_iam_")) return "iam";
+  if (/^aws_(s3_|kms_|cloudwatch_log|flow_log|route53_resolver_query_log)/.test(t)) return "data";
+  if (t.startsWith("aws_sagemaker_")) return "sagemaker";
+  return "other";
+}
+
+/** What deleting (or replacing) a resource of each type means for users. Stateful ones hold data. */
+const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => string }> = {
+  aws_sagemaker_domain: {
+    stateful: true,
+    text: () =>
+      "**users' home directories are orphaned**: a new domain gets a new home EFS volume (the old one is retained but no longer mounted); every user profile, space and app of the domain goes with it",
+  },
+  aws_sagemaker_user_profile: {
+    stateful: true,
+    text: (v) => `**the home directory of user \`${v.user_profile_name ?? "?"}\` is orphaned** (a new profile gets a new home folder on the domain's EFS volume); the user's apps are deleted`,
+  },
+  aws_sagemaker_space: { stateful: true, text: (v) => `**the space \`${v.space_name ?? "?"}\` and its storage volume are deleted**` },
+  aws_sagemaker_notebook_instance: {
+    stateful: true,
+    text: (v) => `**the notebook's ML storage volume is lost** (\`${v.name ?? "?"}\`: everything under /home/ec2-user/SageMaker not pushed to git or copied to S3)`,
+  },
+  aws_s3_bucket: { stateful: true, text: (v) => `**the bucket \`${v.bucket ?? "?"}\` is deleted with every object and version in it** (storage.preventDestroy refuses this unless turned off)` },
+  aws_kms_key: {
+    stateful: true,
+    text: (v) =>
+      `**the key is scheduled for deletion** (${v.deletion_window_in_days ?? 30} days; \`aws kms cancel-key-deletion\` until then): afterwards everything encrypted under it is unreadable (${v.description ?? "no description"})`,
+  },
+  aws_cloudwatch_log_group: { stateful: true, text: (v) => `**the logs in \`${v.name ?? "?"}\` are deleted** (export what you must keep first)` },
+  aws_efs_file_system: { stateful: true, text: () => "**the file system and its data are deleted**" },
+  aws_networkfirewall_firewall: {
+    stateful: false,
+    text: () => "**egress of every AZ stops** until the new firewall's endpoints are up and the routes point at them (several minutes)",
+  },
+  aws_nat_gateway: { stateful: false, text: (v) => `egress from its AZ stops${v.public_ip ? `; its public IP ${v.public_ip} goes with its Elastic IP` : ""}` },
+  aws_eip: { stateful: false, text: (v) => `the public IPv4 address${v.public_ip ? ` ${v.public_ip}` : ""} is released: it cannot be got back; tell anyone who allowlists it` },
+  aws_subnet: { stateful: false, text: () => "fails while anything still has a network interface in it (SageMaker apps, the notebook, endpoint ENIs, Studio's EFS mount target)" },
+  aws_route53_resolver_firewall_rule_group_association: {
+    stateful: false,
+    text: () => "DNS filtering of the VPC stops until it is re-created (with mutation protection on, AWS refuses this: turn it off first)",
+  },
+  aws_flow_log: { stateful: false, text: () => "flow logging of the VPC stops until it is re-created" },
+  aws_iam_role: { stateful: false, text: (v) => `the role \`${v.name ?? "?"}\` is re-created: sessions using it fail until then, and anything that trusts it by ARN must be updated` },
+  aws_ssm_parameter: { stateful: false, text: (v) => `\`${v.name ?? "?"}\` is unpublished: stacks that read it cannot plan until it is back` },
+  aws_vpc_endpoint: { stateful: false, text: (v) => `private access to \`${v.service_name ?? "?"}\` stops until it is re-created (its traffic does not fall back to the internet: the firewall allowlist does not name AWS APIs)` },
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Attribute-level differences                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Attributes whose changes are the provider's bookkeeping, never a reviewer's concern. */
+const NOISE = new Set(["tags_all", "id", "arn", "timeouts", "firewall_status", "update_token", "dns_entry", "network_interface_ids", "cidr_blocks", "owner_id", "state"]);
+
+const short = (v: unknown, n = 120) => {
+  const s = typeof v === "string" ? v : JSON.stringify(v);
+  return s === undefined ? "null" : s.length > n ? `${s.slice(0, n)}…` : s;
+};
+
+/** Top-level attributes an update changes: [name, before, after or undefined, unknown after]. */
+function changedAttributes(rc: Json): Array<[string, unknown, unknown, boolean]> {
+  const b = (rc.change.before ?? {}) as Json;
+  const a = (rc.change.after ?? {}) as Json;
+  const u = (rc.change.after_unknown ?? {}) as Json;
+  const out: Array<[string, unknown, unknown, boolean]> = [];
+  for (const k of new Set([...Object.keys(b), ...Object.keys(a), ...Object.keys(u)])) {
+    if (NOISE.has(k)) continue;
+    const unknown = u[k] === true;
+    if (!unknown && JSON.stringify(b[k] ?? null) === JSON.stringify(a[k] ?? null)) continue;
+    // A nested unknown inside an otherwise equal block (e.g. computed sub-attributes) is no change.
+    if (!unknown && a[k] === undefined && b[k] === undefined) continue;
+    out.push([k, b[k], unknown ? undefined : a[k], unknown]);
+  }
+  return out;
+}
+
+const code = (v: string) => "`" + String(v).replace(/`/g, "'") + "`";
+
+/* ------------------------------------------------------------------------------------------ */
+/* Analyzers: each explains some attributes of a change and says what it means                */
+/* ------------------------------------------------------------------------------------------ */
+
+interface Ctx {
+  readonly plan: Json;
+  readonly configs: Map<string, Json>;
+  readonly dataChanges: Map<string, Json>;
+  readonly priorData: Map<string, Json>;
+  /** The firewall's subnet mapping changes in this plan (so its endpoint map is recomputed). */
+  readonly firewallMappingChanges: boolean;
+}
+
+interface Analysis {
+  lines: string[];
+  findings: Finding[];
+  /** Attributes this analysis explained (the rest are listed as plain changes). */
+  claimed: Set<string>;
+}
+
+const POLICY_ATTRIBUTES: Record<string, string[]> = {
+  aws_iam_policy: ["policy"],
+  aws_iam_role_policy: ["policy"],
+  aws_iam_user_policy: ["policy"],
+  aws_iam_group_policy: ["policy"],
+  aws_iam_role: ["assume_role_policy"],
+  aws_s3_bucket_policy: ["policy"],
+  aws_kms_key: ["policy"],
+  aws_kms_key_policy: ["policy"],
+  aws_vpc_endpoint: ["policy"],
+  aws_vpc_endpoint_policy: ["policy"],
+  aws_cloudwatch_log_resource_policy: ["policy_document"],
+  aws_sagemaker_model_package_group_policy: ["resource_policy"],
+};
+
+/** The statements of a policy attribute before and after, with the data source's inputs when the JSON is unknown. */
+function policyVersions(rc: Json, attr: string, ctx: Ctx): { before?: NormalStatement[]; after?: NormalStatement[]; via?: string } {
+  const action = actionOf(rc.change.actions);
+  const before = action === "create" ? [] : parsePolicy(rc.change.before?.[attr]);
+  if (action === "delete") return { before, after: [] };
+  if (rc.change.after_unknown?.[attr] !== true) return { before, after: parsePolicy(rc.change.after?.[attr]) ?? [] };
+  // Known after apply: read the planned statements of the aws_iam_policy_document it renders.
+  const refs: string[] = ctx.configs.get(rc.address)?.expressions?.[attr]?.references ?? [];
+  const doc = refs.find((r) => /^data\.aws_iam_policy_document\.[^.]+$/.test(r));
+  const change = doc ? ctx.dataChanges.get(doc) : undefined;
+  if (!doc || !change) return { before };
+  const priorDoc = ctx.priorData.get(doc);
+  return {
+    before: before ?? parsePolicy(priorDoc?.json),
+    after: statementsOfDocument(change.change.after?.statement, change.change.after_unknown?.statement),
+    via: doc,
+  };
+}
+
+/**
+ * Statements a created policy grants that are broad enough to name even on a fresh deploy: every
+ * action (or a whole service) on every resource without conditions, or, in a bucket or key policy,
+ * anyone without conditions. Endpoint policies are exempt from the "anyone" rule: their principal
+ * is whoever calls from inside the VPC, and "*" with conditions is the data-perimeter pattern.
+ */
+function broadGrants(type: string, statements: NormalStatement[]): string[] {
+  const out: string[] = [];
+  for (const s of statements) {
+    if (s.effect !== "Allow" || Object.keys(s.conditions).length) continue;
+    const actions = s.fields.Action ?? [];
+    const everyResource = (s.fields.Resource ?? []).includes("*") || !!s.fields.NotResource;
+    const name = s.sid ?? "a statement";
+    if (everyResource && (actions.includes("*") || s.fields.NotAction)) out.push(`${name} allows every action on every resource, unconditionally`);
+    else if (everyResource && actions.some((a) => a.endsWith(":*"))) out.push(`${name} allows ${actions.filter((a) => a.endsWith(":*")).join(", ")} on every resource, unconditionally`);
+    if (!type.startsWith("aws_vpc_endpoint") && (s.fields.Principal ?? []).includes("*")) out.push(`${name} allows anyone, unconditionally`);
+  }
+  return out;
+}
+
+function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
+  for (const attr of POLICY_ATTRIBUTES[rc.type] ?? []) {
+    const action = actionOf(rc.change.actions);
+    const changed = action !== "update" || rc.change.after_unknown?.[attr] === true || JSON.stringify(rc.change.before?.[attr]) !== JSON.stringify(rc.change.after?.[attr]);
+    if (!changed) continue;
+    a.claimed.add(attr);
+    const { before, after, via } = policyVersions(rc, attr, ctx);
+    const label = attr === "assume_role_policy" ? "trust policy" : "policy";
+    if (after === undefined || before === undefined) {
+      a.lines.push(`- ${label}: known after apply${via ? "" : " (its document is not in the plan)"}`);
+      if (action === "update") a.findings.push({ level: "attention", text: `${label} of ${code(rc.address)} changes to a value known only after apply` });
+      continue;
+    }
+    if (action === "create" || action === "delete") {
+      a.lines.push(`- ${label}: ${after.length || before.length} statement(s)${action === "create" && via ? " (rendered at apply)" : ""}`);
+      for (const s of action === "create" ? after : before) a.lines.push(`  - ${code(s.sid ?? "(unnamed)")}: ${describeStatement(s)}`);
+      if (action === "create") for (const g of broadGrants(rc.type, after)) a.findings.push({ level: "attention", text: `${code(rc.address)} ${label}: ${g}` });
+      continue;
+    }
+    const changes: StatementChange[] = diffPolicies(before, after);
+    if (!changes.length) {
+      a.lines.push(`- ${label}: same statements (formatting or order only)`);
+      continue;
+    }
+    a.lines.push(`- ${label}${via ? ` (planned from ${code(via)}; parts known after apply are marked)` : ""}:`);
+    a.lines.push(...renderStatementChanges(changes));
+    for (const c of changes) for (const w of c.widens) a.findings.push({ level: "attention", text: `${label} of ${code(displayName(rc.name))} widens: ${w}` });
+    const narrowOnly = changes.every((c) => !c.widens.length);
+    if (narrowOnly) a.findings.push({ level: "info", text: `${label} of ${code(displayName(rc.name))} changes without widening access` });
+  }
+}
+
+/** "tcp 443 → 0.0.0.0/0" for the one-rule security group resources. */
+function describeRule(v: Json, direction: "ingress" | "egress"): string {
+  const proto = v.ip_protocol === "-1" ? "all traffic" : `${v.ip_protocol} ${v.from_port === v.to_port ? v.from_port : `${v.from_port}-${v.to_port}`}`;
+  const peer = v.cidr_ipv4 ?? v.cidr_ipv6 ?? v.prefix_list_id ?? (v.referenced_security_group_id ? `security group ${v.referenced_security_group_id}` : "(its own group)");
+  return `${direction} ${proto} ${direction === "ingress" ? "from" : "to"} ${peer}${v.description ? ` (${v.description})` : ""}`;
+}
+
+const INTERNET = new Set(["0.0.0.0/0", "::/0"]);
+
+function analyzeSecurityGroupRule(rc: Json, a: Analysis): void {
+  const m = /^aws_vpc_security_group_(ingress|egress)_rule$/.exec(rc.type);
+  const legacy = rc.type === "aws_security_group_rule";
+  if (!m && !legacy) return;
+  const action = actionOf(rc.change.actions);
+  const describe = (v: Json) => (legacy ? legacyRules(v) : [[describeRule(v, m![1] as "ingress" | "egress"), [v.cidr_ipv4, v.cidr_ipv6], m![1], v.from_port, v.to_port, v.ip_protocol] as const]);
+  for (const k of Object.keys(rc.change.after ?? rc.change.before ?? {})) a.claimed.add(k);
+  const before = action === "create" ? [] : describe(rc.change.before ?? {});
+  const after = action === "delete" ? [] : describe(rc.change.after ?? {});
+  for (const [text] of before) if (!after.some(([t]) => t === text)) a.lines.push(`- ➖ ${text}`);
+  for (const [text, cidrs, direction, from, to, proto] of after) {
+    if (before.some(([t]) => t === text)) continue;
+    a.lines.push(`- ➕ ${text}`);
+    const toInternet = (cidrs as unknown[]).some((c) => INTERNET.has(String(c)));
+    if (!toInternet) continue;
+    if (direction === "ingress") a.findings.push({ level: "attention", text: `security group rule **opened to the internet**: ${text}` });
+    else if (!(proto === "tcp" && from === 443 && to === 443))
+      a.findings.push({ level: "attention", text: `security group rule allows ${text}: only HTTPS leaves through the firewall's allowlist; anything else to the internet is dropped there or bypasses the design` });
+    else a.findings.push({ level: "info", text: `HTTPS to anywhere (${code(displayName(rc.name))}): the firewall's allowlist decides what is reachable` });
+  }
+}
+
+function legacyRules(v: Json): Array<readonly [string, unknown[], string, unknown, unknown, unknown]> {
+  const cidrs = [...(v.cidr_blocks ?? []), ...(v.ipv6_cidr_blocks ?? [])];
+  const rule = { ...v, cidr_ipv4: cidrs.join(", ") || undefined, ip_protocol: v.protocol };
+  return [[describeRule(rule, v.type), cidrs, v.type, v.from_port, v.to_port, v.protocol === "6" ? "tcp" : v.protocol]];
+}
+
+function domainsOf(v: Json | null | undefined): string[] | undefined {
+  if (!v) return undefined;
+  if (Array.isArray(v.domains)) return v.domains;
+  const list = v.rule_group?.[0]?.rules_source?.[0]?.rules_source_list?.[0];
+  return list ? list.targets : undefined;
+}
+
+function analyzeDomainLists(rc: Json, a: Analysis): void {
+  if (rc.type !== "aws_networkfirewall_rule_group" && rc.type !== "aws_route53_resolver_firewall_domain_list") return;
+  const action = actionOf(rc.change.actions);
+  const before = action === "create" ? [] : domainsOf(rc.change.before);
+  const afterUnknown = rc.type === "aws_route53_resolver_firewall_domain_list" ? rc.change.after_unknown?.domains === true : false;
+  const after = action === "delete" ? [] : afterUnknown ? undefined : domainsOf(rc.change.after);
+  if (before === undefined && after === undefined) return;
+  a.claimed.add(rc.type === "aws_networkfirewall_rule_group" ? "rule_group" : "domains");
+  const list = rc.type === "aws_networkfirewall_rule_group" ? "firewall allowlist" : `DNS firewall list ${code(rc.change.after?.name ?? rc.change.before?.name ?? displayName(rc.name))}`;
+  const generated = (rc.change.after ?? rc.change.before)?.rule_group?.[0]?.rules_source?.[0]?.rules_source_list?.[0]?.generated_rules_type;
+  if (after === undefined) {
+    a.lines.push(`- ${list}: known after apply (the endpoints' private DNS names, read from AWS at apply)`);
+    return;
+  }
+  const added = after.filter((d) => !(before ?? []).includes(d)).sort();
+  const removed = (before ?? []).filter((d) => !after.includes(d)).sort();
+  if (action === "create") {
+    a.lines.push(`- ${list}${generated ? ` (${generated})` : ""}: ${after.length} domain(s): ${after.map(code).join(", ")}`);
+    return;
+  }
+  if (added.length) a.lines.push(`- ${list}: ➕ ${added.map(code).join(", ")}`);
+  if (removed.length) a.lines.push(`- ${list}: ➖ ${removed.map(code).join(", ")}`);
+  const isAllow = rc.type === "aws_networkfirewall_rule_group" ? generated !== "DENYLIST" : /allow/i.test(rc.change.after?.name ?? rc.name);
+  if (isAllow && added.length) a.findings.push({ level: "attention", text: `egress opened: ${list} allows ${added.map(code).join(", ")}` });
+  if (isAllow && removed.length) a.findings.push({ level: "attention", text: `${list} no longer allows ${removed.map(code).join(", ")}: users who rely on them lose access` });
+  if (!isAllow && (added.length || removed.length)) a.findings.push({ level: "attention", text: `${list} changes` });
+}
+
+function analyzeSuricata(rc: Json, a: Analysis): void {
+  if (rc.type !== "aws_networkfirewall_rule_group") return;
+  const rules = (v: Json | null) => (v?.rule_group?.[0]?.rules_source?.[0]?.rules_string as string | undefined)?.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const action = actionOf(rc.change.actions);
+  const before = action === "create" ? [] : rules(rc.change.before);
+  const after = action === "delete" ? [] : rules(rc.change.after);
+  if (!before && !after) return;
+  a.claimed.add("rule_group");
+  const added = (after ?? []).filter((r) => !(before ?? []).includes(r));
+  const removed = (before ?? []).filter((r) => !(after ?? []).includes(r));
+  if (action === "create") {
+    a.lines.push(`- ${after?.length ?? 0} Suricata rule(s) (in the full plan)`);
+    return;
+  }
+  for (const r of removed) a.lines.push(`- ➖ \`${r}\``);
+  for (const r of added) a.lines.push(`- ➕ \`${r}\``);
+  if (added.length || removed.length) a.findings.push({ level: "attention", text: `firewall rules change in ${code(displayName(rc.name))}: ${added.length} added, ${removed.length} removed` });
+}
+
+function analyzeFirewall(rc: Json, ctx: Ctx, a: Analysis): void {
+  if (rc.type !== "aws_networkfirewall_firewall") return;
+  const action = actionOf(rc.change.actions);
+  if (action !== "update") return;
+  a.claimed.add("firewall_status");
+  const b = rc.change.before?.subnet_mapping ?? [];
+  const after = rc.change.after?.subnet_mapping ?? [];
+  if (b.length !== after.length || rc.change.after_unknown?.subnet_mapping) {
+    a.claimed.add("subnet_mapping");
+    const delta = after.length - b.length;
+    a.lines.push(`- subnet mapping: ${b.length} → ${after.length} AZ endpoints (${delta >= 0 ? "+" : ""}${delta}); existing endpoints stay`);
+    a.findings.push({ level: "benign", text: `the firewall ${delta >= 0 ? "gets an endpoint in each new AZ" : "loses the removed AZs' endpoints"}; the others keep their IDs` });
+  }
+}
+
+function analyzeRoute(rc: Json, ctx: Ctx, a: Analysis): void {
+  if (rc.type !== "aws_route") return;
+  const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
+  const dest = v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?";
+  const refs: string[] = ctx.configs.get(rc.address)?.expressions?.vpc_endpoint_id?.references ?? [];
+  const label = (k: string) => (k === "vpc_endpoint_id" && refs.some((r) => r.startsWith("aws_networkfirewall_firewall.")) ? "firewall endpoint" : k.replace(/_id$/, "").replace(/_/g, " "));
+  const target = (x: Json | null | undefined, u?: Json) => {
+    for (const k of ["vpc_endpoint_id", "nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "vpc_peering_connection_id", "egress_only_gateway_id"])
+      if (u?.[k] === true) return `${label(k)} (known after apply)`;
+      else if (x?.[k]) return `${label(k)} ${x[k]}`;
+    return "?";
+  };
+  const action = actionOf(rc.change.actions);
+  if (action === "create") a.lines.push(`- route ${dest} → ${target(rc.change.after, rc.change.after_unknown)}`);
+  if (action === "delete") a.lines.push(`- route ${dest} → ${target(rc.change.before)}`);
+  if (action !== "update") return;
+  const unknownEndpoint = rc.change.after_unknown?.vpc_endpoint_id === true && rc.change.before?.vpc_endpoint_id;
+  const changed = changedAttributes(rc).map(([k]) => k);
+  for (const k of changed) a.claimed.add(k);
+  if (unknownEndpoint && ctx.firewallMappingChanges && changed.every((k) => k === "vpc_endpoint_id")) {
+    a.lines.push(`- route ${dest} → firewall endpoint: known after apply, will be ${code(rc.change.before.vpc_endpoint_id)} again`);
+    a.findings.push({
+      level: "benign",
+      text: `firewall route ${dest} in ${code(displayName(rc.name))} is "known after apply": the firewall's endpoint map is recomputed from \`firewall_status[0].sync_states\` because its subnet mapping changes (hashicorp/terraform-provider-aws#16759); this AZ keeps its endpoint, so the route resolves to ${code(rc.change.before.vpc_endpoint_id)} again`,
+    });
+    return;
+  }
+  a.lines.push(`- route ${dest}: ${target(rc.change.before)} → ${target(rc.change.after, rc.change.after_unknown)}`);
+  a.findings.push({ level: "attention", text: `egress route ${dest} of ${code(displayName(rc.name))} changes target` });
+}
+
+function analyzeEndpoint(rc: Json, ctx: Ctx, a: Analysis): void {
+  if (rc.type !== "aws_vpc_endpoint") return;
+  const action = actionOf(rc.change.actions);
+  const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
+  if (action === "create") a.lines.push(`- ${code(v.service_name ?? "?")} (${v.vpc_endpoint_type ?? "?"}${v.private_dns_enabled ? ", private DNS" : ""})`);
+  if (action !== "update") return;
+  if (rc.change.after_unknown?.subnet_ids === true || JSON.stringify(rc.change.before?.subnet_ids) !== JSON.stringify(rc.change.after?.subnet_ids)) {
+    a.claimed.add("subnet_ids");
+    const before = (rc.change.before?.subnet_ids ?? []).length;
+    const refs: string[] = ctx.configs.get(rc.address)?.expressions?.subnet_ids?.references ?? [];
+    const after = rc.change.after_unknown?.subnet_ids === true ? new Set(refs.filter((r) => /^aws_subnet\.[^.]+$/.test(r))).size : (rc.change.after?.subnet_ids ?? []).length;
+    a.lines.push(`- ${code(v.service_name ?? "?")}: subnets ${before} → ${after || "?"}${rc.change.after_unknown?.subnet_ids === true ? " (a new subnet's ID is known after apply)" : ""}`);
+    const how = after === before ? "moves its network interface to the new subnet" : after > before ? "adds a network interface per added AZ" : "removes the network interface of each removed AZ";
+    a.findings.push({ level: "benign", text: `${code(v.service_name ?? displayName(rc.name))} ${how}; the endpoint and its DNS name stay` });
+  }
+  if (rc.change.before?.private_dns_enabled !== rc.change.after?.private_dns_enabled && rc.change.after_unknown?.private_dns_enabled !== true) {
+    a.claimed.add("private_dns_enabled");
+    a.lines.push(`- private DNS: ${rc.change.before?.private_dns_enabled} → ${rc.change.after?.private_dns_enabled}`);
+    a.findings.push({ level: "attention", text: `private DNS of ${code(v.service_name)} changes: calls to the service's public name ${rc.change.after?.private_dns_enabled ? "now stay in the VPC" : "no longer resolve to the endpoint and go to the firewall, which drops them"}` });
+  }
+}
+
+function analyzeContract(rc: Json, a: Analysis): void {
+  if (rc.type !== "aws_ssm_parameter" || actionOf(rc.change.actions) !== "update") return;
+  const name: string = rc.change.before?.name ?? "";
+  if (!name.endsWith("/network/contract")) return;
+  for (const k of ["value", "insecure_value", "version"]) a.claimed.add(k);
+  a.lines.push(`- ${code(name)}: republished${rc.change.after_unknown?.value ? " (value known after apply: it holds the new resources' IDs)" : ""}`);
+  a.findings.push({ level: "benign", text: `the network contract ${code(name)} is republished; the workload stacks read it on their next plan (plan them after this apply)` });
+}
+
+function analyzeTags(rc: Json, a: Analysis): void {
+  if (actionOf(rc.change.actions) !== "update") return;
+  const changed = changedAttributes(rc).map(([k]) => k);
+  if (changed.includes("tags")) {
+    a.claimed.add("tags");
+    a.lines.push(`- tags: ${short(rc.change.before?.tags)} → ${short(rc.change.after?.tags)}`);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Items                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+function itemOf(rc: Json, ctx: Ctx): Item | undefined {
+  const action = actionOf(rc.change.actions);
+  if (rc.mode !== "managed" || action === "no-op" || action === "read") return undefined;
+  const a: Analysis = { lines: [], findings: [], claimed: new Set() };
+  analyzePolicies(rc, ctx, a);
+  analyzeSecurityGroupRule(rc, a);
+  analyzeDomainLists(rc, a);
+  analyzeSuricata(rc, a);
+  analyzeFirewall(rc, ctx, a);
+  analyzeRoute(rc, ctx, a);
+  analyzeEndpoint(rc, ctx, a);
+  analyzeContract(rc, a);
+  analyzeTags(rc, a);
+  if (action === "update" || action === "replace") {
+    const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
+    for (const [k, before, after, unknown] of changedAttributes(rc)) {
+      if (a.claimed.has(k)) continue;
+      const forces = replacePaths.includes(k) ? " **(forces replacement)**" : "";
+      a.lines.push(`- ${k}: ${code(short(before))} → ${unknown ? "(known after apply)" : code(short(after))}${forces}`);
+      if (action === "update") a.findings.push({ level: "attention", text: `${code(displayName(rc.name))}: ${k} changes in place${unknown ? " (to a value known after apply)" : ""}` });
+    }
+  }
+  const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
+  const values = action === "delete" || action === "replace" ? ((rc.change.before ?? {}) as Json) : v;
+  const consequence = action === "delete" || action === "replace" ? CONSEQUENCES[rc.type] : undefined;
+  const az = AZ.exec(rc.address)?.[1] ?? (typeof v.availability_zone === "string" ? v.availability_zone : undefined);
+  return {
+    address: rc.address,
+    type: rc.type,
+    name: displayName(rc.name),
+    action,
+    concern: concernOf(rc),
+    az,
+    lines: a.lines,
+    findings: a.findings,
+    consequence: consequence ? consequence.text(values) : action === "delete" || action === "replace" ? "no data of its own; re-created or no longer needed" : undefined,
+    stateful: consequence?.stateful ?? false,
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Markdown                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+export const marker = (stack: string) => `<!-- terraform-plan:${stack} -->`;
+/** Read back by the pull-request gate: which commit, and whether it deletes or replaces anything. */
+export const gateMarker = (sha: string | undefined, destructive: boolean) => `<!-- plan-review sha:${sha ?? "unknown"} destructive:${destructive} -->`;
+
+const ICON: Record<Action, string> = { create: "➕", update: "✏️", replace: "♻️", delete: "➖" };
+const VERDICT_ICON: Record<Verdict, string> = { "no changes": "✅", "safe additions": "🟢", "needs attention": "⚠️" };
+
+function itemHeading(i: Item): string {
+  const reason = i.action === "replace" ? " (replace)" : "";
+  return `${ICON[i.action]} \`${i.type}\` **${i.name}**${reason}`;
+}
+
+/** Lines of a section, cut at `max` items with a pointer to the full plan. */
+function itemLines(items: Item[], max: number): string[] {
+  const out: string[] = [];
+  for (const i of items.slice(0, max)) {
+    out.push(`- ${itemHeading(i)}`);
+    for (const l of i.lines) out.push(`  ${l}`);
+  }
+  if (items.length > max) out.push(`- … and ${items.length - max} more (see the full plan)`);
+  return out;
+}
+
+function egressSection(items: Item[], max: number): string[] {
+  const byAz = new Map<string, Item[]>();
+  for (const i of items) byAz.set(i.az ?? "all AZs", [...(byAz.get(i.az ?? "all AZs") ?? []), i]);
+  const out: string[] = [];
+  for (const az of [...byAz.keys()].sort((x, y) => (x === "all AZs" ? -1 : y === "all AZs" ? 1 : x.localeCompare(y)))) {
+    const list = byAz.get(az)!;
+    const counts = (["create", "update", "replace", "delete"] as Action[]).map((k) => [k, list.filter((i) => i.action === k).length] as const).filter(([, n]) => n);
+    out.push(`**${az}** (${counts.map(([k, n]) => `${n} ${k}`).join(", ")})`, "");
+    out.push(...itemLines(list, max), "");
+  }
+  return out;
+}
+
+function verdictOf(items: Item[], outputsChange: boolean): { verdict: Verdict; reasons: string[] } {
+  if (!items.length && !outputsChange) return { verdict: "no changes", reasons: [] };
+  const reasons: string[] = [];
+  const stateful = items.filter((i) => (i.action === "delete" || i.action === "replace") && i.stateful);
+  const other = items.filter((i) => (i.action === "delete" || i.action === "replace") && !i.stateful);
+  if (stateful.length) reasons.push(`${stateful.length} resource(s) holding data deleted or replaced`);
+  if (other.length) reasons.push(`${other.length} other resource(s) deleted or replaced`);
+  const attention = items.flatMap((i) => i.findings.filter((f) => f.level === "attention"));
+  if (attention.length) reasons.push(`${attention.length} change(s) to read (below)`);
+  return { verdict: reasons.length ? "needs attention" : "safe additions", reasons };
+}
+
+/** Renders the review of one stack's plan. */
+export function reviewPlan(input: ReviewInput): Review {
+  const { stack } = input;
+  const counts: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
+  if (!input.plan || input.exitCode === 1) {
+    const text = (input.planText ?? "").slice(-(COMMENT_LIMIT - 2000));
+    const markdown = [marker(stack), gateMarker(input.sha, false), `## ❌ \`${stack}\`: plan failed`, "", "```", text.replace(/```/g, "`\u200b``"), "```"].join("\n");
+    return { stack, verdict: "needs attention", counts, destructive: [], items: [], cost: { lines: [], monthly: 0, azsAdded: [], azsRemoved: [] }, reasons: ["the plan failed"], markdown };
+  }
+  const plan = input.plan;
+  const rcs = (plan.resource_changes ?? []) as Json[];
+  const ctx: Ctx = {
+    plan,
+    configs: new Map(((plan.configuration?.root_module?.resources ?? []) as Json[]).map((r) => [r.address, r])),
+    dataChanges: new Map(rcs.filter((r) => r.mode === "data").map((r) => [r.address, r])),
+    priorData: new Map(((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).filter((r) => r.mode === "data").map((r) => [r.address, r.values])),
+    firewallMappingChanges: rcs.some(
+      (r) => r.type === "aws_networkfirewall_firewall" && actionOf(r.change.actions) === "update" && (r.change.after_unknown?.subnet_mapping || JSON.stringify(r.change.before?.subnet_mapping) !== JSON.stringify(r.change.after?.subnet_mapping)),
+    ),
+  };
+  const items = rcs.map((rc) => itemOf(rc, ctx)).filter((i): i is Item => !!i);
+  for (const i of items) counts[i.action]++;
+  const outputChanges = Object.entries((plan.output_changes ?? {}) as Json).filter(([, c]) => !(c.actions.length === 1 && c.actions[0] === "no-op"));
+  const { verdict, reasons } = verdictOf(items, outputChanges.length > 0);
+  const destructive = items.filter((i) => i.action === "delete" || i.action === "replace");
+  const cost = costDelta(plan);
+
+  const render = (max: number, planChars: number): string => {
+    const out: string[] = [marker(stack), gateMarker(input.sha, destructive.length > 0)];
+    out.push(`## ${VERDICT_ICON[verdict]} \`${stack}\`: ${verdict}`, "");
+    const countLine = `**${counts.create} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.delete} to destroy**${outputChanges.length ? ` · ${outputChanges.length} output(s) change` : ""}`;
+    out.push(`${countLine} · ${costHeadline(cost)}${input.sha ? ` · commit \`${input.sha.slice(0, 12)}\`` : ""}`, "");
+    if (reasons.length) out.push(`Why: ${reasons.join("; ")}.`, "");
+    if (destructive.length) {
+      out.push("### 🛑 Destructive changes", "");
+      const ordered = [...destructive.filter((i) => i.stateful), ...destructive.filter((i) => !i.stateful)];
+      if (cost.azsRemoved.length)
+        out.push(`- ⚠️ **AZ lane removed: ${cost.azsRemoved.join(", ")}**. Before this apply, move a notebook out of it and remove its subnet from the Studio domain (\`aws sagemaker update-domain\`; README, "Operations"), or deleting the subnet fails`);
+      // One line per kind of resource and lane: an AZ removal deletes a dozen resources of a few kinds.
+      const groups = new Map<string, Item[]>();
+      for (const i of ordered) {
+        const key = i.stateful ? i.address : `${i.action} ${i.type} ${CONSEQUENCES[i.type] ? "" : (i.az ?? "all AZs")}${CONSEQUENCES[i.type] ? (i.az ?? "") : ""}`;
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      }
+      const plain = new Map<string, string[]>();
+      for (const list of groups.values()) {
+        const i = list[0];
+        if (i.stateful || CONSEQUENCES[i.type]) {
+          const forced = i.action === "replace" ? replaceReason(rcs.find((r) => r.address === i.address)!) : "";
+          const what = list.length > 1 ? `${list.length}× \`${i.type}\` (${list.map((x) => x.name).join(", ")})` : `\`${i.type}\` ${i.name}`;
+          out.push(`- ${i.stateful ? "🛑" : "⚠️"} **${i.action}** ${what}${i.az ? ` in ${i.az}` : ""}: ${i.consequence}${forced}`);
+        } else plain.set(i.az ?? "all AZs", [...(plain.get(i.az ?? "all AZs") ?? []), `${list.length}× ${i.action} ${i.type}`]);
+      }
+      for (const [az, kinds] of plain) out.push(`- ${az}: ${kinds.join(", ")} (no data of their own)`);
+      out.push("");
+    }
+    const attention = items.flatMap((i) => i.findings.filter((f) => f.level === "attention").map((f) => f.text));
+    if (attention.length) {
+      out.push("### ⚠️ To read", "", ...[...new Set(attention)].slice(0, max * 2).map((t) => `- ${t}`), "");
+    }
+    const benign = items.flatMap((i) => i.findings.filter((f) => f.level === "benign").map((f) => f.text));
+    if (benign.length) {
+      out.push("### Known after apply and expected (explained)", "", ...summarizeBenign(benign).map((t) => `- ${t}`), "");
+    }
+    for (const concern of Object.keys(CONCERN_TITLES) as Concern[]) {
+      const list = items.filter((i) => i.concern === concern);
+      if (!list.length) continue;
+      out.push(`### ${CONCERN_TITLES[concern]}`, "");
+      out.push(...(concern === "egress" ? egressSection(list, max) : itemLines(list, max)), "");
+    }
+    if (outputChanges.length) out.push("### Outputs", "", ...outputChanges.map(([name, c]) => `- ${c.actions.join("+")} \`${name}\``), "");
+    if (cost.lines.length) {
+      out.push("### Fixed monthly cost (README, \"Cost per AZ\"; before traffic)", "", "| item | change | per month |", "| --- | --- | --- |");
+      for (const l of cost.lines) out.push(`| ${l.item} | ${l.count > 0 ? "+" : ""}${l.count} | ${dollars(l.monthly)} |`);
+      out.push(`| **total** | | **${dollars(cost.monthly)}** |`, "");
+    }
+    const planText = input.planText ?? "";
+    if (planText) {
+      const cut = planText.length > planChars ? `…(the first ${planText.length - planChars} characters are cut; the workflow's artifact holds the whole plan)\n${planText.slice(-planChars)}` : planText;
+      out.push("<details><summary>Full plan</summary>", "", "```", cut.replace(/```/g, "`\u200b``"), "```", "</details>");
+    }
+    return out.join("\n");
+  };
+
+  // Fit GitHub's limit: first cut the full plan, then the per-section item lists.
+  let markdown = render(60, Number.MAX_SAFE_INTEGER);
+  for (const max of [60, 25, 10, 3]) {
+    const withoutPlan = render(max, 0).length;
+    const room = COMMENT_LIMIT - 200 - withoutPlan;
+    markdown = render(max, Math.max(0, room));
+    if (markdown.length <= COMMENT_LIMIT) break;
+  }
+  return { stack, verdict, counts, destructive, items, cost, reasons, markdown };
+}
+
+function replaceReason(rc: Json): string {
+  const paths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => p.join("."));
+  return paths.length ? `. Forced by a change of ${paths.map(code).join(", ")}` : "";
+}
+
+/** Folds repeated explanations (one per route, one per endpoint) into one line with a count. */
+function summarizeBenign(texts: string[]): string[] {
+  const routes = texts.filter((t) => t.startsWith("firewall route "));
+  const endpoints = texts.filter((t) => / (adds a network interface per added AZ|removes the network interface of each removed AZ);/.test(t));
+  const rest = [...new Set(texts.filter((t) => !routes.includes(t) && !endpoints.includes(t)))];
+  const out = [...rest];
+  if (routes.length) {
+    const ids = routes.map((t) => /again`?$/.test(t) ? /`(vpce-[^`]+)` again$/.exec(t)?.[1] : undefined).filter(Boolean);
+    out.push(
+      `${routes.length} firewall route(s) of the existing AZs show \`vpc_endpoint_id\` "known after apply": the firewall's per-AZ endpoint map is recomputed from \`firewall_status[0].sync_states\` because its subnet mapping changes (hashicorp/terraform-provider-aws#16759). Each existing AZ keeps its endpoint, so each route resolves to the ID it has now (${[...new Set(ids)].map((i) => code(i!)).join(", ")}); the apply rewrites it with the same target.`,
+    );
+  }
+  if (endpoints.length) out.push(`${endpoints.length} interface endpoint(s) change subnets in place: one network interface per added or removed AZ; the endpoints, their DNS names and policies stay.`);
+  return out;
+}
