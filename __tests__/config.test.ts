@@ -2,10 +2,10 @@
  * Config validation: every class of bad input stops with one message naming the file, the field
  * and the problem. Good input resolves the documented defaults.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, EnvironmentConfig, loadAllEnvironments, parseEnvironment } from "../modules/config/load";
+import { scratchDir } from "./support/scratch";
 import { configJsonSchema } from "../modules/config/json-schema";
 
 const FILE = "config/qa.json";
@@ -580,12 +580,12 @@ describe("shape", () => {
     expectOneProblem({ tags: { "aws:owner": "me" } }, "tags.aws:owner", /reserved by AWS/);
   });
   test("a file that is not JSON names the file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
+    const dir = scratchDir("config");
     writeFileSync(join(dir, "bad.json"), `{ "accountId": "${ACCOUNT}", not json`);
     expect(() => loadAllEnvironments(dir, dir)).toThrow(/^bad\.json: cannot be read as JSON/);
   });
   test("all files' problems are reported together", () => {
-    const dir = mkdtempSync(join(tmpdir(), "anfw-config-"));
+    const dir = scratchDir("config");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "one.json"), JSON.stringify({ accountId: ACCOUNT, vpcCidr: "nope" }));
     writeFileSync(join(dir, "two.json"), JSON.stringify({ accountId: ACCOUNT, region: "moon-1" }));

@@ -4,15 +4,14 @@
  * hit never runs the computation, that TF_RESULTS_CACHE=off always does, and that killed runs are
  * never stored.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheableCommand, cacheKey, dirDigest, lookup, normalizedArgs, resultCacheStats } from "./support/result-cache";
+import { scratchDir } from "./support/scratch";
 
-const roots: string[] = [];
+/** A temp dir holding `files` (removed after this file: support/scratch.ts). */
 function dirWith(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "sagemaker-anfw-cache-test-"));
-  roots.push(dir);
+  const dir = scratchDir("cache-test");
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, ".."), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -37,7 +36,6 @@ afterAll(() => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  for (const d of roots) rmSync(d, { recursive: true, force: true });
 });
 
 describe("result cache keys", () => {

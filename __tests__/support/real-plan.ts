@@ -25,9 +25,9 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ensureInit, pluginMirror, tempDir, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
+import { systemTmpdir } from "./scratch";
 import { cacheableCommand, cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
 
 export type Json = Record<string, any>;
@@ -766,7 +766,7 @@ export async function awsResourceSchemas(dir: string): Promise<Record<string, Re
   const version = awsProviderVersion(dir);
   const cached = schemaCache.get(version);
   if (cached) return cached;
-  const file = join(tmpdir(), "sagemaker-anfw-terraform", `aws-${version}-resource-types.json`);
+  const file = join(systemTmpdir(), "sagemaker-anfw-terraform", `aws-${version}-resource-types.json`);
   let types: Record<string, ResourceSchema>;
   if (version !== "unknown" && existsSync(file)) {
     types = JSON.parse(readFileSync(file, "utf8"));

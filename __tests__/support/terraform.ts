@@ -7,10 +7,10 @@
  * `terraform init` links the provider instead of copying 600+ MB.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { cacheableCommand, cacheKey, dirDigest, lookup, normalizedArgs, toolchainFingerprint } from "./result-cache";
+import { scratchDir, systemTmpdir } from "./scratch";
 
 const MIRROR_CANDIDATES = ["/opt/tf-plugins", "/usr/local/share/tf-plugins", "/usr/share/tf-plugins", "/tf-plugins"];
 
@@ -35,7 +35,8 @@ let cliConfig: string | undefined;
 /** Writes (once per process) the CLI config and returns its path. */
 export function terraformCliConfig(): string {
   if (cliConfig) return cliConfig;
-  const root = join(tmpdir(), "sagemaker-anfw-terraform");
+  // Kept across test runs on purpose (the machine's temp dir, not the run's): see scratch.ts.
+  const root = join(systemTmpdir(), "sagemaker-anfw-terraform");
   // One plugin cache per jest worker: Terraform does not make its plugin cache safe for concurrent
   // `terraform init`s, and two workers sharing one left a run with a dangling provider link.
   const worker = process.env.JEST_WORKER_ID ?? "0";
@@ -119,8 +120,9 @@ export function ensureInit(dir: string): void {
   if (!existsSync(join(dir, ".terraform.lock.hcl"))) terraformInit(dir);
 }
 
+/** A fresh temp dir, removed after the test file (support/scratch.ts). */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `sagemaker-anfw-${label}-`));
+  return scratchDir(label);
 }
 
 export function terraformVersion(): string {
