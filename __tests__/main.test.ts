@@ -1,6 +1,7 @@
 /**
- * The app entry point as users run it (`cdktf synth` runs `tsx main.ts`): a bad config exits
- * non-zero with the file/field message and writes nothing; good configs synthesize, per
+ * The app entry point as users run it (`cdktf synth` runs it through scripts/run-main.cjs): a bad
+ * config exits non-zero with the file/field message, writes nothing and removes the previous run's
+ * stacks; good configs synthesize, per
  * environment file, `<env>-network` and the enabled workload stacks (`<env>-studio`,
  * `<env>-notebook`), each workload deployed after its environment's network.
  */
@@ -16,9 +17,9 @@ const DEV_ACCOUNT = "111122223333";
 const PROD_ACCOUNT = "444455556666";
 
 /** Runs main.ts with tsx (what tests and developers run) or through scripts/run-main.cjs (what cdktf runs). */
-function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "tsx") {
-  const dir = tempDir("main");
+function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "tsx", dir = tempDir("main")) {
   const configDir = join(dir, "config");
+  rmSync(configDir, { recursive: true, force: true });
   mkdirSync(configDir);
   for (const [file, body] of Object.entries(configs)) {
     writeFileSync(join(configDir, file), typeof body === "string" ? body : JSON.stringify(body));
@@ -68,6 +69,37 @@ test.each([
   expect(r.stderr).toContain("Invalid configuration, nothing was synthesized:");
   expect(r.stderr).toMatch(message);
   expect(existsSync(r.outdir)).toBe(false);
+});
+
+describe("a failed synth leaves no older output that looks current", () => {
+  /** A project dir holding a previous run's output: a stack, its JSON and the manifest naming it. */
+  function projectWithOldOutput(): string {
+    const dir = tempDir("main");
+    mkdirSync(join(dir, "cdktf.out", "stacks", "old-network"), { recursive: true });
+    writeFileSync(join(dir, "cdktf.out", "stacks", "old-network", "cdk.tf.json"), "{}");
+    writeFileSync(join(dir, "cdktf.out", "manifest.json"), JSON.stringify({ stacks: { "old-network": { dependencies: [] } } }));
+    return dir;
+  }
+
+  test.each(["tsx", "cdktf-runner"] as const)("a bad config removes the previous stacks and manifest (%s)", (via) => {
+    const dir = projectWithOldOutput();
+    const r = runMain({ "dev.json": { accountId: DEV_ACCOUNT, vpcCidr: "nope" } }, via, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("dev.json: vpcCidr: ");
+    expect(r.stderr).toContain("Removed the previous synth output");
+    expect(existsSync(join(r.outdir, "stacks"))).toBe(false);
+    expect(existsSync(join(r.outdir, "manifest.json"))).toBe(false);
+  });
+
+  test("the next good synth in that project writes its stacks as usual", () => {
+    const dir = projectWithOldOutput();
+    expect(runMain({ "dev.json": { accountId: DEV_ACCOUNT, vpcCidr: "nope" } }, "tsx", dir).code).toBe(1);
+    const r = runMain({ "dev.json": { accountId: DEV_ACCOUNT } }, "tsx", dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(stacksIn(r.outdir)).toEqual(["dev-network", "dev-studio"]);
+    expect(Object.keys(dependenciesIn(r.outdir)).sort()).toEqual(["dev-network", "dev-studio"]);
+  });
 });
 
 test("every config file becomes its network stack and its enabled workload stacks, each after its own network", () => {
