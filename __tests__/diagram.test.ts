@@ -5,12 +5,12 @@
 import { Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadAllEnvironments } from "../modules/config/load";
 import { environmentStacks } from "../stacks/environment";
 import { NetworkStack } from "../stacks/network-stack";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
 import { diagramsForStacks, mermaidForStack, README_STACKS, renderIntoReadme } from "../scripts/diagram-lib";
+import { README_CONFIG, readmeDiagrams } from "../scripts/readme-diagrams";
 import { azs, envFrom, Json, networkStack, notebookStack, resourcesOf, synthJson, withNotebook } from "./support/synth";
 
 const node = (tier: string, az: string) => `${tier}_${az.replace(/-/g, "_")}`;
@@ -96,13 +96,17 @@ test("a workload is never drawn on a network whose contract it does not read", (
   expect(() => diagramsForStacks({ "test-studio": dev.studio! })).toThrow(/no stack of this app publishes/);
 });
 
-test("npm run diagram draws one diagram per stack of config/, each workload on its own environment's network", () => {
+test("npm run diagram draws one diagram per stack of every environment, each workload on its own environment's network", () => {
   const app = Testing.app();
-  const stacks: TerraformStack[] = loadAllEnvironments(join(__dirname, "..", "config")).flatMap((env) => environmentStacks(app, env));
+  const environments = [
+    envFrom(withNotebook({}), "config/dev.json"),
+    envFrom({ vpcCidr: "10.3.0.0/16" }, "config/prod.json"),
+    envFrom(withNotebook({ vpcCidr: "10.4.0.0/16", studio: { enabled: false } }), "config/lab.json"),
+  ];
+  const stacks: TerraformStack[] = environments.flatMap((env) => environmentStacks(app, env));
   const json = Object.fromEntries(stacks.map((s) => [s.node.id, synthJson(s)]));
   const diagrams = diagramsForStacks(json);
-  expect(Object.keys(diagrams).sort()).toEqual(stacks.map((s) => s.node.id).sort());
-  expect(Object.keys(diagrams)).toEqual(expect.arrayContaining(["dev-network", "dev-studio", "dev-notebook"]));
+  expect(Object.keys(diagrams).sort()).toEqual(["dev-network", "dev-notebook", "dev-studio", "lab-network", "lab-notebook", "prod-network", "prod-studio"]);
   for (const [name, mermaid] of Object.entries(diagrams)) {
     const env = name.replace(/-(network|studio|notebook)$/, "");
     if (name.endsWith("-network")) expect(mermaid).toBe(mermaidForStack(json[name]));
@@ -110,14 +114,23 @@ test("npm run diagram draws one diagram per stack of config/, each workload on i
   }
 });
 
-test("the README's diagrams are the current ones for config/ (run `npm run diagram` after changes)", () => {
+describe("the README's diagrams", () => {
   const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-  const app = Testing.app();
-  const stacks: TerraformStack[] = loadAllEnvironments(join(__dirname, "..", "config")).flatMap((env) => environmentStacks(app, env));
-  const diagrams = diagramsForStacks(Object.fromEntries(stacks.map((s) => [s.node.id, JSON.parse(Testing.synth(s))])));
-  expect(README_STACKS.length).toBeGreaterThan(0);
-  for (const name of README_STACKS) {
-    expect(diagrams[name]).toBeDefined();
-    expect(renderIntoReadme(readme, name, diagrams[name])).toBe(readme);
-  }
+  let diagrams: Record<string, string>;
+  beforeAll(() => {
+    diagrams = readmeDiagrams();
+  });
+
+  test("are the current ones for the README's example environment (run `npm run diagram` after changes)", () => {
+    expect(README_STACKS.length).toBeGreaterThan(0);
+    for (const name of README_STACKS) {
+      expect(diagrams[name]).toBeDefined();
+      expect(renderIntoReadme(readme, name, diagrams[name])).toBe(readme);
+    }
+  });
+
+  test("come from a config outside config/, which the README names", () => {
+    expect(README_CONFIG).not.toMatch(/^config[\\/]/);
+    expect(readme).toContain(`\`${README_CONFIG}\``);
+  });
 });

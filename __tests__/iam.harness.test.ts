@@ -4,14 +4,11 @@
  * copy of the policy it depends on (so the scenario would catch that breakage). Also proves that the
  * action / condition-key check finds misspellings.
  *
- * The stacks come from the synth helpers (the Studio stack and its network stack, rendered together
- * so the network contract the Studio stack reads from SSM resolves to the network's own fakes) when
- * they work; otherwise from copies of cdktf.out/stacks/dev-{network,studio}/cdk.tf.json taken when
- * this file loads.
+ * The stacks come from the synth helpers: the Studio stack and its network stack of an inline
+ * config, rendered together so the network contract the Studio stack reads from SSM resolves to
+ * the network's own fakes.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { TerraformStack } from "cdktf";
 import {
   brokenCopy,
   bySid,
@@ -27,38 +24,16 @@ import {
   SimRequest,
   unknownActionsAndConditionKeys,
 } from "./support/iam";
+import { studioStack, synthJson } from "./support/synth";
 
 // ----- the stacks under test -----
 
-// Taken first, in case the synth helpers stop compiling while modules/ and stacks/ are refactored.
-const OUT = join(__dirname, "..", "cdktf.out", "stacks");
-const copyDir = mkdtempSync(join(tmpdir(), "iam-harness-"));
-const copies: Record<string, string> = {};
-for (const name of ["dev-network", "dev-studio"]) {
-  const file = join(OUT, name, "cdk.tf.json");
-  if (existsSync(file)) copyFileSync(file, (copies[name] = join(copyDir, `${name}.json`)));
-}
-
 /** The Studio stack and every stack of its app (its network stack), by stack name. */
 function loadStacks(): { stacks: Record<string, Json>; source: string } {
-  let why = "";
-  if (process.env.IAM_HARNESS_FROM_CDKTF_OUT) why = "IAM_HARNESS_FROM_CDKTF_OUT is set";
-  else try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { studioStack, synthJson } = require("./support/synth");
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { TerraformStack } = require("cdktf");
-    const studio = studioStack({});
-    const all = [studio, ...studio.node.scope.node.children.filter((c: unknown) => TerraformStack.isStack(c) && c !== studio)];
-    const stacks: Record<string, Json> = Object.fromEntries(all.map((st: any) => [st.node.id, synthJson(st)]));
-    if (Object.values(stacks).some((j) => j?.data?.aws_iam_policy_document)) return { stacks, source: `synthJson of ${Object.keys(stacks).join(" + ")}` };
-    why = "no aws_iam_policy_document";
-  } catch (e) {
-    why = (e as Error).message.split("\n")[0];
-  }
-  if (!Object.keys(copies).length) throw new Error(`the stacks do not synthesize (${why}) and there is no cdktf.out/stacks/dev-studio to fall back on`);
-  const stacks = Object.fromEntries(Object.entries(copies).map(([n, f]) => [n, JSON.parse(readFileSync(f, "utf8"))]));
-  return { stacks, source: `copies of cdktf.out/stacks/{${Object.keys(copies).join(",")}} (synth failed: ${why})` };
+  const studio = studioStack({});
+  const all = [studio, ...studio.node.scope!.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c) && c !== studio)];
+  const stacks: Record<string, Json> = Object.fromEntries(all.map((st) => [st.node.id, synthJson(st)]));
+  return { stacks, source: `synthJson of ${Object.keys(stacks).join(" + ")}` };
 }
 
 const { stacks, source } = loadStacks();

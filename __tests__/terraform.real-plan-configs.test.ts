@@ -1,19 +1,37 @@
 /**
- * Layer 5, breadth: every stack of every shipped config/*.json plans with the real hashicorp/aws
- * provider against the AWS stub, in that environment's account and region. The workload stacks
+ * Layer 5, breadth: every stack of a dev-like and a production-like environment (the settings
+ * config/dev.json and config/prod.json ship with, built here so that editing config/ never changes
+ * a test) plans with the real hashicorp/aws provider against the AWS stub, in that environment's
+ * account and region. The workload stacks
  * read a contract as the network would publish it for that environment (IDs are placeholders; the
  * deployed-state tests in terraform.real-plan.test.ts use the network's real published value).
  */
 import { Testing } from "cdktf";
-import { join } from "node:path";
-import { loadAllEnvironments } from "../modules/config/load";
 import { networkContractParameterName } from "../modules/config/naming";
 import { environmentStacks } from "../stacks/environment";
-import { synthToDir } from "./support/synth";
+import { azs, envFrom, synthToDir } from "./support/synth";
 import { plan, removeDirs, startAwsStub, summarize, withRealProvider } from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
 
-const environments = loadAllEnvironments(join(__dirname, "..", "config"));
+const DOMAINS = ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"];
+const environments = [
+  // Both workloads, 3 AZs, the notebook in the first.
+  envFrom(
+    { accountId: "111111111111", availabilityZones: azs("us-east-1", "abc"), firewall: { allowedDomains: DOMAINS }, notebook: { enabled: true, availabilityZone: "us-east-1a" } },
+    "config/dev.json",
+  ),
+  // Studio only, every protection on, longer log retention, another account and VPC range.
+  envFrom(
+    {
+      accountId: "222222222222",
+      availabilityZones: azs("us-east-1", "abc"),
+      vpcCidr: "10.3.0.0/16",
+      firewall: { allowedDomains: DOMAINS, deleteProtection: true, policyChangeProtection: true, subnetChangeProtection: true },
+      logging: { retentionDays: 731 },
+    },
+    "config/prod.json",
+  ),
+];
 
 /** A contract with every AZ, bucket and key an environment's workloads may ask for. */
 function contractFor(env: (typeof environments)[number]): string {
@@ -31,7 +49,7 @@ function contractFor(env: (typeof environments)[number]): string {
   });
 }
 
-describeWithTerraform("real provider: every stack of every config/*.json plans", () => {
+describeWithTerraform("real provider: every stack of a dev-like and a production-like environment plans", () => {
   const dirs: string[] = [];
   afterAll(() => removeDirs(...dirs));
 

@@ -184,7 +184,7 @@ export function diagramsForStacks(stacks: Readonly<Record<string, Json>>): Recor
 }
 
 /**
- * The stacks whose diagrams the README shows: each workload of config/dev.json, drawn on its
- * network (dev-network's own diagram is written to cdktf.out/diagrams/dev-network.mmd).
+ * The stacks whose diagrams the README shows: each workload of the README's example environment
+ * (scripts/readme-diagrams/dev.json, see readme-diagrams.ts), drawn on its network.
  */
 export const README_STACKS = ["dev-studio", "dev-notebook"];

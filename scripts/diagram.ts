@@ -1,12 +1,15 @@
 /**
- * npm run diagram: after `npm run synth`, writes cdktf.out/diagrams/<stack>.mmd for every stack
- * (one diagram per stack: each environment's network, Studio and notebook stacks; a workload drawn
- * on the network stack whose contract it reads) and renders the README's stacks (README_STACKS)
- * between their markers in README.md.
+ * npm run diagram:
+ * - after `npm run synth`, writes cdktf.out/diagrams/<stack>.mmd for every stack of config/ (one
+ *   diagram per stack: each environment's network, Studio and notebook stacks; a workload drawn on
+ *   the network stack whose contract it reads);
+ * - renders the README's stacks (README_STACKS) between their markers in README.md, from the
+ *   README's own example environment (scripts/readme-diagrams/dev.json; see readme-diagrams.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { diagramsForStacks, README_STACKS, renderIntoReadme } from "./diagram-lib";
+import { README_CONFIG, readmeDiagrams } from "./readme-diagrams";
 
 const root = join(__dirname, "..");
 const stacksDir = join(root, "cdktf.out", "stacks");
@@ -22,18 +25,13 @@ const stacks = Object.fromEntries(
     .sort()
     .map((stack) => [stack, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8"))]),
 );
-const diagrams = diagramsForStacks(stacks);
-for (const [stack, mermaid] of Object.entries(diagrams)) {
+for (const [stack, mermaid] of Object.entries(diagramsForStacks(stacks))) {
   writeFileSync(join(outDir, `${stack}.mmd`), `${mermaid}\n`);
-  process.stdout.write(`wrote cdktf.out/diagrams/${stack}.mmd\n`);
+  process.stdout.write(`wrote cdktf.out/diagrams/${stack}.mmd (from cdktf.out/stacks/${stack}, your config/)\n`);
 }
+
+const diagrams = readmeDiagrams();
 let readme = readFileSync(join(root, "README.md"), "utf8");
-for (const stack of README_STACKS) {
-  if (diagrams[stack] === undefined) {
-    process.stderr.write(`README_STACKS names ${stack}, which config/ does not synthesize\n`);
-    process.exit(1);
-  }
-  readme = renderIntoReadme(readme, stack, diagrams[stack]);
-}
+for (const stack of README_STACKS) readme = renderIntoReadme(readme, stack, diagrams[stack]);
 writeFileSync(join(root, "README.md"), readme);
-process.stdout.write(`rendered ${README_STACKS.join(", ")} into README.md\n`);
+process.stdout.write(`rendered ${README_STACKS.join(", ")} of ${README_CONFIG} into README.md\n`);
