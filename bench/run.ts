@@ -11,13 +11,15 @@
  * Each is run several times (BENCH_RUNS, default 7; BENCH_TEST_RUNS, default 2 warm runs after 1
  * cold run; BENCH_SKIP_TEST=1 to skip npm test); median, min, max and spread are reported, with ratios to the floor and the
  * targets checked. Also: resource counts per AZ count (linearity) and the deploy critical path.
- * Results go to bench/results/<date>-<host>.json and .md.
+ * Results go to node_modules/.cache/sagemaker-anfw/bench/<date>-<host>.json and .md, or with
+ * `npm run bench -- --record` to bench/results/ (to commit); `--dry-run` only says where (bench/paths.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { criticalPath, dependencyGraph, typicalMinutes } from "../scripts/graph-lib";
+import { BenchArgs, parseBenchArgs, resultBase } from "./paths";
 
 const ROOT = join(__dirname, "..");
 const RUNNER = join(ROOT, "scripts", "run-main.cjs");
@@ -52,8 +54,16 @@ function timeNode(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): number {
   return seconds;
 }
 
+/** Temp dirs of this run, removed when it ends (see main). */
+const scratch: string[] = [];
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 function configWith(azCount: number): string {
-  const dir = mkdtempSync(join(tmpdir(), `bench-config-${azCount}-`));
+  const dir = scratchDir(`bench-config-${azCount}-`);
   const letters = "abcdef".slice(0, azCount);
   // Every stack: the network, Studio and the notebook.
   writeFileSync(
@@ -65,7 +75,7 @@ function configWith(azCount: number): string {
 
 /** A scratch cdktf project whose app is the empty app, run by the same runner as ours. */
 function emptyProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bench-empty-project-"));
+  const dir = scratchDir("bench-empty-project-");
   writeFileSync(
     join(dir, "cdktf.json"),
     JSON.stringify({ language: "typescript", app: `node ${RUNNER} ${join(ROOT, "bench", "empty-app.ts")}`, sendCrashReports: "false", terraformProviders: [], terraformModules: [], context: {} }),
@@ -90,8 +100,8 @@ function resourceCount(outdir: string): number {
 
 const fmt = (s: number) => `${s.toFixed(3)} s`;
 
-function main(): void {
-  const outBase = mkdtempSync(join(tmpdir(), "bench-out-"));
+function bench(args: BenchArgs): void {
+  const outBase = scratchDir("bench-out-");
   const empty = emptyProject();
   const emptyApp = [RUNNER, join(ROOT, "bench", "empty-app.ts")];
   const floor = measure((i) => timeNode([CDKTF, "synth", "--output", join(outBase, `floor-${i}`)], {}, empty));
@@ -113,7 +123,7 @@ function main(): void {
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     // A result cache of the benchmark's own: the first run starts it empty (cold), the others find
     // it filled (warm). The project's usual cache (node_modules/.cache) is left alone.
-    const resultCache = mkdtempSync(join(tmpdir(), "bench-tf-results-"));
+    const resultCache = scratchDir("bench-tf-results-");
     const npmTest = () => {
       const start = process.hrtime.bigint();
       const r = spawnSync(npm, ["test", "--silent"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TF_RESULTS_CACHE: "on", TF_RESULTS_CACHE_DIR: resultCache } });
@@ -122,7 +132,6 @@ function main(): void {
     };
     testCold = stats([npmTest()]);
     test = stats(Array.from({ length: TEST_RUNS }, npmTest));
-    rmSync(resultCache, { recursive: true, force: true });
   }
 
   // Deploy critical path of the 3-AZ stacks.
@@ -193,11 +202,30 @@ function main(): void {
       `  by typical creation minutes (${p.byTypicalMinutes.total.toFixed(1)} min): ${p.byTypicalMinutes.path.join(" -> ")}`,
     ]),
   ];
-  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
-  const base = join(ROOT, "bench", "results", `${date.slice(0, 10)}-${machine.host.replace(/[^A-Za-z0-9-]/g, "_")}`);
+  const base = resultBase(ROOT, args, date, machine.host);
+  mkdirSync(dirname(base), { recursive: true });
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${base}.md`, `${lines.join("\n")}\n`);
-  process.stdout.write(`${lines.join("\n")}\n\nwrote ${base}.json and .md\n`);
+  process.stdout.write(`${lines.join("\n")}\n\nwrote ${relative(ROOT, base)}.json and .md${args.record ? "" : " (npm run bench -- --record writes them to bench/results/)"}\n`);
+}
+
+function main(): void {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (args.dryRun) {
+    process.stdout.write(`would write ${relative(ROOT, resultBase(ROOT, args, new Date().toISOString(), hostname()))}.json and .md\n`);
+    return;
+  }
+  try {
+    bench(args);
+  } finally {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main();
