@@ -189,15 +189,22 @@ export class NetworkStack extends EnvironmentStack {
     }
 
     networkOutputs(this, this.network);
-    new TerraformOutput(this, "s3_vpc_endpoint_id", { value: this.endpoints.s3Gateway.id });
+    new TerraformOutput(this, "s3_vpc_endpoint_id", {
+      description: "ID of the S3 gateway endpoint, the only way the buckets admit object data",
+      value: this.endpoints.s3Gateway.id,
+    });
     new TerraformOutput(this, "network_contract_parameter", {
       description: "SSM parameter the workload stacks read",
       value: this.contract.parameter.name,
     });
     new TerraformOutput(this, "bucket_names", {
+      description: "Bucket name by use: data and models (with Studio), notebook (with the notebook), access_logs",
       value: { ...Object.fromEntries(Object.entries(buckets).map(([suffix, b]) => [suffix, b.name])), access_logs: this.accessLogBucket.name },
     });
-    new TerraformOutput(this, "kms_key_arns", { value: { network: this.networkKey.arn, ...keyArns } });
+    new TerraformOutput(this, "kms_key_arns", {
+      description: "ARNs of the network's keys: network (firewall, logs), s3 (the buckets), studio_storage (Studio home EFS) when Studio is enabled",
+      value: { network: this.networkKey.arn, ...keyArns },
+    });
   }
 }
 
@@ -237,16 +244,19 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
 
 /** Network outputs, all keyed by AZ name. */
 function networkOutputs(scope: Construct, network: InspectedVpc): void {
-  new TerraformOutput(scope, "vpc_id", { value: network.vpc.id });
-  new TerraformOutput(scope, "firewall_arn", { value: network.inspection.firewall.arn });
+  new TerraformOutput(scope, "vpc_id", { description: "ID of the inspected VPC", value: network.vpc.id });
+  new TerraformOutput(scope, "firewall_arn", { description: "ARN of the Network Firewall every AZ's egress passes", value: network.inspection.firewall.arn });
   new TerraformOutput(scope, "firewall_endpoint_ids", {
     description: "AZ name => Network Firewall endpoint ID, from the firewall's sync_states",
     value: network.inspection.endpointIdsByAz.expression,
   });
-  new TerraformOutput(scope, "workload_subnet_ids", { value: network.byAz((l) => l.workload.subnet.id) });
-  new TerraformOutput(scope, "subnet_cidrs", { value: network.byAz((l) => l.cidrs) });
-  new TerraformOutput(scope, "igw_edge_route_table_id", { value: network.edgeRouteTable.id });
-  new TerraformOutput(scope, "nat_gateway_ids", { value: network.byAz((l) => l.natGateway.id) });
+  new TerraformOutput(scope, "workload_subnet_ids", { description: "AZ name => workload subnet ID (SageMaker and VPC endpoint ENIs)", value: network.byAz((l) => l.workload.subnet.id) });
+  new TerraformOutput(scope, "subnet_cidrs", { description: "AZ name => the CIDRs of its firewall, NAT and workload subnets", value: network.byAz((l) => l.cidrs) });
+  new TerraformOutput(scope, "igw_edge_route_table_id", {
+    description: "ID of the internet gateway's edge route table (return traffic to each AZ's firewall endpoint)",
+    value: network.edgeRouteTable.id,
+  });
+  new TerraformOutput(scope, "nat_gateway_ids", { description: "AZ name => NAT gateway ID", value: network.byAz((l) => l.natGateway.id) });
   new TerraformOutput(scope, "nat_public_ips", {
     description: "Egress IPs per AZ, for allowlists on the far side",
     value: network.byAz((l) => l.natEip.publicIp),

@@ -95,12 +95,15 @@ export class NotebookStack extends WorkloadStack {
       });
     }
 
-    new TerraformOutput(this, "notebook_instance_name", { value: this.notebook.instance.name });
-    new TerraformOutput(this, "notebook_availability_zone", { value: az });
-    new TerraformOutput(this, "notebook_subnet_id", { value: subnetId });
-    new TerraformOutput(this, "notebook_security_group_id", { value: this.notebook.securityGroup.id });
-    new TerraformOutput(this, "notebook_bucket_name", { value: bucket.name });
-    new TerraformOutput(this, "kms_key_arns", { value: { s3: contract.keyArn("s3"), notebook_storage: this.volumeKey.arn } });
+    new TerraformOutput(this, "notebook_instance_name", { description: "Name of the notebook instance", value: this.notebook.instance.name });
+    new TerraformOutput(this, "notebook_availability_zone", { description: "The AZ the instance runs in (notebook.availabilityZone)", value: az });
+    new TerraformOutput(this, "notebook_subnet_id", { description: "The workload subnet of that AZ, from the network contract", value: subnetId });
+    new TerraformOutput(this, "notebook_security_group_id", { description: "ID of the instance's own security group", value: this.notebook.securityGroup.id });
+    new TerraformOutput(this, "notebook_bucket_name", { description: "The notebook's bucket (in the network stack)", value: bucket.name });
+    new TerraformOutput(this, "kms_key_arns", {
+      description: "ARNs of the keys the notebook uses: s3 (the buckets', from the network contract) and notebook_storage (its volume)",
+      value: { s3: contract.keyArn("s3"), notebook_storage: this.volumeKey.arn },
+    });
     new TerraformOutput(this, "notebook_presigned_url_command", {
       description: "Run (with credentials allowed to call sagemaker:CreatePresignedNotebookInstanceUrl) to open Jupyter",
       value: `aws sagemaker create-presigned-notebook-instance-url --region ${env.region} --notebook-instance-name ${name} --query AuthorizedUrl --output text`,

@@ -107,10 +107,10 @@ export class StudioStack extends WorkloadStack {
       });
     }
 
-    new TerraformOutput(this, "studio_domain_id", { value: this.studio.domain.id });
-    new TerraformOutput(this, "studio_user_profile_names", { value: [...env.studio.userProfiles] });
-    new TerraformOutput(this, "data_bucket_name", { value: buckets[0].name });
-    new TerraformOutput(this, "models_bucket_name", { value: buckets[1].name });
+    new TerraformOutput(this, "studio_domain_id", { description: "ID of the SageMaker Studio domain", value: this.studio.domain.id });
+    new TerraformOutput(this, "studio_user_profile_names", { description: "The domain's user profiles (studio.userProfiles)", value: [...env.studio.userProfiles] });
+    new TerraformOutput(this, "data_bucket_name", { description: "The data bucket (in the network stack)", value: buckets[0].name });
+    new TerraformOutput(this, "models_bucket_name", { description: "The models bucket (in the network stack)", value: buckets[1].name });
     new TerraformOutput(this, "jobs_volume_kms_key_arn", {
       description: "The key jobs must name as volume_kms_key (its ARN, not an alias)",
       value: storageKeyArn,

@@ -61,7 +61,7 @@ export abstract class WorkloadStack extends EnvironmentStack {
       endpoints: this.endpointIngress,
       endpointClientId: "jobs",
     });
-    new TerraformOutput(this, "execution_role_arn", { value: this.role.arn });
+    new TerraformOutput(this, "execution_role_arn", { description: "ARN of this workload's SageMaker execution role", value: this.role.arn });
     new TerraformOutput(this, "jobs_security_group_id", {
       description: "The only security group jobs and models may use (pass it as security_group_ids)",
       value: this.jobsSecurityGroup.id,
