@@ -106,7 +106,7 @@ export function main(argv: string[]): number {
     console.log(`  aws ${args.join(" ")} --region ${region}`);
     if (opts.apply) aws(region, args);
   }
-  console.log(opts.apply ? `Done. Now: npx cdktf destroy ${env.environment}-studio` : "Dry run finished: nothing was deleted.");
+  console.log(opts.apply ? `Done. Now: npm run destroy -- ${env.environment}-studio` : "Dry run finished: nothing was deleted.");
   return 0;
 }
 
