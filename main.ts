@@ -6,9 +6,9 @@
  * stacks and manifest (removePreviousOutput).
  */
 import { App } from "cdktf";
-import { existsSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadAllEnvironments } from "./modules/config/load";
+import { ConfigError, configErrorReport, loadAllEnvironments } from "./modules/config/load";
 import { GuardrailViolation, synthWithGuardrails } from "./modules/guardrails";
 import { environmentStacks } from "./stacks/environment";
 
@@ -19,7 +19,7 @@ function main(): void {
     environments = loadAllEnvironments(configDir);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`Invalid configuration, nothing was synthesized:\n${e.message}\n`);
+    report(configErrorReport(e));
     removePreviousOutput();
     process.exit(1);
   }
@@ -32,7 +32,7 @@ function main(): void {
   } catch (e) {
     // A security rule is broken: say which resources and rules, without a stack trace.
     if (!(e instanceof GuardrailViolation)) throw e;
-    process.stderr.write(`${e.message}\n`);
+    report(`${e.message}\n`);
     removePreviousOutput();
     process.exit(1);
   }
@@ -50,7 +50,19 @@ function removePreviousOutput(): void {
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const stale = ["stacks", "manifest.json"].map((entry) => join(outdir, entry)).filter((path) => existsSync(path));
   for (const path of stale) rmSync(path, { recursive: true, force: true });
-  if (stale.length) process.stderr.write(`Removed the previous synth output (${stale.join(", ")}) so it is not mistaken for this run's.\n`);
+  if (stale.length) report(`Removed the previous synth output (${stale.join(", ")}) so it is not mistaken for this run's.\n`);
+}
+
+/**
+ * What the user must read (the config problems, the guardrail violations), on stderr; or, when
+ * scripts/cdktf.cjs runs cdktf (npm run synth/diff/deploy/destroy), into the file it names, which
+ * it prints once cdktf has finished. cdktf prints a failing app's stderr twice (as it comes, then
+ * again under "Command output on stderr"), so the report would otherwise be read twice.
+ */
+function report(text: string): void {
+  const file = process.env.SAGEMAKER_ANFW_REPORT_FILE;
+  if (file) appendFileSync(file, text);
+  else process.stderr.write(text);
 }
 
 try {

@@ -83,7 +83,7 @@ describe("CIDRs", () => {
   });
 
   test("a VPC too small for the plan", () => {
-    expectOneProblem({ vpcCidr: "10.2.0.0/20", availabilityZones: ["us-east-1a"] }, "vpcCidr", /needs a VPC of \/16 to \/19, got \/20 \(too small\)/);
+    expectOneProblem({ vpcCidr: "10.2.0.0/20", availabilityZones: ["us-east-1a"] }, "vpcCidr", /\/20 is too small for the default subnet plan \(it needs \/16 to \/19\); use a bigger vpcCidr, or set subnetCidrs for every subnet the plan would place: us-east-1a \(firewall, nat, workload\)/);
   });
 
   test("a VPC larger than AWS allows", () => {
@@ -112,7 +112,7 @@ describe("CIDRs", () => {
   });
 
   test("an override smaller than AWS allows", () => {
-    expectOneProblem({ subnetCidrs: { "us-east-1a": { firewall: "10.2.200.0/29" } } }, "subnetCidrs.us-east-1a.firewall", /\/29 is outside the subnet sizes AWS allows/);
+    expectOneProblem({ subnetCidrs: { "us-east-1a": { firewall: "10.2.200.0/29" } } }, "subnetCidrs.us-east-1a.firewall", /\/29 is smaller than AWS allows for a subnet \(\/16 to \/28, inside vpcCidr\)/);
   });
 
   test("an override for an AZ that is not configured", () => {
@@ -451,9 +451,8 @@ describe("assumeRoleArn", () => {
     expect(parse({ assumeRoleArn }).assumeRoleArn).toBe(assumeRoleArn);
   });
 
-  test("in the environment's account, another partition", () => {
-    const assumeRoleArn = `arn:aws-us-gov:iam::${ACCOUNT}:role/Deployer`;
-    expect(parse({ region: "us-gov-west-1", assumeRoleArn }).assumeRoleArn).toBe(assumeRoleArn);
+  test("in the environment's account, another partition: refused (the aws partition only)", () => {
+    expectOneProblem({ assumeRoleArn: `arn:aws-us-gov:iam::${ACCOUNT}:role/Deployer` }, "assumeRoleArn", /must be an ARN of the aws partition/);
   });
 
   test.each([
@@ -573,7 +572,8 @@ describe("shape", () => {
   test("a file that is not JSON names the file", () => {
     const dir = scratchDir("config");
     writeFileSync(join(dir, "bad.json"), `{ "accountId": "${ACCOUNT}", not json`);
-    expect(() => loadAllEnvironments(dir, dir)).toThrow(/^bad\.json: cannot be read as JSON/);
+    // line 1, column 32: where "not" starts
+    expect(() => loadAllEnvironments(dir, dir)).toThrow(/^bad\.json:1:32: unexpected "n": property names must be strings in double quotes$/);
   });
   test("all files' problems are reported together", () => {
     const dir = scratchDir("config");

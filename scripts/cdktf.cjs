@@ -11,8 +11,13 @@
 //   final state once instead of one line per frame (~90 lines per run in a log). Not for deploy or
 //   destroy, whose approval prompt must stay interactive, and not in a terminal, where the spinner
 //   redraws in place.
+// - SAGEMAKER_ANFW_REPORT_FILE: main.ts writes the config problems and guardrail violations there
+//   instead of to stderr, and they are printed here, once, after cdktf ends: cdktf prints a failing
+//   app's stderr twice (as it comes, and again under "Command output on stderr").
 "use strict";
 const { spawnSync } = require("node:child_process");
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require("node:fs");
+const { tmpdir } = require("node:os");
 const { dirname, join } = require("node:path");
 
 const cli = join(dirname(require.resolve("cdktf-cli/package.json")), "bundle", "bin", "cdktf");
@@ -20,7 +25,12 @@ const args = process.argv.slice(2);
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1" };
 if (args[0] === "synth" && !process.stdout.isTTY && env.CI === undefined) env.CI = "1";
 
+const reportDir = mkdtempSync(join(tmpdir(), "sagemaker-anfw-"));
+env.SAGEMAKER_ANFW_REPORT_FILE = join(reportDir, "report.txt");
+
 const r = spawnSync(process.execPath, [cli, ...args], { stdio: "inherit", env });
+if (existsSync(env.SAGEMAKER_ANFW_REPORT_FILE)) process.stderr.write(`\n${readFileSync(env.SAGEMAKER_ANFW_REPORT_FILE, "utf8")}`);
+rmSync(reportDir, { recursive: true, force: true });
 if (r.error) throw r.error;
 // Ended by a signal (Ctrl-C): end the same way, so npm and shells see it.
 if (r.signal) process.kill(process.pid, r.signal);

@@ -1,14 +1,21 @@
 /**
  * Reads config/<environment>.json files, validates them and resolves the defaults that depend on
  * other fields (AZs from the region, the subnet plan). Every problem becomes one line
- * "<file>: <field>: <what is wrong>" in a single ConfigError, thrown before any stack exists.
+ * "<file>: <field>: <what is wrong>" (JSON syntax errors "<file>:<line>:<column>: ...") in a single
+ * ConfigError, thrown before any stack exists. Every problem of every file is reported in one run:
+ * fields are parsed one by one, and the rules between fields run on whatever parsed.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
-import { allowlistDomains, ConfigFile, ConfigFileSchema, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
+import { allowlistDomains, ConfigFile, ConfigFileObject, crossFieldIssues, interfaceServiceOf, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { checkNames, notebookInstanceName } from "./naming";
+import { parseFieldwise, parsedAt } from "./parse-fields";
+import { readJson, stripBom } from "./json-source";
+import { parseSuricataRules, sidsOf } from "./suricata";
+import { nameCollisions } from "./collisions";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
+import { PROTOCOL_HYGIENE_RULES } from "../network/firewall";
 import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
 
 /** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
@@ -35,7 +42,14 @@ export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRu
   readonly suricataRules?: string;
 }
 
-export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema" | "notebook" | "firewall"> {
+export interface VpcEndpointsConfig extends Omit<ConfigFile["vpcEndpoints"], "interfaceServices"> {
+  /** Interface endpoint services by short name, in configured order. */
+  readonly interfaceServices: ReadonlyArray<string>;
+  /** Services missing from KNOWN_INTERFACE_SERVICES, short name => the acknowledgement's reason. */
+  readonly unlistedServicesAcknowledged: Readonly<Record<string, string>>;
+}
+
+export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" | "$schema" | "notebook" | "firewall" | "vpcEndpoints"> {
   /** From the file name: config/dev.json -> "dev". */
   readonly environment: string;
   /** The file as the user would name it, for messages. */
@@ -45,6 +59,7 @@ export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" 
   readonly lanes: Readonly<Record<string, LaneCidrs>>;
   readonly notebook: NotebookConfig;
   readonly firewall: FirewallConfig;
+  readonly vpcEndpoints: VpcEndpointsConfig;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +67,20 @@ export class ConfigError extends Error {
     super(problems.join("\n"));
     this.name = "ConfigError";
   }
+}
+
+/**
+ * The report a user sees: the problems, each once, then a one-line summary naming how many
+ * problems in which files. (main.ts and scripts/check-config.ts print it.)
+ */
+export function configErrorReport(e: ConfigError): string {
+  const files = [...new Set(e.problems.map((p) => /^(.*?)(?::\d+:\d+)?: /.exec(p)?.[1] ?? "").filter((f) => f !== ""))];
+  const count = e.problems.length;
+  const where = files.length > 0 ? ` in ${files.length === 1 ? files[0] : `${files.length} files (${files.join(", ")})`}` : "";
+  return (
+    `Invalid configuration, nothing was synthesized:\n${e.problems.join("\n")}\n` +
+    `${count} configuration problem${count === 1 ? "" : "s"}${where}; fix ${count === 1 ? "it" : "them"} and run again.\n`
+  );
 }
 
 const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
@@ -64,6 +93,12 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === "invalid_union") {
+    // No option's type matched: say which types would have.
+    const expected = [...new Set(issue.errors.flatMap((errs) => errs.filter((e) => e.code === "invalid_type" && e.path.length === 0).map((e) => (e as { expected: string }).expected)))];
+    const where = issue.path.length > 0 ? formatPath(issue.path) : "(top level)";
+    if (expected.length > 0) return [`${where}: must be ${expected.map((t) => (t === "object" ? "an object" : `a ${t}`)).join(" or ")}`];
+  }
   if (issue.code === "invalid_key") {
     // A bad record key (e.g. a tag key): report the key's own problem at the key's path.
     return issue.issues.map((inner) => `${formatPath(issue.path)}: ${inner.message}`);
@@ -134,6 +169,22 @@ function readTlsInspection(firewall: ConfigFile["firewall"], baseDir: string, pr
   return { certificateAuthorityArn: tls.certificateAuthorityArn, caCertificatePem: `${pem}\n` };
 }
 
+/** The project's own Suricata rules own their sids; a user's rule may not reuse one. */
+const HYGIENE_SIDS = new Set(sidsOf(PROTOCOL_HYGIENE_RULES));
+/** The range firewall.ts reserves for the protocol-hygiene rules. */
+const HYGIENE_SID_RANGE = [9100001, 9100099] as const;
+
+function reservedSid(sid: number): string | undefined {
+  if (HYGIENE_SIDS.has(sid) || (sid >= HYGIENE_SID_RANGE[0] && sid <= HYGIENE_SID_RANGE[1])) {
+    return `the project's protocol-hygiene rules (sids ${HYGIENE_SID_RANGE[0]}-${HYGIENE_SID_RANGE[1]}, modules/network/firewall.ts)`;
+  }
+  return undefined;
+}
+
+/**
+ * The Suricata rules file: every rule parsed (modules/config/suricata.ts), every bad rule reported
+ * with its line, then AWS's size limit and the configured capacity.
+ */
 function readSuricataRules(firewall: ConfigFile["firewall"], baseDir: string, problems: string[], sourceFile: string): string | undefined {
   if (firewall.suricataRulesFile === undefined) return undefined;
   const field = `${sourceFile}: firewall.suricataRulesFile`;
@@ -143,8 +194,11 @@ function readSuricataRules(firewall: ConfigFile["firewall"], baseDir: string, pr
     problems.push(`${field}: "${firewall.suricataRulesFile}" has ${rules.length} characters; AWS allows ${SURICATA_RULES_MAX}`);
     return undefined;
   }
+  const text = stripBom(rules);
+  const parsed = parseSuricataRules(text, reservedSid);
+  for (const p of parsed.problems) problems.push(`${field}: "${firewall.suricataRulesFile}" line ${p.line}: ${p.message}`);
   // Each rule costs at least one unit of capacity (AWS's stateful capacity rule).
-  const count = rules.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#")).length;
+  const count = text.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#")).length;
   if (count === 0) {
     problems.push(`${field}: "${firewall.suricataRulesFile}" has no rules (only blank lines and comments)`);
     return undefined;
@@ -153,90 +207,125 @@ function readSuricataRules(firewall: ConfigFile["firewall"], baseDir: string, pr
     problems.push(`${sourceFile}: firewall.suricataRuleGroupCapacity: ${count} rules need a capacity of at least ${count}`);
     return undefined;
   }
-  return rules;
+  return parsed.problems.length === 0 ? text : undefined;
 }
 
 /**
  * Validates already-parsed JSON. `sourceFile` labels messages and names the environment;
  * `baseDir` is where relative paths in the config (lifecycle scripts) are resolved.
+ * `earlier` are problems found before (e.g. duplicate keys), reported with this file's others.
  */
-export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dirname(sourceFile)): EnvironmentConfig {
+export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dirname(sourceFile), earlier: ReadonlyArray<string> = []): EnvironmentConfig {
   const environment = basename(sourceFile).replace(/\.json$/, "");
-  const problems: string[] = [];
+  const problems: string[] = [...earlier];
   const environmentOk = ENVIRONMENT.test(environment);
   if (!environmentOk) {
     problems.push(
       `${sourceFile}: file name: environment "${environment}" must be 1-20 lowercase letters, digits or hyphens, starting with a letter`,
     );
   }
-  const parsed = ConfigFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    // One message per field: zod may report a follow-on check (e.g. max length) on a value whose
-    // type was already wrong.
-    const seen = new Set<string>();
-    for (const issue of parsed.error.issues) {
-      const key = formatPath(issue.path);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      problems.push(...describeIssue(issue).map((m) => `${sourceFile}: ${m}`));
-    }
-    throw new ConfigError(problems);
+  const parsed = parseFieldwise(ConfigFileObject, raw);
+  // One message per field: zod may report a follow-on check (e.g. max length) on a value whose
+  // type was already wrong.
+  const seen = new Set<string>();
+  for (const issue of parsed.issues) {
+    const key = formatPath(issue.path);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(...describeIssue(issue).map((m) => `${sourceFile}: ${m}`));
   }
-  const { $schema: _ignored, notebook, firewall, ...cfg } = parsed.data;
-  const lifecycle = readLifecycle(notebook.lifecycle, baseDir, problems, sourceFile);
-  const suricataRules = readSuricataRules(firewall, baseDir, problems, sourceFile);
-  const tlsInspection = readTlsInspection(firewall, baseDir, problems, sourceFile);
+  const ok = (path: string) => parsedAt(parsed.failed, path);
+  // Fields that failed are missing here; every rule below reads only fields that parsed (ok).
+  const cfg = (parsed.value ?? {}) as ConfigFile;
+  for (const issue of crossFieldIssues(cfg, ok)) problems.push(`${sourceFile}: ${formatPath(issue.path)}: ${issue.message}`);
+
+  const lifecycle = ok("notebook.lifecycle") ? readLifecycle(cfg.notebook.lifecycle, baseDir, problems, sourceFile) : undefined;
+  const suricataRules =
+    ok("firewall.suricataRulesFile") && ok("firewall.suricataRuleGroupCapacity") ? readSuricataRules(cfg.firewall, baseDir, problems, sourceFile) : undefined;
+  const tlsInspection = ok("firewall.tlsInspection") ? readTlsInspection(cfg.firewall, baseDir, problems, sourceFile) : undefined;
   // Names are built from the environment too; with a bad file name they would only echo that error.
-  if (environmentOk) {
+  if (environmentOk && ok("projectName") && ok("region")) {
     for (const v of checkNames({ projectName: cfg.projectName, environment, region: cfg.region })) {
       problems.push(`${sourceFile}: ${v.field}: ${v.message}`);
     }
-    const notebookName = notebookInstanceName({ projectName: cfg.projectName, environment, region: cfg.region, notebook });
-    if (notebook.name === undefined && !SAGEMAKER_NAME.test(notebookName)) {
-      problems.push(`${sourceFile}: notebook.name: the default name "${notebookName}" ${SAGEMAKER_NAME_RULE}; set notebook.name`);
+    if (ok("notebook.name")) {
+      const notebookName = notebookInstanceName({ projectName: cfg.projectName, environment, region: cfg.region, notebook: cfg.notebook });
+      if (cfg.notebook.name === undefined && !SAGEMAKER_NAME.test(notebookName)) {
+        problems.push(`${sourceFile}: notebook.name: the default name "${notebookName}" ${SAGEMAKER_NAME_RULE}; set notebook.name`);
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const availabilityZones = resolvedAzs(cfg);
-  // Already validated in the schema's superRefine; this second call only resolves the CIDRs.
-  const { lanes } = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones, overrides: cfg.subnetCidrs });
+  const { $schema: _ignored, notebook, firewall, vpcEndpoints, ...rest } = cfg;
+  const availabilityZones = resolvedAzs(rest);
+  // Already validated by crossFieldIssues; this second call only resolves the CIDRs.
+  const { lanes } = planLanes({ vpcCidr: rest.vpcCidr, availabilityZones, overrides: rest.subnetCidrs });
   const notebookConfig: NotebookConfig = { ...notebook, lifecycle };
   const { suricataRulesFile: _path, allowedDomains: entries, tlsInspection: _tls, ...firewallSettings } = firewall;
   const allowedDomains = allowlistDomains(entries);
   const sharedHostingAcknowledged = Object.fromEntries(entries.flatMap((e) => (typeof e === "string" ? [] : [[e.domain, e.acknowledgeSharedHosting]])));
+  const { interfaceServices: services, ...endpointSettings } = vpcEndpoints;
   return {
-    ...cfg,
+    ...rest,
     environment,
     sourceFile,
     availabilityZones,
     lanes,
     notebook: notebookConfig,
     firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, suricataRules, ...(tlsInspection ? { tlsInspection } : {}) },
+    vpcEndpoints: {
+      ...endpointSettings,
+      interfaceServices: services.map(interfaceServiceOf),
+      unlistedServicesAcknowledged: Object.fromEntries(services.flatMap((e) => (typeof e === "string" ? [] : [[e.service, e.acknowledgeUnlisted]]))),
+    },
   };
 }
 
+/** "<file>:<line>:<column>": where an editor jumps to. */
+const at = (label: string, p: { line: number; column: number }) => `${label}:${p.line}:${p.column}`;
+
 export function loadEnvironment(file: string, cwd = process.cwd()): EnvironmentConfig {
   const label = relative(cwd, file) || file;
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new ConfigError([`${label}: cannot be read as JSON: ${(e as Error).message}`]);
+    throw new ConfigError([`${label}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
-  return parseEnvironment(raw, label, dirname(file));
+  const json = readJson(stripBom(text));
+  if (json.value === undefined) {
+    // A syntax error: nothing after it can be read.
+    throw new ConfigError(json.problems.map((p) => `${at(label, p)}: ${p.message}`));
+  }
+  const duplicates = json.problems.map((p) => `${at(label, p)}: ${p.path || "(top level)"}: ${p.message}`);
+  return parseEnvironment(json.value, label, dirname(file), duplicates);
 }
 
 /**
  * Loads every config/*.json. All files are validated before any is used, and all their problems
- * are reported together, so one run shows everything to fix.
+ * are reported together, so one run shows everything to fix. Files whose extension is ".json" in
+ * another case are refused rather than read: on a case-sensitive file system "dev.JSON" and
+ * "dev.json" could both exist and name one environment twice.
  */
 export function loadAllEnvironments(dir: string, cwd = process.cwd()): EnvironmentConfig[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort();
-  if (files.length === 0) throw new ConfigError([`${relative(cwd, dir) || dir}: no <environment>.json config files`]);
+  const dirLabel = relative(cwd, dir) || dir;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch (e) {
+    throw new ConfigError([`${dirLabel}: cannot read the config directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  const files = entries.filter((f) => f.endsWith(".json"));
   const problems: string[] = [];
+  for (const f of entries.filter((f) => /\.json$/i.test(f) && !f.endsWith(".json"))) {
+    const renamed = `${f.slice(0, -".json".length)}.json`;
+    problems.push(
+      `${relative(cwd, join(dir, f)) || f}: file name: only files ending in lowercase ".json" are read as environments; rename it to "${renamed}"` +
+        (files.includes(renamed) ? ` (but "${renamed}" exists too: merge the two)` : ""),
+    );
+  }
+  if (files.length === 0 && problems.length === 0) throw new ConfigError([`${dirLabel}: no <environment>.json config files`]);
   const envs: EnvironmentConfig[] = [];
   for (const f of files) {
     try {
@@ -246,6 +335,7 @@ export function loadAllEnvironments(dir: string, cwd = process.cwd()): Environme
       problems.push(...e.problems);
     }
   }
+  problems.push(...nameCollisions(envs));
   if (problems.length > 0) throw new ConfigError(problems);
   return envs;
 }

@@ -1,15 +1,18 @@
 /**
  * The environment config file (config/<environment>.json), as a strict zod schema.
  *
- * The schema carries per-field rules; rules that need several fields (AZs in the region, the subnet
- * plan, the names they make) run in `superRefine` so that every problem is reported against the
- * field a user has to edit. config.schema.json for editors is generated from this same schema
- * (npm run schema), so the two cannot drift.
+ * The schema carries per-field rules (a list's own rules, such as duplicates, included); rules that
+ * need several fields (AZs in the region, the subnet plan, the names they make) are
+ * `crossFieldIssues`, which the loader runs on whatever fields parsed, so a file with a bad field
+ * and a cross-field problem reports both. Every problem is reported against the field a user has
+ * to edit. config.schema.json for editors is generated from this same schema (npm run schema), so
+ * the two cannot drift.
  */
 import { z } from "zod";
 import { planLanes } from "../network/subnet-plan";
 import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
+import { KNOWN_INTERFACE_SERVICES, unknownServiceProblem } from "../endpoints/known-services";
 
 export const DEFAULTS = {
   projectName: "sagemaker-studio-anfw",
@@ -56,8 +59,42 @@ export function resolvedAzs(cfg: { readonly region: string; readonly availabilit
   return cfg.availabilityZones ?? DEFAULTS.azLetters.map((l) => `${cfg.region}${l}`);
 }
 
-/** Commercial, GovCloud, China and ISO partitions: "us-east-1", "us-gov-west-1", "cn-north-1". */
+/** Region names of every partition: "us-east-1", "us-gov-west-1", "cn-north-1", "us-iso-east-1". */
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
+/** The partition of a region name (AWS's partitions.json region patterns). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  const iso = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+  if (iso) return `aws-iso${iso[1] ? `-${iso[1]}` : ""}`;
+  return "aws";
+}
+
+/**
+ * Only the aws partition is supported: endpoint service names are built as com.amazonaws.<region>.*
+ * (China uses cn.com.amazonaws.* for many services), and the shared-hosting rules, the DNS
+ * firewall's AWS names and the ECR, Amazon Linux and JumpStart bucket names are the aws partition's.
+ * Refusing other partitions at synth beats plans that fail, or deploy wrong names, there.
+ */
+export function unsupportedPartitionProblem(region: string): string | undefined {
+  const partition = partitionOf(region);
+  if (partition === "aws") return undefined;
+  const which = partition === "aws-cn" ? "AWS China" : partition === "aws-us-gov" ? "AWS GovCloud (US)" : "an AWS isolated (ISO) partition";
+  return (
+    `"${region}" is in ${which} (partition ${partition}); this project supports the aws partition only ` +
+    "(its endpoint service names, AWS host names and bucket names are the aws partition's). Use a region of the aws partition"
+  );
+}
+
+const Region = z
+  .string()
+  .regex(REGION, 'must be an AWS region name such as "us-east-1"')
+  .refine((r) => !REGION.test(r) || unsupportedPartitionProblem(r) === undefined, { error: (iss) => unsupportedPartitionProblem(String(iss.input)) });
+
+/** ARNs in config name resources of the environment's own partition, which is always "aws". */
+const awsPartitionArn = (arn: string) => !/^arn:aws-/.test(arn);
+const AWS_PARTITION_ARN = 'must be an ARN of the aws partition ("arn:aws:..."): this project deploys to the aws partition only';
 
 /** Lowercase S3-safe name: letters, digits, single hyphens; starts with a letter. */
 const PROJECT_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
@@ -108,9 +145,29 @@ export const FirewallSection = z
                 .describe("Why this shared-hosting entry is needed and who accepted that data may reach any customer of that host"),
             })
             .describe("An entry on shared hosting (names anyone can rent), with the reason it is accepted"),
-        ]),
+        ])
+        .superRefine((entry, ctx) => {
+          const d = typeof entry === "string" ? entry : entry.domain;
+          const problem = domainProblem(d);
+          if (problem) {
+            ctx.addIssue({ code: "custom", message: problem });
+            return;
+          }
+          const shared = sharedHostingProblem(d);
+          if (shared && typeof entry === "string") {
+            ctx.addIssue({
+              code: "custom",
+              message:
+                `${shared}; allowing it lets data leave to any customer there. List exact names you control or trust, ` +
+                `or acknowledge it: { "domain": "${d}", "acknowledgeSharedHosting": "<why, and who accepted the risk>" }`,
+            });
+          } else if (!shared && typeof entry !== "string") {
+            ctx.addIssue({ code: "custom", path: ["acknowledgeSharedHosting"], message: `"${d}" is not on shared hosting: write it as a plain string` });
+          }
+        }),
       )
       .min(1, "must list at least one domain (an empty allowlist cannot be deployed)")
+      .superRefine(noDuplicates((e: AllowlistEntry) => (typeof e === "string" ? e : e.domain)))
       .default([...DEFAULTS.allowedDomains])
       .describe(
         'Domains reachable over HTTP (Host) and HTTPS (SNI), exact names by default; ".example.com" also matches subdomains. ' +
@@ -140,6 +197,7 @@ export const FirewallSection = z
         certificateAuthorityArn: z
           .string()
           .regex(/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>"')
+          .refine(awsPartitionArn, AWS_PARTITION_ARN)
           .describe("ACM certificate of the CA Network Firewall signs its re-encrypted server certificates with (a private CA imported into ACM)"),
         caCertificateFile: z
           .string()
@@ -182,11 +240,29 @@ const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@\
 /** Endpoint service short name: "sts", "ecr.dkr", "sagemaker.api"; "notebook"/"studio" are SageMaker's. */
 const ENDPOINT_SERVICE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
-function noDuplicates(list: ReadonlyArray<string>, ctx: z.RefinementCtx, path: ReadonlyArray<string | number>): void {
-  list.forEach((item, i) => {
-    const first = list.indexOf(item);
-    if (first !== i) ctx.addIssue({ code: "custom", path: [...path, i], message: `"${item}" is listed twice (also at [${first}])` });
-  });
+const ServiceShortName = z
+  .string()
+  .regex(ENDPOINT_SERVICE, 'must be a service short name such as "sts" or "ecr.dkr"')
+  .refine((s) => !/^(com\.amazonaws|aws\.sagemaker)\./.test(s), 'must be a service short name such as "sts", not the full service name')
+  .refine((s) => s !== "s3", '"s3" is always deployed as a gateway endpoint (the bucket policies name it); remove it here');
+
+/** An interfaceServices entry as written: a known short name, or an unlisted one with its acknowledgement. */
+export type InterfaceServiceEntry = string | { readonly service: string; readonly acknowledgeUnlisted: string };
+
+/** The short name of an interfaceServices entry. */
+export function interfaceServiceOf(entry: InterfaceServiceEntry): string {
+  return typeof entry === "string" ? entry : entry.service;
+}
+
+/** A list's own rule: no item twice (by `key`, e.g. an allowlist entry's domain). Runs when every item parsed. */
+function noDuplicates<T>(key: (item: T) => string = String) {
+  return (list: ReadonlyArray<T>, ctx: z.RefinementCtx): void => {
+    const keys = list.map(key);
+    keys.forEach((item, i) => {
+      const first = keys.indexOf(item);
+      if (first !== i) ctx.addIssue({ code: "custom", path: [i], message: `"${item}" is listed twice (also at [${first}])` });
+    });
+  };
 }
 
 export const StudioSection = z
@@ -201,11 +277,13 @@ export const StudioSection = z
       .array(z.string().regex(SAGEMAKER_NAME, SAGEMAKER_NAME_RULE))
       .min(1, "must list at least one user profile")
       .max(50)
+      .superRefine(noDuplicates())
       .default([...DEFAULTS.userProfiles])
       .describe("User profile names; each gets its own security group that only it can reach"),
     allowedSourceCidrs: z
       .array(z.string().refine((c) => typeof parseCidr(c) !== "string", { message: 'must be an IPv4 CIDR block without host bits, e.g. "203.0.113.0/24"' }))
       .max(50)
+      .superRefine(noDuplicates())
       .default([])
       .describe(
         "Networks people may open Studio from: the stack then outputs an IAM policy (studio_presigned_url_policy_json) " +
@@ -224,8 +302,9 @@ export const StorageSection = z
           "(lifecycle prevent_destroy). Turn off only to delete an environment's data on purpose",
       ),
     adminRoleArns: z
-      .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/DataAdmin" (no wildcards)'))
+      .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/DataAdmin" (no wildcards)').refine(awsPartitionArn, AWS_PARTITION_ARN))
       .max(10)
+      .superRefine(noDuplicates())
       .default([])
       .describe(
         "IAM roles that may read and write the data/models buckets from outside the VPC (break-glass " +
@@ -251,15 +330,34 @@ export const VpcEndpointsSection = z
   .strictObject({
     interfaceServices: z
       .array(
-        z
-          .string()
-          .regex(ENDPOINT_SERVICE, 'must be a service short name such as "sts" or "ecr.dkr"')
-          .refine((s) => !/^(com\.amazonaws|aws\.sagemaker)\./.test(s), 'must be a service short name such as "sts", not the full service name'),
+        z.union([
+          ServiceShortName.superRefine((name, ctx) => {
+            const problem = unknownServiceProblem(name);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
+          z
+            .strictObject({
+              service: ServiceShortName,
+              acknowledgeUnlisted: z
+                .string()
+                .trim()
+                .min(10, "must say why (at least 10 characters), e.g. where AWS documents the service")
+                .describe("Why this service, which is not in the project's list of known services, is wanted (e.g. where AWS documents it)"),
+            })
+            .superRefine((entry, ctx) => {
+              if (Object.prototype.hasOwnProperty.call(KNOWN_INTERFACE_SERVICES, entry.service)) {
+                ctx.addIssue({ code: "custom", path: ["acknowledgeUnlisted"], message: `"${entry.service}" is a known service: write it as a plain string` });
+              }
+            })
+            .describe("A service missing from the project's list (modules/endpoints/known-services.ts), with the reason it is wanted"),
+        ]),
       )
+      .superRefine(noDuplicates(interfaceServiceOf))
       .default([...DEFAULTS.interfaceEndpoints])
       .describe(
         'Interface endpoints, by short name: "sts" -> com.amazonaws.<region>.sts; "notebook" and "studio" -> ' +
-          "aws.sagemaker.<region>.<name>. One endpoint each, in the workload subnet of every AZ",
+          "aws.sagemaker.<region>.<name>. One endpoint each, in the workload subnet of every AZ. A service missing from the " +
+          'project\'s list must be written { "service": "<name>", "acknowledgeUnlisted": "<why>" }',
       ),
     allowJumpStartRead: z
       .boolean()
@@ -273,6 +371,7 @@ export const VpcEndpointsSection = z
     ecrImageAccounts: z
       .array(z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account ID"))
       .max(50)
+      .superRefine(noDuplicates())
       .default([])
       .describe(
         "Registry accounts (besides this account) whose container images may be pulled through the ECR endpoints and by the execution roles, " +
@@ -354,7 +453,8 @@ export const BackendSection = z
 
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-export const ConfigFileSchema = z
+/** The file's fields and their own rules; `crossFieldIssues` holds the rules between fields. */
+export const ConfigFileObject = z
   .strictObject({
     $schema: z.string().optional().describe("Path to config.schema.json, for editors"),
     projectName: z
@@ -370,20 +470,17 @@ export const ConfigFileSchema = z
     assumeRoleArn: z
       .string()
       .regex(ROLE_ARN, 'must be an IAM role ARN like "arn:aws:iam::123456789012:role/Deployer" (no wildcards)')
+      .refine(awsPartitionArn, AWS_PARTITION_ARN)
       .optional()
       .describe("Role the AWS provider assumes for this environment (e.g. a deploy role in the environment's account)"),
-    region: z
-      .string()
-      .regex(REGION, 'must be an AWS region name such as "us-east-1"')
-      .default(DEFAULTS.region)
-      .describe("AWS region to deploy to"),
+    region: Region.default(DEFAULTS.region).describe("AWS region to deploy to (aws partition: not China, GovCloud or ISO regions)"),
     availabilityZones: z
       .array(z.string())
       .min(1, "must list at least one AZ")
       .max(MAX_AZS, `lists more than ${MAX_AZS} AZs`)
       .optional()
       .describe("AZ names in `region` (1-6, distinct). Default: the region's a, b and c"),
-    vpcCidr: Cidr.default(DEFAULTS.vpcCidr).describe("VPC CIDR; the default subnet plan needs /16 to /19"),
+    vpcCidr: Cidr.default(DEFAULTS.vpcCidr).describe("VPC CIDR, /16 to /28 (AWS's limits); the default subnet plan needs /16 to /19, smaller VPCs need subnetCidrs for every subnet"),
     subnetCidrs: z
       .record(z.string(), LaneOverride)
       .optional()
@@ -409,111 +506,95 @@ export const ConfigFileSchema = z
       )
       .default({})
       .describe("Extra tags on every resource (the provider's default_tags)"),
-  })
-  .superRefine((cfg, ctx) => {
-    const azs = resolvedAzs(cfg);
-    let azsOk = true;
+  });
+
+/** One cross-field problem, at the path of the field a user has to edit. */
+export interface CrossFieldIssue {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
+
+/**
+ * The rules between fields. `cfg` is the parsed file, where a field that failed its own rules may be
+ * missing: `ok(path)` says whether the field at `path` (and everything in it) parsed, and each rule
+ * runs only when every field it reads did, so a bad field never hides another field's problem and
+ * never causes a follow-on one.
+ */
+export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean = () => true): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const add = (path: ReadonlyArray<string | number>, message: string) => issues.push({ path, message });
+  const has = (...paths: string[]) => paths.every(ok);
+
+  // availabilityZones (given or defaulted from region): distinct, and in region.
+  let azsOk = has("availabilityZones", "region");
+  const azs = has("availabilityZones", "region") ? resolvedAzs(cfg) : [];
+  if (has("availabilityZones")) {
     const seen = new Map<string, number>();
-    azs.forEach((az, i) => {
-      const path = ["availabilityZones", i];
-      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
-        azsOk = false;
-        ctx.addIssue({ code: "custom", path, message: `"${az}" is not an AZ of region "${cfg.region}" (expected "${cfg.region}" plus a letter)` });
-      }
+    (cfg.availabilityZones ?? []).forEach((az, i) => {
       const first = seen.get(az);
       if (first !== undefined) {
         azsOk = false;
-        ctx.addIssue({ code: "custom", path, message: `"${az}" is listed twice (also at availabilityZones[${first}])` });
+        add(["availabilityZones", i], `"${az}" is listed twice (also at availabilityZones[${first}])`);
       } else {
         seen.set(az, i);
       }
     });
-
-    const domains = allowlistDomains(cfg.firewall.allowedDomains);
-    cfg.firewall.allowedDomains.forEach((entry, i) => {
-      const d = typeof entry === "string" ? entry : entry.domain;
-      const problem = domainProblem(d);
-      if (problem) {
-        ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i], message: problem });
-        return;
-      }
-      const shared = sharedHostingProblem(d);
-      if (shared && typeof entry === "string") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["firewall", "allowedDomains", i],
-          message:
-            `${shared}; allowing it lets data leave to any customer there. List exact names you control or trust, ` +
-            `or acknowledge it: { "domain": "${d}", "acknowledgeSharedHosting": "<why, and who accepted the risk>" }`,
-        });
-      } else if (!shared && typeof entry !== "string") {
-        ctx.addIssue({ code: "custom", path: ["firewall", "allowedDomains", i, "acknowledgeSharedHosting"], message: `"${d}" is not on shared hosting: write it as a plain string` });
+  }
+  if (has("availabilityZones", "region")) {
+    azs.forEach((az, i) => {
+      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
+        azsOk = false;
+        add(["availabilityZones", i], `"${az}" is not an AZ of region "${cfg.region}" (expected "${cfg.region}" plus a letter)`);
       }
     });
-    noDuplicates(domains, ctx, ["firewall", "allowedDomains"]);
-    noDuplicates(cfg.studio.userProfiles, ctx, ["studio", "userProfiles"]);
-    noDuplicates(cfg.studio.allowedSourceCidrs, ctx, ["studio", "allowedSourceCidrs"]);
-    noDuplicates(cfg.storage.adminRoleArns, ctx, ["storage", "adminRoleArns"]);
-    noDuplicates(cfg.vpcEndpoints.interfaceServices, ctx, ["vpcEndpoints", "interfaceServices"]);
-    noDuplicates(cfg.vpcEndpoints.ecrImageAccounts, ctx, ["vpcEndpoints", "ecrImageAccounts"]);
-    if (cfg.vpcEndpoints.interfaceServices.includes("s3")) {
-      const i = cfg.vpcEndpoints.interfaceServices.indexOf("s3");
-      ctx.addIssue({
-        code: "custom",
-        path: ["vpcEndpoints", "interfaceServices", i],
-        message: '"s3" is always deployed as a gateway endpoint (the bucket policies name it); remove it here',
-      });
-    }
-    // Each domain becomes at least one generated rule per target type (HTTP_HOST, TLS_SNI).
-    const needed = domains.length * 2;
-    if (needed > cfg.firewall.ruleGroupCapacity) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["firewall", "ruleGroupCapacity"],
-        message: `${domains.length} domains need a capacity of at least ${needed}`,
-      });
-    }
+  }
 
+  // Each domain becomes at least one generated rule per target type (HTTP_HOST, TLS_SNI).
+  if (has("firewall.allowedDomains", "firewall.ruleGroupCapacity")) {
+    const domains = allowlistDomains(cfg.firewall.allowedDomains);
+    const needed = domains.length * 2;
+    if (needed > cfg.firewall.ruleGroupCapacity) add(["firewall", "ruleGroupCapacity"], `${domains.length} domains need a capacity of at least ${needed}`);
+  }
+
+  if (has("firewall.tlsInspection", "region", "accountId")) {
     const tlsCa = cfg.firewall.tlsInspection?.certificateAuthorityArn.split(":");
     if (tlsCa && tlsCa.length > 4 && (tlsCa[3] !== cfg.region || tlsCa[4] !== cfg.accountId)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["firewall", "tlsInspection", "certificateAuthorityArn"],
-        message: `must be a certificate in this environment's region and account (${cfg.region}, ${cfg.accountId}): Network Firewall uses ACM certificates of its own account and region only`,
-      });
+      add(
+        ["firewall", "tlsInspection", "certificateAuthorityArn"],
+        `must be a certificate in this environment's region and account (${cfg.region}, ${cfg.accountId}): Network Firewall uses ACM certificates of its own account and region only`,
+      );
     }
+  }
 
-    // arn:<partition>:iam::<account>:role/<name>: the account is the fifth field.
-    if (cfg.assumeRoleArn !== undefined && cfg.assumeRoleArn.split(":")[4] !== cfg.accountId) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["assumeRoleArn"],
-        message: `names a role outside accountId ${cfg.accountId}; the provider would then be refused by allowed_account_ids`,
-      });
-    }
-    if (!cfg.studio.enabled && !cfg.notebook.enabled) {
-      ctx.addIssue({ code: "custom", path: ["studio", "enabled"], message: "no workload is enabled: set studio.enabled or notebook.enabled to true" });
-    }
-    const notebookAz = cfg.notebook.availabilityZone;
-    if (cfg.notebook.enabled && notebookAz === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["notebook", "availabilityZone"],
-        message: `required when the notebook is enabled: name one of availabilityZones (${azs.join(", ")}); an instance cannot move, so it is never taken from the list's order`,
-      });
-    }
-    if (notebookAz !== undefined && !azs.includes(notebookAz)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["notebook", "availabilityZone"],
-        message: `"${notebookAz}" is not one of availabilityZones (${azs.join(", ")})`,
-      });
-    }
+  // arn:<partition>:iam::<account>:role/<name>: the account is the fifth field.
+  if (has("assumeRoleArn", "accountId") && cfg.assumeRoleArn !== undefined && cfg.assumeRoleArn.split(":")[4] !== cfg.accountId) {
+    add(["assumeRoleArn"], `names a role outside accountId ${cfg.accountId}; the provider would then be refused by allowed_account_ids`);
+  }
+  if (has("studio.enabled", "notebook.enabled") && !cfg.studio.enabled && !cfg.notebook.enabled) {
+    add(["studio", "enabled"], "no workload is enabled: set studio.enabled or notebook.enabled to true");
+  }
+  if (has("notebook.enabled", "notebook.availabilityZone") && cfg.notebook.enabled && cfg.notebook.availabilityZone === undefined) {
+    add(
+      ["notebook", "availabilityZone"],
+      `required when the notebook is enabled: name one of availabilityZones${azs.length ? ` (${azs.join(", ")})` : ""}; an instance cannot move, so it is never taken from the list's order`,
+    );
+  }
+  const notebookAz = has("notebook.availabilityZone") ? cfg.notebook.availabilityZone : undefined;
+  if (notebookAz !== undefined && has("availabilityZones", "region") && !azs.includes(notebookAz)) {
+    add(["notebook", "availabilityZone"], `"${notebookAz}" is not one of availabilityZones (${azs.join(", ")})`);
+  }
 
-    // The plan is keyed by AZ; with bad AZ names it would only repeat those errors as overlaps.
-    if (!azsOk) return;
+  // The plan is keyed by AZ; with bad AZ names it would only repeat those errors as overlaps.
+  if (azsOk && has("vpcCidr", "subnetCidrs")) {
     const plan = planLanes({ vpcCidr: cfg.vpcCidr, availabilityZones: azs, overrides: cfg.subnetCidrs });
-    for (const issue of plan.issues) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-  });
+    for (const issue of plan.issues) add(issue.path, issue.message);
+  }
+  return issues;
+}
 
-export type ConfigFile = z.output<typeof ConfigFileSchema>;
+/** The whole file as one schema (for tools and tests); the loader parses field by field instead. */
+export const ConfigFileSchema = ConfigFileObject.superRefine((cfg, ctx) => {
+  for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+});
+
+export type ConfigFile = z.output<typeof ConfigFileObject>;

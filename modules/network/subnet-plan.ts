@@ -18,7 +18,9 @@
  * allows (and the size AWS recommends for Network Firewall subnets).
  *
  * Any tier of any AZ can be overridden; overrides are checked for alignment, containment in the
- * VPC, AWS subnet size limits and overlap with every other subnet, planned or overridden.
+ * VPC, AWS subnet size limits and overlap with every other subnet, planned or overridden. A VPC
+ * outside AWS's /16-/28 is refused whatever the overrides; one smaller than the plan's /19 gets
+ * one message listing every subnet that needs an override.
  */
 import { Cidr, cidrSubnet, contains, overlaps, parseCidr, prefixOf } from "./cidr";
 
@@ -71,16 +73,43 @@ function plannedCidr(vpc: Cidr, slot: number, tier: Tier): Cidr {
   return cidrSubnet(infra, newbits, tier === "firewall" ? slot : NAT_OFFSET + slot);
 }
 
+/** VPC CIDR sizes AWS allows (Amazon VPC User Guide, "VPC CIDR blocks": /16 to /28). */
+export const VPC_MIN_PREFIX = 16;
+export const VPC_MAX_PREFIX = 28;
+
+/** "us-east-1a (firewall, nat, workload), us-east-1b (nat)". */
+function describeMissing(missing: ReadonlyArray<{ az: string; tier: Tier }>): string {
+  const byAz = new Map<string, Tier[]>();
+  for (const m of missing) byAz.set(m.az, [...(byAz.get(m.az) ?? []), m.tier]);
+  return [...byAz].map(([az, tiers]) => `${az} (${tiers.join(", ")})`).join(", ");
+}
+
 export function planLanes(input: PlanInput): PlanResult {
   const issues: PlanIssue[] = [];
   const vpc = parseCidr(input.vpcCidr);
   if (typeof vpc === "string") return { lanes: {}, issues: [{ path: ["vpcCidr"], message: vpc }] };
+  const vpcPrefix = prefixOf(vpc);
+  // Outside AWS's limits no subnet override can help: say so, and only so, for the VPC.
+  const vpcAllowed = vpcPrefix >= VPC_MIN_PREFIX && vpcPrefix <= VPC_MAX_PREFIX;
+  if (!vpcAllowed) {
+    issues.push({
+      path: ["vpcCidr"],
+      message:
+        `/${vpcPrefix} is ${vpcPrefix < VPC_MIN_PREFIX ? "larger" : "smaller"} than AWS allows for a VPC (/${VPC_MIN_PREFIX} to /${VPC_MAX_PREFIX}); ` +
+        `use a /${PLAN_MIN_PREFIX} to /${PLAN_MAX_PREFIX} for the default subnet plan` +
+        (vpcPrefix < VPC_MIN_PREFIX ? ` (e.g. ${vpc.getFirst()}/${VPC_MIN_PREFIX})` : ""),
+    });
+  }
+  const planFits = vpcPrefix >= PLAN_MIN_PREFIX && vpcPrefix <= PLAN_MAX_PREFIX;
 
   const placed: Array<{ az: string; tier: Tier; cidr: Cidr; path: ReadonlyArray<string | number> }> = [];
   const overrides = input.overrides ?? {};
+  /** Tiers the default plan cannot place and nothing overrides: one message lists them all. */
+  const tooSmall: Array<{ az: string; tier: Tier }> = [];
 
   input.availabilityZones.forEach((az, index) => {
     const own = overrides[az] ?? {};
+    const unslotted: Tier[] = [];
     for (const tier of TIERS) {
       const override = own[tier];
       if (override !== undefined) {
@@ -92,9 +121,13 @@ export function planLanes(input: PlanInput): PlanResult {
         }
         const prefix = prefixOf(cidr);
         if (prefix < SUBNET_MIN_PREFIX || prefix > SUBNET_MAX_PREFIX) {
-          issues.push({ path, message: `/${prefix} is outside the subnet sizes AWS allows (/16 to /28)` });
+          issues.push({
+            path,
+            message: `/${prefix} is ${prefix < SUBNET_MIN_PREFIX ? "larger" : "smaller"} than AWS allows for a subnet (/${SUBNET_MIN_PREFIX} to /${SUBNET_MAX_PREFIX}, inside vpcCidr)`,
+          });
           continue;
         }
+        if (!vpcAllowed) continue; // containment in a VPC AWS refuses says nothing
         if (!contains(vpc, cidr)) {
           issues.push({ path, message: `${override} is not inside vpcCidr ${input.vpcCidr}` });
           continue;
@@ -103,30 +136,36 @@ export function planLanes(input: PlanInput): PlanResult {
         continue;
       }
       // No override: the default plan must be able to place this tier.
-      const slot = slotOf(az);
-      const vpcPrefix = prefixOf(vpc);
-      if (vpcPrefix < PLAN_MIN_PREFIX || vpcPrefix > PLAN_MAX_PREFIX) {
-        issues.push({
-          path: ["vpcCidr"],
-          message:
-            `the default subnet plan needs a VPC of /${PLAN_MIN_PREFIX} to /${PLAN_MAX_PREFIX}, ` +
-            `got /${vpcPrefix} (${vpcPrefix > PLAN_MAX_PREFIX ? "too small" : "larger than AWS allows"}); ` +
-            `use a bigger vpcCidr or set subnetCidrs.${az}.${tier}`,
-        });
-        return; // one message per AZ is enough
+      if (!vpcAllowed) continue;
+      if (!planFits) {
+        tooSmall.push({ az, tier });
+        continue;
       }
+      const slot = slotOf(az);
       if (slot === undefined) {
-        issues.push({
-          path: ["availabilityZones", index],
-          message:
-            `the default subnet plan has slots for AZ letters ${SLOT_LETTERS[0]}-${SLOT_LETTERS.slice(-1)} only; ` +
-            `set subnetCidrs.${az} for "${az}"`,
-        });
-        return;
+        unslotted.push(tier);
+        continue;
       }
       placed.push({ az, tier, cidr: plannedCidr(vpc, slot, tier), path: ["subnetCidrs", az, tier] });
     }
+    if (unslotted.length > 0) {
+      issues.push({
+        path: ["availabilityZones", index],
+        message:
+          `the default subnet plan has slots for AZ letters ${SLOT_LETTERS[0]}-${SLOT_LETTERS.slice(-1)} only; ` +
+          `set subnetCidrs.${az}.${unslotted.length === 1 ? unslotted[0] : `{${unslotted.join(", ")}}`} for "${az}"`,
+      });
+    }
   });
+  if (tooSmall.length > 0) {
+    issues.push({
+      path: ["vpcCidr"],
+      message:
+        `/${vpcPrefix} is too small for the default subnet plan (it needs /${PLAN_MIN_PREFIX} to /${PLAN_MAX_PREFIX}); ` +
+        `use a bigger vpcCidr, or set subnetCidrs for every subnet the plan would place: ${describeMissing(tooSmall)} ` +
+        `(each /${SUBNET_MIN_PREFIX} to /${SUBNET_MAX_PREFIX}, inside ${input.vpcCidr}, not overlapping)`,
+    });
+  }
 
   for (const az of Object.keys(overrides)) {
     if (!input.availabilityZones.includes(az)) {
