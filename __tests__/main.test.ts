@@ -162,12 +162,15 @@ test("the bundle runner rebuilds when an input changes, even to the same size", 
   const dir = tempDir("runner");
   const entry = join(dir, "runner-probe.ts");
   const run = () => spawnSync(process.execPath, [join(ROOT, "scripts", "run-main.cjs"), entry], { encoding: "utf8" }).stdout.trim();
-  writeFileSync(entry, 'const word: string = "one";\nconsole.log(word);\n');
-  expect(run()).toBe("one");
-  expect(run()).toBe("one"); // from the cached bundle
-  writeFileSync(entry, 'const word: string = "two";\nconsole.log(word);\n');
-  expect(run()).toBe("two");
-  // The probe's cache entries are this test's own litter.
   const cache = join(ROOT, "node_modules", ".cache", "sagemaker-anfw");
-  for (const f of readdirSync(cache).filter((f) => f.startsWith("runner-probe-"))) rmSync(join(cache, f));
+  try {
+    writeFileSync(entry, 'const word: string = "one";\nconsole.log(word);\n');
+    expect(run()).toBe("one");
+    expect(run()).toBe("one"); // from the cached bundle
+    writeFileSync(entry, 'const word: string = "two";\nconsole.log(word);\n');
+    expect(run()).toBe("two");
+  } finally {
+    // The probe's cache entries are this test's own litter, also when it fails.
+    if (existsSync(cache)) for (const f of readdirSync(cache).filter((f) => f.startsWith("runner-probe-"))) rmSync(join(cache, f));
+  }
 });
