@@ -11,6 +11,7 @@ import type { AccountContext } from "./account-context";
 
 /** The account a stack must deploy into, and how to name it in the error when it does not. */
 export interface ExpectedAccount {
+  /** The 12-digit account the credentials must belong to. Required. */
   readonly accountId: string;
   /** E.g. 'environment "dev" (config/dev.json)'. */
   readonly label: string;

@@ -21,16 +21,21 @@ import { hclList } from "../hcl";
 export const NETWORK_CONTRACT_VERSION = 1;
 
 export interface ContractBucket {
+  /** The bucket's name. */
   readonly name: string;
+  /** The bucket's ARN. */
   readonly arn: string;
 }
 
 /** What the network stack publishes. Keys are snake_case in the JSON. */
 export interface NetworkContractValues {
+  /** The VPC. */
   readonly vpcId: string;
   /** Workload subnet ID per AZ name. */
   readonly workloadSubnetIds: Readonly<Record<string, string>>;
+  /** The interface endpoints' security group, which workloads add HTTPS ingress to (EndpointIngress). */
   readonly endpointSecurityGroupId: string;
+  /** The S3 gateway endpoint, which the buckets' policies require. */
   readonly s3EndpointId: string;
   /** S3's managed prefix list in this region (the gateway endpoint's prefix_list_id). */
   readonly s3PrefixListId: string;
@@ -90,7 +95,9 @@ export interface NetworkContractProps {
 
 /** A Terraform precondition: an HCL condition and the message when it is false. */
 export interface ContractCondition {
+  /** An HCL expression ("${...}") that must be true. */
   readonly condition: string;
+  /** The plan's message when it is false. */
   readonly errorMessage: string;
 }
 

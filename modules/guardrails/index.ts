@@ -48,11 +48,17 @@ function waiversOf(node: IConstruct): Waiver[] {
   return node.node.metadata.filter((m) => m.type === WAIVER_METADATA).map((m) => m.data as Waiver);
 }
 
+/** One finding no waiver covers. */
 export interface Violation {
+  /** The stack's name. */
   readonly stack: string;
+  /** The rule it breaks, e.g. "S3_VERSIONING". */
   readonly ruleId: string;
+  /** The resource's Terraform address. */
   readonly address: string;
+  /** The resource's construct path (where a waiver would go). */
   readonly path: string;
+  /** What is wrong with it. */
   readonly message: string;
 }
 
@@ -104,6 +110,7 @@ export function synthWithGuardrails(app: App): void {
 }
 
 export interface GuardrailsOptions {
+  /** The rules to check. Default RULES, all of them. */
   readonly rules?: ReadonlyArray<Rule>;
   /**
    * Also send waiver lines here (tests collect them). They are always recorded as cdktf

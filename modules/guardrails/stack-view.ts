@@ -7,12 +7,15 @@
 export type Json = Record<string, any>;
 
 export interface ResourceView {
+  /** The Terraform type, e.g. "aws_s3_bucket". */
   readonly type: string;
+  /** The Terraform name (cdktf's unique id), e.g. "data-bucket_bucket_1234". */
   readonly name: string;
   /** "aws_s3_bucket.data-bucket_bucket_1234" */
   readonly address: string;
   /** Construct path, e.g. "dev-studio/data-bucket/bucket". */
   readonly path: string;
+  /** The resource's arguments as synthesized (snake_case keys). */
   readonly body: Json;
 }
 

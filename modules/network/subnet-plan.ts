@@ -31,19 +31,25 @@ export type LaneOverrides = Partial<Record<Tier, string>>;
 
 /** One problem, located by the config path of the value that caused it. */
 export interface PlanIssue {
+  /** Where, as config paths name it: ["vpcCidr"], ["availabilityZones", 2], ["subnetCidrs", "<az>", "<tier>"]. */
   readonly path: ReadonlyArray<string | number>;
+  /** What is wrong, and what would fix it. */
   readonly message: string;
 }
 
 export interface PlanInput {
+  /** The VPC's IPv4 CIDR; the default plan needs /16 to /19. Required. */
   readonly vpcCidr: string;
+  /** The AZ names to plan a lane for; a default lane needs an AZ letter a-h. Required. */
   readonly availabilityZones: ReadonlyArray<string>;
+  /** Per-AZ, per-tier CIDRs that replace the plan's (inside the VPC, /16 to /28, overlapping nothing). Default: none. */
   readonly overrides?: Readonly<Record<string, LaneOverrides>>;
 }
 
 export interface PlanResult {
   /** Keyed by AZ name, in the order the AZs were configured. Empty when there are issues. */
   readonly lanes: Readonly<Record<string, LaneCidrs>>;
+  /** Every problem found (all of them, not the first); empty when the plan holds. */
   readonly issues: ReadonlyArray<PlanIssue>;
 }
 
