@@ -14,7 +14,7 @@
  *            or `git rev-parse HEAD`.
  * Exit code: 1 when a plan failed (its review says so), 0 otherwise.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { reviewPlan, Review } from "./review";
@@ -46,43 +46,48 @@ export function stacksOfEnvironment(manifest: Manifest, env: string): string[] {
   return own;
 }
 
-function terraform(cwd: string, args: string[], stdoutFile?: string): number {
-  const r = spawnSync("terraform", args, { cwd, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" } });
-  if (r.error) throw r.error;
-  if (stdoutFile) writeFileSync(stdoutFile, r.stdout);
-  else process.stderr.write(r.stdout);
-  process.stderr.write(r.stderr);
-  return r.status ?? 1;
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
-/** Plans `stack` into dir/<stack>.{tfplan,json,txt,exit}. */
-export function runPlan(outdir: string, stack: string, workingDirectory: string, dir: string): number {
+/** Runs terraform without blocking the event loop (tests answer its AWS calls from this process). */
+function terraform(cwd: string, args: string[]): Promise<Ran> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("terraform", args, { cwd, env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+  });
+}
+
+/** Plans `stack` into dir/<stack>.{tfplan,json,txt,exit}; returns plan's -detailed-exitcode. */
+export async function runPlan(outdir: string, stack: string, workingDirectory: string, dir: string): Promise<number> {
   const cwd = join(outdir, workingDirectory);
+  const fail = (text: string) => {
+    writeFileSync(join(dir, `${stack}.exit`), "1");
+    writeFileSync(join(dir, `${stack}.txt`), text);
+    return 1;
+  };
   if (!existsSync(join(cwd, ".terraform"))) {
-    const init = terraform(cwd, ["init", "-input=false", "-no-color"]);
-    if (init !== 0) {
-      writeFileSync(join(dir, `${stack}.exit`), "1");
-      writeFileSync(join(dir, `${stack}.txt`), `terraform init failed in ${cwd} (exit ${init}); see the log above`);
-      return 1;
-    }
+    const init = await terraform(cwd, ["init", "-input=false", "-no-color"]);
+    if (init.code !== 0) return fail(`terraform init failed in ${cwd} (exit ${init.code}):\n${init.stdout}\n${init.stderr}`);
   }
   const planFile = resolve(dir, `${stack}.tfplan`);
   // -lock=false: a review must never block an apply.
-  const r = spawnSync("terraform", ["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", `-out=${planFile}`], {
-    cwd,
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-    env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" },
-  });
-  const code = r.status ?? 1;
-  writeFileSync(join(dir, `${stack}.exit`), String(code));
-  if (code === 1) {
-    writeFileSync(join(dir, `${stack}.txt`), `${r.stdout}\n${r.stderr}`);
-    return 1;
-  }
-  terraform(cwd, ["show", "-json", "-no-color", planFile], join(dir, `${stack}.json`));
-  terraform(cwd, ["show", "-no-color", planFile], join(dir, `${stack}.txt`));
-  return code;
+  const plan = await terraform(cwd, ["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", `-out=${planFile}`]);
+  if (plan.code === 1) return fail(`${plan.stdout}\n${plan.stderr}`);
+  const json = await terraform(cwd, ["show", "-json", "-no-color", planFile]);
+  const text = await terraform(cwd, ["show", "-no-color", planFile]);
+  if (json.code !== 0 || text.code !== 0) return fail(`terraform show failed:\n${json.stderr}\n${text.stderr}`);
+  writeFileSync(join(dir, `${stack}.json`), json.stdout);
+  writeFileSync(join(dir, `${stack}.txt`), text.stdout);
+  writeFileSync(join(dir, `${stack}.exit`), String(plan.code));
+  return plan.code;
 }
 
 /** Reviews every DIR/<stack>.json (and failed plans with only a .exit), writing .md files and summary.json. */
@@ -116,7 +121,7 @@ function gitSha(): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let run = false;
   let dir = "plans";
   let sha: string | undefined;
@@ -142,7 +147,11 @@ export function main(argv: string[]): number {
     if (!existsSync(manifestFile)) throw new Error(`${manifestFile} not found: run npm run synth first`);
     const manifest: Manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
     order = planOrder(manifest, env ? stacksOfEnvironment(manifest, env).filter((s) => !stacks.length || stacks.includes(s)) : stacks);
-    if (run) for (const s of order) runPlan(outdir, s, manifest.stacks[s].workingDirectory, dir);
+    if (run)
+      for (const s of order) {
+        process.stderr.write(`plan-review: planning ${s}\n`);
+        await runPlan(outdir, s, manifest.stacks[s].workingDirectory, dir);
+      }
   }
   const reviews = reviewDirectory(dir, sha ?? gitSha(), order).filter((r) => !order || order.includes(r.stack));
   for (const r of reviews) process.stdout.write(`${r.stack}: ${r.verdict}${r.reasons.length ? ` (${r.reasons.join("; ")})` : ""} -> ${join(dir, `${r.stack}.md`)}\n`);
@@ -151,10 +160,11 @@ export function main(argv: string[]): number {
 }
 
 if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`plan-review: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  }
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`plan-review: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

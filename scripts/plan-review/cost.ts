@@ -37,7 +37,7 @@ const isCreate = (a: string[]) => a.includes("create") && !a.includes("delete");
 const isDelete = (a: string[]) => a.includes("delete") && !a.includes("create");
 
 /** Subnets an interface endpoint's config references (known even when the IDs are not). */
-function referencedSubnets(rc: Json, config: Json | undefined): number | undefined {
+function referencedSubnets(config: Json | undefined): number | undefined {
   const refs: string[] = config?.expressions?.subnet_ids?.references ?? [];
   const subnets = new Set(refs.filter((r) => /^aws_subnet\.[^.]+$/.test(r)));
   return subnets.size || undefined;
@@ -77,7 +77,7 @@ export function costDelta(plan: Json): CostDelta {
       }
       case "aws_vpc_endpoint": {
         const unknownSubnets = rc.change.after_unknown?.subnet_ids === true;
-        const afterCount = isDelete(a) ? 0 : unknownSubnets ? (referencedSubnets(rc, configs.get(rc.address)) ?? endpointEnis(before)) : endpointEnis(after);
+        const afterCount = isDelete(a) ? 0 : unknownSubnets ? (referencedSubnets(configs.get(rc.address)) ?? endpointEnis(before)) : endpointEnis(after);
         const type = (after ?? before)?.vpc_endpoint_type;
         if (type === "Interface") counts.eni += afterCount - (isCreate(a) ? 0 : endpointEnis(before));
         break;

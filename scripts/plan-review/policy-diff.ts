@@ -30,7 +30,8 @@ function principals(p: unknown): string[] {
   if (p === undefined || p === null) return [];
   if (p === "*") return ["*"];
   if (typeof p !== "object") return [String(p)];
-  return Object.entries(p as Json).flatMap(([type, ids]) => list(ids).map((id) => `${type}:${id}`));
+  // IAM reads {"AWS": "*"} as "*" (everyone).
+  return Object.entries(p as Json).flatMap(([type, ids]) => list(ids).map((id) => (type === "AWS" && id === "*" ? "*" : `${type}:${id}`)));
 }
 
 /** A statement of a policy document (IAM JSON) in canonical form. */
@@ -84,7 +85,7 @@ export function statementsOfDocument(blocks: unknown, unknown: unknown): NormalS
     const principalsOf = (ps: unknown, pu: unknown) =>
       ((Array.isArray(ps) ? ps : []) as Json[]).flatMap((p, k) => {
         const ids = values(p.identifiers, ((Array.isArray(pu) ? pu : []) as Json[])[k]?.identifiers);
-        return p.type === "*" && ids.every((x) => x === "*") ? ["*"] : ids.map((id) => `${p.type}:${id}`);
+        return ids.map((id) => ((p.type === "*" || p.type === "AWS") && id === "*" ? "*" : `${p.type}:${id}`));
       });
     put("Principal", principalsOf(b.principals, bu.principals));
     put("NotPrincipal", principalsOf(b.not_principals, bu.not_principals));

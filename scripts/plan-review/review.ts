@@ -6,7 +6,7 @@
  * the fixed monthly cost delta; the full plan collapsed. Pure: no I/O (see cli.ts).
  */
 import { costDelta, costHeadline, CostDelta, dollars } from "./cost";
-import { diffPolicies, isWildcard, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
+import { diffPolicies, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
 
 /** GitHub refuses comments over 65,536 characters. */
 export const COMMENT_LIMIT = 65536;
@@ -375,7 +375,7 @@ function analyzeSuricata(rc: Json, a: Analysis): void {
   if (added.length || removed.length) a.findings.push({ level: "attention", text: `firewall rules change in ${code(displayName(rc.name))}: ${added.length} added, ${removed.length} removed` });
 }
 
-function analyzeFirewall(rc: Json, ctx: Ctx, a: Analysis): void {
+function analyzeFirewall(rc: Json, a: Analysis): void {
   if (rc.type !== "aws_networkfirewall_firewall") return;
   const action = actionOf(rc.change.actions);
   if (action !== "update") return;
@@ -473,7 +473,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeSecurityGroupRule(rc, a);
   analyzeDomainLists(rc, a);
   analyzeSuricata(rc, a);
-  analyzeFirewall(rc, ctx, a);
+  analyzeFirewall(rc, a);
   analyzeRoute(rc, ctx, a);
   analyzeEndpoint(rc, ctx, a);
   analyzeContract(rc, a);
@@ -635,7 +635,7 @@ export function reviewPlan(input: ReviewInput): Review {
     }
     const planText = input.planText ?? "";
     if (planText) {
-      const cut = planText.length > planChars ? `…(the first ${planText.length - planChars} characters are cut; the workflow's artifact holds the whole plan)\n${planText.slice(-planChars)}` : planText;
+      const cut = planText.length > planChars ? `…(the first ${planText.length - planChars} characters are cut; the workflow's artifact holds the whole plan)\n${planChars > 0 ? planText.slice(-planChars) : ""}` : planText;
       out.push("<details><summary>Full plan</summary>", "", "```", cut.replace(/```/g, "`\u200b``"), "```", "</details>");
     }
     return out.join("\n");
@@ -644,10 +644,14 @@ export function reviewPlan(input: ReviewInput): Review {
   // Fit GitHub's limit: first cut the full plan, then the per-section item lists.
   let markdown = render(60, Number.MAX_SAFE_INTEGER);
   for (const max of [60, 25, 10, 3]) {
-    const withoutPlan = render(max, 0).length;
-    const room = COMMENT_LIMIT - 200 - withoutPlan;
-    markdown = render(max, Math.max(0, room));
     if (markdown.length <= COMMENT_LIMIT) break;
+    let room = COMMENT_LIMIT - render(max, 0).length;
+    markdown = render(max, Math.max(0, room));
+    // The cut notice and escaped fences add a little: shrink by the overshoot until it fits.
+    while (markdown.length > COMMENT_LIMIT && room > 0) {
+      room = Math.max(0, room - (markdown.length - COMMENT_LIMIT) - 64);
+      markdown = render(max, room);
+    }
   }
   return { stack, verdict, counts, destructive, items, cost, reasons, markdown };
 }

@@ -1,0 +1,130 @@
+/**
+ * The plan review's parts that need no plan: statement-level policy diffs (whose "widens" verdicts
+ * are checked against IAM's own evaluation, by iam-simulate), the stack order of --run, the CLI's
+ * handling of a directory of plans, and the README's cost table, which the review's cost model
+ * must agree with.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { diffPolicies, parsePolicy } from "../scripts/plan-review/policy-diff";
+import { planOrder, reviewDirectory, stacksOfEnvironment } from "../scripts/plan-review/cli";
+import { HOURS_PER_MONTH, UNIT_PRICES } from "../scripts/plan-review/cost";
+import { IamPolicy, simulate } from "./support/iam";
+import { scratchDir } from "./support/scratch";
+
+const ROLE = "arn:aws:iam::111122223333:role/app";
+const BUCKET = "arn:aws:s3:::data";
+
+const policy = (...Statement: IamPolicy["Statement"]): IamPolicy => ({ Version: "2012-10-17", Statement });
+const diff = (a: IamPolicy, b: IamPolicy) => diffPolicies(parsePolicy(JSON.stringify(a))!, parsePolicy(JSON.stringify(b))!);
+const decision = async (p: IamPolicy, action: string, resource: string, context: Record<string, string> = {}) =>
+  (await simulate({ principal: { arn: ROLE, identityPolicies: [{ name: "p", policy: p }] }, action, resource: { arn: resource, account: "111122223333" }, context })).decision;
+
+describe("policy diffs", () => {
+  const read = policy({ Sid: "Read", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`], Condition: { StringEquals: { "aws:SourceVpc": ["vpc-1"] } } });
+
+  test("the same statements in another order or spelling are no change", () => {
+    const respelled = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Sid: "Read", Resource: `${BUCKET}/*`, Action: "s3:GetObject", Condition: { StringEquals: { "aws:SourceVpc": "vpc-1" } } }] };
+    expect(diffPolicies(parsePolicy(JSON.stringify(read))!, parsePolicy(JSON.stringify(respelled))!)).toEqual([]);
+  });
+
+  test("a removed condition widens, and IAM agrees: a request it used to refuse is now allowed", async () => {
+    const after = policy({ Sid: "Read", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`] });
+    const [c] = diff(read, after);
+    expect(c.widens).toEqual(["condition StringEquals aws:SourceVpc removed"]);
+    expect(await decision(read, "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpc": "vpc-2" })).toBe("ImplicitlyDenied");
+    expect(await decision(after, "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpc": "vpc-2" })).toBe("Allowed");
+  });
+
+  test("an added action widens; an added condition does not (IAM: the old request is refused now)", async () => {
+    const more = policy({ ...read.Statement[0], Action: ["s3:GetObject", "s3:PutObject"] });
+    expect(diff(read, more)[0].widens).toEqual(["Action added: s3:PutObject"]);
+    expect(await decision(more, "s3:PutObject", `${BUCKET}/x`, { "aws:SourceVpc": "vpc-1" })).toBe("Allowed");
+    const stricter = policy({ ...read.Statement[0], Condition: { ...read.Statement[0].Condition, Bool: { "aws:SecureTransport": ["true"] } } });
+    expect(diff(read, stricter)[0].widens).toEqual([]);
+    expect(await decision(stricter, "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpc": "vpc-1", "aws:SecureTransport": "false" })).toBe("ImplicitlyDenied");
+  });
+
+  test("a wildcard resource widens; one more named resource is listed but not called widening", () => {
+    const wild = policy({ ...read.Statement[0], Resource: [`${BUCKET}/*`, "*"] });
+    expect(diff(read, wild)[0].widens).toEqual(["Resource added: *"]);
+    const named = policy({ ...read.Statement[0], Resource: [`${BUCKET}/*`, "arn:aws:s3:::other/key"] });
+    const [c] = diff(read, named);
+    expect(c.fields.Resource).toEqual({ added: ["arn:aws:s3:::other/key"], removed: [] });
+    expect(c.widens).toEqual([]);
+  });
+
+  test("a Deny that is removed or covers less widens (IAM: the request is allowed again)", async () => {
+    const allowAll = { Sid: "All", Effect: "Allow" as const, Action: ["s3:*"], Resource: ["*"] };
+    const denied = policy(allowAll, { Sid: "NoDelete", Effect: "Deny", Action: ["s3:DeleteObject", "s3:DeleteBucket"], Resource: ["*"] });
+    const narrower = policy(allowAll, { Sid: "NoDelete", Effect: "Deny", Action: ["s3:DeleteBucket"], Resource: ["*"] });
+    expect(diff(denied, narrower)[0].widens).toEqual(["Deny no longer covers Action: s3:DeleteObject"]);
+    expect(await decision(denied, "s3:DeleteObject", `${BUCKET}/x`)).toBe("ExplicitlyDenied");
+    expect(await decision(narrower, "s3:DeleteObject", `${BUCKET}/x`)).toBe("Allowed");
+    expect(diff(denied, policy(allowAll)).map((c) => c.widens)).toEqual([["Deny statement NoDelete removed"]]);
+  });
+
+  test("an added Allow statement widens; principals compare as IAM reads them ('*' is {AWS: '*'})", () => {
+    expect(diff(read, policy(read.Statement[0], { Sid: "New", Effect: "Allow", Action: ["kms:Decrypt"], Resource: ["*"] })).map((c) => c.widens)).toEqual([["new Allow statement New: kms:Decrypt"]]);
+    const star = policy({ Sid: "P", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`] });
+    const awsStar = policy({ Sid: "P", Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`] });
+    expect(diff(star, awsStar)).toEqual([]);
+  });
+});
+
+describe("plan-review CLI", () => {
+  const manifest = {
+    stacks: {
+      "dev-studio": { dependencies: ["dev-network"], workingDirectory: "stacks/dev-studio" },
+      "dev-network": { dependencies: [], workingDirectory: "stacks/dev-network" },
+      "dev-notebook": { dependencies: ["dev-network"], workingDirectory: "stacks/dev-notebook" },
+      "dev-eu-network": { dependencies: [], workingDirectory: "stacks/dev-eu-network" },
+      "prod-network": { dependencies: [], workingDirectory: "stacks/prod-network" },
+    },
+  };
+
+  test("plans networks before the workloads that read their contract, and an environment's stacks only", () => {
+    const order = planOrder(manifest, stacksOfEnvironment(manifest, "dev"));
+    expect(order).toEqual(["dev-network", "dev-notebook", "dev-studio"]);
+    expect(planOrder(manifest, ["dev-studio"])).toEqual(["dev-studio"]);
+    expect(planOrder(manifest).indexOf("dev-network")).toBeLessThan(planOrder(manifest).indexOf("dev-studio"));
+    expect(() => planOrder(manifest, ["qa-network"])).toThrow(/no stack qa-network in cdktf.out/);
+    expect(() => stacksOfEnvironment(manifest, "qa")).toThrow(/config\/qa.json/);
+  });
+
+  test("a failed plan gets a review that says so, with terraform's error, and counts as failed", () => {
+    const dir = scratchDir("plan-review-dir");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "dev-network.exit"), "1");
+    writeFileSync(join(dir, "dev-network.txt"), "Error: creating EC2 VPC: UnauthorizedOperation");
+    writeFileSync(join(dir, "dev-studio.json"), JSON.stringify({ resource_changes: [], output_changes: {} }));
+    writeFileSync(join(dir, "dev-studio.exit"), "0");
+    const reviews = reviewDirectory(dir, "abc");
+    expect(reviews.map((r) => [r.stack, r.verdict])).toEqual([
+      ["dev-network", "needs attention"],
+      ["dev-studio", "no changes"],
+    ]);
+    const md = readFileSync(join(dir, "dev-network.md"), "utf8");
+    expect(md).toContain("plan failed");
+    expect(md).toContain("UnauthorizedOperation");
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    expect(summary.stacks["dev-network"].failed).toBe(true);
+    expect(summary.stacks["dev-studio"].failed).toBe(false);
+    expect(existsSync(join(dir, "dev-studio.md"))).toBe(true);
+  });
+});
+
+test("the review's unit prices are the README's cost table's", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Cost per AZ"), readme.indexOf("## Operations"));
+  const rows = [...section.matchAll(/^\| ([^|]+) \| \$([0-9.]+) \/ hour(?: each)? \| \$([0-9.]+) \|/gm)].map((m) => [m[1].trim(), Number(m[2]), Number(m[3])] as const);
+  const byName = (prefix: string) => rows.find(([name]) => name.startsWith(prefix));
+  expect(byName("NAT gateway")?.[1]).toBe(UNIT_PRICES.natGateway);
+  expect(byName("Elastic IP")?.[1]).toBe(UNIT_PRICES.publicIpv4);
+  expect(byName("Network Firewall endpoint")?.[1]).toBe(UNIT_PRICES.firewallEndpoint);
+  expect(byName("interface endpoints")?.[1]).toBe(UNIT_PRICES.interfaceEndpointEni);
+  // The table's monthly column is its hourly column times the hours the review uses.
+  expect(byName("NAT gateway")?.[2]).toBeCloseTo(UNIT_PRICES.natGateway * HOURS_PER_MONTH, 2);
+  expect(section).toMatch(/three KMS keys[^.]*\(\$1\/month each\)/);
+  expect(UNIT_PRICES.kmsKeyMonthly).toBe(1);
+});

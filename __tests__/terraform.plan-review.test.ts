@@ -1,0 +1,218 @@
+/**
+ * The plan review (`npm run plan-review`) on real plans: made offline by the real hashicorp/aws
+ * provider against a synthesized deployed environment (support/plan-scenarios.ts). Each review is
+ * checked for what a reviewer must learn from it and must not be told, with expected values taken
+ * from the deployed state, the changed configuration or the README, never from the renderer.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { reviewPlan, Review, COMMENT_LIMIT } from "../scripts/plan-review/review";
+import { runPlan } from "../scripts/plan-review/cli";
+import { ACCOUNT, DeployedEnvironment, NEW_AZ_SUBNET, synthEnvironment, ZONES } from "./support/plan-scenarios";
+import { azs, Json } from "./support/synth";
+import { removeDirs, startAwsStub, stateInstances, withRealProvider } from "./support/real-plan";
+import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
+import { scratchDir } from "./support/scratch";
+
+const BASE = { availabilityZones: azs("us-east-1", "abc") };
+/** The review of a scenario's plan; PLAN_REVIEW_EXAMPLES=<dir> also writes it there (for the README's excerpts). */
+const review = (stack: string, p: { json: Json; text: string }, label?: string): Review => {
+  const r = reviewPlan({ stack, plan: p.json, planText: p.text, exitCode: 2, sha: "f".repeat(40) });
+  if (process.env.PLAN_REVIEW_EXAMPLES && label) writeFileSync(join(process.env.PLAN_REVIEW_EXAMPLES, `${label}.md`), r.markdown);
+  return r;
+};
+
+/** The README's unit prices (us-east-1, per hour unless said), read from its "Cost per AZ" table. */
+function readmePrices(): Record<string, number> {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Cost per AZ"));
+  const price = (row: string) => {
+    const m = new RegExp(`\\| ${row}[^|]*\\| \\$([0-9.]+) / hour`).exec(section);
+    if (!m) throw new Error(`README cost table has no row ${row}`);
+    return Number(m[1]);
+  };
+  const perAz = /\| \*\*per AZ\*\* \| \| \*\*\$([0-9.]+)\*\* \|/.exec(section);
+  return { nat: price("NAT gateway"), ip: price("Elastic IP"), fw: price("Network Firewall endpoint"), eni: price("interface endpoints"), perAz: Number(perAz![1]) };
+}
+const month = (perHour: number, n = 1) => Math.round(perHour * 730 * n * 100) / 100;
+
+describeWithTerraform("plan review of real plans", () => {
+  const env = new DeployedEnvironment(BASE);
+  const prices = readmePrices();
+  beforeAll(() => env.deploy());
+  afterAll(() => env.close());
+
+  describe("a fresh deploy", () => {
+    const reviews: Record<string, Review> = {};
+    beforeAll(async () => {
+      for (const kind of ["network", "studio", "notebook"] as const) reviews[kind] = reviewPlan({ stack: `test-${kind}`, plan: await env.freshPlan(kind), exitCode: 2 });
+    });
+
+    test("is 'safe additions' in every stack: only creates, nothing to read first", () => {
+      for (const r of Object.values(reviews)) {
+        expect({ stack: r.stack, verdict: r.verdict, reasons: r.reasons }).toEqual({ stack: r.stack, verdict: "safe additions", reasons: [] });
+        expect(r.counts.update + r.counts.replace + r.counts.delete).toBe(0);
+        expect(r.markdown).not.toContain("Destructive changes");
+      }
+    });
+
+    test("the network's review lists the allowlist's domains and costs three AZs at the README's prices", () => {
+      const md = reviews.network.markdown;
+      for (const d of ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com"]) expect(md).toContain(`\`${d}\``);
+      const interfaceEndpoints = Object.keys(JSON.parse(readFileSync(join(synthEnvironment(BASE).network, "cdk.tf.json"), "utf8")).resource.aws_vpc_endpoint).length - 1; // minus the S3 gateway
+      const expected = month(prices.nat, 3) + month(prices.ip, 3) + month(prices.fw, 3) + month(prices.eni, 3 * interfaceEndpoints) + 3; // + 3 KMS keys at $1
+      expect(reviews.network.cost.monthly).toBeCloseTo(expected, 2);
+      expect(md).toContain(`**+$${expected.toFixed(2)}/month**`);
+    });
+
+    test("created policies are listed statement by statement, without calling the data perimeter 'broad'", () => {
+      expect(reviews.network.markdown).toMatch(/`PerimeterPrincipalsOnPerimeterResources`: \*\*Allow\*\*/);
+      expect(reviews.network.markdown).not.toContain("To read");
+    });
+  });
+
+  describe("adding an AZ", () => {
+    let network: Review;
+    let studio: Review;
+    beforeAll(async () => {
+      const raw = { availabilityZones: azs("us-east-1", "abcd") };
+      network = review("test-network", await env.change("network", raw, { label: "rv-add-az" }), "rv-add-az");
+      studio = review("test-studio", await env.change("studio", raw, { label: "rv-add-az-studio" }), "rv-add-az-studio");
+    });
+
+    test("is 'safe additions', with the new lane's resources under us-east-1d", () => {
+      expect(network.verdict).toBe("safe additions");
+      expect(network.destructive).toEqual([]);
+      expect(network.markdown).toMatch(/\*\*us-east-1d\*\* \(\d+ create\)/);
+      expect(network.markdown).toContain("+1 AZ (us-east-1d)");
+    });
+
+    test("explains the existing AZs' firewall routes shown 'known after apply', naming the endpoint each keeps", () => {
+      const firewall = Object.values(stateInstances(env.states.network!.statePath, "aws_networkfirewall_firewall"))[0];
+      const endpoints = firewall.firewall_status[0].sync_states.map((s: Json) => s.attachment[0].endpoint_id) as string[];
+      expect(endpoints).toHaveLength(3);
+      const explained = network.markdown.slice(network.markdown.indexOf("### Known after apply"), network.markdown.indexOf("### Egress paths"));
+      expect(explained).toContain("hashicorp/terraform-provider-aws#16759");
+      for (const id of endpoints) expect(explained).toContain(id);
+      expect(network.markdown).not.toMatch(/To read[\s\S]*egress route/);
+    });
+
+    test("costs one AZ at the README's per-AZ price, across the network and Studio stacks", () => {
+      expect(network.cost.monthly + studio.cost.monthly).toBeCloseTo(prices.perAz, 2);
+      expect(studio.verdict).toBe("safe additions");
+    });
+
+    test("shows the Studio jobs policies' new subnet as a statement-level change, not a JSON blob", () => {
+      expect(studio.markdown).toMatch(new RegExp("✏️ `JobsOnlyInThisVpcEncrypted` \\(Allow\\):\n\\s+- Condition ForAllValues:StringEquals sagemaker:VpcSubnets: \\+ `" + NEW_AZ_SUBNET + "`"));
+      expect(studio.markdown).not.toContain("widens");
+      expect(studio.markdown.slice(0, studio.markdown.indexOf("<details>"))).not.toContain('"Statement"');
+    });
+  });
+
+  test("dropping an AZ is destructive: the lane, its public IP released, the subnets' precondition", async () => {
+    const r = review("test-network", await env.change("network", { availabilityZones: azs("us-east-1", "ab") }, { label: "rv-drop-az" }), "rv-drop-az");
+    expect(r.verdict).toBe("needs attention");
+    const eip = Object.entries(stateInstances(env.states.network!.statePath, "aws_eip")).find(([a]) => a.includes("us-east-1c"))![1];
+    const destructive = r.markdown.slice(r.markdown.indexOf("### 🛑 Destructive changes"), r.markdown.indexOf("### Known after apply"));
+    expect(destructive).toContain("AZ lane removed: us-east-1c");
+    expect(destructive).toContain(`public IPv4 address ${eip.public_ip} is released`);
+    expect(destructive).toMatch(/3× `aws_subnet`/);
+    expect(destructive).not.toContain("🛑 **delete**"); // nothing holding data
+    expect(r.destructive.every((i) => i.az === "us-east-1c")).toBe(true);
+    expect(r.markdown).toContain("−1 AZ (us-east-1c)");
+  });
+
+  test("allowlist changes show as added and removed domains, and opening egress needs attention", async () => {
+    const allowedDomains = ["pypi.org", "files.pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"]; // conda's two removed
+    const r = review("test-network", await env.change("network", { ...BASE, firewall: { allowedDomains } }, { label: "rv-allowlist" }), "rv-allowlist");
+    expect(r.verdict).toBe("needs attention");
+    expect(r.counts).toEqual({ create: 0, update: 2, replace: 0, delete: 0 });
+    expect(r.markdown).toContain("firewall allowlist: ➕ `huggingface.co`");
+    expect(r.markdown).toContain("firewall allowlist: ➖ `conda.anaconda.org`, `repo.anaconda.com`");
+    expect(r.markdown).toMatch(/egress opened: firewall allowlist allows `huggingface.co`/);
+    expect(r.markdown).toMatch(/DNS firewall list `[^`]+`: ➕ `huggingface.co`/);
+    expect(r.markdown).not.toContain("Destructive changes");
+    expect(r.markdown).not.toContain("`pypi.org`"); // unchanged domains are not news
+  });
+
+  test("moving the notebook to another AZ replaces it, and the review says its volume is lost and why", async () => {
+    const r = review("test-notebook", await env.change("notebook", BASE, { notebookAz: "us-east-1c", label: "rv-nb-replace" }), "rv-nb-replace");
+    expect(r.verdict).toBe("needs attention");
+    expect(r.destructive.map((i) => `${i.action} ${i.type}`)).toEqual(["replace aws_sagemaker_notebook_instance"]);
+    const first = r.markdown.indexOf("### 🛑 Destructive changes");
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(r.markdown.indexOf("### ", first + 5) === -1 ? Infinity : r.markdown.indexOf("### ", first + 5));
+    expect(r.markdown).toMatch(/🛑 \*\*replace\*\* `aws_sagemaker_notebook_instance`.*ML storage volume is lost.*Forced by a change of `subnet_id`/);
+  });
+
+  test("an IAM policy that widens is flagged, statement by statement", async () => {
+    const r = review(
+      "test-studio",
+      await env.change("studio", BASE, {
+        label: "rv-iam-widen",
+        edit: (json) => {
+          const docs = json.data.aws_iam_policy_document as Record<string, Json>;
+          const workload = Object.entries(docs).find(([k]) => k.startsWith("execution-role_policy-document-workload"))![1];
+          workload.statement.push({ sid: "DebugEverything", effect: "Allow", actions: ["s3:*"], resources: ["*"] });
+          const first = workload.statement[0];
+          first.actions = [...first.actions, "iam:PassRole"];
+        },
+      }),
+      "rv-iam-widen",
+    );
+    expect(r.verdict).toBe("needs attention");
+    const toRead = r.markdown.slice(r.markdown.indexOf("### ⚠️ To read"));
+    expect(toRead).toMatch(/widens: new Allow statement DebugEverything: s3:\*/);
+    expect(toRead).toMatch(/widens: Action added: iam:PassRole/);
+    expect(r.markdown).toMatch(/➕ `DebugEverything` ⚠️ \*\*widens\*\*: \*\*Allow\*\* `s3:\*` on `\*`/);
+    expect(r.markdown.slice(0, r.markdown.indexOf("<details>"))).not.toContain('"Statement"'); // no JSON blob
+  });
+
+  test("a security-group rule opened to the internet is flagged as such", async () => {
+    const r = review(
+      "test-notebook",
+      await env.change("notebook", BASE, {
+        label: "rv-sg-open",
+        edit: (json) => {
+          const sg = Object.keys(json.resource.aws_security_group).find((k) => k.startsWith("notebook_security-group"))!;
+          json.resource.aws_vpc_security_group_ingress_rule["debug-ssh"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, ip_protocol: "tcp", description: "debug" };
+        },
+      }),
+      "rv-sg-open",
+    );
+    expect(r.verdict).toBe("needs attention");
+    expect(r.counts).toEqual({ create: 1, update: 0, replace: 0, delete: 0 });
+    expect(r.markdown).toContain("security group rule **opened to the internet**: ingress tcp 22 from 0.0.0.0/0 (debug)");
+  });
+
+  test("every review fits a GitHub comment, the full plan collapsed at its end", async () => {
+    const plan = await env.change("network", { availabilityZones: azs("us-east-1", "abcdef") }, { label: "rv-add-3-az" });
+    const r = review("test-network", plan);
+    expect(r.markdown.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(r.markdown).toMatch(/<details><summary>Full plan<\/summary>[\s\S]*Plan: \d+ to add, \d+ to change, 0 to destroy\.[\s\S]*```\n<\/details>$/);
+    const huge = reviewPlan({ stack: "x", plan: plan.json, planText: "y".repeat(200000), exitCode: 2 });
+    expect(huge.markdown.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(huge.markdown).toMatch(/the first \d+ characters are cut/);
+  });
+
+  test("npm run plan-review --run's plan step writes the plan JSON, text and exit code terraform gives", async () => {
+    const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
+    const dir = withRealProvider(synthEnvironment(BASE).network, stub, { label: "rv-cli" });
+    const out = scratchDir("plan-review-cli");
+    const saved = process.env.TF_CLI_CONFIG_FILE;
+    try {
+      process.env.TF_CLI_CONFIG_FILE = terraformCliConfig();
+      const code = await runPlan(dirname(dir), "test-network", basename(dir), out);
+      expect(code).toBe(2); // -detailed-exitcode: changes
+      expect(readFileSync(join(out, "test-network.exit"), "utf8")).toBe("2");
+      const json = JSON.parse(readFileSync(join(out, "test-network.json"), "utf8"));
+      expect(json.resource_changes.length).toBeGreaterThan(100);
+      expect(readFileSync(join(out, "test-network.txt"), "utf8")).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
+      expect(existsSync(join(out, "test-network.tfplan"))).toBe(true);
+    } finally {
+      process.env.TF_CLI_CONFIG_FILE = saved;
+      await stub.close();
+      removeDirs(dir);
+    }
+  });
+});
