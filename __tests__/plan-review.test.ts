@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { diffPolicies, parsePolicy } from "../scripts/plan-review/policy-diff";
 import { planOrder, reviewDirectory, stacksOfEnvironment } from "../scripts/plan-review/cli";
 import { HOURS_PER_MONTH, UNIT_PRICES } from "../scripts/plan-review/cost";
+import { leafChanges } from "../scripts/plan-review/review";
 import { IamPolicy, simulate } from "./support/iam";
 import { scratchDir } from "./support/scratch";
 
@@ -70,6 +71,43 @@ describe("policy diffs", () => {
     const awsStar = policy({ Sid: "P", Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`] });
     expect(diff(star, awsStar)).toEqual([]);
   });
+});
+
+describe("policy diffs: negations", () => {
+  const base = { Sid: "S", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: [`${BUCKET}/*`] };
+
+  test("Action turned into NotAction in an Allow widens (IAM: an action it never allowed is allowed now)", async () => {
+    const after = policy({ Sid: "S", Effect: "Allow", NotAction: ["iam:*"], Resource: [`${BUCKET}/*`] });
+    expect(diff(policy(base), after)[0].widens).toEqual(["now allows everything except Action: iam:*"]);
+    expect(await decision(policy(base), "s3:DeleteObject", `${BUCKET}/x`)).toBe("ImplicitlyDenied");
+    expect(await decision(after, "s3:DeleteObject", `${BUCKET}/x`)).toBe("Allowed");
+  });
+
+  test("a Deny with a negated condition widens when it lists more exemptions, not fewer (IAM agrees)", async () => {
+    const allow = { Sid: "All", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: ["*"] };
+    const deny = (vpces: string[]) => policy(allow, { Sid: "OnlyOurEndpoint", Effect: "Deny", Action: ["s3:*"], Resource: ["*"], Condition: { StringNotEquals: { "aws:SourceVpce": vpces } } });
+    const [more] = diff(deny(["vpce-1"]), deny(["vpce-1", "vpce-attacker"]));
+    expect(more.widens).toEqual(["Deny condition StringNotEquals aws:SourceVpce matches less (now also excludes vpce-attacker)"]);
+    expect(await decision(deny(["vpce-1"]), "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpce": "vpce-attacker" })).toBe("ExplicitlyDenied");
+    expect(await decision(deny(["vpce-1", "vpce-attacker"]), "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpce": "vpce-attacker" })).toBe("Allowed");
+    const [fewer] = diff(deny(["vpce-1", "vpce-2"]), deny(["vpce-1"]));
+    expect(fewer.widens).toEqual([]);
+  });
+
+  test("an Allow with a negated condition widens when it excludes less", () => {
+    const allow = (ips: string[]) => policy({ ...base, Condition: { NotIpAddress: { "aws:SourceIp": ips } } });
+    expect(diff(allow(["203.0.113.0/24", "198.51.100.0/24"]), allow(["203.0.113.0/24"]))[0].widens).toEqual(["condition NotIpAddress aws:SourceIp now matches more (no longer excludes 198.51.100.0/24)"]);
+    expect(diff(allow(["203.0.113.0/24"]), allow(["203.0.113.0/24", "198.51.100.0/24"]))[0].widens).toEqual([]);
+  });
+});
+
+test("leaf changes name the nested path and never show a sensitive value", () => {
+  const leaves = leafChanges({ a: [{ x: 1, y: "s3cr3t" }] }, { a: [{ x: 2, y: "n3w" }] }, { a: [{}] }, { a: [{ y: true }] }, { a: [{ y: true }] }, "attr");
+  expect(leaves.map((l) => [l.path, l.sensitive])).toEqual([
+    ["attr.a.0.x", false],
+    ["attr.a.0.y", true],
+  ]);
+  expect(JSON.stringify(leaves.filter((l) => l.sensitive))).not.toMatch(/s3cr3t|n3w/);
 });
 
 describe("plan-review CLI", () => {

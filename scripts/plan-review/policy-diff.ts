@@ -147,20 +147,27 @@ function changedStatementWidens(effect: string, fields: Record<string, ListDiff>
   for (const [field, d] of Object.entries(fields)) {
     if (field.startsWith("Condition ")) {
       const key = field.slice("Condition ".length);
+      // Negated operators (StringNotEquals, ArnNotLike, NotIpAddress...) match what is NOT listed:
+      // listing more values makes them match less.
+      const negated = /^(?:ForAllValues:|ForAnyValue:)?(?:String|Arn)Not|^(?:ForAllValues:|ForAnyValue:)?NotIpAddress/.test(key);
       const gone = before.conditions[key] !== undefined && after.conditions[key] === undefined;
       const born = before.conditions[key] === undefined && after.conditions[key] !== undefined;
+      const matchesMore = negated ? d.removed.length > 0 : d.added.some(isWildcard) || d.added.includes(UNKNOWN);
+      const matchesLess = negated ? d.added.length > 0 : d.removed.length > 0;
       if (allow && gone) out.push(`condition ${key} removed`);
+      else if (allow && !born && matchesMore) out.push(`condition ${key} now matches more (${negated ? `no longer excludes ${d.removed.join(", ")}` : d.added.join(", ")})`);
       else if (!allow && born) out.push(`Deny now only applies when ${key} matches`);
-      else if (allow && d.added.some(isWildcard)) out.push(`condition ${key} now also matches ${d.added.filter(isWildcard).join(", ")}`);
-      else if (!allow && d.removed.length && !gone) out.push(`Deny condition ${key} matches fewer values`);
+      else if (!allow && !gone && matchesLess) out.push(`Deny condition ${key} matches less (${negated ? `now also excludes ${d.added.join(", ")}` : `no longer ${d.removed.join(", ")}`})`);
       continue;
     }
     const positive = field === "Action" || field === "Resource" || field === "Principal";
     const negative = field === "NotAction" || field === "NotResource" || field === "NotPrincipal";
     if (allow) {
       if ((field === "Action" || field === "Principal") && d.added.length) out.push(`${field} added: ${d.added.join(", ")}`);
-      if (field === "Resource" && d.added.some(isWildcard)) out.push(`Resource added: ${d.added.filter(isWildcard).join(", ")}`);
-      if (negative && d.removed.length) out.push(`${field} exception removed: ${d.removed.join(", ")}`);
+      if (field === "Resource" && d.added.some((v) => isWildcard(v) || v === UNKNOWN)) out.push(`Resource added: ${d.added.filter((v) => isWildcard(v) || v === UNKNOWN).join(", ")}`);
+      // Action -> NotAction (or Resource -> NotResource): "everything except" is almost always wider.
+      if (negative && before.fields[field] === undefined && after.fields[field] !== undefined) out.push(`now allows everything except ${field.slice(3)}: ${d.added.join(", ")}`);
+      else if (negative && d.removed.length) out.push(`${field} exception removed: ${d.removed.join(", ")}`);
     } else {
       if (positive && d.removed.length) out.push(`Deny no longer covers ${field}: ${d.removed.join(", ")}`);
       if (negative && d.added.length) out.push(`Deny now exempts ${field}: ${d.added.join(", ")}`);

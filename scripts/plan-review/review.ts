@@ -144,6 +144,16 @@ const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => strin
   aws_flow_log: { stateful: false, text: () => "flow logging of the VPC stops until it is re-created" },
   aws_iam_role: { stateful: false, text: (v) => `the role \`${v.name ?? "?"}\` is re-created: sessions using it fail until then, and anything that trusts it by ARN must be updated` },
   aws_ssm_parameter: { stateful: false, text: (v) => `\`${v.name ?? "?"}\` is unpublished: stacks that read it cannot plan until it is back` },
+  aws_route: { stateful: false, text: (v) => `traffic of its route table to ${v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?"} loses this path` },
+  aws_route_table_association: { stateful: false, text: () => "the subnet falls back to the VPC's main route table" },
+  aws_s3_bucket_public_access_block: { stateful: false, text: () => "the bucket's public access block is lifted" },
+  aws_s3_bucket_policy: { stateful: false, text: () => "the bucket policy's denies (TLS only, VPC only) are lifted" },
+  aws_networkfirewall_logging_configuration: { stateful: false, text: () => "the firewall stops logging flows and alerts" },
+  aws_networkfirewall_rule_group: { stateful: false, text: (v) => `the rules of \`${v.name ?? "?"}\` leave the firewall` },
+  aws_networkfirewall_firewall_policy: { stateful: false, text: () => "the firewall loses its policy: every rule it applies" },
+  aws_route53_resolver_firewall_rule: { stateful: false, text: (v) => `the DNS firewall rule \`${v.name ?? "?"}\` (${v.action ?? "?"}) goes` },
+  aws_route53_resolver_firewall_rule_group: { stateful: false, text: () => "the DNS firewall's rules go" },
+  aws_route53_resolver_query_log_config_association: { stateful: false, text: () => "DNS query logging of the VPC stops" },
   aws_vpc_endpoint: { stateful: false, text: (v) => `private access to \`${v.service_name ?? "?"}\` stops until it is re-created (its traffic does not fall back to the internet: the firewall allowlist does not name AWS APIs)` },
 };
 
@@ -177,6 +187,43 @@ function changedAttributes(rc: Json): Array<[string, unknown, unknown, boolean]>
 }
 
 const code = (v: string) => "`" + String(v).replace(/`/g, "'") + "`";
+
+export interface Leaf {
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly unknown: boolean;
+  readonly sensitive: boolean;
+}
+
+/**
+ * The leaves that differ between two values of an attribute ("rule_group.0.rules_source.0.x"), so
+ * a change deep inside a block is shown, not two truncated blobs. Sensitive values are never shown.
+ */
+export function leafChanges(before: unknown, after: unknown, unknown: unknown, sb: unknown, sa: unknown, path: string, out: Leaf[] = []): Leaf[] {
+  if (sb === true || sa === true) {
+    if (unknown === true || JSON.stringify(before) !== JSON.stringify(after)) out.push({ path, before: undefined, after: undefined, unknown: unknown === true, sensitive: true });
+    return out;
+  }
+  if (unknown === true) {
+    out.push({ path, before, after: undefined, unknown: true, sensitive: false });
+    return out;
+  }
+  const obj = (v: unknown) => v !== null && typeof v === "object";
+  if (obj(before) && obj(after) && Array.isArray(before) === Array.isArray(after)) {
+    const b = before as Json;
+    const a = after as Json;
+    const keys = Array.isArray(before) ? [...Array(Math.max((before as unknown[]).length, (after as unknown[]).length)).keys()].map(String) : [...new Set([...Object.keys(b), ...Object.keys(a)])];
+    const sub = (x: unknown, k: string) => (obj(x) ? (x as Json)[k] : undefined);
+    for (const k of keys) leafChanges(b[k], a[k], sub(unknown, k), sub(sb, k), sub(sa, k), `${path}.${k}`, out);
+    return out;
+  }
+  if (JSON.stringify(before ?? null) !== JSON.stringify(after ?? null)) out.push({ path, before, after, unknown: false, sensitive: false });
+  return out;
+}
+
+const leafText = (l: Leaf) =>
+  l.sensitive ? `${l.path}: (sensitive value changes)` : `${l.path}: ${code(short(l.before))} → ${l.unknown ? "(known after apply)" : code(short(l.after))}`;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Analyzers: each explains some attributes of a change and says what it means                */
@@ -246,10 +293,76 @@ function broadGrants(type: string, statements: NormalStatement[]): string[] {
     const everyResource = (s.fields.Resource ?? []).includes("*") || !!s.fields.NotResource;
     const name = s.sid ?? "a statement";
     if (everyResource && (actions.includes("*") || s.fields.NotAction)) out.push(`${name} allows every action on every resource, unconditionally`);
-    else if (everyResource && actions.some((a) => a.endsWith(":*"))) out.push(`${name} allows ${actions.filter((a) => a.endsWith(":*")).join(", ")} on every resource, unconditionally`);
+    else if (everyResource && actions.some((a) => a.includes("*"))) out.push(`${name} allows ${actions.filter((a) => a.includes("*")).join(", ")} on every resource, unconditionally`);
+    // Passing or assuming any role is a path to every permission in the account.
+    const escalation = actions.filter((a) => /^(iam:PassRole|sts:AssumeRole)$/i.test(a));
+    if (everyResource && escalation.length) out.push(`${name} allows ${escalation.join(", ")} on every resource, unconditionally`);
     if (!type.startsWith("aws_vpc_endpoint") && (s.fields.Principal ?? []).includes("*")) out.push(`${name} allows anyone, unconditionally`);
   }
   return out;
+}
+
+/** aws_iam_role's inline_policy blocks, by name, as statement diffs. */
+function analyzeInlinePolicies(rc: Json, a: Analysis): void {
+  if (rc.type !== "aws_iam_role") return;
+  const byName = (v: Json | null | undefined) => new Map<string, string>(((v?.inline_policy ?? []) as Json[]).filter((p) => p.name || p.policy).map((p) => [String(p.name ?? ""), String(p.policy ?? "")]));
+  const action = actionOf(rc.change.actions);
+  const before = action === "create" ? new Map<string, string>() : byName(rc.change.before);
+  const after = action === "delete" ? new Map<string, string>() : byName(rc.change.after);
+  if (!before.size && !after.size) return;
+  a.claimed.add("inline_policy");
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const b = parsePolicy(before.get(name)) ?? [];
+    const af = parsePolicy(after.get(name)) ?? [];
+    const changes = diffPolicies(b, af);
+    if (!changes.length) continue;
+    a.lines.push(`- inline policy ${code(name)}:`, ...renderStatementChanges(changes));
+    // An inline policy added to a role widens it, also on create (it is not the managed-policy pattern this project uses).
+    for (const c of changes) for (const w of c.widens) a.findings.push({ level: "attention", text: `inline policy ${code(name)} of ${code(displayName(rc.name))} widens: ${w}` });
+  }
+}
+
+/** AWS managed policies that grant (nearly) everything in the account or in a whole service. */
+const BROAD_MANAGED = /^arn:aws[\w-]*:iam::aws:policy\/(?:.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]+FullAccess)$/;
+
+/** Creates and updates a fresh deploy never has, that open something whole. */
+function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
+  const action = actionOf(rc.change.actions);
+  if (action === "delete") return;
+  const v = (rc.change.after ?? {}) as Json;
+  const refs = (attr: string): string[] => ctx.configs.get(rc.address)?.expressions?.[attr]?.references ?? [];
+  const name = code(displayName(rc.name));
+  if (/^aws_iam_(role|user|group)_policy_attachment$/.test(rc.type) && BROAD_MANAGED.test(String(v.policy_arn ?? "")))
+    a.findings.push({ level: "attention", text: `${name} attaches the AWS managed policy ${code(v.policy_arn)}` });
+  if (rc.type === "aws_iam_role")
+    for (const arn of (v.managed_policy_arns ?? []) as string[]) if (BROAD_MANAGED.test(arn)) a.findings.push({ level: "attention", text: `${name} has the AWS managed policy ${code(arn)}` });
+  if (rc.type === "aws_route") {
+    const dest = v.destination_cidr_block ?? v.destination_ipv6_cidr_block;
+    const toIgw = String(v.gateway_id ?? "").startsWith("igw-") || refs("gateway_id").some((r) => r.startsWith("aws_internet_gateway."));
+    // In this design only the firewall subnets' route tables reach the internet gateway directly.
+    const firewallTable = refs("route_table_id").some((r) => /firewall/.test(r));
+    if (toIgw && !firewallTable)
+      a.findings.push({ level: "attention", text: `${name} sends ${dest ?? "traffic"} straight to the internet gateway from a route table that is not a firewall subnet's: **that path bypasses the firewall**` });
+  }
+  if (rc.type === "aws_security_group") {
+    for (const dir of ["ingress", "egress"] as const) {
+      const before = JSON.stringify((rc.change.before ?? {})[dir] ?? []);
+      for (const r of (v[dir] ?? []) as Json[]) {
+        if (before.includes(JSON.stringify(r))) continue;
+        const cidrs = [...(r.cidr_blocks ?? []), ...(r.ipv6_cidr_blocks ?? [])];
+        if (!cidrs.some((c: string) => INTERNET.has(c))) continue;
+        const text = `${dir} ${r.protocol} ${r.from_port}-${r.to_port} ${dir === "ingress" ? "from" : "to"} ${cidrs.join(", ")}`;
+        a.claimed.add(dir);
+        a.lines.push(`- ➕ ${text}`);
+        if (dir === "ingress") a.findings.push({ level: "attention", text: `security group rule **opened to the internet**: ${text} (${name})` });
+        else if (!(String(r.protocol) === "tcp" && r.from_port === 443 && r.to_port === 443)) a.findings.push({ level: "attention", text: `security group ${name} allows ${text}` });
+      }
+    }
+  }
+  if (rc.type === "aws_s3_bucket_public_access_block") {
+    const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => v[k] === false);
+    if (off.length) a.findings.push({ level: "attention", text: `public access block of ${name} has ${off.map(code).join(", ")} off: the bucket can be made public` });
+  }
 }
 
 function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
@@ -335,7 +448,9 @@ function analyzeDomainLists(rc: Json, a: Analysis): void {
   const afterUnknown = rc.type === "aws_route53_resolver_firewall_domain_list" ? rc.change.after_unknown?.domains === true : false;
   const after = action === "delete" ? [] : afterUnknown ? undefined : domainsOf(rc.change.after);
   if (before === undefined && after === undefined) return;
-  a.claimed.add(rc.type === "aws_networkfirewall_rule_group" ? "rule_group" : "domains");
+  // Only the domains are explained here; anything else in the rule group (generated_rules_type,
+  // target_types, rule variables) is listed as a plain change that needs reading.
+  a.claimed.add(rc.type === "aws_networkfirewall_rule_group" ? "rule_group.0.rules_source.0.rules_source_list.0.targets" : "domains");
   const list = rc.type === "aws_networkfirewall_rule_group" ? "firewall allowlist" : `DNS firewall list ${code(rc.change.after?.name ?? rc.change.before?.name ?? displayName(rc.name))}`;
   const generated = (rc.change.after ?? rc.change.before)?.rule_group?.[0]?.rules_source?.[0]?.rules_source_list?.[0]?.generated_rules_type;
   if (after === undefined) {
@@ -363,7 +478,7 @@ function analyzeSuricata(rc: Json, a: Analysis): void {
   const before = action === "create" ? [] : rules(rc.change.before);
   const after = action === "delete" ? [] : rules(rc.change.after);
   if (!before && !after) return;
-  a.claimed.add("rule_group");
+  a.claimed.add("rule_group.0.rules_source.0.rules_string");
   const added = (after ?? []).filter((r) => !(before ?? []).includes(r));
   const removed = (before ?? []).filter((r) => !(after ?? []).includes(r));
   if (action === "create") {
@@ -471,6 +586,8 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   const a: Analysis = { lines: [], findings: [], claimed: new Set() };
   analyzePolicies(rc, ctx, a);
   analyzeSecurityGroupRule(rc, a);
+  analyzeInlinePolicies(rc, a);
+  analyzeDangerous(rc, ctx, a);
   analyzeDomainLists(rc, a);
   analyzeSuricata(rc, a);
   analyzeFirewall(rc, a);
@@ -480,11 +597,17 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeTags(rc, a);
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
-    for (const [k, before, after, unknown] of changedAttributes(rc)) {
+    const claimed = [...a.claimed];
+    for (const [k] of changedAttributes(rc)) {
       if (a.claimed.has(k)) continue;
+      const leaves = leafChanges(rc.change.before?.[k], rc.change.after?.[k], rc.change.after_unknown?.[k], rc.change.before_sensitive?.[k], rc.change.after_sensitive?.[k], k).filter(
+        (l) => !claimed.some((c) => l.path === c || l.path.startsWith(`${c}.`)),
+      );
+      if (!leaves.length) continue;
       const forces = replacePaths.includes(k) ? " **(forces replacement)**" : "";
-      a.lines.push(`- ${k}: ${code(short(before))} → ${unknown ? "(known after apply)" : code(short(after))}${forces}`);
-      if (action === "update") a.findings.push({ level: "attention", text: `${code(displayName(rc.name))}: ${k} changes in place${unknown ? " (to a value known after apply)" : ""}` });
+      for (const l of leaves.slice(0, 12)) a.lines.push(`- ${leafText(l)}${forces}`);
+      if (leaves.length > 12) a.lines.push(`- … ${leaves.length - 12} more changes in ${k} (see the full plan)`);
+      if (action === "update") a.findings.push({ level: "attention", text: `${code(displayName(rc.name))}: ${leaves.slice(0, 3).map((l) => l.path).join(", ")}${leaves.length > 3 ? ", …" : ""} change in place` });
     }
   }
   const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
@@ -500,7 +623,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
     az,
     lines: a.lines,
     findings: a.findings,
-    consequence: consequence ? consequence.text(values) : action === "delete" || action === "replace" ? "no data of its own; re-created or no longer needed" : undefined,
+    consequence: consequence ? consequence.text(values) : action === "delete" || action === "replace" ? "holds no data; check what depends on it in the full plan" : undefined,
     stateful: consequence?.stateful ?? false,
   };
 }
@@ -583,6 +706,7 @@ export function reviewPlan(input: ReviewInput): Review {
   const { verdict, reasons } = verdictOf(items, outputChanges.length > 0);
   const destructive = items.filter((i) => i.action === "delete" || i.action === "replace");
   const cost = costDelta(plan);
+  const emptyState = !((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).some((r) => r.mode === "managed");
 
   const render = (max: number, planChars: number): string => {
     const out: string[] = [marker(stack), gateMarker(input.sha, destructive.length > 0)];
@@ -590,6 +714,8 @@ export function reviewPlan(input: ReviewInput): Review {
     const countLine = `**${counts.create} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.delete} to destroy**${outputChanges.length ? ` · ${outputChanges.length} output(s) change` : ""}`;
     out.push(`${countLine} · ${costHeadline(cost)}${input.sha ? ` · commit \`${input.sha.slice(0, 12)}\`` : ""}`, "");
     if (reasons.length) out.push(`Why: ${reasons.join("; ")}.`, "");
+    if (emptyState && counts.create > 0)
+      out.push("ℹ️ Planned against an **empty state**: every resource shows as new. If this stack is already deployed, this plan did not read its state (a local backend on a CI runner?) and shows nothing of what would change.", "");
     if (destructive.length) {
       out.push("### 🛑 Destructive changes", "");
       const ordered = [...destructive.filter((i) => i.stateful), ...destructive.filter((i) => !i.stateful)];
@@ -598,11 +724,13 @@ export function reviewPlan(input: ReviewInput): Review {
       // One line per kind of resource and lane: an AZ removal deletes a dozen resources of a few kinds.
       const groups = new Map<string, Item[]>();
       for (const i of ordered) {
-        const key = i.stateful ? i.address : `${i.action} ${i.type} ${CONSEQUENCES[i.type] ? "" : (i.az ?? "all AZs")}${CONSEQUENCES[i.type] ? (i.az ?? "") : ""}`;
+        const key = i.stateful ? i.address : `${i.action} ${i.type} ${i.az ?? "all AZs"} ${CONSEQUENCES[i.type] ? i.consequence : ""}`;
         groups.set(key, [...(groups.get(key) ?? []), i]);
       }
       const plain = new Map<string, string[]>();
-      for (const list of groups.values()) {
+      const groupList = [...groups.values()];
+      if (groupList.length > max * 2) out.push(`- (${groupList.length - max * 2} more kinds of deletes and replacements: see the full plan)`);
+      for (const list of groupList.slice(0, max * 2)) {
         const i = list[0];
         if (i.stateful || CONSEQUENCES[i.type]) {
           const forced = i.action === "replace" ? replaceReason(rcs.find((r) => r.address === i.address)!) : "";
@@ -610,7 +738,7 @@ export function reviewPlan(input: ReviewInput): Review {
           out.push(`- ${i.stateful ? "🛑" : "⚠️"} **${i.action}** ${what}${i.az ? ` in ${i.az}` : ""}: ${i.consequence}${forced}`);
         } else plain.set(i.az ?? "all AZs", [...(plain.get(i.az ?? "all AZs") ?? []), `${list.length}× ${i.action} ${i.type}`]);
       }
-      for (const [az, kinds] of plain) out.push(`- ${az}: ${kinds.join(", ")} (no data of their own)`);
+      for (const [az, kinds] of [...plain].slice(0, max)) out.push(`- ${az}: ${kinds.slice(0, max).join(", ")} (hold no data)`);
       out.push("");
     }
     const attention = items.flatMap((i) => i.findings.filter((f) => f.level === "attention").map((f) => f.text));
@@ -619,7 +747,7 @@ export function reviewPlan(input: ReviewInput): Review {
     }
     const benign = items.flatMap((i) => i.findings.filter((f) => f.level === "benign").map((f) => f.text));
     if (benign.length) {
-      out.push("### Known after apply and expected (explained)", "", ...summarizeBenign(benign).map((t) => `- ${t}`), "");
+      out.push("### Known after apply and expected (explained)", "", ...summarizeBenign(benign).slice(0, max * 2).map((t) => `- ${t}`), "");
     }
     for (const concern of Object.keys(CONCERN_TITLES) as Concern[]) {
       const list = items.filter((i) => i.concern === concern);
@@ -627,7 +755,7 @@ export function reviewPlan(input: ReviewInput): Review {
       out.push(`### ${CONCERN_TITLES[concern]}`, "");
       out.push(...(concern === "egress" ? egressSection(list, max) : itemLines(list, max)), "");
     }
-    if (outputChanges.length) out.push("### Outputs", "", ...outputChanges.map(([name, c]) => `- ${c.actions.join("+")} \`${name}\``), "");
+    if (outputChanges.length) out.push("### Outputs", "", ...outputChanges.slice(0, max).map(([name, c]) => `- ${c.actions.join("+")} \`${name}\``), ...(outputChanges.length > max ? [`- … ${outputChanges.length - max} more`] : []), "");
     if (cost.lines.length) {
       out.push("### Fixed monthly cost (README, \"Cost per AZ\"; before traffic)", "", "| item | change | per month |", "| --- | --- | --- |");
       for (const l of cost.lines) out.push(`| ${l.item} | ${l.count > 0 ? "+" : ""}${l.count} | ${dollars(l.monthly)} |`);
@@ -652,6 +780,11 @@ export function reviewPlan(input: ReviewInput): Review {
       room = Math.max(0, room - (markdown.length - COMMENT_LIMIT) - 64);
       markdown = render(max, room);
     }
+  }
+  if (markdown.length > COMMENT_LIMIT) {
+    // Only with thousands of changes: keep the head (verdict, destructive changes, what to read) and say so.
+    const notice = "\n\n…(the review is cut here at GitHub's comment limit; `npm run plan-review` writes the whole review, and the workflow's artifact holds it)";
+    markdown = markdown.slice(0, COMMENT_LIMIT - notice.length) + notice;
   }
   return { stack, verdict, counts, destructive, items, cost, reasons, markdown };
 }
