@@ -12,6 +12,7 @@ import { ConfigError, configErrorReport, EnvironmentConfig, loadAllEnvironments,
 import { readJson } from "../modules/config/json-source";
 import { parseSuricataRules } from "../modules/config/suricata";
 import { scratchDir } from "./support/scratch";
+import { problemsOf } from "./support/config-problems";
 
 const ROOT = join(__dirname, "..");
 const FILE = "config/qa.json";
@@ -21,15 +22,6 @@ const OTHER_ACCOUNT = "444455556666";
 
 type Raw = Record<string, unknown>;
 
-function problemsOf(raw: unknown, file = FILE, baseDir?: string): string[] {
-  try {
-    parseEnvironment(raw, file, baseDir);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error(`config was accepted: ${JSON.stringify(raw)}`);
-}
 
 /** A config directory holding `files` (name => JSON value, or text written as is). */
 function configDir(files: Record<string, unknown>): string {

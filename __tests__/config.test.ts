@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, EnvironmentConfig, loadAllEnvironments, parseEnvironment } from "../modules/config/load";
 import { scratchDir } from "./support/scratch";
+import { problemsOf as problemsOfExactly } from "./support/config-problems";
 import { configJsonSchema } from "../modules/config/json-schema";
 
 const FILE = "config/qa.json";
@@ -25,17 +26,6 @@ function withAccount(raw: Raw): Raw {
 /** Parses `raw` (plus accountId) as config/qa.json would be. */
 function parse(raw: Raw, file = FILE, baseDir?: string): EnvironmentConfig {
   return parseEnvironment(withAccount(raw), file, baseDir);
-}
-
-/** The problems for `raw` exactly as given, or fails the test if it is accepted. */
-function problemsOfExactly(raw: unknown, file = FILE, baseDir?: string): string[] {
-  try {
-    parseEnvironment(raw, file, baseDir);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error(`config was accepted: ${JSON.stringify(raw)}`);
 }
 
 /** The problems for `raw` (plus accountId), or fails the test if it is accepted. */
