@@ -1,4 +1,8 @@
 /**
+ * Imported by terraform.real-plan.test.ts (not a test file of its own): one jest worker runs both in
+ * turn, so this file's deployed environment and the plans it shares with that file come from the
+ * terraform result cache instead of being made twice.
+ *
  * The plan review (`npm run plan-review`) on real plans: made offline by the real hashicorp/aws
  * provider against a synthesized deployed environment (support/plan-scenarios.ts). Each review is
  * checked for what a reviewer must learn from it and must not be told, with expected values taken
@@ -16,7 +20,7 @@ import { scratchDir } from "./support/scratch";
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
 /** The review of a scenario's plan; PLAN_REVIEW_EXAMPLES=<dir> also writes it there (for the README's excerpts). */
-const review = (stack: string, p: { json: Json; text: string }, label?: string): Review => {
+const review = (stack: string, p: { json: Json; text?: string }, label?: string): Review => {
   const r = reviewPlan({ stack, plan: p.json, planText: p.text, exitCode: 2, sha: "f".repeat(40) });
   if (process.env.PLAN_REVIEW_EXAMPLES && label) writeFileSync(join(process.env.PLAN_REVIEW_EXAMPLES, `${label}.md`), r.markdown);
   return r;
@@ -215,7 +219,7 @@ describeWithTerraform("plan review of real plans", () => {
   });
 
   test("every review fits a GitHub comment, the full plan collapsed at its end", async () => {
-    const plan = await env.change("network", { availabilityZones: azs("us-east-1", "abcdef") }, { label: "rv-add-3-az" });
+    const plan = await env.change("network", { availabilityZones: azs("us-east-1", "abcdef") }, { label: "rv-add-3-az", text: true });
     const r = review("test-network", plan);
     expect(r.markdown.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(r.markdown).toMatch(/<details><summary>Full plan<\/summary>[\s\S]*Plan: \d+ to add, \d+ to change, 0 to destroy\.[\s\S]*```\n<\/details>$/);

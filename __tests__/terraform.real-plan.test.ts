@@ -14,9 +14,11 @@
  *   in place; changing the allowlist only updates in place; no AZ change touches the notebook, the
  *   domain or a user profile.
  */
-import { Testing } from "cdktf";
-import { environmentStacks } from "../stacks/environment";
-import { azs, envFrom, synthToDir, withNotebook } from "./support/synth";
+import { azs } from "./support/synth";
+import { synthEnvironment } from "./support/plan-scenarios";
+// The plan review's tests on real plans run in this file's worker, sharing its deployed environment
+// through the terraform result cache (see there).
+import "./terraform.plan-review.cases";
 import {
   AwsStub,
   ChangeSummary,
@@ -35,13 +37,6 @@ import { describeWithTerraform } from "./support/terraform";
 
 const ACCOUNT = "111122223333";
 const ZONES = azs("us-east-1", "abcdef");
-
-/** An environment's synthesized stack dirs, by kind. `raw` is a config; Studio on, notebook in b. */
-function synthEnvironment(raw: Record<string, unknown>): Record<"network" | "studio" | "notebook", string> {
-  const env = envFrom(withNotebook({ storage: { preventDestroy: true }, ...raw }, "us-east-1b"));
-  const stacks = environmentStacks(Testing.app(), env);
-  return Object.fromEntries(stacks.map((s) => [s.kind, synthToDir(s)])) as Record<"network" | "studio" | "notebook", string>;
-}
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
 const created: string[] = [];

@@ -75,7 +75,7 @@ export class DeployedEnvironment {
    * The plan JSON and plan text of `kind` for a changed config `raw` (merged over nothing: give the
    * whole config), optionally with its synthesized stack edited, against the deployed state.
    */
-  async change(kind: Kind, raw: Record<string, unknown>, opts: { notebookAz?: string; edit?: (json: Json) => void; label: string }): Promise<{ json: Json; text: string }> {
+  async change(kind: Kind, raw: Record<string, unknown>, opts: { notebookAz?: string; edit?: (json: Json) => void; label: string; text?: boolean }): Promise<{ json: Json; text?: string }> {
     const dirs = synthEnvironment(raw, opts.notebookAz);
     if (opts.edit) editStack(dirs[kind], opts.edit);
     const stub = kind === "network" ? this.stub : this.workloadStub;
@@ -83,7 +83,9 @@ export class DeployedEnvironment {
     const state = this.states[kind]!.statePath;
     const r = await tryPlan(dir, { refresh: false, state });
     if (!r.json) throw new Error(`plan of ${opts.label} failed: ${r.output}`);
-    // The human plan text, as the workflow posts it collapsed (terraform's own rendering of the JSON plan).
+    if (!opts.text) return { json: r.json };
+    // The human plan text, as the workflow posts it collapsed (terraform's own rendering of the plan):
+    // only when asked, since it is a second plan.
     const text = await runTerraform(dir, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${state}`]);
     return { json: r.json, text: text.stdout };
   }
