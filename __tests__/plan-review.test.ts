@@ -46,13 +46,22 @@ describe("policy diffs", () => {
     expect(await decision(stricter, "s3:GetObject", `${BUCKET}/x`, { "aws:SourceVpc": "vpc-1", "aws:SecureTransport": "false" })).toBe("ImplicitlyDenied");
   });
 
-  test("a wildcard resource widens; one more named resource is listed but not called widening", () => {
+  test("an added resource widens, unless it only places work in the network (a subnet, a security group)", () => {
     const wild = policy({ ...read.Statement[0], Resource: [`${BUCKET}/*`, "*"] });
     expect(diff(read, wild)[0].widens).toEqual(["Resource added: *"]);
     const named = policy({ ...read.Statement[0], Resource: [`${BUCKET}/*`, "arn:aws:s3:::other/key"] });
-    const [c] = diff(read, named);
-    expect(c.fields.Resource).toEqual({ added: ["arn:aws:s3:::other/key"], removed: [] });
+    expect(diff(read, named)[0].widens).toEqual(["Resource added: arn:aws:s3:::other/key"]);
+    const subnets = (ids: string[]) => policy({ Sid: "Jobs", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob"], Resource: ids.map((i) => `arn:aws:ec2:us-east-1:111122223333:subnet/${i}`) });
+    const [c] = diff(subnets(["subnet-a"]), subnets(["subnet-a", "subnet-d"]));
+    expect(c.fields.Resource).toEqual({ added: ["arn:aws:ec2:us-east-1:111122223333:subnet/subnet-d"], removed: [] });
     expect(c.widens).toEqual([]);
+  });
+
+  test("a value added to a condition widens (another account), except a subnet for SageMaker's VPC keys", () => {
+    const perimeter = (accounts: string[]) => policy({ Sid: "P", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: ["*"], Condition: { StringEquals: { "aws:PrincipalAccount": accounts } } });
+    expect(diff(perimeter(["111122223333"]), perimeter(["111122223333", "999999999999"]))[0].widens).toEqual(["condition StringEquals aws:PrincipalAccount now matches more (999999999999)"]);
+    const jobs = (subnets: string[]) => policy({ Sid: "J", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob"], Resource: ["*"], Condition: { "ForAllValues:StringEquals": { "sagemaker:VpcSubnets": subnets } } });
+    expect(diff(jobs(["subnet-a"]), jobs(["subnet-a", "subnet-d"]))[0].widens).toEqual([]);
   });
 
   test("a Deny that is removed or covers less widens (IAM: the request is allowed again)", async () => {

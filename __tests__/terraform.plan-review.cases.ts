@@ -52,11 +52,13 @@ describeWithTerraform("plan review of real plans", () => {
       for (const kind of ["network", "studio", "notebook"] as const) reviews[kind] = reviewPlan({ stack: `test-${kind}`, plan: await env.freshPlan(kind), exitCode: 2 });
     });
 
-    test("is 'safe additions' in every stack: only creates, nothing to read first", () => {
+    test("needs reading in full, and says why: planned against an empty state; nothing else to flag", () => {
       for (const r of Object.values(reviews)) {
-        expect({ stack: r.stack, verdict: r.verdict, reasons: r.reasons }).toEqual({ stack: r.stack, verdict: "safe additions", reasons: [] });
+        expect({ stack: r.stack, verdict: r.verdict, reasons: r.reasons }).toEqual({ stack: r.stack, verdict: "needs attention", reasons: [expect.stringMatching(/^planned against an empty state/)] });
         expect(r.counts.update + r.counts.replace + r.counts.delete).toBe(0);
+        expect(r.markdown).toContain("Planned against an **empty state**");
         expect(r.markdown).not.toContain("Destructive changes");
+        expect(r.markdown).not.toContain("To read");
       }
     });
 
@@ -71,7 +73,7 @@ describeWithTerraform("plan review of real plans", () => {
 
     test("created policies are listed statement by statement, without calling the data perimeter 'broad'", () => {
       expect(reviews.network.markdown).toMatch(/`PerimeterPrincipalsOnPerimeterResources`: \*\*Allow\*\*/);
-      expect(reviews.network.markdown).not.toContain("To read");
+      expect(reviews.network.markdown).toMatch(/`AwsServicePrincipals`: \*\*Allow\*\* `\*` on `\*`/);
     });
   });
 
@@ -183,13 +185,16 @@ describeWithTerraform("plan review of real plans", () => {
         edit: (json) => {
           const sg = Object.keys(json.resource.aws_security_group).find((k) => k.startsWith("notebook_security-group"))!;
           json.resource.aws_vpc_security_group_ingress_rule["debug-ssh"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, ip_protocol: "tcp", description: "debug" };
+          // Half the internet is the internet.
+          json.resource.aws_vpc_security_group_ingress_rule["debug-half"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "128.0.0.0/1", ip_protocol: "-1", description: "half" };
         },
       }),
       "rv-sg-open",
     );
     expect(r.verdict).toBe("needs attention");
-    expect(r.counts).toEqual({ create: 1, update: 0, replace: 0, delete: 0 });
+    expect(r.counts).toEqual({ create: 2, update: 0, replace: 0, delete: 0 });
     expect(r.markdown).toContain("security group rule **opened to the internet**: ingress tcp 22 from 0.0.0.0/0 (debug)");
+    expect(r.markdown).toContain("security group rule **opened to the internet**: ingress all traffic from 128.0.0.0/1 (half)");
   });
 
   test("a denylist flip, a route around the firewall and a lifted public access block each need attention", async () => {
@@ -206,6 +211,9 @@ describeWithTerraform("plan review of real plans", () => {
           json.resource.aws_route["shortcut"] = { route_table_id: `\${aws_route_table.${table}.id}`, destination_cidr_block: "198.51.100.0/24", gateway_id: `\${aws_internet_gateway.${igw}.id}` };
           const pab = Object.entries(json.resource.aws_s3_bucket_public_access_block as Record<string, Json>).find(([k]) => k.startsWith("data-bucket"))![1];
           pab.block_public_policy = false;
+          // An existing AZ's default route repointed from the firewall to another endpoint.
+          const nat = Object.entries(json.resource.aws_route as Record<string, Json>).find(([k]) => k.startsWith("network_us-east-1b_nat_default-route"))![1];
+          nat.vpc_endpoint_id = "vpce-0a77ac4e700000000";
         },
       }),
       "rv-network-bypass",
@@ -216,6 +224,8 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.markdown).toContain("rule_group.0.rules_source.0.rules_source_list.0.generated_rules_type: `ALLOWLIST` → `DENYLIST`");
     expect(toRead).toMatch(/`shortcut` sends 198\.51\.100\.0\/24 straight to the internet gateway .*bypasses the firewall/);
     expect(toRead).toMatch(/public access block of `data-bucket_public-access-block` has `block_public_policy` off/);
+    expect(toRead).toMatch(/egress route 0\.0\.0\.0\/0 of `network_us-east-1b_nat_default-route` changes target/);
+    expect(r.markdown).toContain("vpce-0a77ac4e700000000");
   });
 
   test("every review fits a GitHub comment, the full plan collapsed at its end", async () => {

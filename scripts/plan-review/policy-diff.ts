@@ -122,6 +122,15 @@ function diffList(a: string[] = [], b: string[] = []): ListDiff {
 
 const canonical = (s: NormalStatement) => JSON.stringify({ e: s.effect, f: s.fields, c: s.conditions });
 
+/**
+ * Condition keys whose added values only place resources in this network (a new AZ's subnet): listed,
+ * not called widening. Any other added value (an account, an endpoint, a bucket) widens.
+ */
+export const BENIGN_VALUE_KEYS = new Set(["sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds", "ec2:Subnet", "ec2:SecurityGroupID"]);
+
+/** ARNs of subnets, security groups and network interfaces: adding one places, it does not widen. */
+export const NETWORK_PLACEMENT_ARN = /^arn:aws[\w-]*:ec2:[^:]*:\d{12}:(subnet|security-group|network-interface)\/[\w-]+$/;
+
 /** A value that matches more than one thing ("*", "s3:*", "arn:...:bucket/*"). */
 export const isWildcard = (v: string) => v.includes("*") || v.includes("?");
 
@@ -152,7 +161,7 @@ function changedStatementWidens(effect: string, fields: Record<string, ListDiff>
       const negated = /^(?:ForAllValues:|ForAnyValue:)?(?:String|Arn)Not|^(?:ForAllValues:|ForAnyValue:)?NotIpAddress/.test(key);
       const gone = before.conditions[key] !== undefined && after.conditions[key] === undefined;
       const born = before.conditions[key] === undefined && after.conditions[key] !== undefined;
-      const matchesMore = negated ? d.removed.length > 0 : d.added.some(isWildcard) || d.added.includes(UNKNOWN);
+      const matchesMore = negated ? d.removed.length > 0 : d.added.some((v) => isWildcard(v) || v === UNKNOWN || !BENIGN_VALUE_KEYS.has(key.replace(/^\S+ /, "")));
       const matchesLess = negated ? d.added.length > 0 : d.removed.length > 0;
       if (allow && gone) out.push(`condition ${key} removed`);
       else if (allow && !born && matchesMore) out.push(`condition ${key} now matches more (${negated ? `no longer excludes ${d.removed.join(", ")}` : d.added.join(", ")})`);
@@ -164,7 +173,8 @@ function changedStatementWidens(effect: string, fields: Record<string, ListDiff>
     const negative = field === "NotAction" || field === "NotResource" || field === "NotPrincipal";
     if (allow) {
       if ((field === "Action" || field === "Principal") && d.added.length) out.push(`${field} added: ${d.added.join(", ")}`);
-      if (field === "Resource" && d.added.some((v) => isWildcard(v) || v === UNKNOWN)) out.push(`Resource added: ${d.added.filter((v) => isWildcard(v) || v === UNKNOWN).join(", ")}`);
+      const wider = d.added.filter((v) => isWildcard(v) || v === UNKNOWN || !NETWORK_PLACEMENT_ARN.test(v));
+      if (field === "Resource" && wider.length) out.push(`Resource added: ${wider.join(", ")}`);
       // Action -> NotAction (or Resource -> NotResource): "everything except" is almost always wider.
       if (negative && before.fields[field] === undefined && after.fields[field] !== undefined) out.push(`now allows everything except ${field.slice(3)}: ${d.added.join(", ")}`);
       else if (negative && d.removed.length) out.push(`${field} exception removed: ${d.removed.join(", ")}`);

@@ -236,6 +236,8 @@ interface Ctx {
   readonly priorData: Map<string, Json>;
   /** The firewall's subnet mapping changes in this plan (so its endpoint map is recomputed). */
   readonly firewallMappingChanges: boolean;
+  /** The environment's accounts (the provider's allowed_account_ids). */
+  readonly accounts: Set<string>;
 }
 
 interface Analysis {
@@ -287,17 +289,23 @@ function policyVersions(rc: Json, attr: string, ctx: Ctx): { before?: NormalStat
  */
 function broadGrants(type: string, statements: NormalStatement[]): string[] {
   const out: string[] = [];
+  const PERIMETER = /^(aws:(PrincipalAccount|PrincipalOrgID|PrincipalOrgPaths|PrincipalArn|PrincipalIsAWSService|SourceVpce|SourceVpc|SourceAccount|SourceArn|PrincipalServiceName|CalledVia)|kms:(ViaService|CallerAccount))$/;
   for (const s of statements) {
-    if (s.effect !== "Allow" || Object.keys(s.conditions).length) continue;
+    if (s.effect !== "Allow") continue;
     const actions = s.fields.Action ?? [];
     const everyResource = (s.fields.Resource ?? []).includes("*") || !!s.fields.NotResource;
     const name = s.sid ?? "a statement";
-    if (everyResource && (actions.includes("*") || s.fields.NotAction)) out.push(`${name} allows every action on every resource, unconditionally`);
-    else if (everyResource && actions.some((a) => a.includes("*"))) out.push(`${name} allows ${actions.filter((a) => a.includes("*")).join(", ")} on every resource, unconditionally`);
+    const resourcePolicy = !!(s.fields.Principal || s.fields.NotPrincipal);
+    // A condition does not make "every action on every resource" narrow in an identity policy
+    // (aws:SecureTransport is always true on the console); in resource policies the perimeter keys do.
+    const perimeter = Object.entries(s.conditions).some(([k, vs]) => PERIMETER.test(k.replace(/^\S+ /, "")) && !vs.some((v) => v === "*"));
+    if (resourcePolicy && perimeter) continue;
+    if (everyResource && (actions.includes("*") || s.fields.NotAction)) out.push(`${name} allows every action on every resource`);
+    else if (everyResource && actions.some((a) => a.includes("*"))) out.push(`${name} allows ${actions.filter((a) => a.includes("*")).join(", ")} on every resource`);
     // Passing or assuming any role is a path to every permission in the account.
     const escalation = actions.filter((a) => /^(iam:PassRole|sts:AssumeRole)$/i.test(a));
-    if (everyResource && escalation.length) out.push(`${name} allows ${escalation.join(", ")} on every resource, unconditionally`);
-    if (!type.startsWith("aws_vpc_endpoint") && (s.fields.Principal ?? []).includes("*")) out.push(`${name} allows anyone, unconditionally`);
+    if (everyResource && escalation.length) out.push(`${name} allows ${escalation.join(", ")} on every resource`);
+    if (!type.startsWith("aws_vpc_endpoint") && (s.fields.Principal ?? []).includes("*") && !perimeter) out.push(`${name} allows anyone without a condition on the caller's account, organization or network`);
   }
   return out;
 }
@@ -350,7 +358,7 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
       for (const r of (v[dir] ?? []) as Json[]) {
         if (before.includes(JSON.stringify(r))) continue;
         const cidrs = [...(r.cidr_blocks ?? []), ...(r.ipv6_cidr_blocks ?? [])];
-        if (!cidrs.some((c: string) => INTERNET.has(c))) continue;
+        if (!cidrs.some((c: string) => isPublicCidr(c))) continue;
         const text = `${dir} ${r.protocol} ${r.from_port}-${r.to_port} ${dir === "ingress" ? "from" : "to"} ${cidrs.join(", ")}`;
         a.claimed.add(dir);
         a.lines.push(`- ➕ ${text}`);
@@ -359,10 +367,41 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
       }
     }
   }
+  if (action === "create" && !KNOWN_TYPES.has(rc.type))
+    a.findings.push({ level: "attention", text: `creates ${code(rc.type)} ${name}, a resource type this project does not create: read it in the full plan` });
+  if (rc.type === "aws_sagemaker_notebook_instance") {
+    if (v.direct_internet_access === "Enabled") a.findings.push({ level: "attention", text: `${name} has direct internet access: **its traffic bypasses the VPC and the firewall**` });
+    if (v.root_access === "Enabled") a.findings.push({ level: "attention", text: `${name} gives its users root access` });
+  }
+  if (rc.type === "aws_sagemaker_domain" && v.app_network_access_type && v.app_network_access_type !== "VpcOnly")
+    a.findings.push({ level: "attention", text: `${name} uses ${code(v.app_network_access_type)}: **Studio apps reach the internet without the firewall**` });
+  if (rc.type === "aws_route_table" && ((v.route ?? []) as unknown[]).length)
+    a.findings.push({ level: "attention", text: `${name} has inline routes (this project uses aws_route resources only): ${short(v.route, 200)}` });
+  if (rc.type === "aws_route" && (action === "create" || action === "replace")) {
+    const known = (!!v.nat_gateway_id || refs("nat_gateway_id").length > 0) || firewallEndpointRef(refs("vpc_endpoint_id")) || String(v.gateway_id ?? "").startsWith("igw-") || refs("gateway_id").some((r) => r.startsWith("aws_internet_gateway."));
+    if (!known) a.findings.push({ level: "attention", text: `${name} routes ${v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? "?"} to a target that is neither a firewall endpoint, a NAT gateway nor the internet gateway` });
+  }
+  if (rc.type === "aws_vpc_endpoint" && (v.policy === null || v.policy === "") && rc.change.after_unknown?.policy !== true)
+    a.findings.push({ level: "attention", text: `${name} (${code(v.service_name ?? "?")}) has no endpoint policy: full access to the service through it` });
   if (rc.type === "aws_s3_bucket_public_access_block") {
     const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => v[k] === false);
     if (off.length) a.findings.push({ level: "attention", text: `public access block of ${name} has ${off.map(code).join(", ")} off: the bucket can be made public` });
   }
+}
+
+/** Account IDs a policy's principals or account conditions name that are not the environment's. */
+function foreignAccounts(statements: NormalStatement[], accounts: Set<string>): string[] {
+  if (!accounts.size) return [];
+  const found = new Set<string>();
+  for (const st of statements) {
+    for (const p of [...(st.fields.Principal ?? []), ...(st.fields.NotPrincipal ?? [])]) {
+      const m = /^AWS:(?:arn:aws[\w-]*:(?:iam|sts)::)?(\d{12})\b/.exec(p);
+      if (m) found.add(m[1]);
+    }
+    for (const [key, values] of Object.entries(st.conditions))
+      if (/aws:(Principal|Resource|Source)Account$/.test(key)) for (const v of values) if (/^\d{12}$/.test(v)) found.add(v);
+  }
+  return [...found].filter((x) => !accounts.has(x)).sort();
 }
 
 function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
@@ -377,6 +416,9 @@ function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
       a.lines.push(`- ${label}: known after apply${via ? "" : " (its document is not in the plan)"}`);
       if (action === "update") a.findings.push({ level: "attention", text: `${label} of ${code(rc.address)} changes to a value known only after apply` });
       continue;
+    }
+    for (const acct of foreignAccounts(after, ctx.accounts)) {
+      if (!foreignAccounts(before, ctx.accounts).includes(acct)) a.findings.push({ level: "attention", text: `${label} of ${code(displayName(rc.name))} names account ${code(acct)}, not this environment's (${[...ctx.accounts].join(", ") || "unknown"})` });
     }
     if (action === "create" || action === "delete") {
       a.lines.push(`- ${label}: ${after.length || before.length} statement(s)${action === "create" && via ? " (rendered at apply)" : ""}`);
@@ -404,7 +446,26 @@ function describeRule(v: Json, direction: "ingress" | "egress"): string {
   return `${direction} ${proto} ${direction === "ingress" ? "from" : "to"} ${peer}${v.description ? ` (${v.description})` : ""}`;
 }
 
-const INTERNET = new Set(["0.0.0.0/0", "::/0"]);
+/** A CIDR reaching beyond private address space (0.0.0.0/1 counts as much as 0.0.0.0/0). */
+export function isPublicCidr(cidr: string): boolean {
+  const c = String(cidr);
+  if (c.includes(":")) return !/^f[cd]/i.test(c);
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+\/(\d+)$/.exec(c);
+  if (!m) return true; // unreadable: assume the worst
+  const [a, b, len] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const inside = (ok: boolean, minLen: number) => ok && len >= minLen;
+  return !(inside(a === 10, 8) || inside(a === 172 && b >= 16 && b <= 31, 12) || inside(a === 192 && b === 168, 16) || inside(a === 100 && b >= 64 && b <= 127, 10));
+}
+
+/** The resource types this project creates (modules/, stacks/); a create of any other type needs reading. */
+export const KNOWN_TYPES = new Set(
+  "aws_cloudwatch_log_group aws_cloudwatch_log_resource_policy aws_default_security_group aws_eip aws_flow_log aws_iam_policy aws_iam_role aws_iam_role_policy aws_iam_role_policy_attachment aws_internet_gateway aws_kms_alias aws_kms_key aws_nat_gateway aws_networkfirewall_firewall aws_networkfirewall_firewall_policy aws_networkfirewall_logging_configuration aws_networkfirewall_rule_group aws_networkfirewall_tls_inspection_configuration aws_route aws_route_table aws_route_table_association aws_route53_resolver_firewall_config aws_route53_resolver_firewall_domain_list aws_route53_resolver_firewall_rule aws_route53_resolver_firewall_rule_group aws_route53_resolver_firewall_rule_group_association aws_route53_resolver_query_log_config aws_route53_resolver_query_log_config_association aws_s3_bucket aws_s3_bucket_lifecycle_configuration aws_s3_bucket_logging aws_s3_bucket_ownership_controls aws_s3_bucket_policy aws_s3_bucket_public_access_block aws_s3_bucket_server_side_encryption_configuration aws_s3_bucket_versioning aws_sagemaker_domain aws_sagemaker_notebook_instance aws_sagemaker_notebook_instance_lifecycle_configuration aws_sagemaker_studio_lifecycle_config aws_sagemaker_user_profile aws_security_group aws_ssm_parameter aws_subnet aws_vpc aws_vpc_endpoint aws_vpc_endpoint_route_table_association aws_vpc_security_group_egress_rule aws_vpc_security_group_ingress_rule".split(
+    " ",
+  ),
+);
+
+/** The route targets of this design: a firewall endpoint (from the firewall's endpoint map), a NAT gateway, the IGW. */
+const firewallEndpointRef = (refs: string[]) => refs.some((r) => r.startsWith("aws_networkfirewall_firewall.") || /^local\.[^[]*endpoint-ids-by-az/.test(r));
 
 function analyzeSecurityGroupRule(rc: Json, a: Analysis): void {
   const m = /^aws_vpc_security_group_(ingress|egress)_rule$/.exec(rc.type);
@@ -419,7 +480,7 @@ function analyzeSecurityGroupRule(rc: Json, a: Analysis): void {
   for (const [text, cidrs, direction, from, to, proto] of after) {
     if (before.some(([t]) => t === text)) continue;
     a.lines.push(`- ➕ ${text}`);
-    const toInternet = (cidrs as unknown[]).some((c) => INTERNET.has(String(c)));
+    const toInternet = (cidrs as unknown[]).some((c) => c !== null && c !== undefined && isPublicCidr(String(c)));
     if (!toInternet) continue;
     if (direction === "ingress") a.findings.push({ level: "attention", text: `security group rule **opened to the internet**: ${text}` });
     else if (!(proto === "tcp" && from === 443 && to === 443))
@@ -510,7 +571,7 @@ function analyzeRoute(rc: Json, ctx: Ctx, a: Analysis): void {
   const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
   const dest = v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?";
   const refs: string[] = ctx.configs.get(rc.address)?.expressions?.vpc_endpoint_id?.references ?? [];
-  const label = (k: string) => (k === "vpc_endpoint_id" && refs.some((r) => r.startsWith("aws_networkfirewall_firewall.")) ? "firewall endpoint" : k.replace(/_id$/, "").replace(/_/g, " "));
+  const label = (k: string) => (k === "vpc_endpoint_id" && firewallEndpointRef(refs) ? "firewall endpoint" : k.replace(/_id$/, "").replace(/_/g, " "));
   const target = (x: Json | null | undefined, u?: Json) => {
     for (const k of ["vpc_endpoint_id", "nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "vpc_peering_connection_id", "egress_only_gateway_id"])
       if (u?.[k] === true) return `${label(k)} (known after apply)`;
@@ -524,7 +585,7 @@ function analyzeRoute(rc: Json, ctx: Ctx, a: Analysis): void {
   const unknownEndpoint = rc.change.after_unknown?.vpc_endpoint_id === true && rc.change.before?.vpc_endpoint_id;
   const changed = changedAttributes(rc).map(([k]) => k);
   for (const k of changed) a.claimed.add(k);
-  if (unknownEndpoint && ctx.firewallMappingChanges && changed.every((k) => k === "vpc_endpoint_id")) {
+  if (unknownEndpoint && ctx.firewallMappingChanges && changed.every((k) => k === "vpc_endpoint_id") && firewallEndpointRef(refs)) {
     a.lines.push(`- route ${dest} → firewall endpoint: known after apply, will be ${code(rc.change.before.vpc_endpoint_id)} again`);
     a.findings.push({
       level: "benign",
@@ -668,9 +729,10 @@ function egressSection(items: Item[], max: number): string[] {
   return out;
 }
 
-function verdictOf(items: Item[], outputsChange: boolean): { verdict: Verdict; reasons: string[] } {
+function verdictOf(items: Item[], outputsChange: boolean, emptyState: boolean): { verdict: Verdict; reasons: string[] } {
   if (!items.length && !outputsChange) return { verdict: "no changes", reasons: [] };
   const reasons: string[] = [];
+  if (emptyState && items.some((i) => i.action === "create")) reasons.push("planned against an empty state: everything shows as new, so read it all (a first deploy), or the plan did not read the deployed state");
   const stateful = items.filter((i) => (i.action === "delete" || i.action === "replace") && i.stateful);
   const other = items.filter((i) => (i.action === "delete" || i.action === "replace") && !i.stateful);
   if (stateful.length) reasons.push(`${stateful.length} resource(s) holding data deleted or replaced`);
@@ -696,6 +758,9 @@ export function reviewPlan(input: ReviewInput): Review {
     configs: new Map(((plan.configuration?.root_module?.resources ?? []) as Json[]).map((r) => [r.address, r])),
     dataChanges: new Map(rcs.filter((r) => r.mode === "data").map((r) => [r.address, r])),
     priorData: new Map(((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).filter((r) => r.mode === "data").map((r) => [r.address, r.values])),
+    accounts: new Set(
+      (([] as Json[]).concat(plan.configuration?.provider_config?.aws ?? []) as Json[]).flatMap((p) => (p?.expressions?.allowed_account_ids?.constant_value ?? []) as string[]),
+    ),
     firewallMappingChanges: rcs.some(
       (r) => r.type === "aws_networkfirewall_firewall" && actionOf(r.change.actions) === "update" && (r.change.after_unknown?.subnet_mapping || JSON.stringify(r.change.before?.subnet_mapping) !== JSON.stringify(r.change.after?.subnet_mapping)),
     ),
@@ -703,10 +768,10 @@ export function reviewPlan(input: ReviewInput): Review {
   const items = rcs.map((rc) => itemOf(rc, ctx)).filter((i): i is Item => !!i);
   for (const i of items) counts[i.action]++;
   const outputChanges = Object.entries((plan.output_changes ?? {}) as Json).filter(([, c]) => !(c.actions.length === 1 && c.actions[0] === "no-op"));
-  const { verdict, reasons } = verdictOf(items, outputChanges.length > 0);
+  const emptyState = !((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).some((r) => r.mode === "managed");
+  const { verdict, reasons } = verdictOf(items, outputChanges.length > 0, emptyState);
   const destructive = items.filter((i) => i.action === "delete" || i.action === "replace");
   const cost = costDelta(plan);
-  const emptyState = !((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).some((r) => r.mode === "managed");
 
   const render = (max: number, planChars: number): string => {
     const out: string[] = [marker(stack), gateMarker(input.sha, destructive.length > 0)];
@@ -715,7 +780,7 @@ export function reviewPlan(input: ReviewInput): Review {
     out.push(`${countLine} · ${costHeadline(cost)}${input.sha ? ` · commit \`${input.sha.slice(0, 12)}\`` : ""}`, "");
     if (reasons.length) out.push(`Why: ${reasons.join("; ")}.`, "");
     if (emptyState && counts.create > 0)
-      out.push("ℹ️ Planned against an **empty state**: every resource shows as new. If this stack is already deployed, this plan did not read its state (a local backend on a CI runner?) and shows nothing of what would change.", "");
+      out.push("ℹ️ Planned against an **empty state**: every resource shows as new. If this stack is already deployed, this plan did not read its state (a local backend on a CI runner, a changed backend key or workspace?) and shows nothing of what would change.", "");
     if (destructive.length) {
       out.push("### 🛑 Destructive changes", "");
       const ordered = [...destructive.filter((i) => i.stateful), ...destructive.filter((i) => !i.stateful)];
