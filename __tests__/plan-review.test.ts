@@ -4,12 +4,12 @@
  * handling of a directory of plans, and the README's cost table, which the review's cost model
  * must agree with.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { diffPolicies, parsePolicy } from "../scripts/plan-review/policy-diff";
 import { planOrder, reviewDirectory, stacksOfEnvironment } from "../scripts/plan-review/cli";
 import { HOURS_PER_MONTH, UNIT_PRICES } from "../scripts/plan-review/cost";
-import { leafChanges } from "../scripts/plan-review/review";
+import { isPublicCidr, KNOWN_TYPES, leafChanges } from "../scripts/plan-review/review";
 import { IamPolicy, simulate } from "./support/iam";
 import { scratchDir } from "./support/scratch";
 
@@ -174,4 +174,21 @@ test("the review's unit prices are the README's cost table's", () => {
   expect(byName("NAT gateway")?.[2]).toBeCloseTo(UNIT_PRICES.natGateway * HOURS_PER_MONTH, 2);
   expect(section).toMatch(/three KMS keys[^.]*\(\$1\/month each\)/);
   expect(UNIT_PRICES.kmsKeyMonthly).toBe(1);
+});
+
+test("the review knows every resource type the project creates (else its creates would be flagged as foreign)", () => {
+  const root = join(__dirname, "..");
+  const files = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  const types = new Set<string>();
+  for (const f of [...files("modules"), ...files("stacks")])
+    for (const m of readFileSync(join(root, f), "utf8").matchAll(/@cdktf\/provider-aws\/lib\/([a-z0-9-]+)/g))
+      if (!m[1].startsWith("data-") && m[1] !== "provider") types.add(`aws_${m[1].replace(/-/g, "_")}`);
+  expect(types.size).toBeGreaterThan(40);
+  expect([...types].filter((t) => !KNOWN_TYPES.has(t))).toEqual([]);
+});
+
+test("public address ranges are the internet, private ones are not", () => {
+  for (const c of ["0.0.0.0/0", "128.0.0.0/1", "8.8.8.0/24", "10.0.0.0/7", "::/0", "2001:db8::/32"]) expect({ c, pub: isPublicCidr(c) }).toEqual({ c, pub: true });
+  for (const c of ["10.2.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "100.64.0.0/10", "fd00::/8"]) expect({ c, pub: isPublicCidr(c) }).toEqual({ c, pub: false });
 });
