@@ -50,6 +50,8 @@ test("the gate always reports (a skipped required check would pass), judges with
   const gate = pr.slice(pr.indexOf("  review-gate:"));
   expect(gate).toMatch(/\n {4}if: always\(\)\n/);
   expect(gate).toContain("ref: ${{ github.event.pull_request.base.sha }}");
+  // Partial plans (a cancelled or crashed plan job still uploads what it made) never pass.
+  expect(gate).toMatch(/if: always\(\) && \(needs\.environments\.result != 'success' \|\| needs\.plan\.result != 'success'\)\n\s+run: \|[\s\S]*exit 1/);
   // The plan job runs the pull request's code: it may not write to the pull request.
   const planJob = pr.slice(pr.indexOf("  plan:"), pr.indexOf("  review-gate:"));
   expect(planJob).not.toMatch(/pull-requests: write|issues: write/);
@@ -160,6 +162,7 @@ describe("review gate", () => {
     expect((await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": {} } } }), ["dev", "prod"])).failed).toMatch(/no plan review of environment prod/);
     expect((await gate(plans({ dev: { sha: OLD, stacks: { "dev-network": {} } } }), ["dev"])).failed).toMatch(/is of commit b+, not a+/);
     expect((await gate(plans({ dev: { sha: HEAD, stacks: { "dev-network": { failed: true } } } }), ["dev"])).failed).toMatch(/the plan of dev-network failed/);
+    expect((await gate(plans({}), [])).failed).toMatch(/no environment was planned/);
   });
 
   test("fails and labels the pull request while a plan of the head commit is destructive and unapproved", async () => {

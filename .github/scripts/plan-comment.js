@@ -62,7 +62,7 @@ function readSummaries(root) {
 }
 
 /** Permissions whose approval counts: people who can push to the repository. */
-const APPROVER_PERMISSIONS = ["admin", "maintain", "write"];
+const APPROVER_PERMISSIONS = ["admin", "write"]; // the API reports maintain as write
 
 /**
  * Logins whose latest review state is an approval of commit `sha`: people (not bots), not the author,
@@ -96,6 +96,7 @@ async function reviewGate({ github, context, core, root, environments }) {
   const issue_number = pr.number;
   const summaries = readSummaries(root);
   const problems = [];
+  if (!environments.length) problems.push("no environment was planned");
   for (const env of environments) {
     const s = summaries[env];
     if (!s) problems.push(`no plan review of environment ${env}`);
