@@ -109,7 +109,7 @@ export function reviewDirectory(dir: string, sha?: string, order?: string[]): Re
     reviews.push(review);
   }
   const summary = Object.fromEntries(
-    reviews.map((r) => [r.stack, { verdict: r.verdict, failed: r.reasons.includes("the plan failed"), destructive: r.destructive.map((i) => `${i.action} ${i.address}`), counts: r.counts, monthlyCostDelta: r.cost.monthly }]),
+    reviews.map((r) => [r.stack, { verdict: r.verdict, failed: r.failed, destructive: r.destructive.map((i) => `${i.action} ${i.address}`), counts: r.counts, monthlyCostDelta: r.cost.monthly }]),
   );
   writeFileSync(join(dir, "summary.json"), JSON.stringify({ sha, stacks: summary }, null, 2));
   return reviews;
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
   const reviews = reviewDirectory(dir, sha ?? gitSha(), order).filter((r) => !order || order.includes(r.stack));
   for (const r of reviews) process.stdout.write(`${r.stack}: ${r.verdict}${r.reasons.length ? ` (${r.reasons.join("; ")})` : ""} -> ${join(dir, `${r.stack}.md`)}\n`);
   if (!reviews.length) process.stdout.write(`no plans in ${dir}/ (expected <stack>.json from terraform show -json; or use --run)\n`);
-  return reviews.some((r) => r.reasons.includes("the plan failed")) ? 1 : 0;
+  return reviews.some((r) => r.failed) ? 1 : 0;
 }
 
 if (require.main === module) {

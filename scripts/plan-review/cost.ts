@@ -37,7 +37,7 @@ const isCreate = (a: string[]) => a.includes("create") && !a.includes("delete");
 const isDelete = (a: string[]) => a.includes("delete") && !a.includes("create");
 
 /** Subnets an interface endpoint's config references (known even when the IDs are not). */
-function referencedSubnets(config: Json | undefined): number | undefined {
+export function referencedSubnets(config: Json | undefined): number | undefined {
   const refs: string[] = config?.expressions?.subnet_ids?.references ?? [];
   const subnets = new Set(refs.filter((r) => /^aws_subnet\.[^.]+$/.test(r)));
   return subnets.size || undefined;
@@ -72,7 +72,7 @@ export function costDelta(plan: Json): CostDelta {
         break;
       case "aws_networkfirewall_firewall": {
         const n = (v: Json | null) => (Array.isArray(v?.subnet_mapping) ? v!.subnet_mapping.length : 0);
-        counts.fw += (a.includes("delete") && !a.includes("create") ? 0 : n(after)) - (a.includes("create") && !a.includes("delete") ? 0 : n(before));
+        counts.fw += (isDelete(a) ? 0 : n(after)) - (isCreate(a) ? 0 : n(before));
         break;
       }
       case "aws_vpc_endpoint": {

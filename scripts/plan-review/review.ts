@@ -5,7 +5,7 @@
  * allowlists as domains; "known after apply" values this project's design produces, explained;
  * the fixed monthly cost delta; the full plan collapsed. Pure: no I/O (see cli.ts).
  */
-import { costDelta, costHeadline, CostDelta, dollars } from "./cost";
+import { costDelta, costHeadline, CostDelta, dollars, referencedSubnets } from "./cost";
 import { diffPolicies, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
 
 /** GitHub refuses comments over 65,536 characters. */
@@ -18,6 +18,8 @@ export interface Finding {
   /** attention: a reviewer must look; info: worth knowing; benign: explained and expected. */
   readonly level: "attention" | "info" | "benign";
   readonly text: string;
+  /** Benign findings that repeat once per route or endpoint, folded into one line with a count. */
+  readonly fold?: { readonly kind: "firewall-route"; readonly endpointId: string } | { readonly kind: "endpoint-subnets" };
 }
 
 export interface Item {
@@ -58,6 +60,8 @@ export interface Review {
   readonly cost: CostDelta;
   /** Why the verdict is "needs attention" (empty otherwise). */
   readonly reasons: string[];
+  /** The plan failed (no plan JSON, or terraform's exit code 1). */
+  readonly failed: boolean;
   readonly markdown: string;
 }
 
@@ -69,7 +73,7 @@ export interface ReviewInput {
   readonly planText?: string;
   /** terraform plan -detailed-exitcode: 0 no changes, 1 error, 2 changes. */
   readonly exitCode?: number;
-  /** Commit the plan is of (shown, and read back by the pull-request gate). */
+  /** Commit the plan is of (shown in the headline; the CLI's summary.json records it for the gate). */
   readonly sha?: string;
 }
 
@@ -169,21 +173,17 @@ const short = (v: unknown, n = 120) => {
   return s === undefined ? "null" : s.length > n ? `${s.slice(0, n)}…` : s;
 };
 
-/** Top-level attributes an update changes: [name, before, after or undefined, unknown after]. */
-function changedAttributes(rc: Json): Array<[string, unknown, unknown, boolean]> {
+/** Top-level attributes an update changes (known or unknown after apply), bookkeeping excepted. */
+function changedAttributes(rc: Json): string[] {
   const b = (rc.change.before ?? {}) as Json;
   const a = (rc.change.after ?? {}) as Json;
   const u = (rc.change.after_unknown ?? {}) as Json;
-  const out: Array<[string, unknown, unknown, boolean]> = [];
-  for (const k of new Set([...Object.keys(b), ...Object.keys(a), ...Object.keys(u)])) {
-    if (NOISE.has(k)) continue;
-    const unknown = u[k] === true;
-    if (!unknown && JSON.stringify(b[k] ?? null) === JSON.stringify(a[k] ?? null)) continue;
+  return [...new Set([...Object.keys(b), ...Object.keys(a), ...Object.keys(u)])].filter((k) => {
+    if (NOISE.has(k)) return false;
+    if (u[k] === true) return true;
     // A nested unknown inside an otherwise equal block (e.g. computed sub-attributes) is no change.
-    if (!unknown && a[k] === undefined && b[k] === undefined) continue;
-    out.push([k, b[k], unknown ? undefined : a[k], unknown]);
-  }
-  return out;
+    return JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null) && !(a[k] === undefined && b[k] === undefined);
+  });
 }
 
 const code = (v: string) => "`" + String(v).replace(/`/g, "'") + "`";
@@ -230,7 +230,6 @@ const leafText = (l: Leaf) =>
 /* ------------------------------------------------------------------------------------------ */
 
 interface Ctx {
-  readonly plan: Json;
   readonly configs: Map<string, Json>;
   readonly dataChanges: Map<string, Json>;
   readonly priorData: Map<string, Json>;
@@ -239,6 +238,9 @@ interface Ctx {
   /** The environment's accounts (the provider's allowed_account_ids). */
   readonly accounts: Set<string>;
 }
+
+/** What an attribute's configuration expression references ("aws_subnet.x", "local.y[...]"), known at plan time. */
+const referencesOf = (ctx: Ctx, rc: Json, attr: string): string[] => ctx.configs.get(rc.address)?.expressions?.[attr]?.references ?? [];
 
 interface Analysis {
   lines: string[];
@@ -269,8 +271,7 @@ function policyVersions(rc: Json, attr: string, ctx: Ctx): { before?: NormalStat
   if (action === "delete") return { before, after: [] };
   if (rc.change.after_unknown?.[attr] !== true) return { before, after: parsePolicy(rc.change.after?.[attr]) ?? [] };
   // Known after apply: read the planned statements of the aws_iam_policy_document it renders.
-  const refs: string[] = ctx.configs.get(rc.address)?.expressions?.[attr]?.references ?? [];
-  const doc = refs.find((r) => /^data\.aws_iam_policy_document\.[^.]+$/.test(r));
+  const doc = referencesOf(ctx, rc, attr).find((r) => /^data\.aws_iam_policy_document\.[^.]+$/.test(r));
   const change = doc ? ctx.dataChanges.get(doc) : undefined;
   if (!doc || !change) return { before };
   const priorDoc = ctx.priorData.get(doc);
@@ -338,7 +339,7 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
   const action = actionOf(rc.change.actions);
   if (action === "delete") return;
   const v = (rc.change.after ?? {}) as Json;
-  const refs = (attr: string): string[] => ctx.configs.get(rc.address)?.expressions?.[attr]?.references ?? [];
+  const refs = (attr: string) => referencesOf(ctx, rc, attr);
   const name = code(displayName(rc.name));
   if (/^aws_iam_(role|user|group)_policy_attachment$/.test(rc.type) && BROAD_MANAGED.test(String(v.policy_arn ?? "")))
     a.findings.push({ level: "attention", text: `${name} attaches the AWS managed policy ${code(v.policy_arn)}` });
@@ -351,6 +352,10 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
     const firewallTable = refs("route_table_id").some((r) => /firewall/.test(r));
     if (toIgw && !firewallTable)
       a.findings.push({ level: "attention", text: `${name} sends ${dest ?? "traffic"} straight to the internet gateway from a route table that is not a firewall subnet's: **that path bypasses the firewall**` });
+    // The targets of this design: a firewall endpoint (from the firewall's endpoint map), a NAT gateway, the IGW.
+    const known = !!v.nat_gateway_id || refs("nat_gateway_id").length > 0 || firewallEndpointRef(refs("vpc_endpoint_id")) || toIgw;
+    if ((action === "create" || action === "replace") && !known)
+      a.findings.push({ level: "attention", text: `${name} routes ${dest ?? "?"} to a target that is neither a firewall endpoint, a NAT gateway nor the internet gateway` });
   }
   if (rc.type === "aws_security_group") {
     for (const dir of ["ingress", "egress"] as const) {
@@ -377,10 +382,6 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
     a.findings.push({ level: "attention", text: `${name} uses ${code(v.app_network_access_type)}: **Studio apps reach the internet without the firewall**` });
   if (rc.type === "aws_route_table" && ((v.route ?? []) as unknown[]).length)
     a.findings.push({ level: "attention", text: `${name} has inline routes (this project uses aws_route resources only): ${short(v.route, 200)}` });
-  if (rc.type === "aws_route" && (action === "create" || action === "replace")) {
-    const known = (!!v.nat_gateway_id || refs("nat_gateway_id").length > 0) || firewallEndpointRef(refs("vpc_endpoint_id")) || String(v.gateway_id ?? "").startsWith("igw-") || refs("gateway_id").some((r) => r.startsWith("aws_internet_gateway."));
-    if (!known) a.findings.push({ level: "attention", text: `${name} routes ${v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? "?"} to a target that is neither a firewall endpoint, a NAT gateway nor the internet gateway` });
-  }
   if (rc.type === "aws_vpc_endpoint" && (v.policy === null || v.policy === "") && rc.change.after_unknown?.policy !== true)
     a.findings.push({ level: "attention", text: `${name} (${code(v.service_name ?? "?")}) has no endpoint policy: full access to the service through it` });
   if (rc.type === "aws_s3_bucket_public_access_block") {
@@ -464,7 +465,7 @@ export const KNOWN_TYPES = new Set(
   ),
 );
 
-/** The route targets of this design: a firewall endpoint (from the firewall's endpoint map), a NAT gateway, the IGW. */
+/** The route's endpoint comes from the firewall's per-AZ endpoint map (read from its sync_states). */
 const firewallEndpointRef = (refs: string[]) => refs.some((r) => r.startsWith("aws_networkfirewall_firewall.") || /^local\.[^[]*endpoint-ids-by-az/.test(r));
 
 function analyzeSecurityGroupRule(rc: Json, a: Analysis): void {
@@ -570,7 +571,7 @@ function analyzeRoute(rc: Json, ctx: Ctx, a: Analysis): void {
   if (rc.type !== "aws_route") return;
   const v = (rc.change.after ?? rc.change.before ?? {}) as Json;
   const dest = v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?";
-  const refs: string[] = ctx.configs.get(rc.address)?.expressions?.vpc_endpoint_id?.references ?? [];
+  const refs = referencesOf(ctx, rc, "vpc_endpoint_id");
   const label = (k: string) => (k === "vpc_endpoint_id" && firewallEndpointRef(refs) ? "firewall endpoint" : k.replace(/_id$/, "").replace(/_/g, " "));
   const target = (x: Json | null | undefined, u?: Json) => {
     for (const k of ["vpc_endpoint_id", "nat_gateway_id", "gateway_id", "transit_gateway_id", "network_interface_id", "vpc_peering_connection_id", "egress_only_gateway_id"])
@@ -583,12 +584,13 @@ function analyzeRoute(rc: Json, ctx: Ctx, a: Analysis): void {
   if (action === "delete") a.lines.push(`- route ${dest} → ${target(rc.change.before)}`);
   if (action !== "update") return;
   const unknownEndpoint = rc.change.after_unknown?.vpc_endpoint_id === true && rc.change.before?.vpc_endpoint_id;
-  const changed = changedAttributes(rc).map(([k]) => k);
+  const changed = changedAttributes(rc);
   for (const k of changed) a.claimed.add(k);
   if (unknownEndpoint && ctx.firewallMappingChanges && changed.every((k) => k === "vpc_endpoint_id") && firewallEndpointRef(refs)) {
     a.lines.push(`- route ${dest} → firewall endpoint: known after apply, will be ${code(rc.change.before.vpc_endpoint_id)} again`);
     a.findings.push({
       level: "benign",
+      fold: { kind: "firewall-route", endpointId: rc.change.before.vpc_endpoint_id },
       text: `firewall route ${dest} in ${code(displayName(rc.name))} is "known after apply": the firewall's endpoint map is recomputed from \`firewall_status[0].sync_states\` because its subnet mapping changes (hashicorp/terraform-provider-aws#16759); this AZ keeps its endpoint, so the route resolves to ${code(rc.change.before.vpc_endpoint_id)} again`,
     });
     return;
@@ -606,11 +608,11 @@ function analyzeEndpoint(rc: Json, ctx: Ctx, a: Analysis): void {
   if (rc.change.after_unknown?.subnet_ids === true || JSON.stringify(rc.change.before?.subnet_ids) !== JSON.stringify(rc.change.after?.subnet_ids)) {
     a.claimed.add("subnet_ids");
     const before = (rc.change.before?.subnet_ids ?? []).length;
-    const refs: string[] = ctx.configs.get(rc.address)?.expressions?.subnet_ids?.references ?? [];
-    const after = rc.change.after_unknown?.subnet_ids === true ? new Set(refs.filter((r) => /^aws_subnet\.[^.]+$/.test(r))).size : (rc.change.after?.subnet_ids ?? []).length;
+    const after = rc.change.after_unknown?.subnet_ids === true ? (referencedSubnets(ctx.configs.get(rc.address)) ?? 0) : (rc.change.after?.subnet_ids ?? []).length;
     a.lines.push(`- ${code(v.service_name ?? "?")}: subnets ${before} → ${after || "?"}${rc.change.after_unknown?.subnet_ids === true ? " (a new subnet's ID is known after apply)" : ""}`);
     const how = after === before ? "moves its network interface to the new subnet" : after > before ? "adds a network interface per added AZ" : "removes the network interface of each removed AZ";
-    a.findings.push({ level: "benign", text: `${code(v.service_name ?? displayName(rc.name))} ${how}; the endpoint and its DNS name stay` });
+    // Moving the one interface of a single-AZ endpoint is said as it is; AZs added or removed fold into one line.
+    a.findings.push({ level: "benign", text: `${code(v.service_name ?? displayName(rc.name))} ${how}; the endpoint and its DNS name stay`, ...(after === before ? {} : { fold: { kind: "endpoint-subnets" as const } }) });
   }
   if (rc.change.before?.private_dns_enabled !== rc.change.after?.private_dns_enabled && rc.change.after_unknown?.private_dns_enabled !== true) {
     a.claimed.add("private_dns_enabled");
@@ -630,7 +632,7 @@ function analyzeContract(rc: Json, a: Analysis): void {
 
 function analyzeTags(rc: Json, a: Analysis): void {
   if (actionOf(rc.change.actions) !== "update") return;
-  const changed = changedAttributes(rc).map(([k]) => k);
+  const changed = changedAttributes(rc);
   if (changed.includes("tags")) {
     a.claimed.add("tags");
     a.lines.push(`- tags: ${short(rc.change.before?.tags)} → ${short(rc.change.after?.tags)}`);
@@ -659,7 +661,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
     const claimed = [...a.claimed];
-    for (const [k] of changedAttributes(rc)) {
+    for (const k of changedAttributes(rc)) {
       if (a.claimed.has(k)) continue;
       const leaves = leafChanges(rc.change.before?.[k], rc.change.after?.[k], rc.change.after_unknown?.[k], rc.change.before_sensitive?.[k], rc.change.after_sensitive?.[k], k).filter(
         (l) => !claimed.some((c) => l.path === c || l.path.startsWith(`${c}.`)),
@@ -693,9 +695,8 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
 /* Markdown                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The first line of a stack's comment: the workflow finds and replaces its earlier comment by it. */
 export const marker = (stack: string) => `<!-- terraform-plan:${stack} -->`;
-/** Read back by the pull-request gate: which commit, and whether it deletes or replaces anything. */
-export const gateMarker = (sha: string | undefined, destructive: boolean) => `<!-- plan-review sha:${sha ?? "unknown"} destructive:${destructive} -->`;
 
 const ICON: Record<Action, string> = { create: "➕", update: "✏️", replace: "♻️", delete: "➖" };
 const VERDICT_ICON: Record<Verdict, string> = { "no changes": "✅", "safe additions": "🟢", "needs attention": "⚠️" };
@@ -748,13 +749,12 @@ export function reviewPlan(input: ReviewInput): Review {
   const counts: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
   if (!input.plan || input.exitCode === 1) {
     const text = (input.planText ?? "").slice(-(COMMENT_LIMIT - 2000));
-    const markdown = [marker(stack), gateMarker(input.sha, false), `## ❌ \`${stack}\`: plan failed`, "", "```", text.replace(/```/g, "`\u200b``"), "```"].join("\n");
-    return { stack, verdict: "needs attention", counts, destructive: [], items: [], cost: { lines: [], monthly: 0, azsAdded: [], azsRemoved: [] }, reasons: ["the plan failed"], markdown };
+    const markdown = [marker(stack), `## ❌ \`${stack}\`: plan failed`, "", "```", text.replace(/```/g, "`\u200b``"), "```"].join("\n");
+    return { stack, verdict: "needs attention", counts, destructive: [], items: [], cost: { lines: [], monthly: 0, azsAdded: [], azsRemoved: [] }, reasons: ["the plan failed"], failed: true, markdown };
   }
   const plan = input.plan;
   const rcs = (plan.resource_changes ?? []) as Json[];
   const ctx: Ctx = {
-    plan,
     configs: new Map(((plan.configuration?.root_module?.resources ?? []) as Json[]).map((r) => [r.address, r])),
     dataChanges: new Map(rcs.filter((r) => r.mode === "data").map((r) => [r.address, r])),
     priorData: new Map(((plan.prior_state?.values?.root_module?.resources ?? []) as Json[]).filter((r) => r.mode === "data").map((r) => [r.address, r.values])),
@@ -774,7 +774,7 @@ export function reviewPlan(input: ReviewInput): Review {
   const cost = costDelta(plan);
 
   const render = (max: number, planChars: number): string => {
-    const out: string[] = [marker(stack), gateMarker(input.sha, destructive.length > 0)];
+    const out: string[] = [marker(stack)];
     out.push(`## ${VERDICT_ICON[verdict]} \`${stack}\`: ${verdict}`, "");
     const countLine = `**${counts.create} to add, ${counts.update} to change, ${counts.replace} to replace, ${counts.delete} to destroy**${outputChanges.length ? ` · ${outputChanges.length} output(s) change` : ""}`;
     out.push(`${countLine} · ${costHeadline(cost)}${input.sha ? ` · commit \`${input.sha.slice(0, 12)}\`` : ""}`, "");
@@ -810,7 +810,7 @@ export function reviewPlan(input: ReviewInput): Review {
     if (attention.length) {
       out.push("### ⚠️ To read", "", ...[...new Set(attention)].slice(0, max * 2).map((t) => `- ${t}`), "");
     }
-    const benign = items.flatMap((i) => i.findings.filter((f) => f.level === "benign").map((f) => f.text));
+    const benign = items.flatMap((i) => i.findings.filter((f) => f.level === "benign"));
     if (benign.length) {
       out.push("### Known after apply and expected (explained)", "", ...summarizeBenign(benign).slice(0, max * 2).map((t) => `- ${t}`), "");
     }
@@ -851,7 +851,7 @@ export function reviewPlan(input: ReviewInput): Review {
     const notice = "\n\n…(the review is cut here at GitHub's comment limit; `npm run plan-review` writes the whole review, and the workflow's artifact holds it)";
     markdown = markdown.slice(0, COMMENT_LIMIT - notice.length) + notice;
   }
-  return { stack, verdict, counts, destructive, items, cost, reasons, markdown };
+  return { stack, verdict, counts, destructive, items, cost, reasons, failed: false, markdown };
 }
 
 function replaceReason(rc: Json): string {
@@ -860,17 +860,15 @@ function replaceReason(rc: Json): string {
 }
 
 /** Folds repeated explanations (one per route, one per endpoint) into one line with a count. */
-function summarizeBenign(texts: string[]): string[] {
-  const routes = texts.filter((t) => t.startsWith("firewall route "));
-  const endpoints = texts.filter((t) => / (adds a network interface per added AZ|removes the network interface of each removed AZ);/.test(t));
-  const rest = [...new Set(texts.filter((t) => !routes.includes(t) && !endpoints.includes(t)))];
-  const out = [...rest];
+function summarizeBenign(findings: Finding[]): string[] {
+  const routes = findings.flatMap((f) => (f.fold?.kind === "firewall-route" ? [f.fold.endpointId] : []));
+  const endpoints = findings.filter((f) => f.fold?.kind === "endpoint-subnets").length;
+  const out = [...new Set(findings.filter((f) => !f.fold).map((f) => f.text))];
   if (routes.length) {
-    const ids = routes.map((t) => /again`?$/.test(t) ? /`(vpce-[^`]+)` again$/.exec(t)?.[1] : undefined).filter(Boolean);
     out.push(
-      `${routes.length} firewall route(s) of the existing AZs show \`vpc_endpoint_id\` "known after apply": the firewall's per-AZ endpoint map is recomputed from \`firewall_status[0].sync_states\` because its subnet mapping changes (hashicorp/terraform-provider-aws#16759). Each existing AZ keeps its endpoint, so each route resolves to the ID it has now (${[...new Set(ids)].map((i) => code(i!)).join(", ")}); the apply rewrites it with the same target.`,
+      `${routes.length} firewall route(s) of the existing AZs show \`vpc_endpoint_id\` "known after apply": the firewall's per-AZ endpoint map is recomputed from \`firewall_status[0].sync_states\` because its subnet mapping changes (hashicorp/terraform-provider-aws#16759). Each existing AZ keeps its endpoint, so each route resolves to the ID it has now (${[...new Set(routes)].map(code).join(", ")}); the apply rewrites it with the same target.`,
     );
   }
-  if (endpoints.length) out.push(`${endpoints.length} interface endpoint(s) change subnets in place: one network interface per added or removed AZ; the endpoints, their DNS names and policies stay.`);
+  if (endpoints) out.push(`${endpoints} interface endpoint(s) change subnets in place: one network interface per added or removed AZ; the endpoints, their DNS names and policies stay.`);
   return out;
 }
