@@ -204,3 +204,16 @@ describe("review gate", () => {
     expect((await run("completed", [["plan (dev)", "success"], ["plan (prod)", "failure"]])).failed).toMatch(/did not succeed: plan \(prod\)/);
   });
 });
+
+test("the workflows' environment list and regions: every config/<name>.json, each region from its network stack", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { environmentNames, regionOf } = require("../.github/scripts/environments.js");
+  const root = scratchDir("environments");
+  mkdirSync(join(root, "config"));
+  for (const f of ["prod.json", "dev.json", "README.md"]) writeFileSync(join(root, "config", f), "{}");
+  expect(environmentNames(root)).toEqual(["dev", "prod"]);
+  mkdirSync(join(root, "cdktf.out", "stacks", "dev-network"), { recursive: true });
+  const provider = { aws: [{ alias: "account", region: "us-east-1" }, { region: "eu-west-1" }] };
+  writeFileSync(join(root, "cdktf.out", "stacks", "dev-network", "cdk.tf.json"), JSON.stringify({ provider }));
+  expect(regionOf("dev", root)).toBe("eu-west-1");
+});
