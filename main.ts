@@ -19,9 +19,7 @@ function main(): void {
     environments = loadAllEnvironments(configDir);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    report(configErrorReport(e));
-    removePreviousOutput();
-    process.exit(1);
+    fail(configErrorReport(e));
   }
 
   const app = new App();
@@ -32,10 +30,15 @@ function main(): void {
   } catch (e) {
     // A security rule is broken: say which resources and rules, without a stack trace.
     if (!(e instanceof GuardrailViolation)) throw e;
-    report(`${e.message}\n`);
-    removePreviousOutput();
-    process.exit(1);
+    fail(`${e.message}\n`);
   }
+}
+
+/** Stops synth with exit 1: the report for the user, and no previous output left to look current. */
+function fail(text: string): never {
+  report(text);
+  removePreviousOutput();
+  process.exit(1);
 }
 
 /**
