@@ -15,7 +15,7 @@
  *   domain or a user profile.
  */
 import { azs } from "./support/synth";
-import { synthEnvironment } from "./support/plan-scenarios";
+import { editedContract, NEW_AZ_SUBNET, synthEnvironment } from "./support/plan-scenarios";
 // The plan review's tests on real plans run in this file's worker, sharing its deployed environment
 // through the terraform result cache (see there).
 import "./terraform.plan-review.cases";
@@ -27,7 +27,6 @@ import {
   planAgainst,
   removeDirs,
   runTerraform,
-  ssmParametersOf,
   startAwsStub,
   summarize,
   tryPlan,
@@ -49,15 +48,6 @@ function realDir(stackDir: string, stub: AwsStub, label: string): string {
 /** "aws_subnet.network_us-east-1d_workload_subnet_ABC" -> "us-east-1d", or undefined. */
 const azOf = (address: string) => /(us-east-1[a-f])/.exec(address)?.[1];
 const byAction = (changes: ChangeSummary[], action: string) => changes.filter((c) => c.actions.includes(action)).map((c) => c.address);
-
-/** The SSM parameters a deployed network state publishes, with its contract edited by `edit`. */
-function editedContract(statePath: string, edit: (contract: Record<string, any>) => void): Record<string, string> {
-  const params = ssmParametersOf(statePath);
-  const name = Object.keys(params).find((n) => n.endsWith("/network/contract"))!;
-  const contract = JSON.parse(params[name]);
-  edit(contract);
-  return { ...params, [name]: JSON.stringify(contract) };
-}
 
 /** A plan of `stackDir` against a stub made from `stubOptions`, expected to fail; returns terraform's output. */
 async function failingPlan(stubOptions: Parameters<typeof startAwsStub>[0], stackDir: string, label: string): Promise<string> {
@@ -170,7 +160,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     beforeAll(async () => {
       // The contract the deployed network published, plus a subnet in us-east-1d: what the network
       // publishes once an AZ is added (the workloads are planned after the network is deployed).
-      const parameters = editedContract(network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = "subnet-0dddddddddddddddd"));
+      const parameters = editedContract(network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET));
       contractStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
       workloadDirs.studio = realDir(base.studio, contractStub, "studio");
       workloadDirs.notebook = realDir(base.notebook, contractStub, "notebook");

@@ -24,6 +24,15 @@ export function synthEnvironment(raw: Record<string, unknown>, notebookAz = "us-
   return Object.fromEntries(stacks.map((s) => [s.kind, synthToDir(s)])) as Record<Kind, string>;
 }
 
+/** The SSM parameters a deployed network state publishes, with its contract edited by `edit`. */
+export function editedContract(statePath: string, edit: (contract: Record<string, any>) => void): Record<string, string> {
+  const params = ssmParametersOf(statePath);
+  const name = Object.keys(params).find((n) => n.endsWith("/network/contract"))!;
+  const contract = JSON.parse(params[name]);
+  edit(contract);
+  return { ...params, [name]: JSON.stringify(contract) };
+}
+
 /** Edits a synthesized stack's cdk.tf.json in place (a code change in the pull request). */
 export function editStack(dir: string, edit: (json: Json) => void): void {
   const file = join(dir, "cdk.tf.json");
@@ -47,11 +56,8 @@ export class DeployedEnvironment {
     this.states.network = await deployedState(this.dir(base.network, this.stub, "network"), this.stub);
     // The contract the deployed network published, plus a subnet in us-east-1d: what the network
     // publishes once that AZ is added (workloads are planned after the network is applied).
-    const parameters = ssmParametersOf(this.states.network.statePath);
-    const name = Object.keys(parameters).find((n) => n.endsWith("/network/contract"))!;
-    const contract = JSON.parse(parameters[name]);
-    contract.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET;
-    this.workloadStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters: { ...parameters, [name]: JSON.stringify(contract) } });
+    const parameters = editedContract(this.states.network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET));
+    this.workloadStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
     this.states.studio = await deployedState(this.dir(base.studio, this.workloadStub, "studio"), this.workloadStub);
     this.states.notebook = await deployedState(this.dir(base.notebook, this.workloadStub, "notebook"), this.workloadStub);
   }
