@@ -242,9 +242,11 @@ describeWithTerraform("plan review of real plans", () => {
     const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
     const dir = withRealProvider(synthEnvironment(BASE).network, stub, { label: "rv-cli" });
     const out = scratchDir("plan-review-cli");
-    const saved = process.env.TF_CLI_CONFIG_FILE;
+    const saved = { cli: process.env.TF_CLI_CONFIG_FILE, endpoint: process.env.AWS_ENDPOINT_URL };
     try {
       process.env.TF_CLI_CONFIG_FILE = terraformCliConfig();
+      // As runTerraform does for the copies withRealProvider makes: every AWS call goes to the stub.
+      process.env.AWS_ENDPOINT_URL = stub.url;
       const code = await runPlan(dirname(dir), "test-network", basename(dir), out);
       expect(code).toBe(2); // -detailed-exitcode: changes
       expect(readFileSync(join(out, "test-network.exit"), "utf8")).toBe("2");
@@ -253,7 +255,10 @@ describeWithTerraform("plan review of real plans", () => {
       expect(readFileSync(join(out, "test-network.txt"), "utf8")).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
       expect(existsSync(join(out, "test-network.tfplan"))).toBe(true);
     } finally {
-      process.env.TF_CLI_CONFIG_FILE = saved;
+      for (const [name, value] of [["TF_CLI_CONFIG_FILE", saved.cli], ["AWS_ENDPOINT_URL", saved.endpoint]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       await stub.close();
       removeDirs(dir);
     }

@@ -5,10 +5,11 @@
  * (TLS inspection, allowedSourceCidrs).
  */
 import { Testing } from "cdktf";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentStacks } from "../stacks/environment";
-import { azs, envFrom, synthToDir, withNotebook } from "./support/synth";
-import { describeWithTerraform, terraform } from "./support/terraform";
+import { azs, envFrom, Json, synthToDir, withNotebook } from "./support/synth";
+import { describeWithTerraform, tempDir, terraform } from "./support/terraform";
 
 const environments = [
   envFrom(withNotebook({ availabilityZones: azs("us-east-1", "a") }), "config/one-az.json"),
@@ -26,15 +27,83 @@ const environments = [
   ),
 ];
 
-describeWithTerraform("terraform validate", () => {
-  test.each(environments.map((env) => [env.sourceFile, env] as const))("%s: every stack is valid", (_file, env) => {
+/**
+ * Every stack of every environment, as child modules of one root module (backend blocks dropped:
+ * validate never reads them, and they are not allowed outside a root module), validated by one
+ * `terraform validate`: one provider schema load instead of one per stack, which is most of a
+ * validate's time. Each stack keeps its own provider configurations, so they are validated too.
+ * A diagnostic names the file it is about (modules/<environment file>/<stack>/cdk.tf.json).
+ */
+interface Batch {
+  readonly code: number;
+  readonly output: string;
+  readonly diagnostics: ReadonlyArray<Json>;
+  /** module directory -> [environment source file, stack id] */
+  readonly modules: ReadonlyMap<string, readonly [string, string]>;
+}
+
+function validateAll(): Batch {
+  const root = tempDir("validate");
+  const modules = new Map<string, readonly [string, string]>();
+  const calls: Json = {};
+  environments.forEach((env, e) => {
     const app = Testing.app();
     for (const stack of environmentStacks(app, env)) {
-      const dir = synthToDir(stack);
-      const r = terraform(dir, ["validate", "-json"]);
-      const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
-      expect({ stack: stack.node.id, diagnostics: result.diagnostics }).toEqual({ stack: stack.node.id, diagnostics: [] });
-      expect(r.code).toBe(0);
+      const name = `env${e}-${stack.node.id}`;
+      const moduleDir = join("modules", name);
+      cpSync(synthToDir(stack), join(root, moduleDir), { recursive: true });
+      const file = join(root, moduleDir, "cdk.tf.json");
+      const json = JSON.parse(readFileSync(file, "utf8"));
+      for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
+      writeFileSync(file, JSON.stringify(json));
+      modules.set(moduleDir, [env.sourceFile, stack.node.id]);
+      calls[name] = { source: `./${moduleDir}` };
     }
+  });
+  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: calls }, null, 2));
+  const r = terraform(root, ["validate", "-json"]);
+  const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+  return { code: r.code, output: r.output, diagnostics: result.diagnostics ?? [], modules };
+}
+
+describeWithTerraform("terraform validate", () => {
+  let batch: Batch;
+  beforeAll(() => {
+    batch = validateAll();
+  });
+
+  test("one validate of every stack of every environment succeeds", () => {
+    expect(batch.diagnostics).toEqual([]);
+    expect(batch.code).toBe(0);
+  });
+
+  // The network and each enabled workload (only config/nbonly.json turns Studio off).
+  const expected = (file: string) => (file === "config/nbonly.json" ? ["network", "notebook"] : ["network", "notebook", "studio"]);
+  test.each(environments.map((env) => [env.sourceFile] as const))("%s: every stack is in it and has no diagnostics", (file) => {
+    const stacks = [...batch.modules].filter(([, [f]]) => f === file);
+    expect(stacks.map(([, [, id]]) => id.slice(id.lastIndexOf("-") + 1)).sort()).toEqual(expected(file));
+    for (const [dir, [, id]] of stacks) {
+      const own = batch.diagnostics.filter((d) => String(d.range?.filename ?? "").startsWith(`${dir}/`));
+      expect({ stack: id, diagnostics: own }).toEqual({ stack: id, diagnostics: [] });
+    }
+  });
+
+  test("it fails, naming the stack's file, when a stack has an attribute the provider does not know", () => {
+    // A check that can fail: the same batch with one stack broken.
+    const root = tempDir("validate-broken");
+    const env = environments[0];
+    const [stack] = environmentStacks(Testing.app(), env);
+    cpSync(synthToDir(stack), join(root, "modules", "broken"), { recursive: true });
+    const file = join(root, "modules", "broken", "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
+    const [vpc] = Object.values<Json>(json.resource.aws_vpc);
+    vpc.not_an_argument = true;
+    writeFileSync(file, JSON.stringify(json));
+    writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: { broken: { source: "./modules/broken" } } }));
+    const r = terraform(root, ["validate", "-json"]);
+    const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+    expect(r.code).not.toBe(0);
+    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: "error", summary: "Extraneous JSON object property", range: expect.objectContaining({ filename: "modules/broken/cdk.tf.json" }) })]);
   });
 });
