@@ -19,7 +19,8 @@ function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
-const CONFIG = { "cdk.tf.json": '{"resource":{}}', "zz_real_provider_override.tf.json": '{"endpoints":"http://127.0.0.1:4001"}', "tests/a.tftest.hcl": "run {}" };
+// As withRealProvider writes a copy: the stub's URL in its own file (support/real-plan.ts, STUB_URL_FILE).
+const CONFIG = { "cdk.tf.json": '{"resource":{}}', "zz_real_provider_override.tf.json": '{"provider":{"aws":[{"access_key":"k"}]}}', "aws-stub-url.txt": "http://127.0.0.1:4001", "tests/a.tftest.hcl": "run {}" };
 const key = (dir: string, args: string[] = ["plan"], stub = "stub-a", placeholders = ["http://127.0.0.1:4001"]) =>
   cacheKey({ toolchain: "tc", kind: "run", dir: dirDigest(dir, placeholders), args: normalizedArgs(dir, args), stub });
 
@@ -42,7 +43,7 @@ describe("result cache keys", () => {
   const base = key(dirWith(CONFIG));
 
   test("the same configuration in another directory, talking to a stub on another port, has the same key", () => {
-    const moved = dirWith({ ...CONFIG, "zz_real_provider_override.tf.json": '{"endpoints":"http://127.0.0.1:5999"}' });
+    const moved = dirWith({ ...CONFIG, "aws-stub-url.txt": "http://127.0.0.1:5999" });
     expect(key(moved, ["plan"], "stub-a", ["http://127.0.0.1:5999"])).toBe(base);
   });
 

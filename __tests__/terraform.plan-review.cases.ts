@@ -14,7 +14,7 @@ import { reviewPlan, Review, COMMENT_LIMIT } from "../scripts/plan-review/review
 import { runPlan } from "../scripts/plan-review/cli";
 import { ACCOUNT, DeployedEnvironment, NEW_AZ_SUBNET, synthEnvironment, ZONES } from "./support/plan-scenarios";
 import { azs, Json } from "./support/synth";
-import { removeDirs, startAwsStub, stateInstances, withRealProvider } from "./support/real-plan";
+import { realProviderEnv, removeDirs, startAwsStub, stateInstances, withRealProvider } from "./support/real-plan";
 import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
 import { scratchDir } from "./support/scratch";
 
@@ -242,11 +242,13 @@ describeWithTerraform("plan review of real plans", () => {
     const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
     const dir = withRealProvider(synthEnvironment(BASE).network, stub, { label: "rv-cli" });
     const out = scratchDir("plan-review-cli");
-    const saved = { cli: process.env.TF_CLI_CONFIG_FILE, endpoint: process.env.AWS_ENDPOINT_URL };
+    // runPlan starts terraform with this process's environment: for the test, the environment every
+    // real-provider run gets (no AWS set-up of the caller's), the stub as the endpoint of every service.
+    const saved = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...realProviderEnv(), TF_CLI_CONFIG_FILE: terraformCliConfig(), AWS_ENDPOINT_URL: stub.url };
     try {
-      process.env.TF_CLI_CONFIG_FILE = terraformCliConfig();
-      // As runTerraform does for the copies withRealProvider makes: every AWS call goes to the stub.
-      process.env.AWS_ENDPOINT_URL = stub.url;
+      for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+      Object.assign(process.env, env);
       const code = await runPlan(dirname(dir), "test-network", basename(dir), out);
       expect(code).toBe(2); // -detailed-exitcode: changes
       expect(readFileSync(join(out, "test-network.exit"), "utf8")).toBe("2");
@@ -254,11 +256,12 @@ describeWithTerraform("plan review of real plans", () => {
       expect(json.resource_changes.length).toBeGreaterThan(100);
       expect(readFileSync(join(out, "test-network.txt"), "utf8")).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
       expect(existsSync(join(out, "test-network.tfplan"))).toBe(true);
+      // It planned against the stub, and asked nothing the stub does not answer.
+      expect(stub.calls.map((c) => c.action)).toEqual(expect.arrayContaining(["GetCallerIdentity", "DescribeAvailabilityZones", "DescribeVpcEndpointServices"]));
+      expect(stub.unexpected()).toEqual([]);
     } finally {
-      for (const [name, value] of [["TF_CLI_CONFIG_FILE", saved.cli], ["AWS_ENDPOINT_URL", saved.endpoint]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
       await stub.close();
       removeDirs(dir);
     }

@@ -32,7 +32,8 @@ const environments = [
  * validate never reads them, and they are not allowed outside a root module), validated by one
  * `terraform validate`: one provider schema load instead of one per stack, which is most of a
  * validate's time. Each stack keeps its own provider configurations, so they are validated too.
- * A diagnostic names the file it is about (modules/<environment file>/<stack>/cdk.tf.json).
+ * A diagnostic names the file it is about (modules/env<N>-<stack id>/cdk.tf.json, N the index in
+ * `environments`).
  */
 interface Batch {
   readonly code: number;
@@ -88,22 +89,36 @@ describeWithTerraform("terraform validate", () => {
     }
   });
 
-  test("it fails, naming the stack's file, when a stack has an attribute the provider does not know", () => {
-    // A check that can fail: the same batch with one stack broken.
+  test("it fails, naming the stack's file, on a resource or a provider configuration argument the provider does not know", () => {
+    // Checks that can fail: two broken copies of a stack side by side, one with an unknown resource
+    // argument, one with an unknown provider argument (a provider error hides the errors of that
+    // module's resources, hence two modules).
     const root = tempDir("validate-broken");
-    const env = environments[0];
-    const [stack] = environmentStacks(Testing.app(), env);
-    cpSync(synthToDir(stack), join(root, "modules", "broken"), { recursive: true });
-    const file = join(root, "modules", "broken", "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8"));
-    for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
-    const [vpc] = Object.values<Json>(json.resource.aws_vpc);
-    vpc.not_an_argument = true;
-    writeFileSync(file, JSON.stringify(json));
-    writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: { broken: { source: "./modules/broken" } } }));
+    const [stack] = environmentStacks(Testing.app(), environments[0]);
+    const breaks: Record<string, (json: Json) => void> = {
+      "broken-resource": (json) => (Object.values<Json>(json.resource.aws_vpc)[0].not_an_argument = true),
+      "broken-provider": (json) => (json.provider.aws[0].not_a_provider_argument = true),
+    };
+    for (const [name, edit] of Object.entries(breaks)) {
+      cpSync(synthToDir(stack), join(root, "modules", name), { recursive: true });
+      const file = join(root, "modules", name, "cdk.tf.json");
+      const json = JSON.parse(readFileSync(file, "utf8"));
+      for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
+      edit(json);
+      writeFileSync(file, JSON.stringify(json));
+    }
+    writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(Object.keys(breaks).map((n) => [n, { source: `./modules/${n}` }])) }));
     const r = terraform(root, ["validate", "-json"]);
     const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
     expect(r.code).not.toBe(0);
-    expect(result.diagnostics).toEqual([expect.objectContaining({ severity: "error", summary: "Extraneous JSON object property", range: expect.objectContaining({ filename: "modules/broken/cdk.tf.json" }) })]);
+    const problem = (module: string, argument: string) =>
+      expect.objectContaining({
+        severity: "error",
+        summary: "Extraneous JSON object property",
+        detail: expect.stringContaining(`"${argument}"`),
+        range: expect.objectContaining({ filename: `modules/${module}/cdk.tf.json` }),
+      });
+    expect(result.diagnostics).toEqual(expect.arrayContaining([problem("broken-resource", "not_an_argument"), problem("broken-provider", "not_a_provider_argument")]));
+    expect(result.diagnostics).toHaveLength(2);
   });
 });

@@ -461,11 +461,19 @@ export interface RunResult {
   readonly stdout: string;
 }
 
-function terraformEnv(): NodeJS.ProcessEnv {
+/**
+ * The environment of a real-provider run: nothing of the caller's AWS set-up reaches it (AWS_*,
+ * including per-service AWS_ENDPOINT_URL_<SERVICE> that would beat AWS_ENDPOINT_URL; the provider's
+ * older TF_AWS_<SERVICE>_ENDPOINT; shared config and credentials files, whose
+ * ignore_configure_endpoint_urls could turn AWS_ENDPOINT_URL off), so the stub is the only AWS.
+ */
+export function realProviderEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_VAR_")) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|TF_VAR_|TF_AWS_)/.test(k)) env[k] = v;
   return {
     ...env,
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     TF_CLI_CONFIG_FILE: terraformCliConfig(),
     TF_IN_AUTOMATION: "1",
     CHECKPOINT_DISABLE: "1",
@@ -525,7 +533,7 @@ function spawnTerraform(dir: string, args: string[], opts: { stdoutFile?: string
   if (!bin) return Promise.reject(new Error("terraform is not installed"));
   return new Promise((resolve, reject) => {
     const url = stubUrlOf(dir);
-    const env = { ...terraformEnv(), ...(url ? { AWS_ENDPOINT_URL: url } : {}) };
+    const env = { ...realProviderEnv(), ...(url ? { AWS_ENDPOINT_URL: url } : {}) };
     const child = spawn(bin, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -581,8 +589,10 @@ export interface RealProviderOptions {
  * endpoint for every service, so any call a plan makes (stubbed or not) reaches the stub and is
  * recorded. Not an `endpoints` block in the provider override: the provider validates that block's
  * 300-odd service attributes in each ConfigureProvider, which cost about 5 s of CPU per provider
- * configuration per plan (measured with TF_LOG=trace: a network plan 13.3 s with the block, 6.4 s
- * without). Not a .tf file, so terraform ignores it; the result cache keys it like configuration.
+ * configuration per plan (a network plan, measured alone: about 8 s with the block, 4.5 s without).
+ * Not a .tf file, so terraform ignores it; the result cache keys it like configuration (its URL
+ * folded, as ports differ between runs). A terraform command run by hand in such a dir needs
+ * AWS_ENDPOINT_URL=$(cat aws-stub-url.txt), or it would try real AWS with the fake keys.
  */
 export const STUB_URL_FILE = "aws-stub-url.txt";
 
@@ -590,8 +600,9 @@ export const OVERRIDE_FILE = "zz_real_provider_override.tf.json";
 
 /**
  * Copies a synthesized stack dir (with its cdk.tf.json) to a fresh temp dir, removes its backend
- * (and assume_role unless kept), writes the provider override pointing at the stub, and runs
- * `terraform init` against the mirror. Returns the new dir.
+ * (and assume_role unless kept), writes the provider override (fake static keys, skip flags) and
+ * the stub's URL (STUB_URL_FILE). No init: spawnTerraform inits on a result-cache miss. Returns the
+ * new dir.
  */
 export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
   const dir = tempDir(opts.label ?? "real-plan");
