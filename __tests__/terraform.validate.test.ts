@@ -27,6 +27,36 @@ const environments = [
   ),
 ];
 
+interface Validation {
+  readonly code: number;
+  readonly diagnostics: ReadonlyArray<Json>;
+}
+
+/**
+ * Copies each stack dir to modules/<name> of a fresh root (backend dropped, then `edit` if given),
+ * calls them all from that root, and runs `terraform validate -json` there once.
+ */
+function validateAsModules(modules: ReadonlyArray<{ name: string; stackDir: string; edit?: (json: Json) => void }>): Validation {
+  const root = tempDir("validate");
+  for (const { name, stackDir, edit } of modules) {
+    cpSync(stackDir, join(root, "modules", name), { recursive: true });
+    const file = join(root, "modules", name, "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
+    edit?.(json);
+    writeFileSync(file, JSON.stringify(json));
+  }
+  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(modules.map(({ name }) => [name, { source: `./modules/${name}` }])) }, null, 2));
+  const r = terraform(root, ["validate", "-json"]);
+  const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+  return { code: r.code, diagnostics: result.diagnostics ?? [] };
+}
+
+interface Batch extends Validation {
+  /** module directory -> [environment source file, stack id] */
+  readonly modules: ReadonlyMap<string, readonly [string, string]>;
+}
+
 /**
  * Every stack of every environment, as child modules of one root module (backend blocks dropped:
  * validate never reads them, and they are not allowed outside a root module), validated by one
@@ -35,36 +65,17 @@ const environments = [
  * A diagnostic names the file it is about (modules/env<N>-<stack id>/cdk.tf.json, N the index in
  * `environments`).
  */
-interface Batch {
-  readonly code: number;
-  readonly output: string;
-  readonly diagnostics: ReadonlyArray<Json>;
-  /** module directory -> [environment source file, stack id] */
-  readonly modules: ReadonlyMap<string, readonly [string, string]>;
-}
-
 function validateAll(): Batch {
-  const root = tempDir("validate");
   const modules = new Map<string, readonly [string, string]>();
-  const calls: Json = {};
+  const stacks: Array<{ name: string; stackDir: string }> = [];
   environments.forEach((env, e) => {
-    const app = Testing.app();
-    for (const stack of environmentStacks(app, env)) {
+    for (const stack of environmentStacks(Testing.app(), env)) {
       const name = `env${e}-${stack.node.id}`;
-      const moduleDir = join("modules", name);
-      cpSync(synthToDir(stack), join(root, moduleDir), { recursive: true });
-      const file = join(root, moduleDir, "cdk.tf.json");
-      const json = JSON.parse(readFileSync(file, "utf8"));
-      for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
-      writeFileSync(file, JSON.stringify(json));
-      modules.set(moduleDir, [env.sourceFile, stack.node.id]);
-      calls[name] = { source: `./${moduleDir}` };
+      stacks.push({ name, stackDir: synthToDir(stack) });
+      modules.set(join("modules", name), [env.sourceFile, stack.node.id]);
     }
   });
-  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: calls }, null, 2));
-  const r = terraform(root, ["validate", "-json"]);
-  const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
-  return { code: r.code, output: r.output, diagnostics: result.diagnostics ?? [], modules };
+  return { ...validateAsModules(stacks), modules };
 }
 
 describeWithTerraform("terraform validate", () => {
@@ -93,23 +104,12 @@ describeWithTerraform("terraform validate", () => {
     // Checks that can fail: two broken copies of a stack side by side, one with an unknown resource
     // argument, one with an unknown provider argument (a provider error hides the errors of that
     // module's resources, hence two modules).
-    const root = tempDir("validate-broken");
     const [stack] = environmentStacks(Testing.app(), environments[0]);
-    const breaks: Record<string, (json: Json) => void> = {
-      "broken-resource": (json) => (Object.values<Json>(json.resource.aws_vpc)[0].not_an_argument = true),
-      "broken-provider": (json) => (json.provider.aws[0].not_a_provider_argument = true),
-    };
-    for (const [name, edit] of Object.entries(breaks)) {
-      cpSync(synthToDir(stack), join(root, "modules", name), { recursive: true });
-      const file = join(root, "modules", name, "cdk.tf.json");
-      const json = JSON.parse(readFileSync(file, "utf8"));
-      for (const t of ([] as Json[]).concat(json.terraform ?? [])) delete t.backend;
-      edit(json);
-      writeFileSync(file, JSON.stringify(json));
-    }
-    writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(Object.keys(breaks).map((n) => [n, { source: `./modules/${n}` }])) }));
-    const r = terraform(root, ["validate", "-json"]);
-    const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+    const stackDir = synthToDir(stack);
+    const r = validateAsModules([
+      { name: "broken-resource", stackDir, edit: (json) => (Object.values<Json>(json.resource.aws_vpc)[0].not_an_argument = true) },
+      { name: "broken-provider", stackDir, edit: (json) => (json.provider.aws[0].not_a_provider_argument = true) },
+    ]);
     expect(r.code).not.toBe(0);
     const problem = (module: string, argument: string) =>
       expect.objectContaining({
@@ -118,7 +118,7 @@ describeWithTerraform("terraform validate", () => {
         detail: expect.stringContaining(`"${argument}"`),
         range: expect.objectContaining({ filename: `modules/${module}/cdk.tf.json` }),
       });
-    expect(result.diagnostics).toEqual(expect.arrayContaining([problem("broken-resource", "not_an_argument"), problem("broken-provider", "not_a_provider_argument")]));
-    expect(result.diagnostics).toHaveLength(2);
+    expect(r.diagnostics).toEqual(expect.arrayContaining([problem("broken-resource", "not_an_argument"), problem("broken-provider", "not_a_provider_argument")]));
+    expect(r.diagnostics).toHaveLength(2);
   });
 });
