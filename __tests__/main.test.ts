@@ -16,8 +16,12 @@ const ROOT = join(__dirname, "..");
 const DEV_ACCOUNT = "111122223333";
 const PROD_ACCOUNT = "444455556666";
 
-/** Runs main.ts with tsx (what tests and developers run) or through scripts/run-main.cjs (what cdktf runs). */
-function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "tsx", dir = tempDir("main")) {
+/**
+ * Runs main.ts through scripts/run-main.cjs (what `cdktf synth` runs: a cached esbuild bundle, about
+ * 0.6 s a run) or with tsx (what developers may run by hand: about 1.4 s warm, 3 s cold); the two
+ * are checked to write byte-identical stacks below.
+ */
+function runMain(configs: Record<string, unknown>, via: "tsx" | "cdktf-runner" = "cdktf-runner", dir = tempDir("main")) {
   const configDir = join(dir, "config");
   rmSync(configDir, { recursive: true, force: true });
   mkdirSync(configDir);
@@ -93,8 +97,8 @@ describe("a failed synth leaves no older output that looks current", () => {
 
   test("the next good synth in that project writes its stacks as usual", () => {
     const dir = projectWithOldOutput();
-    expect(runMain({ "dev.json": { accountId: DEV_ACCOUNT, vpcCidr: "nope" } }, "tsx", dir).code).toBe(1);
-    const r = runMain({ "dev.json": { accountId: DEV_ACCOUNT } }, "tsx", dir);
+    expect(runMain({ "dev.json": { accountId: DEV_ACCOUNT, vpcCidr: "nope" } }, "cdktf-runner", dir).code).toBe(1);
+    const r = runMain({ "dev.json": { accountId: DEV_ACCOUNT } }, "cdktf-runner", dir);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(stacksIn(r.outdir)).toEqual(["dev-network", "dev-studio"]);

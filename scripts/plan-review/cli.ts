@@ -81,8 +81,8 @@ export async function runPlan(outdir: string, stack: string, workingDirectory: s
   // -lock=false: a review must never block an apply.
   const plan = await terraform(cwd, ["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", `-out=${planFile}`]);
   if (plan.code === 1) return fail(`${plan.stdout}\n${plan.stderr}`);
-  const json = await terraform(cwd, ["show", "-json", "-no-color", planFile]);
-  const text = await terraform(cwd, ["show", "-no-color", planFile]);
+  // The two renderings only read the plan file: made side by side (each loads the provider schema).
+  const [json, text] = await Promise.all([terraform(cwd, ["show", "-json", "-no-color", planFile]), terraform(cwd, ["show", "-no-color", planFile])]);
   if (json.code !== 0 || text.code !== 0) return fail(`terraform show failed:\n${json.stderr}\n${text.stderr}`);
   writeFileSync(join(dir, `${stack}.json`), json.stdout);
   writeFileSync(join(dir, `${stack}.txt`), text.stdout);
