@@ -11,7 +11,7 @@
 "use strict";
 const { buildSync } = require("esbuild");
 const { createHash } = require("node:crypto");
-const { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } = require("node:fs");
+const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { basename, join, resolve } = require("node:path");
 
 const root = join(__dirname, "..");
@@ -34,7 +34,12 @@ function fingerprint(file) {
 
 function upToDate() {
   if (!existsSync(bundle) || !existsSync(stamp)) return false;
-  const recorded = JSON.parse(readFileSync(stamp, "utf8"));
+  let recorded;
+  try {
+    recorded = JSON.parse(readFileSync(stamp, "utf8"));
+  } catch {
+    return false; // unreadable: rebuild
+  }
   if (recorded.lock !== lockHash()) return false;
   return Object.entries(recorded.inputs).every(([file, [mtime, size]]) => {
     if (!existsSync(join(root, file))) return false;
@@ -53,11 +58,21 @@ if (!upToDate()) {
     target: "node20",
     format: "cjs",
     outfile: bundle,
+    write: false,
     metafile: true,
     logLevel: "warning",
   });
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, fingerprint(file)]));
-  writeFileSync(stamp, JSON.stringify({ lock: lockHash(), inputs }));
+  // Two processes may build at once (jest workers, a synth beside the tests): each writes its own
+  // temp file and renames it into place, bundle first, so a reader never sees half a file and a
+  // stamp never describes a bundle that is not there yet.
+  const replace = (file, contents) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, contents);
+    renameSync(tmp, file);
+  };
+  replace(bundle, result.outputFiles[0].contents);
+  replace(stamp, JSON.stringify({ lock: lockHash(), inputs }));
 }
 
 // main.ts finds config/ next to itself; the bundle lives elsewhere, so say where it is.
