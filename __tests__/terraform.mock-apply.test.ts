@@ -13,11 +13,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Json, networkStack, readStackJson, resourcesOf, synthToDir, withNotebook } from "./support/synth";
 import { MockSyncState, routingTest } from "./support/routing-tftest";
-import { GeneratedTest } from "./support/tftest";
+import { GeneratedTest, usingModule } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
 import { notebookPathTest } from "./support/notebook-tftest";
 import { dnsAndPolicyTest } from "./support/dns-tftest";
-import { describeWithTerraform, terraform } from "./support/terraform";
+import { describeWithTerraform, terraform, TerraformResult } from "./support/terraform";
 
 // Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
 const AZS = ["us-east-1b", "us-east-1c", "us-east-1a"];
@@ -27,141 +27,209 @@ const SYNC_STATES: MockSyncState[] = [
   { availabilityZone: "us-east-1b", endpointId: "vpce-0bbbbbbbbbbbbbbb2" },
 ];
 
-function writeTest(dir: string, file: string, text: string): void {
-  mkdirSync(join(dir, "tests"), { recursive: true });
-  writeFileSync(join(dir, "tests", file), text);
+/** What one test file of the suite did: its final status and its part of terraform's output. */
+interface FileResult {
+  readonly passed: boolean;
+  /** The final status of each run of the file. */
+  readonly runs: string[];
+  /** Terraform's messages about the file (status lines, diagnostics with their details), one a line. */
+  readonly output: string;
 }
 
-function runTest(dir: string, file: string) {
-  return terraform(dir, ["test", `-filter=tests/${file}`]);
+/**
+ * Every case of this file in ONE `terraform test` process. Terraform loads the AWS provider's
+ * schema once per process (about 2 s of CPU) and starts provider plugins for every walk, so a
+ * process per case cost about 7 s where one more file in a shared process costs about 3 s. The
+ * network stack under test is the root configuration; every other configuration (the notebook
+ * variant, each broken copy) is a directory under it, which its test file's run applies through
+ * `module { source = "./<dir>" }`. Files run one after another, each with its own state, so a
+ * failing file never affects another. Cases are added while jest collects the tests; the process
+ * runs at the first result asked for, through the result cache (the digest covers the whole
+ * directory, test files and copies included).
+ */
+class MockApplySuite {
+  private readonly files = new Set<string>();
+  private run?: TerraformResult;
+
+  constructor(readonly root: string) {}
+
+  /** Writes `json` (backend dropped: only a root configuration has one) to `<root>/<label>`; returns the module source. */
+  configuration(label: string, json: Json): string {
+    const copy: Json = JSON.parse(JSON.stringify(json));
+    delete copy.terraform?.backend;
+    mkdirSync(join(this.root, label), { recursive: true });
+    writeFileSync(join(this.root, label, "cdk.tf.json"), JSON.stringify(copy, null, 2));
+    return `./${label}`;
+  }
+
+  /** Adds `tests/<file>`, run against `moduleSource` (default: the root stack). */
+  add(file: string, test: GeneratedTest, moduleSource?: string): () => FileResult {
+    if (this.run) throw new Error(`${file}: added after the suite ran`);
+    if (this.files.has(file)) throw new Error(`${file}: added twice`);
+    this.files.add(file);
+    mkdirSync(join(this.root, "tests"), { recursive: true });
+    writeFileSync(join(this.root, "tests", file), moduleSource ? usingModule(test.hcl, moduleSource) : test.hcl);
+    return () => this.result(file);
+  }
+
+  private result(file: string): FileResult {
+    // -json: every message names its test file (the text output prints diagnostics on stderr,
+    // apart from the file they belong to).
+    this.run ??= terraform(this.root, ["test", "-json"]);
+    const path = `tests/${file}`;
+    const messages = jsonLines(this.run.output).filter((m) => m["@testfile"] === path);
+    const status = messages.filter((m) => m.type === "test_file" && m.test_file?.progress === "complete").map((m) => m.test_file.status);
+    if (status.length !== 1) throw new Error(`${path}: no final status in terraform's output: ${this.run.output}`);
+    const text = messages.map((m) => [m["@message"], m.diagnostic?.detail].filter(Boolean).join(": "));
+    const runs = messages.filter((m) => m.type === "test_run" && m.test_run?.progress === "complete").map((m) => m.test_run.status);
+    return { passed: status[0] === "pass", runs, output: text.join("\n") };
+  }
 }
 
-/** Writes the test file `generate(json)` makes into `dir`/tests and runs just that file. */
-function runGenerated<T extends GeneratedTest>(file: string, generate: (json: Json) => T) {
-  return (dir: string, json: Json) => {
-    const t = generate(json);
-    writeTest(dir, file, t.hcl);
-    return { t, result: runTest(dir, file) };
-  };
+/** The JSON messages of `terraform ... -json` output whose white space was folded (terraform.ts); other text is dropped. */
+function jsonLines(folded: string): Json[] {
+  return folded
+    .split(/(?<=\}) (?=\{"@level")/)
+    .flatMap((part) => {
+      try {
+        return [JSON.parse(part.trim()) as Json];
+      } catch {
+        return [];
+      }
+    });
 }
 
-/** A copy of a synthesized stack, beside it, with one edit to its JSON (terraform() initialises it when a run is not cached). */
-function brokenCopy(dir: string, json: Json, label: string, edit: (json: Json) => void): { dir: string; json: Json } {
+/** A copy of `json` with one edit. */
+function edited(json: Json, edit: (json: Json) => void): Json {
   const copy: Json = JSON.parse(JSON.stringify(json));
   edit(copy);
-  const brokenDir = join(dir, "..", label);
-  mkdirSync(brokenDir, { recursive: true });
-  writeFileSync(join(brokenDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
-  return { dir: brokenDir, json: copy };
+  return copy;
 }
 
-describeWithTerraform("terraform test (mock provider)", () => {
-  // `terraform test` destroys what it applied at the end, which prevent_destroy would refuse.
-  const dir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
-  const json = readStackJson(dir);
+// `terraform test` destroys what it applied at the end, which prevent_destroy would refuse.
+const networkDir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
+const networkJson = readStackJson(networkDir);
+const suite = new MockApplySuite(networkDir);
 
+describeWithTerraform("terraform test (mock provider)", () => {
   describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
-    const routing = runGenerated("routing.tftest.hcl", (j) => routingTest(j, SYNC_STATES));
+    const good = routingTest(networkJson, SYNC_STATES);
+    const routing = suite.add("routing.tftest.hcl", good);
+    const crossAz = edited(networkJson, (copy) => {
+      const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes("us-east-1a_nat_default-route"))!;
+      route.vpc_endpoint_id = route.vpc_endpoint_id.replace('["us-east-1a"]', '["us-east-1b"]');
+    });
+    const brokenCrossAz = suite.add("broken-cross-az.tftest.hcl", routingTest(crossAz, SYNC_STATES), suite.configuration("broken-cross-az", crossAz));
+    const positional = edited(networkJson, (copy) => {
+      const [[name]] = resourcesOf(copy, "aws_networkfirewall_firewall");
+      for (const [, route] of resourcesOf(copy, "aws_route")) {
+        if (route.vpc_endpoint_id) {
+          route.vpc_endpoint_id = `\${tolist(aws_networkfirewall_firewall.${name}.firewall_status[0].sync_states)[0].attachment[0].endpoint_id}`;
+        }
+      }
+    });
+    const brokenPositional = suite.add("broken-positional.tftest.hcl", routingTest(positional, SYNC_STATES), suite.configuration("broken-positional", positional));
 
     test("every firewall route and the endpoint map resolve per AZ, whatever order sync_states comes in", () => {
-      const { t, result } = routing(dir, json);
-      expect(t.endpointRoutes).toBe(2 * AZS.length); // NAT subnet egress + IGW edge return, per AZ
-      expect(t.assertions).toBe(3 * AZS.length + 1); // + the workload -> NAT route per AZ, + the map output
-      expect(result.output).toMatch(/1 passed, 0 failed/);
-      expect(result.code).toBe(0);
+      expect(good.endpointRoutes).toBe(2 * AZS.length); // NAT subnet egress + IGW edge return, per AZ
+      expect(good.assertions).toBe(3 * AZS.length + 1); // + the workload -> NAT route per AZ, + the map output
+      const result = routing();
+      expect(result.runs).toEqual(["pass"]);
+      expect(result.passed).toBe(true);
     });
 
     test("it fails when one AZ's NAT route points at another AZ's endpoint", () => {
-      const broken = brokenCopy(dir, json, "broken-cross-az", (copy) => {
-        const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes("us-east-1a_nat_default-route"))!;
-        route.vpc_endpoint_id = route.vpc_endpoint_id.replace('["us-east-1a"]', '["us-east-1b"]');
-      });
-      const { result } = routing(broken.dir, broken.json);
-      expect(result.code).not.toBe(0);
+      const result = brokenCrossAz();
+      expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
       expect(result.output).toMatch(/must use that AZ's firewall endpoint, got vpce-0bbbbbbbbbbbbbbb2/);
     });
 
     test("it fails on the seed solution's positional lookup (first endpoint for every AZ)", () => {
-      const broken = brokenCopy(dir, json, "broken-positional", (copy) => {
-        const [[name]] = resourcesOf(copy, "aws_networkfirewall_firewall");
-        for (const [, route] of resourcesOf(copy, "aws_route")) {
-          if (route.vpc_endpoint_id) {
-            route.vpc_endpoint_id = `\${tolist(aws_networkfirewall_firewall.${name}.firewall_status[0].sync_states)[0].attachment[0].endpoint_id}`;
-          }
-        }
-      });
-      const { result } = routing(broken.dir, broken.json);
-      expect(result.code).not.toBe(0);
+      const result = brokenPositional();
+      expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
       expect(result.output).toMatch(/must use that AZ's firewall endpoint/);
     });
   });
 
   describe("placement: the endpoints and the contract span one workload subnet per AZ", () => {
-    const placement = runGenerated("placement.tftest.hcl", (j) => placementTest(j, SYNC_STATES));
+    const good = placementTest(networkJson, SYNC_STATES);
+    const placement = suite.add("placement.tftest.hcl", good);
+    const contract = (copy: Json) => resourcesOf(copy, "aws_ssm_parameter").find(([, p]) => p.name.endsWith("/network/contract"))![1];
+    const subnet = (copy: Json, part: string) => resourcesOf(copy, "aws_subnet").find(([n]) => n.includes(part))![0];
+    const natSubnetInContract = edited(networkJson, (copy) => {
+      const param = contract(copy);
+      param.value = param.value.replace(`aws_subnet.${subnet(copy, "us-east-1a_workload_subnet")}.id`, `aws_subnet.${subnet(copy, "us-east-1a_nat_subnet")}.id`);
+    });
+    const brokenSubnet = suite.add(
+      "broken-contract-subnet.tftest.hcl",
+      placementTest(natSubnetInContract, SYNC_STATES),
+      suite.configuration("broken-contract-subnet", natSubnetInContract),
+    );
+    const swappedAzs = edited(networkJson, (copy) => {
+      const param = contract(copy);
+      const [a, b] = [subnet(copy, "us-east-1a_workload_subnet"), subnet(copy, "us-east-1b_workload_subnet")];
+      param.value = param.value.replace(`aws_subnet.${a}.id`, "SWAP").replace(`aws_subnet.${b}.id`, `aws_subnet.${a}.id`).replace("SWAP", `aws_subnet.${b}.id`);
+    });
+    const brokenAz = suite.add("broken-contract-az.tftest.hcl", placementTest(swappedAzs, SYNC_STATES), suite.configuration("broken-contract-az", swappedAzs));
 
     test("the contract's subnets, the network's 9 interface endpoints and the S3 gateway endpoint", () => {
-      const { t, result } = placement(dir, json);
-      expect(t.assertions).toBe(2 + 9 + 1);
-      expect(result.output).toMatch(/1 passed, 0 failed/);
-      expect(result.code).toBe(0);
+      expect(good.assertions).toBe(2 + 9 + 1);
+      const result = placement();
+      expect(result.runs).toEqual(["pass"]);
+      expect(result.passed).toBe(true);
     });
 
     test("it fails when the contract publishes a NAT subnet instead of a workload subnet", () => {
-      const broken = brokenCopy(dir, json, "broken-contract-subnet", (copy) => {
-        const [, param] = resourcesOf(copy, "aws_ssm_parameter").find(([, p]) => p.name.endsWith("/network/contract"))!;
-        const [workload] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_workload_subnet"))!;
-        const [natSubnet] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_nat_subnet"))!;
-        param.value = param.value.replace(`aws_subnet.${workload}.id`, `aws_subnet.${natSubnet}.id`);
-      });
-      const { result } = placement(broken.dir, broken.json);
-      expect(result.code).not.toBe(0);
+      const result = brokenSubnet();
+      expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
       expect(result.output).toMatch(/the contract's workload subnets must use exactly one workload subnet in each of/);
     });
 
     test("it fails when the contract maps an AZ to another AZ's subnet", () => {
-      const broken = brokenCopy(dir, json, "broken-contract-az", (copy) => {
-        const [, param] = resourcesOf(copy, "aws_ssm_parameter").find(([, p]) => p.name.endsWith("/network/contract"))!;
-        const [a] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1a_workload_subnet"))!;
-        const [b] = resourcesOf(copy, "aws_subnet").find(([n]) => n.includes("us-east-1b_workload_subnet"))!;
-        param.value = param.value.replace(`aws_subnet.${a}.id`, "SWAP").replace(`aws_subnet.${b}.id`, `aws_subnet.${a}.id`).replace("SWAP", `aws_subnet.${b}.id`);
-      });
-      const { result } = placement(broken.dir, broken.json);
-      expect(result.code).not.toBe(0);
+      const result = brokenAz();
+      expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
       expect(result.output).toMatch(/the contract must map every AZ to a subnet in that same AZ/);
     });
   });
 });
 
 describeWithTerraform("terraform test (mock provider): DNS firewall and firewall policy wiring", () => {
-  const dir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
-  const json = readStackJson(dir);
-  const run = runGenerated("dns.tftest.hcl", (j) => dnsAndPolicyTest(j, SYNC_STATES));
+  const good = dnsAndPolicyTest(networkJson, SYNC_STATES);
+  const dns = suite.add("dns.tftest.hcl", good);
+  const dnsBroken = edited(networkJson, (copy) => {
+    for (const [, r] of resourcesOf(copy, "aws_route53_resolver_firewall_rule")) r.priority = r.action === "ALLOW" ? 300 : r.priority;
+    for (const [, c] of resourcesOf(copy, "aws_route53_resolver_firewall_config")) c.firewall_fail_open = "ENABLED";
+  });
+  const brokenDns = suite.add("broken-dns.tftest.hcl", dnsAndPolicyTest(dnsBroken, SYNC_STATES), suite.configuration("broken-dns", dnsBroken));
+  const policyOrder = edited(networkJson, (copy) => {
+    const [, policy] = resourcesOf(copy, "aws_networkfirewall_firewall_policy")[0];
+    for (const ref of policy.firewall_policy.stateful_rule_group_reference) ref.priority = ref.priority === 150 ? 250 : ref.priority;
+  });
+  const brokenOrder = suite.add("broken-policy-order.tftest.hcl", dnsAndPolicyTest(policyOrder, SYNC_STATES), suite.configuration("broken-policy-order", policyOrder));
 
   test("the DNS firewall is on this VPC, allow before NXDOMAIN, fail-closed, logged; hygiene before the allowlist", () => {
-    const { t, result } = run(dir, json);
-    expect(t.assertions).toBe(8);
-    expect(result.output).toMatch(/1 passed, 0 failed/);
-    expect(result.code).toBe(0);
+    expect(good.assertions).toBe(8);
+    const result = dns();
+    expect(result.runs).toEqual(["pass"]);
+    expect(result.passed).toBe(true);
   });
 
   test("it fails when the block-everything rule comes first, or the VPC fails open", () => {
-    const broken = brokenCopy(dir, json, "broken-dns", (copy) => {
-      for (const [, r] of resourcesOf(copy, "aws_route53_resolver_firewall_rule")) r.priority = r.action === "ALLOW" ? 300 : r.priority;
-      for (const [, c] of resourcesOf(copy, "aws_route53_resolver_firewall_config")) c.firewall_fail_open = "ENABLED";
-    });
-    const { result } = run(broken.dir, broken.json);
-    expect(result.code).not.toBe(0);
+    const result = brokenDns();
+    expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
     expect(result.output).toMatch(/the first rule evaluated must allow the allowed names/);
     expect(result.output).toMatch(/must fail closed/);
   });
 
   test("it fails when the allowlist is evaluated before protocol hygiene", () => {
-    const broken = brokenCopy(dir, json, "broken-policy-order", (copy) => {
-      const [, policy] = resourcesOf(copy, "aws_networkfirewall_firewall_policy")[0];
-      for (const ref of policy.firewall_policy.stateful_rule_group_reference) ref.priority = ref.priority === 150 ? 250 : ref.priority;
-    });
-    const { result } = run(broken.dir, broken.json);
-    expect(result.code).not.toBe(0);
+    const result = brokenOrder();
+    expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
     expect(result.output).toMatch(/protocol hygiene must be evaluated before the domain allowlist/);
   });
 });
@@ -169,26 +237,27 @@ describeWithTerraform("terraform test (mock provider): DNS firewall and firewall
 describeWithTerraform("terraform test (mock provider): the notebook's way out", () => {
   // The notebook goes in the middle AZ of the list, so "the first AZ" or "position 0" would fail.
   const NOTEBOOK_AZ = "us-east-1c";
-  const dir = synthToDir(networkStack(withNotebook({ availabilityZones: AZS, storage: { preventDestroy: false } }, NOTEBOOK_AZ)));
-  const json = readStackJson(dir);
-
-  const run = runGenerated("notebook.tftest.hcl", (j) => notebookPathTest(j, SYNC_STATES, NOTEBOOK_AZ));
+  const json = readStackJson(synthToDir(networkStack(withNotebook({ availabilityZones: AZS, storage: { preventDestroy: false } }, NOTEBOOK_AZ))));
+  const good = notebookPathTest(json, SYNC_STATES, NOTEBOOK_AZ);
+  const notebook = suite.add("notebook.tftest.hcl", good, suite.configuration("notebook-network", json));
+  const otherNat = edited(json, (copy) => {
+    const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes(`${NOTEBOOK_AZ}_workload_default-route`))!;
+    const [nat] = resourcesOf(copy, "aws_nat_gateway").find(([n]) => n.includes("us-east-1b_nat-gateway"))!;
+    route.nat_gateway_id = `\${aws_nat_gateway.${nat}.id}`;
+  });
+  const brokenNat = suite.add("broken-notebook-nat.tftest.hcl", notebookPathTest(otherNat, SYNC_STATES, NOTEBOOK_AZ), suite.configuration("broken-notebook-nat", otherNat));
 
   test("the subnet the contract gives the notebook's AZ routes to that AZ's NAT gateway and firewall endpoint, both ways", () => {
-    const { t, result } = run(dir, json);
-    expect(t.assertions).toBe(4);
-    expect(result.output).toMatch(/1 passed, 0 failed/);
-    expect(result.code).toBe(0);
+    expect(good.assertions).toBe(4);
+    const result = notebook();
+    expect(result.runs).toEqual(["pass"]);
+    expect(result.passed).toBe(true);
   });
 
   test("it fails when the notebook's workload route uses another AZ's NAT gateway", () => {
-    const broken = brokenCopy(dir, json, "broken-notebook-nat", (copy) => {
-      const [, route] = resourcesOf(copy, "aws_route").find(([n]) => n.includes(`${NOTEBOOK_AZ}_workload_default-route`))!;
-      const [otherNat] = resourcesOf(copy, "aws_nat_gateway").find(([n]) => n.includes("us-east-1b_nat-gateway"))!;
-      route.nat_gateway_id = `\${aws_nat_gateway.${otherNat}.id}`;
-    });
-    const { result } = run(broken.dir, broken.json);
-    expect(result.code).not.toBe(0);
+    const result = brokenNat();
+    expect(result.passed).toBe(false);
+    expect(result.runs).toEqual(["fail"]);
     expect(result.output).toMatch(/must use the NAT gateway of the notebook's AZ/);
   });
 });

@@ -24,17 +24,25 @@ export function notebookPathTest(json: Json, syncStates: ReadonlyArray<MockSyncS
   const NATS = list(json, "aws_nat_gateway");
   const expected = expectedEndpoints(syncStates);
 
-  const subnetAttr = (attr: string, id: string) => `one([for s in ${SUBNETS} : s.${attr} if s.id == ${id}])`;
-  const tableOf = (subnetId: string) => `one([for a in ${ASSOCS} : a.route_table_id if a.subnet_id == ${subnetId}])`;
+  // Each hop binds the value it looks up once (`[for v in [value] : body][0]`, HCL's "let"): an
+  // expression in a `for` condition is evaluated again for every element, so nesting the hops
+  // directly made each assertion cost seconds (ROUTES x ASSOCS x NATS x ROUTES... evaluations).
+  let bound = 0;
+  const withValue = (value: string, body: (v: string) => string) => {
+    const v = `v${bound++}`;
+    return `[for ${v} in [${value}] : ${body(v)}][0]`;
+  };
+  const subnetAttr = (attr: string, id: string) => withValue(id, (v) => `one([for s in ${SUBNETS} : s.${attr} if s.id == ${v}])`);
+  const tableOf = (subnetId: string) => withValue(subnetId, (v) => `one([for a in ${ASSOCS} : a.route_table_id if a.subnet_id == ${v}])`);
   const defaultRouteAttr = (attr: string, table: string) =>
-    `one([for r in ${ROUTES} : r.${attr} if r.route_table_id == ${table} && r.destination_cidr_block == "0.0.0.0/0"])`;
+    withValue(table, (v) => `one([for r in ${ROUTES} : r.${attr} if r.route_table_id == ${v} && r.destination_cidr_block == "0.0.0.0/0"])`);
 
   const nbAz = subnetAttr("availability_zone", `${NB_SUBNET}`);
   const natId = defaultRouteAttr("nat_gateway_id", tableOf(`${NB_SUBNET}`));
-  const natSubnet = `one([for n in ${NATS} : n.subnet_id if n.id == ${natId}])`;
+  const natSubnet = withValue(natId, (v) => `one([for n in ${NATS} : n.subnet_id if n.id == ${v}])`);
   const natAz = subnetAttr("availability_zone", natSubnet);
   const natEgressEndpoint = defaultRouteAttr("vpc_endpoint_id", tableOf(natSubnet));
-  const edgeReturnEndpoint = `one([for r in ${ROUTES} : r.vpc_endpoint_id if r.destination_cidr_block == ${subnetAttr("cidr_block", natSubnet)}])`;
+  const edgeReturnEndpoint = withValue(subnetAttr("cidr_block", natSubnet), (v) => `one([for r in ${ROUTES} : r.vpc_endpoint_id if r.destination_cidr_block == ${v}])`);
 
   const asserts = new Assertions();
   asserts.add(`${nbAz} == ${hcl(notebookAz)} && ${subnetAttr('tags["Tier"]', `${NB_SUBNET}`)} == "workload"`, `the notebook must be in the workload subnet of ${notebookAz}`);

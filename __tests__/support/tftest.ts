@@ -129,3 +129,14 @@ ${asserts.text()}}
 `;
   return { hcl: text, assertions: asserts.count };
 }
+
+/**
+ * `hcl` with its run applying the configuration at `source` (a directory relative to the root
+ * under test) instead of the root: `terraform test` runs that configuration, with the file's mock
+ * provider and overrides, as the run's module under test.
+ */
+export function usingModule(hcl: string, source: string): string {
+  const runs = hcl.split("\n  command = apply\n").length - 1;
+  if (runs !== 1) throw new Error(`usingModule: expected one apply run, found ${runs}`);
+  return hcl.replace("\n  command = apply\n", `\n  command = apply\n  module {\n    source = ${JSON.stringify(source)}\n  }\n`);
+}
