@@ -5,12 +5,16 @@
  * account and region. The workload stacks
  * read a contract as the network would publish it for that environment (IDs are placeholders; the
  * deployed-state tests in terraform.real-plan.test.ts use the network's real published value).
+ *
+ * Plan-time checks of the network stack, each stopping the plan with its message: credentials for
+ * another account, an AZ that is not available, an interface endpoint service not offered in an AZ.
  */
 import { Testing } from "cdktf";
 import { networkContractParameterName } from "../modules/config/naming";
 import { environmentStacks } from "../stacks/environment";
 import { azs, envFrom, synthToDir } from "./support/synth";
-import { plan, removeDirs, startAwsStub, summarize, withRealProvider } from "./support/real-plan";
+import { AwsStubOptions, expectFailingPlan, Json, plan, removeDirs, startAwsStub, withRealProviderModules } from "./support/real-plan";
+import { synthEnvironment } from "./support/plan-scenarios";
 import { describeWithTerraform } from "./support/terraform";
 
 const DOMAINS = ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"];
@@ -53,6 +57,7 @@ describeWithTerraform("real provider: every stack of a dev-like and a production
   const dirs: string[] = [];
   afterAll(() => removeDirs(...dirs));
 
+  // One plan per environment, its stacks as child modules of one root (withRealProviderModules).
   test.each(environments.map((env) => [env.sourceFile, env] as const))("%s", async (_file, env) => {
     const stub = await startAwsStub({
       accountId: env.accountId,
@@ -61,19 +66,51 @@ describeWithTerraform("real provider: every stack of a dev-like and a production
       parameters: { [networkContractParameterName(env)]: contractFor(env) },
     });
     try {
-      for (const stack of environmentStacks(Testing.app(), env)) {
-        const dir = withRealProvider(synthToDir(stack), stub, { label: stack.node.id });
-        dirs.push(dir);
-        const changes = summarize(await plan(dir));
-        expect({ stack: stack.node.id, nothingButCreates: changes.every((c) => c.actions.join() === "create" || c.actions.join() === "read") }).toEqual({
+      const stacks = environmentStacks(Testing.app(), env);
+      const root = withRealProviderModules(stacks.map((stack) => ({ name: stack.node.id, stackDir: synthToDir(stack) })), stub, { label: env.environment });
+      dirs.push(root);
+      const changes = (await plan(root)).resource_changes as Json[];
+      for (const stack of stacks) {
+        const own = changes.filter((c) => c.module_address === `module.${stack.node.id}`).filter((c) => c.change.actions.join() !== "no-op");
+        expect({ stack: stack.node.id, nothingButCreates: own.every((c) => c.change.actions.join() === "create" || c.change.actions.join() === "read") }).toEqual({
           stack: stack.node.id,
           nothingButCreates: true,
         });
-        expect(changes.filter((c) => c.actions.join() === "create").length).toBeGreaterThan(stack.kind === "network" ? 100 : 10);
+        expect(own.filter((c) => c.change.actions.join() === "create").length).toBeGreaterThan(stack.kind === "network" ? 100 : 10);
       }
+      // Every change belongs to one of the stacks.
+      expect(changes.filter((c) => !stacks.some((stack) => c.module_address === `module.${stack.node.id}`))).toEqual([]);
       expect(stub.unexpected()).toEqual([]);
     } finally {
       await stub.close();
     }
+  });
+});
+
+describeWithTerraform("real provider: plan-time checks", () => {
+  const base = synthEnvironment({ availabilityZones: azs("us-east-1", "abc") });
+  const created: string[] = [];
+  const failingPlan = (stubOptions: AwsStubOptions, stackDir: string, label: string) => expectFailingPlan(stubOptions, stackDir, label, created);
+  const ACCOUNT = "111122223333";
+  const ZONES = azs("us-east-1", "abcdef");
+  afterAll(() => removeDirs(...created));
+
+  test("credentials for another account stop the plan, naming the environment and both accounts", async () => {
+    const output = await failingPlan({ accountId: "999999999999", zones: ZONES }, base.network, "wrong-account");
+    // The provider's allowed_account_ids refuses the credentials; the account check (read with the
+      // same credentials through a provider configuration without that list) says which
+      // environment expected which account.
+    expect(output).toContain("AWS account ID not allowed: 999999999999");
+    expect(output).toContain(`Environment "test" (config/test.json) deploys to AWS account ${ACCOUNT}, but these credentials are for account 999999999999`);
+  });
+
+  test("an AZ that is not available in the account stops the plan, naming it", async () => {
+    const output = await failingPlan({ accountId: ACCOUNT, zones: azs("us-east-1", "ab") }, base.network, "missing-az");
+    expect(output).toContain("availabilityZones in config/test.json: us-east-1c is not an available Availability Zone of us-east-1");
+  });
+
+  test("an interface endpoint service not offered in an AZ stops the plan, naming service and AZ", async () => {
+    const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, services: { "aws.sagemaker.us-east-1.studio": azs("us-east-1", "abdef") } }, base.network, "missing-service");
+    expect(output).toContain('vpcEndpoints.interfaceServices "studio" (aws.sagemaker.us-east-1.studio) is not offered in us-east-1c');
   });
 });

@@ -7,8 +7,8 @@
  *
  * - Every stack of an environment plans; the workloads read the contract the converged network
  *   state published (the real jsonencode output, served by the stub's SSM).
- * - Plan-time checks: wrong account, an AZ that is not available, an endpoint service not offered
- *   in an AZ, a contract without the notebook's AZ: each stops the plan with its message.
+ * - Plan-time checks: a contract without the notebook's AZ, or no contract at all, stops a
+ *   workload's plan with its message (the network's own checks are in terraform.real-plan-configs).
  * - Against the deployed state: reordering AZs plans nothing; adding an AZ only creates (that AZ's
  *   resources) and updates in place; dropping an AZ only deletes that AZ's resources and updates
  *   in place; changing the allowlist only updates in place; no AZ change touches the notebook, the
@@ -21,7 +21,9 @@ import { editedContract, NEW_AZ_SUBNET, synthEnvironment } from "./support/plan-
 import "./terraform.plan-review.cases";
 import {
   AwsStub,
+  AwsStubOptions,
   ChangeSummary,
+  expectFailingPlan,
   deployedState,
   DeployedState,
   planAgainst,
@@ -29,7 +31,6 @@ import {
   runTerraform,
   startAwsStub,
   summarize,
-  tryPlan,
   withRealProvider,
 } from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
@@ -50,41 +51,7 @@ const azOf = (address: string) => /(us-east-1[a-f])/.exec(address)?.[1];
 const byAction = (changes: ChangeSummary[], action: string) => changes.filter((c) => c.actions.includes(action)).map((c) => c.address);
 
 /** A plan of `stackDir` against a stub made from `stubOptions`, expected to fail; returns terraform's output. */
-async function failingPlan(stubOptions: Parameters<typeof startAwsStub>[0], stackDir: string, label: string): Promise<string> {
-  const stub = await startAwsStub(stubOptions);
-  try {
-    const r = await tryPlan(realDir(stackDir, stub, label));
-    expect(r.code).not.toBe(0);
-    expect(r.json).toBeUndefined();
-    return r.output;
-  } finally {
-    await stub.close();
-  }
-}
-
-describeWithTerraform("real provider: plan-time checks", () => {
-  const base = synthEnvironment(BASE);
-  afterAll(() => removeDirs(...created));
-
-  test("credentials for another account stop the plan, naming the environment and both accounts", async () => {
-    const output = await failingPlan({ accountId: "999999999999", zones: ZONES }, base.network, "wrong-account");
-    // The provider's allowed_account_ids refuses the credentials; the account check (read with the
-      // same credentials through a provider configuration without that list) says which
-      // environment expected which account.
-    expect(output).toContain("AWS account ID not allowed: 999999999999");
-    expect(output).toContain(`Environment "test" (config/test.json) deploys to AWS account ${ACCOUNT}, but these credentials are for account 999999999999`);
-  });
-
-  test("an AZ that is not available in the account stops the plan, naming it", async () => {
-    const output = await failingPlan({ accountId: ACCOUNT, zones: azs("us-east-1", "ab") }, base.network, "missing-az");
-    expect(output).toContain("availabilityZones in config/test.json: us-east-1c is not an available Availability Zone of us-east-1");
-  });
-
-  test("an interface endpoint service not offered in an AZ stops the plan, naming service and AZ", async () => {
-    const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, services: { "aws.sagemaker.us-east-1.studio": azs("us-east-1", "abdef") } }, base.network, "missing-service");
-    expect(output).toContain('vpcEndpoints.interfaceServices "studio" (aws.sagemaker.us-east-1.studio) is not offered in us-east-1c');
-  });
-});
+const failingPlan = (stubOptions: AwsStubOptions, stackDir: string, label: string) => expectFailingPlan(stubOptions, stackDir, label, created);
 
 describeWithTerraform("real provider: an environment deployed, then changed", () => {
   let stub: AwsStub;

@@ -606,6 +606,29 @@ export const OVERRIDE_FILE = "zz_real_provider_override.tf.json";
  */
 export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
   const dir = tempDir(opts.label ?? "real-plan");
+  copyForRealProvider(stackDir, dir, opts);
+  writeFileSync(join(dir, STUB_URL_FILE), stub.url);
+  // No init here: a run that the result cache answers never needs one (spawnTerraform inits).
+  return dir;
+}
+
+/**
+ * Like withRealProvider, for several stacks planned by ONE terraform process: each stack is copied
+ * (and rewired the same way) to modules/<name> of a fresh root that calls them all. Each keeps its
+ * own provider configurations (as child modules may, when called without count or for_each), so
+ * the plan is each stack's plan, with addresses under module.<name>; the provider's schema is
+ * loaded once instead of once per stack (most of a small plan's time). Returns the root.
+ */
+export function withRealProviderModules(stacks: ReadonlyArray<{ name: string; stackDir: string }>, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
+  const root = tempDir(opts.label ?? "real-plan-modules");
+  for (const { name, stackDir } of stacks) copyForRealProvider(stackDir, join(root, "modules", name), opts);
+  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(stacks.map(({ name }) => [name, { source: `./modules/${name}` }])) }, null, 2));
+  writeFileSync(join(root, STUB_URL_FILE), stub.url);
+  return root;
+}
+
+/** The copy and rewiring of withRealProvider, into `dir`. */
+function copyForRealProvider(stackDir: string, dir: string, opts: RealProviderOptions): void {
   cpSync(stackDir, dir, {
     recursive: true,
     filter: (src) => {
@@ -654,10 +677,7 @@ export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, o
   main.provider = { ...(main.provider ?? {}), aws: providers };
   writeFileSync(mainFile, JSON.stringify(main, null, 2));
   writeFileSync(join(dir, OVERRIDE_FILE), JSON.stringify({ provider: { aws: overrides } }, null, 2));
-  writeFileSync(join(dir, STUB_URL_FILE), stub.url);
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
-  // No init here: a run that the result cache answers never needs one (spawnTerraform inits).
-  return dir;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -732,6 +752,24 @@ export function outputChanges(planJson: Json): ChangeSummary[] {
   return Object.entries(planJson.output_changes ?? {})
     .filter(([, c]: [string, any]) => !(c.actions.length === 1 && c.actions[0] === "no-op"))
     .map(([name, c]: [string, any]) => ({ address: `output.${name}`, actions: c.actions }));
+}
+
+/**
+ * A plan of a real-provider copy of `stackDir` against a stub made from `stubOptions`, which must
+ * fail (asserted); returns terraform's output. The copy is pushed to `dirs` for removal.
+ */
+export async function expectFailingPlan(stubOptions: AwsStubOptions, stackDir: string, label: string, dirs: string[]): Promise<string> {
+  const stub = await startAwsStub(stubOptions);
+  try {
+    const dir = withRealProvider(stackDir, stub, { label });
+    dirs.push(dir);
+    const r = await tryPlan(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.json).toBeUndefined();
+    return r.output;
+  } finally {
+    await stub.close();
+  }
 }
 
 /** `plan -refresh=false` of `dir`'s config against `statePath`; throws on failure. */
