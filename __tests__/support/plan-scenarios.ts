@@ -89,6 +89,8 @@ export class DeployedEnvironment {
     const state = this.states[kind]!.statePath;
     const r = await tryPlan(dir, { refresh: false, state });
     if (!r.json) throw new Error(`plan of ${opts.label} failed: ${r.output}`);
+    // A review needs the whole plan JSON, which tryPlan does not make for a plan without changes.
+    if (r.json.no_changes) throw new Error(`plan of ${opts.label} has no changes: nothing to review`);
     if (!opts.text) return { json: r.json };
     // The human plan text, as the workflow posts it collapsed (terraform's own rendering of the plan):
     // only when asked, since it is a second plan.

@@ -26,7 +26,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writ
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
-import { ensureInit, pluginMirror, tempDir, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
+import { ensureInit, pluginMirror, tempDir, TERRAFORM_GOGC, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
 import { systemTmpdir } from "./scratch";
 import { cacheableCommand, cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
 
@@ -478,6 +478,7 @@ export function realProviderEnv(): NodeJS.ProcessEnv {
     TF_IN_AUTOMATION: "1",
     CHECKPOINT_DISABLE: "1",
     TF_INPUT: "0",
+    GOGC: TERRAFORM_GOGC,
     AWS_EC2_METADATA_DISABLED: "true",
     NO_PROXY: [process.env.NO_PROXY, "127.0.0.1", "localhost"].filter(Boolean).join(","),
   };
@@ -692,9 +693,20 @@ export interface PlanOptions {
 }
 
 export interface PlanResult extends RunResult {
-  /** `terraform show -json` of the saved plan, when the plan succeeded. */
+  /**
+   * `terraform show -json` of the saved plan, when the plan succeeded with changes; when terraform
+   * found none (exit 0 under -detailed-exitcode), NO_CHANGES instead, without a `show`.
+   */
   readonly json?: Json;
 }
+
+/**
+ * The plan JSON of a plan terraform reported as empty (`-detailed-exitcode` 0: no resource change,
+ * data source read or root output change, so nothing `summarize` or `outputChanges` would list).
+ * Saves the `show -json` (a process that loads the provider schema) of every clean convergence
+ * round and every "plans no change" scenario.
+ */
+export const NO_CHANGES: Json = Object.freeze({ resource_changes: [], output_changes: {}, no_changes: true });
 
 let planNo = 0;
 
@@ -704,14 +716,20 @@ export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<Plan
   const planFile = join(dir, `rp-${n}.tfplan`);
   const state = opts.state ?? join(dir, "rp-empty.tfstate");
   if (opts.state === undefined && existsSync(state)) rmSync(state);
-  const args = ["plan", "-input=false", "-lock=false", "-no-color", `-state=${state}`];
+  const args = ["plan", "-input=false", "-lock=false", "-no-color", "-detailed-exitcode", `-state=${state}`];
   if (opts.refresh === false) args.push("-refresh=false");
   const label = `${basename(dir)}${opts.refresh === false ? " -refresh=false" : ""}`;
   let ran = false;
   const result = await cachedRun<PlanResult>("plan+show", dir, args, async () => {
     ran = true;
-    const r = await timedAsync("plan", label, () => spawnTerraform(dir, [...args, `-out=${planFile}`]));
-    if (r.code !== 0) return r;
+    const run = await timedAsync("plan", label, () => spawnTerraform(dir, [...args, `-out=${planFile}`]));
+    // -detailed-exitcode: 0 no changes, 1 error, 2 changes.
+    if (run.code === 0) {
+      rmSync(planFile, { force: true });
+      return { ...run, json: NO_CHANGES };
+    }
+    if (run.code !== 2) return run;
+    const r = { ...run, code: 0 };
     const jsonFile = join(dir, `rp-${n}.plan.json`);
     const s = await timedAsync("show -json", basename(dir), () => spawnTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile }));
     if (s.code !== 0) return { ...s, output: `${r.output} ${s.output}` };
