@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentStacks } from "../../stacks/environment";
 import { azs, envFrom, Json, synthToDir, withNotebook } from "./synth";
-import { AwsStub, deployedState, DeployedState, removeDirs, runTerraform, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
+import { AwsStub, deployedState, DeployedState, removeDirs, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
 
 export const ACCOUNT = "111122223333";
 export const ZONES = azs("us-east-1", "abcdef");
@@ -87,15 +87,13 @@ export class DeployedEnvironment {
     const stub = kind === "network" ? this.stub : this.workloadStub;
     const dir = this.dir(dirs[kind], stub, opts.label);
     const state = this.states[kind]!.statePath;
-    const r = await tryPlan(dir, { refresh: false, state });
+    // The human plan text, as the workflow posts it collapsed (`terraform show` of the saved plan,
+    // as `npm run plan-review -- --run` renders it): only when asked.
+    const r = await tryPlan(dir, { refresh: false, state, text: opts.text });
     if (!r.json) throw new Error(`plan of ${opts.label} failed: ${r.output}`);
     // A review needs the whole plan JSON, which tryPlan does not make for a plan without changes.
     if (r.json.no_changes) throw new Error(`plan of ${opts.label} has no changes: nothing to review`);
-    if (!opts.text) return { json: r.json };
-    // The human plan text, as the workflow posts it collapsed (terraform's own rendering of the plan):
-    // only when asked, since it is a second plan.
-    const text = await runTerraform(dir, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${state}`]);
-    return { json: r.json, text: text.stdout };
+    return opts.text ? { json: r.json, text: r.text } : { json: r.json };
   }
 
   async close(): Promise<void> {

@@ -690,6 +690,8 @@ export interface PlanOptions {
   readonly refresh?: boolean;
   /** State file to plan against; default: none (an empty state). */
   readonly state?: string;
+  /** Also render the saved plan as text (`terraform show`, what the plan review posts), in PlanResult.text. */
+  readonly text?: boolean;
 }
 
 export interface PlanResult extends RunResult {
@@ -698,6 +700,8 @@ export interface PlanResult extends RunResult {
    * found none (exit 0 under -detailed-exitcode), NO_CHANGES instead, without a `show`.
    */
   readonly json?: Json;
+  /** `terraform show` of the saved plan (with PlanOptions.text, when the plan succeeded with changes). */
+  readonly text?: string;
 }
 
 /**
@@ -720,7 +724,7 @@ export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<Plan
   if (opts.refresh === false) args.push("-refresh=false");
   const label = `${basename(dir)}${opts.refresh === false ? " -refresh=false" : ""}`;
   let ran = false;
-  const result = await cachedRun<PlanResult>("plan+show", dir, args, async () => {
+  const result = await cachedRun<PlanResult>(opts.text ? "plan+show+text" : "plan+show", dir, args, async () => {
     ran = true;
     const run = await timedAsync("plan", label, () => spawnTerraform(dir, [...args, `-out=${planFile}`]));
     // -detailed-exitcode: 0 no changes, 1 error, 2 changes.
@@ -731,12 +735,16 @@ export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<Plan
     if (run.code !== 2) return run;
     const r = { ...run, code: 0 };
     const jsonFile = join(dir, `rp-${n}.plan.json`);
-    const s = await timedAsync("show -json", basename(dir), () => spawnTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile }));
+    const [s, t] = await Promise.all([
+      timedAsync("show -json", basename(dir), () => spawnTerraform(dir, ["show", "-json", "-no-color", planFile], { stdoutFile: jsonFile })),
+      opts.text ? spawnTerraform(dir, ["show", "-no-color", planFile]) : undefined,
+    ]);
     if (s.code !== 0) return { ...s, output: `${r.output} ${s.output}` };
+    if (t && t.code !== 0) return { ...t, output: `${r.output} ${t.output}` };
     const json = JSON.parse(readFileSync(jsonFile, "utf8"));
     rmSync(jsonFile);
     rmSync(planFile);
-    return { ...r, json };
+    return { ...r, json, ...(t ? { text: t.stdout } : {}) };
   });
   if (!ran) TIMINGS.push({ op: "plan+show (cached)", ms: 0, detail: label });
   return result;
