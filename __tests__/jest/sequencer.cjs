@@ -12,7 +12,7 @@ const Sequencer = require("@jest/test-sequencer").default;
 
 const LONGEST_FIRST = [
   "terraform.real-plan.test.ts",
-  "terraform.mock-apply.test.ts",
+  "terraform.mock-plan.test.ts",
   "terraform.real-plan-configs.test.ts",
   "terraform.validate.test.ts",
   "example.pack.test.ts",

@@ -1,18 +1,18 @@
 /**
- * Writes a `terraform test` file proving, after a mock apply, that the network's filters are wired
+ * Writes a `terraform test` file proving, in a mock plan, that the network's filters are wired
  * as the README says: the DNS firewall's rule group is associated with this VPC (mutation-protected),
  * its allow rule is evaluated before the rule that blocks every other name with NXDOMAIN, the VPC's
  * resolver firewall config fails closed, every query is logged to the log group; and the Network
  * Firewall policy the firewall uses evaluates protocol hygiene before the domain allowlist.
  *
- * Rule groups get distinct mock ARNs (override_resource) so a swapped reference is visible. What
+ * Rule groups get distinct mock ARNs (override values) so a swapped reference is visible. What
  * the assertions expect (actions, NXDOMAIN, DISABLED, the order) is the README's contract, written
  * here, not read from the stack.
  */
 import { Json, resourcesOf } from "./synth";
 import { Assertions, GeneratedTest, hcl, MockSyncState, tftestFile } from "./tftest";
 
-export function dnsAndPolicyTest(json: Json, syncStates: ReadonlyArray<MockSyncState>): GeneratedTest & { overrides: string } {
+export function dnsAndPolicyTest(json: Json, syncStates: ReadonlyArray<MockSyncState>): GeneratedTest {
   const only = (type: string) => {
     const all = resourcesOf(json, type);
     if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
@@ -64,15 +64,6 @@ export function dnsAndPolicyTest(json: Json, syncStates: ReadonlyArray<MockSyncS
   );
 
   // Distinct ARNs per rule group (the mock provider's default would make every group look alike).
-  const overrides = groups
-    .map(
-      ([name, g]) => `override_resource {
-  target = aws_networkfirewall_rule_group.${name}
-  values = { arn = ${hcl(`arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/${g.name}`)} }
-}
-`,
-    )
-    .join("");
-  const file = tftestFile("dns-tftest.ts", "dns_firewall_and_rule_group_order", json, syncStates, asserts);
-  return { ...file, hcl: file.hcl.replace(/\nrun "/, `\n${overrides}\nrun "`), overrides };
+  const arns = new Map(groups.map(([name, g]) => [`aws_networkfirewall_rule_group.${name}`, [`arn = ${hcl(`arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/${g.name}`)}`]]));
+  return tftestFile("dns-tftest.ts", "dns_firewall_and_rule_group_order", json, syncStates, asserts, arns);
 }

@@ -1,5 +1,5 @@
 /**
- * Writes a `terraform test` file proving, after a mock apply of the network stack, the whole path
+ * Writes a `terraform test` file proving, in a mock plan of the network stack, the whole path
  * out of the subnet a notebook in `notebookAz` gets (the contract's workload_subnet_ids[az], which
  * the notebook stack uses): it is a workload subnet in that AZ; that subnet's default route goes to
  * a NAT gateway in the same AZ; the NAT subnet's default route and the IGW edge route back to it

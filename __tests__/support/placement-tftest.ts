@@ -1,5 +1,5 @@
 /**
- * Writes a `terraform test` file proving, after a mock apply, where the network stack puts things:
+ * Writes a `terraform test` file proving, in a mock plan, where the network stack puts things:
  * every interface endpoint sits in exactly one workload subnet per AZ, the S3 gateway endpoint is
  * on exactly the workload subnets' route tables, and the published contract maps every AZ to that
  * AZ's own workload subnet (which is where the workload stacks put the domain and the notebook). Which subnet is a workload

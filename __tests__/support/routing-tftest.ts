@@ -4,7 +4,7 @@
  *
  * The harness only finds *which* resources to compare, by following references in the
  * synthesized JSON (route -> route table -> association -> subnet). Every value is compared by
- * Terraform after apply: endpoint IDs come from the mocked sync_states below, and each route's AZ
+ * Terraform in the plan: endpoint IDs come from the mocked sync_states below, and each route's AZ
  * is read from the subnet it serves, so nothing expected is copied from the code under test.
  */
 import { Json, referencedAddress, resourcesOf } from "./synth";

@@ -1,7 +1,9 @@
 /**
- * Shared pieces of the generated `terraform test` files: the mock AWS provider, the firewall
- * override that fixes sync_states, and the file layout (one apply run with its assertions).
+ * Shared pieces of the generated `terraform test` files: the mock AWS provider, the overrides (an
+ * ID for every resource, the firewall's sync_states), and the file layout (one plan run with its
+ * assertions).
  */
+import { createHash } from "node:crypto";
 import { Json, resourcesOf, TEST_ACCOUNT } from "./synth";
 
 export const hcl = (v: unknown): string => JSON.stringify(v);
@@ -19,8 +21,7 @@ export interface MockSyncState {
 const MOCK_AZS = `[${[..."abcdef"].map((l) => hcl(`us-east-1${l}`)).join(", ")}]`;
 const MOCK_AZ_IDS = `[${[1, 2, 3, 4, 5, 6].map((n) => hcl(`use1-az${n}`)).join(", ")}]`;
 
-export function mockProvider(): string {
-  const arns: Record<string, string> = {
+const MOCK_ARNS: Readonly<Record<string, string>> = {
     aws_networkfirewall_firewall: "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock",
     aws_networkfirewall_rule_group: "arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/mock",
     aws_cloudwatch_log_group: "arn:aws:logs:us-east-1:123456789012:log-group:mock",
@@ -31,18 +32,22 @@ export function mockProvider(): string {
     aws_s3_bucket: "arn:aws:s3:::mock-bucket",
     aws_sagemaker_domain: "arn:aws:sagemaker:us-east-1:123456789012:domain/d-mock",
     aws_sagemaker_notebook_instance: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/mock",
-  };
-  const resources = Object.entries(arns)
+};
+
+export function mockProvider(): string {
+  const resources = Object.entries(MOCK_ARNS)
     .map(([type, arn]) => `  mock_resource ${hcl(type)} {\n    defaults = { arn = ${hcl(arn)} }\n  }\n`)
     .join("");
   // The account check reads the caller identity through its own (aliased) provider configuration.
   return `mock_provider "aws" {
-  alias = "account-check"
+  alias           = "account-check"
+  override_during = plan
   mock_data "aws_caller_identity" {
     defaults = { account_id = ${hcl(TEST_ACCOUNT)}, arn = "arn:aws:iam::${TEST_ACCOUNT}:user/mock" }
   }
 }
 mock_provider "aws" {
+  override_during = plan
 ${resources}  mock_data "aws_iam_policy_document" {
     defaults = { json = ${hcl(JSON.stringify({ Version: "2012-10-17", Statement: [] }))} }
   }
@@ -64,29 +69,59 @@ ${resources}  mock_data "aws_iam_policy_document" {
 }
 
 /**
- * Sets the firewall's sync_states (listed in the order given, which callers make differ from the
- * AZ list), so endpoint IDs are known after the mock apply.
+ * The firewall's values: its sync_states listed in the order given (which callers make differ from
+ * the AZ list), so endpoint IDs are known in the plan. HCL attribute lines for resourceOverrides.
  */
-export function firewallOverride(json: Json, syncStates: ReadonlyArray<MockSyncState>): string {
-  const [[firewall]] = resourcesOf(json, "aws_networkfirewall_firewall");
+export function firewallValues(syncStates: ReadonlyArray<MockSyncState>): string[] {
   const states = syncStates
     .map(
       (s, i) =>
         `        { availability_zone = ${hcl(s.availabilityZone)}, attachment = [{ endpoint_id = ${hcl(s.endpointId)}, subnet_id = "subnet-mock${i}", status = "READY" }] },`,
     )
     .join("\n");
-  return `override_resource {
-  target = aws_networkfirewall_firewall.${firewall}
-  values = {
-    arn = "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock"
-    firewall_status = [{
+  return [
+    `arn = "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock"`,
+    `firewall_status = [{
       sync_states = [
 ${states}
       ]
-    }]
+    }]`,
+  ];
+}
+
+/**
+ * An override for every managed resource of the stack, applied during the plan: a distinct ID
+ * each ("mock-" and 12 hex digits of the address's hash, so a reference to the wrong resource shows), plus `extra` values by
+ * address (the firewall's sync_states, a rule group's distinct ARN). With the mock providers'
+ * defaults also applied during the plan, every value the assertions compare is known in the plan,
+ * so the runs are `command = plan`: no apply, and no destroy when the file ends (a mock apply and
+ * its teardown cost about 2.5 s a file, a plan about 1 s).
+ */
+export function resourceOverrides(json: Json, extra: ReadonlyMap<string, ReadonlyArray<string>> = new Map()): string {
+  const blocks: string[] = [];
+  const used = new Set<string>();
+  for (const [type, resources] of Object.entries<Json>(json.resource ?? {})) {
+    for (const name of Object.keys(resources)) {
+      const address = `${type}.${name}`;
+      used.add(address);
+      // An override replaces the mock provider's defaults for its resource: the ARN is given again.
+      const more = extra.get(address) ?? [];
+      const arn = MOCK_ARNS[type] && !more.some((v) => v.startsWith("arn ")) ? [`arn = ${hcl(MOCK_ARNS[type])}`] : [];
+      // Short (the provider checks some IDs' length where they are arguments) and distinct.
+      const id = `mock-${createHash("sha256").update(address).digest("hex").slice(0, 12)}`;
+      const values = [`id = ${hcl(id)}`, ...arn, ...more];
+      blocks.push(`override_resource {
+  target          = ${address}
+  override_during = plan
+  values = {
+    ${values.join("\n    ")}
   }
 }
-`;
+`);
+    }
+  }
+  for (const address of extra.keys()) if (!used.has(address)) throw new Error(`override for ${address}, which the stack does not have`);
+  return blocks.join("");
 }
 
 /** HCL map literal AZ => endpoint ID, the expected values (test input, not code output). */
@@ -117,13 +152,27 @@ export interface GeneratedTest {
   readonly assertions: number;
 }
 
-/** A test file: mock provider, firewall override, one `command = apply` run with the assertions. */
-export function tftestFile(generator: string, runName: string, json: Json, syncStates: ReadonlyArray<MockSyncState>, asserts: Assertions): GeneratedTest {
+/**
+ * A test file: mock provider, an override for every resource (resourceOverrides; the firewall's
+ * sync_states from `syncStates`, more values by address in `extra`), one `command = plan` run with
+ * the assertions.
+ */
+export function tftestFile(
+  generator: string,
+  runName: string,
+  json: Json,
+  syncStates: ReadonlyArray<MockSyncState>,
+  asserts: Assertions,
+  extra: ReadonlyMap<string, ReadonlyArray<string>> = new Map(),
+): GeneratedTest {
+  const [[firewall]] = resourcesOf(json, "aws_networkfirewall_firewall");
+  const values = new Map(extra);
+  values.set(`aws_networkfirewall_firewall.${firewall}`, [...firewallValues(syncStates), ...(extra.get(`aws_networkfirewall_firewall.${firewall}`) ?? [])]);
   const text = `# Generated by __tests__/support/${generator} from the synthesized stack.
 ${mockProvider()}
-${firewallOverride(json, syncStates)}
+${resourceOverrides(json, values)}
 run ${hcl(runName)} {
-  command = apply
+  command = plan
 
 ${asserts.text()}}
 `;
@@ -131,12 +180,12 @@ ${asserts.text()}}
 }
 
 /**
- * `hcl` with its run applying the configuration at `source` (a directory relative to the root
+ * `hcl` with its run planning the configuration at `source` (a directory relative to the root
  * under test) instead of the root: `terraform test` runs that configuration, with the file's mock
  * provider and overrides, as the run's module under test.
  */
 export function usingModule(hcl: string, source: string): string {
-  const runs = hcl.split("\n  command = apply\n").length - 1;
-  if (runs !== 1) throw new Error(`usingModule: expected one apply run, found ${runs}`);
-  return hcl.replace("\n  command = apply\n", `\n  command = apply\n  module {\n    source = ${JSON.stringify(source)}\n  }\n`);
+  const runs = hcl.split("\n  command = plan\n").length - 1;
+  if (runs !== 1) throw new Error(`usingModule: expected one plan run, found ${runs}`);
+  return hcl.replace("\n  command = plan\n", `\n  command = plan\n  module {\n    source = ${JSON.stringify(source)}\n  }\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * Layer 3: `terraform test` with the mock AWS provider, on the network stack with its AZs listed
  * out of order. Proves what the JSON alone cannot:
- * - routing: with the firewall's sync_states in yet another order, after apply every NAT-subnet
+ * - routing: with the firewall's sync_states in yet another order, in the plan every NAT-subnet
  *   route and IGW edge route holds its own AZ's endpoint ID, every workload route its own AZ's NAT
  *   gateway, and the map output has one entry per AZ;
  * - placement: every interface endpoint uses exactly one workload subnet per AZ, the S3 gateway
@@ -39,13 +39,13 @@ interface FileResult {
 /**
  * Every case of this file in ONE `terraform test` process. Terraform loads the AWS provider's
  * schema once per process (about 2 s of CPU) and starts provider plugins for every walk, so a
- * process per case cost about 7 s where one more file in a shared process costs about 3 s. The
- * network stack under test is the root configuration; every other configuration (the notebook
- * variant, each broken copy) is a directory under it, which its test file's run applies through
- * `module { source = "./<dir>" }`. Files run one after another, each with its own state, so a
- * failing file never affects another. Cases are added while jest collects the tests; the process
- * runs at the first result asked for, through the result cache (the digest covers the whole
- * directory, test files and copies included).
+ * process per case cost about 7 s (with a mock apply and its teardown), where one more file in a
+ * shared process costs about 1 s (a plan: support/tftest.ts). The network stack under test is the
+ * root configuration; every other configuration (the notebook variant, each broken copy) is a
+ * directory under it, which its test file's run plans through `module { source = "./<dir>" }`.
+ * Files run one after another, each on its own, so a failing file never affects another. Cases are
+ * added while jest collects the tests; the process runs at the first result asked for, through the
+ * result cache (the digest covers the whole directory, test files and copies included).
  */
 class MockApplySuite {
   private readonly files = new Set<string>();
@@ -106,8 +106,8 @@ function edited(json: Json, edit: (json: Json) => void): Json {
   return copy;
 }
 
-// `terraform test` destroys what it applied at the end, which prevent_destroy would refuse.
-const networkDir = synthToDir(networkStack({ availabilityZones: AZS, storage: { preventDestroy: false } }));
+// The stacks keep their default prevent_destroy: the runs only plan, so the tests destroy nothing.
+const networkDir = synthToDir(networkStack({ availabilityZones: AZS }));
 const networkJson = readStackJson(networkDir);
 const suite = new MockApplySuite(networkDir);
 
@@ -237,7 +237,7 @@ describeWithTerraform("terraform test (mock provider): DNS firewall and firewall
 describeWithTerraform("terraform test (mock provider): the notebook's way out", () => {
   // The notebook goes in the middle AZ of the list, so "the first AZ" or "position 0" would fail.
   const NOTEBOOK_AZ = "us-east-1c";
-  const json = readStackJson(synthToDir(networkStack(withNotebook({ availabilityZones: AZS, storage: { preventDestroy: false } }, NOTEBOOK_AZ))));
+  const json = readStackJson(synthToDir(networkStack(withNotebook({ availabilityZones: AZS }, NOTEBOOK_AZ))));
   const good = notebookPathTest(json, SYNC_STATES, NOTEBOOK_AZ);
   const notebook = suite.add("notebook.tftest.hcl", good, suite.configuration("notebook-network", json));
   const otherNat = edited(json, (copy) => {
