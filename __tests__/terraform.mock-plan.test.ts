@@ -47,7 +47,7 @@ interface FileResult {
  * added while jest collects the tests; the process runs at the first result asked for, through the
  * result cache (the digest covers the whole directory, test files and copies included).
  */
-class MockApplySuite {
+class MockPlanSuite {
   private readonly files = new Set<string>();
   private run?: TerraformResult;
 
@@ -99,6 +99,19 @@ function jsonLines(folded: string): Json[] {
     });
 }
 
+/** The file's one run passed. */
+function expectPassed(result: FileResult): void {
+  expect(result.runs).toEqual(["pass"]);
+  expect(result.passed).toBe(true);
+}
+
+/** The file's one run failed its assertions (not an error), with messages matching every pattern. */
+function expectFailed(result: FileResult, ...patterns: RegExp[]): void {
+  expect(result.passed).toBe(false);
+  expect(result.runs).toEqual(["fail"]);
+  for (const p of patterns) expect(result.output).toMatch(p);
+}
+
 /** A copy of `json` with one edit. */
 function edited(json: Json, edit: (json: Json) => void): Json {
   const copy: Json = JSON.parse(JSON.stringify(json));
@@ -109,7 +122,7 @@ function edited(json: Json, edit: (json: Json) => void): Json {
 // The stacks keep their default prevent_destroy: the runs only plan, so the tests destroy nothing.
 const networkDir = synthToDir(networkStack({ availabilityZones: AZS }));
 const networkJson = readStackJson(networkDir);
-const suite = new MockApplySuite(networkDir);
+const suite = new MockPlanSuite(networkDir);
 
 describeWithTerraform("terraform test (mock provider)", () => {
   describe("routing: each AZ through its own NAT gateway and firewall endpoint", () => {
@@ -133,23 +146,15 @@ describeWithTerraform("terraform test (mock provider)", () => {
     test("every firewall route and the endpoint map resolve per AZ, whatever order sync_states comes in", () => {
       expect(good.endpointRoutes).toBe(2 * AZS.length); // NAT subnet egress + IGW edge return, per AZ
       expect(good.assertions).toBe(3 * AZS.length + 1); // + the workload -> NAT route per AZ, + the map output
-      const result = routing();
-      expect(result.runs).toEqual(["pass"]);
-      expect(result.passed).toBe(true);
+      expectPassed(routing());
     });
 
     test("it fails when one AZ's NAT route points at another AZ's endpoint", () => {
-      const result = brokenCrossAz();
-      expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-      expect(result.output).toMatch(/must use that AZ's firewall endpoint, got vpce-0bbbbbbbbbbbbbbb2/);
+      expectFailed(brokenCrossAz(), /must use that AZ's firewall endpoint, got vpce-0bbbbbbbbbbbbbbb2/);
     });
 
     test("it fails on the seed solution's positional lookup (first endpoint for every AZ)", () => {
-      const result = brokenPositional();
-      expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-      expect(result.output).toMatch(/must use that AZ's firewall endpoint/);
+      expectFailed(brokenPositional(), /must use that AZ's firewall endpoint/);
     });
   });
 
@@ -176,23 +181,15 @@ describeWithTerraform("terraform test (mock provider)", () => {
 
     test("the contract's subnets, the network's 9 interface endpoints and the S3 gateway endpoint", () => {
       expect(good.assertions).toBe(2 + 9 + 1);
-      const result = placement();
-      expect(result.runs).toEqual(["pass"]);
-      expect(result.passed).toBe(true);
+      expectPassed(placement());
     });
 
     test("it fails when the contract publishes a NAT subnet instead of a workload subnet", () => {
-      const result = brokenSubnet();
-      expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-      expect(result.output).toMatch(/the contract's workload subnets must use exactly one workload subnet in each of/);
+      expectFailed(brokenSubnet(), /the contract's workload subnets must use exactly one workload subnet in each of/);
     });
 
     test("it fails when the contract maps an AZ to another AZ's subnet", () => {
-      const result = brokenAz();
-      expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-      expect(result.output).toMatch(/the contract must map every AZ to a subnet in that same AZ/);
+      expectFailed(brokenAz(), /the contract must map every AZ to a subnet in that same AZ/);
     });
   });
 });
@@ -213,24 +210,15 @@ describeWithTerraform("terraform test (mock provider): DNS firewall and firewall
 
   test("the DNS firewall is on this VPC, allow before NXDOMAIN, fail-closed, logged; hygiene before the allowlist", () => {
     expect(good.assertions).toBe(8);
-    const result = dns();
-    expect(result.runs).toEqual(["pass"]);
-    expect(result.passed).toBe(true);
+    expectPassed(dns());
   });
 
   test("it fails when the block-everything rule comes first, or the VPC fails open", () => {
-    const result = brokenDns();
-    expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-    expect(result.output).toMatch(/the first rule evaluated must allow the allowed names/);
-    expect(result.output).toMatch(/must fail closed/);
+    expectFailed(brokenDns(), /the first rule evaluated must allow the allowed names/, /must fail closed/);
   });
 
   test("it fails when the allowlist is evaluated before protocol hygiene", () => {
-    const result = brokenOrder();
-    expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-    expect(result.output).toMatch(/protocol hygiene must be evaluated before the domain allowlist/);
+    expectFailed(brokenOrder(), /protocol hygiene must be evaluated before the domain allowlist/);
   });
 });
 
@@ -249,15 +237,10 @@ describeWithTerraform("terraform test (mock provider): the notebook's way out", 
 
   test("the subnet the contract gives the notebook's AZ routes to that AZ's NAT gateway and firewall endpoint, both ways", () => {
     expect(good.assertions).toBe(4);
-    const result = notebook();
-    expect(result.runs).toEqual(["pass"]);
-    expect(result.passed).toBe(true);
+    expectPassed(notebook());
   });
 
   test("it fails when the notebook's workload route uses another AZ's NAT gateway", () => {
-    const result = brokenNat();
-    expect(result.passed).toBe(false);
-    expect(result.runs).toEqual(["fail"]);
-    expect(result.output).toMatch(/must use the NAT gateway of the notebook's AZ/);
+    expectFailed(brokenNat(), /must use the NAT gateway of the notebook's AZ/);
   });
 });

@@ -129,14 +129,16 @@ describeWithTerraform("plan review of real plans", () => {
   });
 
   test("allowlist changes show as added and removed domains, and opening egress needs attention", async () => {
-    const allowedDomains = ["pypi.org", "files.pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"]; // conda's two removed
+    // conda's two removed, huggingface.co added, files.pythonhosted.org widened to the wildcard .pythonhosted.org
+    const allowedDomains = ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"];
     const r = review("test-network", await env.change("network", { ...BASE, firewall: { allowedDomains } }, { label: "rv-allowlist" }), "rv-allowlist");
     expect(r.verdict).toBe("needs attention");
     expect(r.counts).toEqual({ create: 0, update: 2, replace: 0, delete: 0 });
-    expect(r.markdown).toContain("firewall allowlist: ➕ `huggingface.co`");
-    expect(r.markdown).toContain("firewall allowlist: ➖ `conda.anaconda.org`, `repo.anaconda.com`");
-    expect(r.markdown).toMatch(/egress opened: firewall allowlist allows `huggingface.co`/);
-    expect(r.markdown).toMatch(/DNS firewall list `[^`]+`: ➕ `huggingface.co`/);
+    expect(r.markdown).toContain("firewall allowlist: ➕ `.pythonhosted.org`, `huggingface.co`");
+    expect(r.markdown).toContain("firewall allowlist: ➖ `conda.anaconda.org`, `files.pythonhosted.org`, `repo.anaconda.com`");
+    // The wildcard opens every subdomain where one name was allowed: egress opened, like a new name.
+    expect(r.markdown).toMatch(/egress opened: firewall allowlist allows `\.pythonhosted\.org`, `huggingface\.co`/);
+    expect(r.markdown).toMatch(/DNS firewall list `[^`]+`: ➕ `\*\.pythonhosted\.org`, `huggingface\.co`, `pythonhosted\.org`/);
     expect(r.markdown).not.toContain("Destructive changes");
     expect(r.markdown).not.toContain("`pypi.org`"); // unchanged domains are not news
   });

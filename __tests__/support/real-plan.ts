@@ -617,13 +617,25 @@ export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, o
  * Like withRealProvider, for several stacks planned by ONE terraform process: each stack is copied
  * (and rewired the same way) to modules/<name> of a fresh root that calls them all. Each keeps its
  * own provider configurations (as child modules may, when called without count or for_each), so
- * the plan is each stack's plan, with addresses under module.<name>; the provider's schema is
- * loaded once instead of once per stack (most of a small plan's time). Returns the root.
+ * the plan is each stack's plan, with addresses under module.<name> and outputs as root outputs
+ * <name>__<output>; the provider's schema is loaded once instead of once per stack (most of a small
+ * plan's time). Returns the root.
  */
 export function withRealProviderModules(stacks: ReadonlyArray<{ name: string; stackDir: string }>, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
   const root = tempDir(opts.label ?? "real-plan-modules");
-  for (const { name, stackDir } of stacks) copyForRealProvider(stackDir, join(root, "modules", name), opts);
-  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(stacks.map(({ name }) => [name, { source: `./modules/${name}` }])) }, null, 2));
+  // Every stack output again as a root output "<stack>__<output>", declared sensitive where the stack
+  // declares it: Terraform checks only root outputs for sensitive values that are not declared so
+  // ("Output refers to sensitive values"), which a stack planned as its own root would fail.
+  const output: Json = {};
+  for (const { name, stackDir } of stacks) {
+    copyForRealProvider(stackDir, join(root, "modules", name), opts);
+    const stack: Json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
+    for (const [o, body] of Object.entries<Json>(stack.output ?? {})) {
+      output[`${name}__${o}`] = { value: `\${module.${name}.${o}}`, ...(body.sensitive ? { sensitive: true } : {}) };
+    }
+  }
+  const module = Object.fromEntries(stacks.map(({ name }) => [name, { source: `./modules/${name}` }]));
+  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module, output }, null, 2));
   writeFileSync(join(root, STUB_URL_FILE), stub.url);
   return root;
 }
@@ -697,7 +709,7 @@ export interface PlanOptions {
 export interface PlanResult extends RunResult {
   /**
    * `terraform show -json` of the saved plan, when the plan succeeded with changes; when terraform
-   * found none (exit 0 under -detailed-exitcode), NO_CHANGES instead, without a `show`.
+   * found none (exit 0 under -detailed-exitcode), noChanges() instead, without a `show`.
    */
   readonly json?: Json;
   /** `terraform show` of the saved plan (with PlanOptions.text, when the plan succeeded with changes). */
@@ -710,7 +722,7 @@ export interface PlanResult extends RunResult {
  * Saves the `show -json` (a process that loads the provider schema) of every clean convergence
  * round and every "plans no change" scenario.
  */
-export const NO_CHANGES: Json = Object.freeze({ resource_changes: [], output_changes: {}, no_changes: true });
+export const noChanges = (): Json => ({ resource_changes: [], output_changes: {}, no_changes: true });
 
 let planNo = 0;
 
@@ -730,7 +742,7 @@ export async function tryPlan(dir: string, opts: PlanOptions = {}): Promise<Plan
     // -detailed-exitcode: 0 no changes, 1 error, 2 changes.
     if (run.code === 0) {
       rmSync(planFile, { force: true });
-      return { ...run, json: NO_CHANGES };
+      return { ...run, json: noChanges() };
     }
     if (run.code !== 2) return run;
     const r = { ...run, code: 0 };

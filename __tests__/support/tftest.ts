@@ -101,8 +101,10 @@ export function resourceOverrides(json: Json, extra: ReadonlyMap<string, Readonl
   const blocks: string[] = [];
   const used = new Set<string>();
   for (const [type, resources] of Object.entries<Json>(json.resource ?? {})) {
-    for (const name of Object.keys(resources)) {
+    for (const [name, body] of Object.entries<Json>(resources)) {
       const address = `${type}.${name}`;
+      // One override per address: instances of count/for_each would all get the same ID.
+      if (body.count !== undefined || body.for_each !== undefined) throw new Error(`${address}: count/for_each needs an override per instance`);
       used.add(address);
       // An override replaces the mock provider's defaults for its resource: the ARN is given again.
       const more = extra.get(address) ?? [];
