@@ -196,7 +196,7 @@ function bench(args: BenchArgs): void {
       (n) =>
         `| app only, ${n} AZ${n > 1 ? "s" : ""} | ${fmt(app[n].median)} | ${fmt(app[n].min)} | ${fmt(app[n].max)} | ${(app[n].spread * 100).toFixed(0)}% | ${app[n].ratio.toFixed(2)} |`,
     ),
-    ...(testCold ? [`| npm test, cold (empty terraform result cache) | ${fmt(testCold.median)} | ${fmt(testCold.min)} | ${fmt(testCold.max)} | | |`] : []),
+    ...(testCold ? [`| npm test, cold (empty terraform result and jest caches, full type-check) | ${fmt(testCold.median)} | ${fmt(testCold.min)} | ${fmt(testCold.max)} | | |`] : []),
     ...(test ? [`| npm test, warm | ${fmt(test.median)} | ${fmt(test.min)} | ${fmt(test.max)} | ${(test.spread * 100).toFixed(0)}% | |`] : []),
     "",
     `Resources per added AZ: ${perAz13} (1 to 3 AZs), ${perAz36} (3 to 6). App time per added AZ: ${fmt(timePerAz13)}, ${fmt(timePerAz36)} ` +
