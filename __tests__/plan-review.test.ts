@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { diffPolicies, parsePolicy } from "../scripts/plan-review/policy-diff";
 import { planOrder, reviewDirectory, stacksOfEnvironment } from "../scripts/plan-review/cli";
 import { HOURS_PER_MONTH, UNIT_PRICES } from "../scripts/plan-review/cost";
-import { isPublicCidr, KNOWN_TYPES, leafChanges } from "../scripts/plan-review/review";
+import { domainCovers, isPublicCidr, KNOWN_TYPES, leafChanges } from "../scripts/plan-review/review";
 import { IamPolicy, simulate } from "./support/iam";
 import { scratchDir } from "./support/scratch";
 
@@ -191,4 +191,28 @@ test("the review knows every resource type the project creates (else its creates
 test("public address ranges are the internet, private ones are not", () => {
   for (const c of ["0.0.0.0/0", "128.0.0.0/1", "8.8.8.0/24", "10.0.0.0/7", "::/0", "2001:db8::/32"]) expect({ c, pub: isPublicCidr(c) }).toEqual({ c, pub: true });
   for (const c of ["10.2.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "100.64.0.0/10", "fd00::/8"]) expect({ c, pub: isPublicCidr(c) }).toEqual({ c, pub: false });
+});
+
+test("a list entry covers another by AWS's matching rules (a removed name still allowed is no loss of access)", () => {
+  // Network Firewall (RulesSourceList Targets): "abc.example.com" matches only itself; ".example.com"
+  // matches example.com and all its subdomains. Route 53 Resolver DNS Firewall: "*.example.com"
+  // matches the subdomains of example.com, not example.com itself.
+  const cases: Array<[string, string, boolean]> = [
+    ["files.pythonhosted.org", "files.pythonhosted.org", true],
+    ["pythonhosted.org", "files.pythonhosted.org", false],
+    [".pythonhosted.org", "files.pythonhosted.org", true],
+    [".pythonhosted.org", "pythonhosted.org", true],
+    [".pythonhosted.org", "a.b.pythonhosted.org", true],
+    [".pythonhosted.org", "notpythonhosted.org", false],
+    [".pythonhosted.org", ".files.pythonhosted.org", true],
+    [".files.pythonhosted.org", ".pythonhosted.org", false],
+    ["*.pythonhosted.org", "files.pythonhosted.org", true],
+    ["*.pythonhosted.org", "pythonhosted.org", false],
+    ["*.pythonhosted.org", ".pythonhosted.org", false],
+    [".pythonhosted.org", "*.pythonhosted.org", true],
+    ["*.pythonhosted.org", "*.files.pythonhosted.org", true],
+    ["*.pythonhosted.org", ".files.pythonhosted.org", true],
+    ["*.example.com", "*.pythonhosted.org", false],
+  ];
+  for (const [entry, name, covers] of cases) expect({ entry, name, covers: domainCovers(entry, name) }).toEqual({ entry, name, covers });
 });

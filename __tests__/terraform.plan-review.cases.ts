@@ -139,6 +139,11 @@ describeWithTerraform("plan review of real plans", () => {
     // The wildcard opens every subdomain where one name was allowed: egress opened, like a new name.
     expect(r.markdown).toMatch(/egress opened: firewall allowlist allows `\.pythonhosted\.org`, `huggingface\.co`/);
     expect(r.markdown).toMatch(/DNS firewall list `[^`]+`: ➕ `\*\.pythonhosted\.org`, `huggingface\.co`, `pythonhosted\.org`/);
+    // files.pythonhosted.org left the list but is still allowed, through the wildcard: no lost access.
+    expect(r.markdown).toContain("firewall allowlist: still allowed: `files.pythonhosted.org` (through `.pythonhosted.org`)");
+    expect(r.markdown).toMatch(/DNS firewall list `[^`]+`: still allowed: `files\.pythonhosted\.org` \(through `\*\.pythonhosted\.org`\)/);
+    expect(r.markdown).toMatch(/firewall allowlist no longer allows `conda\.anaconda\.org`, `repo\.anaconda\.com`: users who rely on them lose access/);
+    expect(r.markdown).not.toMatch(/no longer allows [^\n]*files\.pythonhosted\.org/);
     expect(r.markdown).not.toContain("Destructive changes");
     expect(r.markdown).not.toContain("`pypi.org`"); // unchanged domains are not news
   });

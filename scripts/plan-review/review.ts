@@ -503,6 +503,25 @@ function domainsOf(v: Json | null | undefined): string[] | undefined {
   return list ? list.targets : undefined;
 }
 
+/**
+ * Whether the list entry `entry` allows every name the list entry `name` allows, by AWS's matching
+ * rules. Network Firewall domain lists (RulesSourceList Targets): "abc.example.com" matches only
+ * abc.example.com; ".example.com" matches example.com and all its subdomains. Route 53 Resolver DNS
+ * Firewall domain lists: "*.example.com" matches the subdomains of example.com, not example.com.
+ */
+export function domainCovers(entry: string, name: string): boolean {
+  if (entry === name) return true;
+  const scope = (e: string) => (e.startsWith(".") ? { base: e.slice(1), apex: true } : e.startsWith("*.") ? { base: e.slice(2), apex: false } : undefined);
+  const under = (n: string, base: string) => n.endsWith(`.${base}`);
+  const outer = scope(entry);
+  if (!outer) return false; // an exact name allows only itself
+  const inner = scope(name);
+  if (!inner) return (outer.apex && name === outer.base) || under(name, outer.base);
+  // A wildcard `name`: its base (when it includes it) and every subdomain must be inside `entry`.
+  if (inner.base === outer.base) return outer.apex || !inner.apex;
+  return under(inner.base, outer.base);
+}
+
 function analyzeDomainLists(rc: Json, a: Analysis): void {
   if (rc.type !== "aws_networkfirewall_rule_group" && rc.type !== "aws_route53_resolver_firewall_domain_list") return;
   const action = actionOf(rc.change.actions);
@@ -529,7 +548,13 @@ function analyzeDomainLists(rc: Json, a: Analysis): void {
   if (removed.length) a.lines.push(`- ${list}: ➖ ${removed.map(code).join(", ")}`);
   const isAllow = rc.type === "aws_networkfirewall_rule_group" ? generated !== "DENYLIST" : /allow/i.test(rc.change.after?.name ?? rc.name);
   if (isAllow && added.length) a.findings.push({ level: "attention", text: `egress opened: ${list} allows ${added.map(code).join(", ")}` });
-  if (isAllow && removed.length) a.findings.push({ level: "attention", text: `${list} no longer allows ${removed.map(code).join(", ")}: users who rely on them lose access` });
+  // A removed entry that another entry of the new list still matches (a name widened to its
+  // domain's wildcard) is no loss of access.
+  const coveredBy = (d: string) => after.find((e) => e !== d && domainCovers(e, d));
+  const kept = removed.filter((d) => coveredBy(d) !== undefined);
+  const lost = removed.filter((d) => coveredBy(d) === undefined);
+  if (isAllow && kept.length) a.lines.push(`- ${list}: still allowed: ${kept.map((d) => `${code(d)} (through ${code(coveredBy(d)!)})`).join(", ")}`);
+  if (isAllow && lost.length) a.findings.push({ level: "attention", text: `${list} no longer allows ${lost.map(code).join(", ")}: users who rely on them lose access` });
   if (!isAllow && (added.length || removed.length)) a.findings.push({ level: "attention", text: `${list} changes` });
 }
 
