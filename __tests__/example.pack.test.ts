@@ -123,7 +123,7 @@ describe("the packed library, installed into examples/basic", () => {
     test("the example's Terraform is valid against the AWS provider's schema", () => {
       expect(existsSync(stackDir)).toBe(true);
       const r = terraform(stackDir, ["validate", "-json"]);
-      const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+      const result = JSON.parse(r.stdout);
       expect(result.diagnostics).toEqual([]);
       expect(r.code).toBe(0);
     });

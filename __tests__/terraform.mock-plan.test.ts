@@ -17,7 +17,7 @@ import { GeneratedTest, usingModule } from "./support/tftest";
 import { placementTest } from "./support/placement-tftest";
 import { notebookPathTest } from "./support/notebook-tftest";
 import { dnsAndPolicyTest } from "./support/dns-tftest";
-import { describeWithTerraform, terraform, TerraformResult } from "./support/terraform";
+import { describeWithTerraform, terraform } from "./support/terraform";
 
 // Configured order b, c, a; AWS reports c, a, b; endpoint IDs sort in yet another order.
 const AZS = ["us-east-1b", "us-east-1c", "us-east-1a"];
@@ -49,7 +49,8 @@ interface FileResult {
  */
 class MockPlanSuite {
   private readonly files = new Set<string>();
-  private run?: TerraformResult;
+  /** terraform's -json messages, one a line of its stdout (once the suite has run). */
+  private messages?: Json[];
 
   constructor(readonly root: string) {}
 
@@ -64,7 +65,7 @@ class MockPlanSuite {
 
   /** Adds `tests/<file>`, run against `moduleSource` (default: the root stack). */
   add(file: string, test: GeneratedTest, moduleSource?: string): () => FileResult {
-    if (this.run) throw new Error(`${file}: added after the suite ran`);
+    if (this.messages) throw new Error(`${file}: added after the suite ran`);
     if (this.files.has(file)) throw new Error(`${file}: added twice`);
     this.files.add(file);
     mkdirSync(join(this.root, "tests"), { recursive: true });
@@ -75,28 +76,19 @@ class MockPlanSuite {
   private result(file: string): FileResult {
     // -json: every message names its test file (the text output prints diagnostics on stderr,
     // apart from the file they belong to).
-    this.run ??= terraform(this.root, ["test", "-json"]);
+    if (!this.messages) {
+      const run = terraform(this.root, ["test", "-json"]);
+      this.messages = run.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Json);
+      if (this.messages.length === 0) throw new Error(`terraform test printed no JSON messages: ${run.output}`);
+    }
     const path = `tests/${file}`;
-    const messages = jsonLines(this.run.output).filter((m) => m["@testfile"] === path);
+    const messages = this.messages.filter((m) => m["@testfile"] === path);
     const status = messages.filter((m) => m.type === "test_file" && m.test_file?.progress === "complete").map((m) => m.test_file.status);
-    if (status.length !== 1) throw new Error(`${path}: no final status in terraform's output: ${this.run.output}`);
+    if (status.length !== 1) throw new Error(`${path}: no final status in terraform's output: ${JSON.stringify(this.messages)}`);
     const text = messages.map((m) => [m["@message"], m.diagnostic?.detail].filter(Boolean).join(": "));
     const runs = messages.filter((m) => m.type === "test_run" && m.test_run?.progress === "complete").map((m) => m.test_run.status);
     return { passed: status[0] === "pass", runs, output: text.join("\n") };
   }
-}
-
-/** The JSON messages of `terraform ... -json` output whose white space was folded (terraform.ts); other text is dropped. */
-function jsonLines(folded: string): Json[] {
-  return folded
-    .split(/(?<=\}) (?=\{"@level")/)
-    .flatMap((part) => {
-      try {
-        return [JSON.parse(part.trim()) as Json];
-      } catch {
-        return [];
-      }
-    });
 }
 
 /** The file's one run passed. */

@@ -14,7 +14,7 @@ import { networkContractParameterName } from "../modules/config/naming";
 import { environmentStacks } from "../stacks/environment";
 import { azs, envFrom, synthToDir } from "./support/synth";
 import { AwsStubOptions, expectFailingPlan, Json, plan, removeDirs, startAwsStub, withRealProviderModules } from "./support/real-plan";
-import { synthEnvironment } from "./support/plan-scenarios";
+import { ACCOUNT, synthEnvironment, ZONES } from "./support/plan-scenarios";
 import { describeWithTerraform } from "./support/terraform";
 
 const DOMAINS = ["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"];
@@ -91,15 +91,13 @@ describeWithTerraform("real provider: plan-time checks", () => {
   const base = synthEnvironment({ availabilityZones: azs("us-east-1", "abc") });
   const created: string[] = [];
   const failingPlan = (stubOptions: AwsStubOptions, stackDir: string, label: string) => expectFailingPlan(stubOptions, stackDir, label, created);
-  const ACCOUNT = "111122223333";
-  const ZONES = azs("us-east-1", "abcdef");
   afterAll(() => removeDirs(...created));
 
   test("credentials for another account stop the plan, naming the environment and both accounts", async () => {
     const output = await failingPlan({ accountId: "999999999999", zones: ZONES }, base.network, "wrong-account");
     // The provider's allowed_account_ids refuses the credentials; the account check (read with the
-      // same credentials through a provider configuration without that list) says which
-      // environment expected which account.
+    // same credentials through a provider configuration without that list) says which
+    // environment expected which account.
     expect(output).toContain("AWS account ID not allowed: 999999999999");
     expect(output).toContain(`Environment "test" (config/test.json) deploys to AWS account ${ACCOUNT}, but these credentials are for account 999999999999`);
   });

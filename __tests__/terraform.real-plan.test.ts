@@ -15,7 +15,7 @@
  *   domain or a user profile.
  */
 import { azs } from "./support/synth";
-import { editedContract, NEW_AZ_SUBNET, synthEnvironment } from "./support/plan-scenarios";
+import { ACCOUNT, editedContract, NEW_AZ_SUBNET, synthEnvironment, ZONES } from "./support/plan-scenarios";
 // The plan review's tests on real plans run in this file's worker, sharing its deployed environment
 // through the terraform result cache (see there).
 import "./terraform.plan-review.cases";
@@ -35,8 +35,6 @@ import {
 } from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
 
-const ACCOUNT = "111122223333";
-const ZONES = azs("us-east-1", "abcdef");
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
 const created: string[] = [];

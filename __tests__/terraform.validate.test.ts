@@ -48,7 +48,7 @@ function validateAsModules(modules: ReadonlyArray<{ name: string; stackDir: stri
   }
   writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(modules.map(({ name }) => [name, { source: `./modules/${name}` }])) }, null, 2));
   const r = terraform(root, ["validate", "-json"]);
-  const result = JSON.parse(r.output.slice(r.output.indexOf("{")));
+  const result = JSON.parse(r.stdout);
   return { code: r.code, diagnostics: result.diagnostics ?? [] };
 }
 

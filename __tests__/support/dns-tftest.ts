@@ -64,6 +64,6 @@ export function dnsAndPolicyTest(json: Json, syncStates: ReadonlyArray<MockSyncS
   );
 
   // Distinct ARNs per rule group (the mock provider's default would make every group look alike).
-  const arns = new Map(groups.map(([name, g]) => [`aws_networkfirewall_rule_group.${name}`, [`arn = ${hcl(`arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/${g.name}`)}`]]));
+  const arns = new Map(groups.map(([name, g]) => [`aws_networkfirewall_rule_group.${name}`, { arn: hcl(`arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/${g.name}`) }]));
   return tftestFile("dns-tftest.ts", "dns_firewall_and_rule_group_order", json, syncStates, asserts, arns);
 }

@@ -26,7 +26,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writ
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
-import { ensureInit, pluginMirror, tempDir, TERRAFORM_GOGC, terraformBinary, terraformCliConfig, toolchain } from "./terraform";
+import { ensureInit, pluginMirror, tempDir, terraformBinary, terraformEnv, toolchain } from "./terraform";
 import { systemTmpdir } from "./scratch";
 import { cacheableCommand, cacheKey, dirDigest, lookupAsync, normalizedArgs } from "./result-cache";
 
@@ -471,14 +471,9 @@ export function realProviderEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|TF_VAR_|TF_AWS_)/.test(k)) env[k] = v;
   return {
-    ...env,
+    ...terraformEnv(env),
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    TF_CLI_CONFIG_FILE: terraformCliConfig(),
-    TF_IN_AUTOMATION: "1",
-    CHECKPOINT_DISABLE: "1",
-    TF_INPUT: "0",
-    GOGC: TERRAFORM_GOGC,
     AWS_EC2_METADATA_DISABLED: "true",
     NO_PROXY: [process.env.NO_PROXY, "127.0.0.1", "localhost"].filter(Boolean).join(","),
   };

@@ -70,29 +70,32 @@ export function terraformCliConfig(): string {
  */
 export const TERRAFORM_GOGC = process.env.GOGC ?? "400";
 
+/** `base` plus what every terraform run of the tests sets: the CLI config, automation mode, no checkpoint, GOGC. */
+export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    TF_CLI_CONFIG_FILE: terraformCliConfig(),
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    TF_INPUT: "0",
+    GOGC: TERRAFORM_GOGC,
+  };
+}
+
 export interface TerraformResult {
   readonly code: number;
   /** stdout + stderr, with runs of white space folded to one space (terraform wraps messages). */
   readonly output: string;
+  /** stdout as terraform wrote it (what `-json` output is parsed from). */
+  readonly stdout: string;
 }
 
 function rawTerraform(dir: string, args: string[]): TerraformResult {
   const bin = terraformBinary();
   if (!bin) throw new Error("terraform is not installed");
-  const r = spawnSync(bin, [...args, "-no-color"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      TF_CLI_CONFIG_FILE: terraformCliConfig(),
-      TF_IN_AUTOMATION: "1",
-      CHECKPOINT_DISABLE: "1",
-      TF_INPUT: "0",
-      GOGC: TERRAFORM_GOGC,
-    },
-    timeout: 300_000,
-  });
-  return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\s+/g, " ") };
+  const r = spawnSync(bin, [...args, "-no-color"], { cwd: dir, encoding: "utf8", env: terraformEnv(), timeout: 300_000 });
+  const stdout = r.stdout ?? "";
+  return { code: r.status ?? -1, output: `${stdout}${r.stderr ?? ""}`.replace(/\s+/g, " "), stdout };
 }
 
 /** The toolchain part of every result-cache key (terraform version + provider packages). */
@@ -140,10 +143,8 @@ export function ensureInit(dir: string): void {
 function providerRequirements(dir: string): string | undefined {
   const required: Record<string, unknown> = {};
   for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory() || !e.name.endsWith(".tf.json")) {
-      if (e.isDirectory() || e.name.endsWith(".tf") || e.name.endsWith(".tftest.hcl")) return undefined;
-      continue;
-    }
+    if (e.isDirectory() || e.name.endsWith(".tf") || e.name.endsWith(".tftest.hcl")) return undefined;
+    if (!e.name.endsWith(".tf.json")) continue;
     const json = JSON.parse(readFileSync(join(dir, e.name), "utf8"));
     if (json.module) return undefined;
     for (const t of ([] as Array<Record<string, any>>).concat(json.terraform ?? [])) Object.assign(required, t.required_providers ?? {});

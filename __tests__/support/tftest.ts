@@ -22,16 +22,16 @@ const MOCK_AZS = `[${[..."abcdef"].map((l) => hcl(`us-east-1${l}`)).join(", ")}]
 const MOCK_AZ_IDS = `[${[1, 2, 3, 4, 5, 6].map((n) => hcl(`use1-az${n}`)).join(", ")}]`;
 
 const MOCK_ARNS: Readonly<Record<string, string>> = {
-    aws_networkfirewall_firewall: "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock",
-    aws_networkfirewall_rule_group: "arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/mock",
-    aws_cloudwatch_log_group: "arn:aws:logs:us-east-1:123456789012:log-group:mock",
-    aws_networkfirewall_firewall_policy: "arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/mock",
-    aws_iam_role: "arn:aws:iam::123456789012:role/mock",
-    aws_iam_policy: "arn:aws:iam::123456789012:policy/mock",
-    aws_kms_key: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-    aws_s3_bucket: "arn:aws:s3:::mock-bucket",
-    aws_sagemaker_domain: "arn:aws:sagemaker:us-east-1:123456789012:domain/d-mock",
-    aws_sagemaker_notebook_instance: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/mock",
+  aws_networkfirewall_firewall: "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock",
+  aws_networkfirewall_rule_group: "arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/mock",
+  aws_cloudwatch_log_group: "arn:aws:logs:us-east-1:123456789012:log-group:mock",
+  aws_networkfirewall_firewall_policy: "arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/mock",
+  aws_iam_role: "arn:aws:iam::123456789012:role/mock",
+  aws_iam_policy: "arn:aws:iam::123456789012:policy/mock",
+  aws_kms_key: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+  aws_s3_bucket: "arn:aws:s3:::mock-bucket",
+  aws_sagemaker_domain: "arn:aws:sagemaker:us-east-1:123456789012:domain/d-mock",
+  aws_sagemaker_notebook_instance: "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/mock",
 };
 
 export function mockProvider(): string {
@@ -68,25 +68,27 @@ ${resources}  mock_data "aws_iam_policy_document" {
 `;
 }
 
+/** Override values of one resource: attribute name -> HCL expression. */
+export type OverrideValues = Readonly<Record<string, string>>;
+
 /**
- * The firewall's values: its sync_states listed in the order given (which callers make differ from
- * the AZ list), so endpoint IDs are known in the plan. HCL attribute lines for resourceOverrides.
+ * The firewall's sync_states, listed in the order given (which callers make differ from the AZ
+ * list), so endpoint IDs are known in the plan.
  */
-export function firewallValues(syncStates: ReadonlyArray<MockSyncState>): string[] {
+function firewallValues(syncStates: ReadonlyArray<MockSyncState>): OverrideValues {
   const states = syncStates
     .map(
       (s, i) =>
         `        { availability_zone = ${hcl(s.availabilityZone)}, attachment = [{ endpoint_id = ${hcl(s.endpointId)}, subnet_id = "subnet-mock${i}", status = "READY" }] },`,
     )
     .join("\n");
-  return [
-    `arn = "arn:aws:network-firewall:us-east-1:123456789012:firewall/mock"`,
-    `firewall_status = [{
+  return {
+    firewall_status: `[{
       sync_states = [
 ${states}
       ]
     }]`,
-  ];
+  };
 }
 
 /**
@@ -97,7 +99,7 @@ ${states}
  * so the runs are `command = plan`: no apply, and no destroy when the file ends (a mock apply and
  * its teardown cost about 2.5 s a file, a plan about 1 s).
  */
-export function resourceOverrides(json: Json, extra: ReadonlyMap<string, ReadonlyArray<string>> = new Map()): string {
+function resourceOverrides(json: Json, extra: ReadonlyMap<string, OverrideValues> = new Map()): string {
   const blocks: string[] = [];
   const used = new Set<string>();
   for (const [type, resources] of Object.entries<Json>(json.resource ?? {})) {
@@ -106,17 +108,15 @@ export function resourceOverrides(json: Json, extra: ReadonlyMap<string, Readonl
       // One override per address: instances of count/for_each would all get the same ID.
       if (body.count !== undefined || body.for_each !== undefined) throw new Error(`${address}: count/for_each needs an override per instance`);
       used.add(address);
-      // An override replaces the mock provider's defaults for its resource: the ARN is given again.
-      const more = extra.get(address) ?? [];
-      const arn = MOCK_ARNS[type] && !more.some((v) => v.startsWith("arn ")) ? [`arn = ${hcl(MOCK_ARNS[type])}`] : [];
       // Short (the provider checks some IDs' length where they are arguments) and distinct.
       const id = `mock-${createHash("sha256").update(address).digest("hex").slice(0, 12)}`;
-      const values = [`id = ${hcl(id)}`, ...arn, ...more];
+      // An override replaces the mock provider's defaults for its resource: the ARN is given again.
+      const values: OverrideValues = { id: hcl(id), ...(MOCK_ARNS[type] ? { arn: hcl(MOCK_ARNS[type]) } : {}), ...extra.get(address) };
       blocks.push(`override_resource {
   target          = ${address}
   override_during = plan
   values = {
-    ${values.join("\n    ")}
+    ${Object.entries(values).map(([k, v]) => `${k} = ${v}`).join("\n    ")}
   }
 }
 `);
@@ -165,11 +165,11 @@ export function tftestFile(
   json: Json,
   syncStates: ReadonlyArray<MockSyncState>,
   asserts: Assertions,
-  extra: ReadonlyMap<string, ReadonlyArray<string>> = new Map(),
+  extra: ReadonlyMap<string, OverrideValues> = new Map(),
 ): GeneratedTest {
   const [[firewall]] = resourcesOf(json, "aws_networkfirewall_firewall");
-  const values = new Map(extra);
-  values.set(`aws_networkfirewall_firewall.${firewall}`, [...firewallValues(syncStates), ...(extra.get(`aws_networkfirewall_firewall.${firewall}`) ?? [])]);
+  const address = `aws_networkfirewall_firewall.${firewall}`;
+  const values = new Map(extra).set(address, { ...firewallValues(syncStates), ...extra.get(address) });
   const text = `# Generated by __tests__/support/${generator} from the synthesized stack.
 ${mockProvider()}
 ${resourceOverrides(json, values)}

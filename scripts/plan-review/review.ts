@@ -550,10 +550,10 @@ function analyzeDomainLists(rc: Json, a: Analysis): void {
   if (isAllow && added.length) a.findings.push({ level: "attention", text: `egress opened: ${list} allows ${added.map(code).join(", ")}` });
   // A removed entry that another entry of the new list still matches (a name widened to its
   // domain's wildcard) is no loss of access.
-  const coveredBy = (d: string) => after.find((e) => e !== d && domainCovers(e, d));
-  const kept = removed.filter((d) => coveredBy(d) !== undefined);
-  const lost = removed.filter((d) => coveredBy(d) === undefined);
-  if (isAllow && kept.length) a.lines.push(`- ${list}: still allowed: ${kept.map((d) => `${code(d)} (through ${code(coveredBy(d)!)})`).join(", ")}`);
+  const coveredBy = new Map(removed.map((d) => [d, after.find((e) => domainCovers(e, d))]));
+  const kept = removed.filter((d) => coveredBy.get(d) !== undefined);
+  const lost = removed.filter((d) => coveredBy.get(d) === undefined);
+  if (isAllow && kept.length) a.lines.push(`- ${list}: still allowed: ${kept.map((d) => `${code(d)} (through ${code(coveredBy.get(d)!)})`).join(", ")}`);
   if (isAllow && lost.length) a.findings.push({ level: "attention", text: `${list} no longer allows ${lost.map(code).join(", ")}: users who rely on them lose access` });
   if (!isAllow && (added.length || removed.length)) a.findings.push({ level: "attention", text: `${list} changes` });
 }
