@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { reviewPlan, Review, COMMENT_LIMIT } from "../scripts/plan-review/review";
 import { runPlan } from "../scripts/plan-review/cli";
-import { ACCOUNT, DeployedEnvironment, NEW_AZ_SUBNET, synthEnvironment, ZONES } from "./support/plan-scenarios";
+import { ACCOUNT, NEW_AZ_SUBNET, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
 import { azs, Json } from "./support/synth";
 import { realProviderEnv, removeDirs, startAwsStub, stateInstances, withRealProvider } from "./support/real-plan";
 import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
@@ -41,10 +41,12 @@ function readmePrices(): Record<string, number> {
 const month = (perHour: number, n = 1) => Math.round(perHour * 730 * n * 100) / 100;
 
 describeWithTerraform("plan review of real plans", () => {
-  const env = new DeployedEnvironment(BASE);
+  // The environment terraform.real-plan.test.ts plans its changes against too (and closes). Each
+  // change is registered while jest collects the tests, and planned with all the others in one
+  // terraform plan the first time one is asked for (DeployedEnvironment.scenario).
+  const env = sharedEnvironment();
   const prices = readmePrices();
   beforeAll(() => env.deploy());
-  afterAll(() => env.close());
 
   describe("a fresh deploy", () => {
     const reviews: Record<string, Review> = {};
@@ -80,10 +82,12 @@ describeWithTerraform("plan review of real plans", () => {
   describe("adding an AZ", () => {
     let network: Review;
     let studio: Review;
+    const raw = { availabilityZones: azs("us-east-1", "abcd") };
+    const networkPlan = env.scenario("network", raw, { label: "rv-add-az" });
+    const studioPlan = env.scenario("studio", raw, { label: "rv-add-az-studio" });
     beforeAll(async () => {
-      const raw = { availabilityZones: azs("us-east-1", "abcd") };
-      network = review("test-network", await env.change("network", raw, { label: "rv-add-az" }), "rv-add-az");
-      studio = review("test-studio", await env.change("studio", raw, { label: "rv-add-az-studio" }), "rv-add-az-studio");
+      network = review("test-network", { json: await networkPlan() }, "rv-add-az");
+      studio = review("test-studio", { json: await studioPlan() }, "rv-add-az-studio");
     });
 
     test("is 'safe additions', with the new lane's resources under us-east-1d", () => {
@@ -115,8 +119,9 @@ describeWithTerraform("plan review of real plans", () => {
     });
   });
 
+  const dropAz = env.scenario("network", { availabilityZones: azs("us-east-1", "ab") }, { label: "rv-drop-az" });
   test("dropping an AZ is destructive: the lane, its public IP released, the subnets' precondition", async () => {
-    const r = review("test-network", await env.change("network", { availabilityZones: azs("us-east-1", "ab") }, { label: "rv-drop-az" }), "rv-drop-az");
+    const r = review("test-network", { json: await dropAz() }, "rv-drop-az");
     expect(r.verdict).toBe("needs attention");
     const eip = Object.entries(stateInstances(env.states.network!.statePath, "aws_eip")).find(([a]) => a.includes("us-east-1c"))![1];
     const destructive = r.markdown.slice(r.markdown.indexOf("### 🛑 Destructive changes"), r.markdown.indexOf("### Known after apply"));
@@ -128,10 +133,11 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.markdown).toContain("−1 AZ (us-east-1c)");
   });
 
+  // conda's two removed, huggingface.co added, files.pythonhosted.org widened to the wildcard .pythonhosted.org
+  const allowedDomains = ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"];
+  const allowlist = env.scenario("network", { ...BASE, firewall: { allowedDomains } }, { label: "rv-allowlist" });
   test("allowlist changes show as added and removed domains, and opening egress needs attention", async () => {
-    // conda's two removed, huggingface.co added, files.pythonhosted.org widened to the wildcard .pythonhosted.org
-    const allowedDomains = ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"];
-    const r = review("test-network", await env.change("network", { ...BASE, firewall: { allowedDomains } }, { label: "rv-allowlist" }), "rv-allowlist");
+    const r = review("test-network", { json: await allowlist() }, "rv-allowlist");
     expect(r.verdict).toBe("needs attention");
     expect(r.counts).toEqual({ create: 0, update: 2, replace: 0, delete: 0 });
     expect(r.markdown).toContain("firewall allowlist: ➕ `.pythonhosted.org`, `huggingface.co`");
@@ -148,8 +154,9 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.markdown).not.toContain("`pypi.org`"); // unchanged domains are not news
   });
 
+  const notebookMoved = env.scenario("notebook", BASE, { notebookAz: "us-east-1c", label: "rv-nb-replace" });
   test("moving the notebook to another AZ replaces it, and the review says its volume is lost and why", async () => {
-    const r = review("test-notebook", await env.change("notebook", BASE, { notebookAz: "us-east-1c", label: "rv-nb-replace" }), "rv-nb-replace");
+    const r = review("test-notebook", { json: await notebookMoved() }, "rv-nb-replace");
     expect(r.verdict).toBe("needs attention");
     expect(r.destructive.map((i) => `${i.action} ${i.type}`)).toEqual(["replace aws_sagemaker_notebook_instance"]);
     const first = r.markdown.indexOf("### 🛑 Destructive changes");
@@ -158,23 +165,20 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.markdown).toMatch(/🛑 \*\*replace\*\* `aws_sagemaker_notebook_instance`.*ML storage volume is lost.*Forced by a change of `subnet_id`/);
   });
 
+  const iamWidened = env.scenario("studio", BASE, {
+    label: "rv-iam-widen",
+    edit: (json) => {
+      const docs = json.data.aws_iam_policy_document as Record<string, Json>;
+      const workload = Object.entries(docs).find(([k]) => k.startsWith("execution-role_policy-document-workload"))![1];
+      workload.statement.push({ sid: "DebugEverything", effect: "Allow", actions: ["s3:*"], resources: ["*"] });
+      const first = workload.statement[0];
+      first.actions = [...first.actions, "iam:PassRole"];
+      const role = Object.keys(json.resource.aws_iam_role).find((k) => k.startsWith("execution-role"))!;
+      json.resource.aws_iam_role_policy_attachment["admin"] = { role: `\${aws_iam_role.${role}.name}`, policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" };
+    },
+  });
   test("an IAM policy that widens is flagged, statement by statement", async () => {
-    const r = review(
-      "test-studio",
-      await env.change("studio", BASE, {
-        label: "rv-iam-widen",
-        edit: (json) => {
-          const docs = json.data.aws_iam_policy_document as Record<string, Json>;
-          const workload = Object.entries(docs).find(([k]) => k.startsWith("execution-role_policy-document-workload"))![1];
-          workload.statement.push({ sid: "DebugEverything", effect: "Allow", actions: ["s3:*"], resources: ["*"] });
-          const first = workload.statement[0];
-          first.actions = [...first.actions, "iam:PassRole"];
-          const role = Object.keys(json.resource.aws_iam_role).find((k) => k.startsWith("execution-role"))!;
-          json.resource.aws_iam_role_policy_attachment["admin"] = { role: `\${aws_iam_role.${role}.name}`, policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" };
-        },
-      }),
-      "rv-iam-widen",
-    );
+    const r = review("test-studio", { json: await iamWidened() }, "rv-iam-widen");
     expect(r.verdict).toBe("needs attention");
     const toRead = r.markdown.slice(r.markdown.indexOf("### ⚠️ To read"));
     expect(toRead).toMatch(/widens: new Allow statement DebugEverything: s3:\*/);
@@ -184,47 +188,41 @@ describeWithTerraform("plan review of real plans", () => {
     expect(r.markdown.slice(0, r.markdown.indexOf("<details>"))).not.toContain('"Statement"'); // no JSON blob
   });
 
+  const sgOpened = env.scenario("notebook", BASE, {
+    label: "rv-sg-open",
+    edit: (json) => {
+      const sg = Object.keys(json.resource.aws_security_group).find((k) => k.startsWith("notebook_security-group"))!;
+      json.resource.aws_vpc_security_group_ingress_rule["debug-ssh"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, ip_protocol: "tcp", description: "debug" };
+      // Half the internet is the internet.
+      json.resource.aws_vpc_security_group_ingress_rule["debug-half"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "128.0.0.0/1", ip_protocol: "-1", description: "half" };
+    },
+  });
   test("a security-group rule opened to the internet is flagged as such", async () => {
-    const r = review(
-      "test-notebook",
-      await env.change("notebook", BASE, {
-        label: "rv-sg-open",
-        edit: (json) => {
-          const sg = Object.keys(json.resource.aws_security_group).find((k) => k.startsWith("notebook_security-group"))!;
-          json.resource.aws_vpc_security_group_ingress_rule["debug-ssh"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, ip_protocol: "tcp", description: "debug" };
-          // Half the internet is the internet.
-          json.resource.aws_vpc_security_group_ingress_rule["debug-half"] = { security_group_id: `\${aws_security_group.${sg}.id}`, cidr_ipv4: "128.0.0.0/1", ip_protocol: "-1", description: "half" };
-        },
-      }),
-      "rv-sg-open",
-    );
+    const r = review("test-notebook", { json: await sgOpened() }, "rv-sg-open");
     expect(r.verdict).toBe("needs attention");
     expect(r.counts).toEqual({ create: 2, update: 0, replace: 0, delete: 0 });
     expect(r.markdown).toContain("security group rule **opened to the internet**: ingress tcp 22 from 0.0.0.0/0 (debug)");
     expect(r.markdown).toContain("security group rule **opened to the internet**: ingress all traffic from 128.0.0.0/1 (half)");
   });
 
+  const bypass = env.scenario("network", BASE, {
+    label: "rv-network-bypass",
+    edit: (json) => {
+      const groups = json.resource.aws_networkfirewall_rule_group as Record<string, Json>;
+      const allowlist = Object.entries(groups).find(([k]) => k.includes("allowlist"))![1];
+      allowlist.rule_group.rules_source.rules_source_list.generated_rules_type = "DENYLIST";
+      const table = Object.keys(json.resource.aws_route_table).find((k) => k.startsWith("network_us-east-1a_workload_route-table"))!;
+      const igw = Object.keys(json.resource.aws_internet_gateway)[0];
+      json.resource.aws_route["shortcut"] = { route_table_id: `\${aws_route_table.${table}.id}`, destination_cidr_block: "198.51.100.0/24", gateway_id: `\${aws_internet_gateway.${igw}.id}` };
+      const pab = Object.entries(json.resource.aws_s3_bucket_public_access_block as Record<string, Json>).find(([k]) => k.startsWith("data-bucket"))![1];
+      pab.block_public_policy = false;
+      // An existing AZ's default route repointed from the firewall to another endpoint.
+      const nat = Object.entries(json.resource.aws_route as Record<string, Json>).find(([k]) => k.startsWith("network_us-east-1b_nat_default-route"))![1];
+      nat.vpc_endpoint_id = "vpce-0a77ac4e700000000";
+    },
+  });
   test("a denylist flip, a route around the firewall and a lifted public access block each need attention", async () => {
-    const r = review(
-      "test-network",
-      await env.change("network", BASE, {
-        label: "rv-network-bypass",
-        edit: (json) => {
-          const groups = json.resource.aws_networkfirewall_rule_group as Record<string, Json>;
-          const allowlist = Object.entries(groups).find(([k]) => k.includes("allowlist"))![1];
-          allowlist.rule_group.rules_source.rules_source_list.generated_rules_type = "DENYLIST";
-          const table = Object.keys(json.resource.aws_route_table).find((k) => k.startsWith("network_us-east-1a_workload_route-table"))!;
-          const igw = Object.keys(json.resource.aws_internet_gateway)[0];
-          json.resource.aws_route["shortcut"] = { route_table_id: `\${aws_route_table.${table}.id}`, destination_cidr_block: "198.51.100.0/24", gateway_id: `\${aws_internet_gateway.${igw}.id}` };
-          const pab = Object.entries(json.resource.aws_s3_bucket_public_access_block as Record<string, Json>).find(([k]) => k.startsWith("data-bucket"))![1];
-          pab.block_public_policy = false;
-          // An existing AZ's default route repointed from the firewall to another endpoint.
-          const nat = Object.entries(json.resource.aws_route as Record<string, Json>).find(([k]) => k.startsWith("network_us-east-1b_nat_default-route"))![1];
-          nat.vpc_endpoint_id = "vpce-0a77ac4e700000000";
-        },
-      }),
-      "rv-network-bypass",
-    );
+    const r = review("test-network", { json: await bypass() }, "rv-network-bypass");
     expect(r.verdict).toBe("needs attention");
     const toRead = r.markdown.slice(r.markdown.indexOf("### ⚠️ To read"), r.markdown.indexOf("### ", r.markdown.indexOf("### ⚠️ To read") + 5));
     expect(toRead).toMatch(/domain-allowlist`: rule_group\.0\.rules_source\.0\.rules_source_list\.0\.generated_rules_type change in place/);

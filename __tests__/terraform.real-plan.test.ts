@@ -12,37 +12,21 @@
  * - Against the deployed state: reordering AZs plans nothing; adding an AZ only creates (that AZ's
  *   resources) and updates in place; dropping an AZ only deletes that AZ's resources and updates
  *   in place; changing the allowlist only updates in place; no AZ change touches the notebook, the
- *   domain or a user profile.
+ *   domain or a user profile. These changes, and the plan review's, are planned together: each
+ *   changed stack a module of one root, against its deployed state (planModules), whose plan JSON
+ *   is split back into each stack's.
  */
 import { azs } from "./support/synth";
-import { ACCOUNT, editedContract, NEW_AZ_SUBNET, synthEnvironment, ZONES } from "./support/plan-scenarios";
-// The plan review's tests on real plans run in this file's worker, sharing its deployed environment
-// through the terraform result cache (see there).
+import { ACCOUNT, editedContract, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
+// The plan review's tests on real plans run in this file's worker: they plan their changes against
+// the same deployed environment, in the same batch as this file's (DeployedEnvironment.scenario).
 import "./terraform.plan-review.cases";
-import {
-  AwsStub,
-  AwsStubOptions,
-  ChangeSummary,
-  expectFailingPlan,
-  deployedState,
-  DeployedState,
-  planAgainst,
-  removeDirs,
-  runTerraform,
-  startAwsStub,
-  summarize,
-  withRealProvider,
-} from "./support/real-plan";
+import { AwsStubOptions, ChangeSummary, expectFailingPlan, outputChanges, removeDirs, runTerraform, startAwsStub, summarize, withRealProvider } from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
-
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
 const created: string[] = [];
-function realDir(stackDir: string, stub: AwsStub, label: string): string {
-  const dir = withRealProvider(stackDir, stub, { label });
-  created.push(dir);
-  return dir;
-}
+const env = sharedEnvironment();
 
 /** "aws_subnet.network_us-east-1d_workload_subnet_ABC" -> "us-east-1d", or undefined. */
 const azOf = (address: string) => /(us-east-1[a-f])/.exec(address)?.[1];
@@ -51,37 +35,41 @@ const byAction = (changes: ChangeSummary[], action: string) => changes.filter((c
 /** A plan of `stackDir` against a stub made from `stubOptions`, expected to fail; returns terraform's output. */
 const failingPlan = (stubOptions: AwsStubOptions, stackDir: string, label: string) => expectFailingPlan(stubOptions, stackDir, label, created);
 
-describeWithTerraform("real provider: an environment deployed, then changed", () => {
-  let stub: AwsStub;
-  let network: DeployedState;
-  let networkDir: string;
-  const base = synthEnvironment(BASE);
-  const planNetwork = async (raw: Record<string, unknown>, label: string) =>
-    summarize(await planAgainst(realDir(synthEnvironment(raw).network, stub, label), network.statePath));
+afterAll(async () => {
+  await env.close();
+  removeDirs(...created);
+});
 
-  beforeAll(async () => {
-    stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
-    networkDir = realDir(base.network, stub, "network");
-    network = await deployedState(networkDir, stub);
-  });
-  afterAll(async () => {
-    await stub?.close();
-    removeDirs(...created);
-  });
+describeWithTerraform("real provider: an environment deployed, then changed", () => {
+  const base = synthEnvironment(BASE);
+  // Changes of the network's config, planned against its deployed state (with the plan review's,
+  // in one terraform plan: DeployedEnvironment.scenario); each gives its plan JSON.
+  const networkChange = (raw: Record<string, unknown>, label: string) => env.scenario("network", raw, { label });
+  const reordered = networkChange({ availabilityZones: azs("us-east-1", "cab") }, "reorder");
+  const azAdded = networkChange({ availabilityZones: azs("us-east-1", "abcd") }, "add-az");
+  const azDropped = networkChange({ availabilityZones: azs("us-east-1", "ab") }, "drop-az");
+  // A name added, two removed, one widened to a wildcard: the plan review's allowlist change
+  // (terraform.plan-review.cases), so the batch plans it once.
+  const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
+
+  beforeAll(() => env.deploy());
 
   test("the network converges to a state that plans no change, and plans call only the stubbed AWS APIs", () => {
+    const network = env.states.network!;
     expect(network.residual).toEqual([]);
     expect(network.converged).toBe(true);
+    const stub = env.stubs.network;
     expect(stub.unexpected()).toEqual([]);
     expect(new Set(stub.calls.map((c) => c.action))).toEqual(new Set(["GetCallerIdentity", "GetUser", "DescribeAvailabilityZones", "DescribeVpcEndpointServices"]));
   });
 
   test("reordering the AZs plans no change at all", async () => {
-    expect(await planNetwork({ availabilityZones: azs("us-east-1", "cab") }, "reorder")).toEqual([]);
+    const json = await reordered();
+    expect([...summarize(json), ...outputChanges(json)]).toEqual([]);
   });
 
   test("adding an AZ only creates that AZ's resources and updates others in place", async () => {
-    const changes = await planNetwork({ availabilityZones: azs("us-east-1", "abcd") }, "add-az");
+    const changes = summarize(await azAdded());
     expect(byAction(changes, "delete")).toEqual([]);
     const creates = byAction(changes, "create");
     expect(creates.length).toBeGreaterThan(10); // 3 subnets, 3 route tables, EIP, NAT, routes...
@@ -92,7 +80,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   });
 
   test("dropping an AZ only deletes that AZ's resources", async () => {
-    const changes = await planNetwork({ availabilityZones: azs("us-east-1", "ab") }, "drop-az");
+    const changes = summarize(await azDropped());
     expect(byAction(changes, "create")).toEqual([]);
     const deletes = byAction(changes, "delete");
     expect(deletes.length).toBeGreaterThan(10);
@@ -101,19 +89,14 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   });
 
   test("changing the allowlist updates, in place, the allowlist rule group and the DNS firewall's domain list, nothing else", async () => {
-    // A name added, two removed, one widened to a wildcard: the plan review's allowlist scenario
-    // (terraform.plan-review.cases) changes the list the same way, so the result cache answers one
-    // of the two plans.
-    const allowedDomains = ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"];
-    const changes = await planNetwork({ ...BASE, firewall: { allowedDomains } }, "allowlist");
-    expect(changes).toEqual([
+    expect(summarize(await allowlistChanged())).toEqual([
       { address: expect.stringMatching(/^aws_networkfirewall_rule_group\.network_inspection_domain-allowlist_/), actions: ["update"] },
       { address: expect.stringMatching(/^aws_route53_resolver_firewall_domain_list\.dns-firewall_allowed_/), actions: ["update"] },
     ]);
   });
 
   test("storage.preventDestroy (default on) refuses a plan that destroys the network and its data", async () => {
-    const r = await runTerraform(networkDir, ["plan", "-destroy", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${network.statePath}`]);
+    const r = await runTerraform(env.deployedDir("network"), ["plan", "-destroy", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${env.states.network!.statePath}`]);
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(/Instance cannot be destroyed/);
     expect(r.output).toMatch(/aws_s3_bucket\.data-bucket/);
@@ -121,42 +104,28 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   });
 
   describe("workloads on the deployed network", () => {
-    let studio: DeployedState;
-    let notebook: DeployedState;
-    let contractStub: AwsStub;
-    const workloadDirs: Record<string, string> = {};
-
-    beforeAll(async () => {
-      // The contract the deployed network published, plus a subnet in us-east-1d: what the network
-      // publishes once an AZ is added (the workloads are planned after the network is deployed).
-      const parameters = editedContract(network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET));
-      contractStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
-      workloadDirs.studio = realDir(base.studio, contractStub, "studio");
-      workloadDirs.notebook = realDir(base.notebook, contractStub, "notebook");
-      studio = await deployedState(workloadDirs.studio, contractStub);
-      notebook = await deployedState(workloadDirs.notebook, contractStub);
+    // The workloads were deployed against the contract the deployed network published, plus a
+    // subnet in us-east-1d: what the network publishes once an AZ is added (the workloads are
+    // planned after the network is deployed).
+    const workloadChanges = (["cab", "abcd"] as const).map((letters) => {
+      const raw = { availabilityZones: azs("us-east-1", letters) };
+      const label = letters === "cab" ? "reorder" : "add";
+      return { label, notebook: env.scenario("notebook", raw, { label: `nb-${label}` }), studio: env.scenario("studio", raw, { label: `st-${label}` }) };
     });
-    afterAll(() => contractStub?.close());
 
     test("both plan against the published contract and converge, calling only the stubbed AWS APIs", () => {
-      expect(studio.residual).toEqual([]);
-      expect(notebook.residual).toEqual([]);
-      expect(contractStub.unexpected()).toEqual([]);
-      expect(contractStub.calls.map((c) => c.action)).toContain("GetParametersByPath");
+      expect(env.states.studio!.residual).toEqual([]);
+      expect(env.states.notebook!.residual).toEqual([]);
+      expect(env.stubs.workloads.unexpected()).toEqual([]);
+      expect(env.stubs.workloads.calls.map((c) => c.action)).toContain("GetParametersByPath");
     });
 
     test("reordering or adding AZs never changes the notebook, and only updates Studio's role policy in place", async () => {
-      for (const [letters, label] of [
-        ["cab", "reorder"],
-        ["abcd", "add"],
-      ] as const) {
-        const dirs = synthEnvironment({ availabilityZones: azs("us-east-1", letters) });
-        const nb = summarize(await planAgainst(realDir(dirs.notebook, contractStub, `nb-${label}`), notebook.statePath));
-        expect({ label, changes: nb }).toEqual({ label, changes: [] });
-        const st = summarize(await planAgainst(realDir(dirs.studio, contractStub, `st-${label}`), studio.statePath));
+      for (const { label, notebook, studio } of workloadChanges) {
+        expect({ label, changes: summarize(await notebook()) }).toEqual({ label, changes: [] });
         // Reorder: nothing. Add: the jobs policy of each execution role (the domain default and each
         // user's) names the new AZ's subnet (the domain ignores subnet_ids, see "Known provider limitations").
-        expect({ label, changes: st }).toEqual({
+        expect({ label, changes: summarize(await studio()) }).toEqual({
           label,
           changes:
             label === "reorder"
@@ -182,8 +151,9 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     test("a workload can still be destroyed after its network is gone", async () => {
       const stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters: {} });
       try {
-        const dir = realDir(base.notebook, stub, "nb-destroy-orphan");
-        const r = await runTerraform(dir, ["plan", "-destroy", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${notebook.statePath}`]);
+        const dir = withRealProvider(base.notebook, stub, { label: "nb-destroy-orphan" });
+        created.push(dir);
+        const r = await runTerraform(dir, ["plan", "-destroy", "-refresh=false", "-input=false", "-lock=false", "-no-color", `-state=${env.states.notebook!.statePath}`]);
         expect(r.output).not.toMatch(/Error/);
         expect(r.code).toBe(0);
         expect(r.output).toMatch(/Plan: 0 to add, 0 to change, \d+ to destroy/);
@@ -193,7 +163,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     });
 
     test("a contract without the notebook's AZ stops the notebook's plan with a message", async () => {
-      const parameters = editedContract(network.statePath, (c) => delete c.workload_subnet_ids["us-east-1b"]);
+      const parameters = editedContract(env.states.network!.statePath, (c) => delete c.workload_subnet_ids["us-east-1b"]);
       const output = await failingPlan({ accountId: ACCOUNT, zones: ZONES, parameters }, base.notebook, "nb-no-az");
       expect(output).toContain("has no workload subnet in us-east-1b: deploy test-network with the same config first");
     });

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentStacks } from "../../stacks/environment";
 import { azs, envFrom, Json, synthToDir, withNotebook } from "./synth";
-import { AwsStub, deployedState, DeployedState, removeDirs, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
+import { AwsStub, deployedState, DeployedState, planModules, removeDirs, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
 
 export const ACCOUNT = "111122223333";
 export const ZONES = azs("us-east-1", "abcdef");
@@ -41,25 +41,65 @@ export function editStack(dir: string, edit: (json: Json) => void): void {
   writeFileSync(file, JSON.stringify(json, null, 2));
 }
 
-/** A deployed environment (network + workloads) that changes can be planned against. */
+/** A change registered with DeployedEnvironment.scenario. */
+interface Scenario {
+  readonly kind: Kind;
+  readonly raw: Record<string, unknown>;
+  readonly notebookAz?: string;
+  readonly edit?: (json: Json) => void;
+  readonly label: string;
+}
+
+/**
+ * A deployed environment (network + workloads) that changes can be planned against.
+ *
+ * The changes registered with `scenario` (while jest collects the tests, before any runs) are
+ * planned together the first time one is asked for: every changed stack a module of one root,
+ * each against its kind's deployed state (planModules), so one terraform plan and one show instead
+ * of one of each per change. `change` plans one change on its own (for its plan text).
+ */
 export class DeployedEnvironment {
   private readonly created: string[] = [];
-  private stub!: AwsStub;
+  private networkStub!: AwsStub;
   private workloadStub!: AwsStub;
+  private deployed?: Promise<void>;
+  private readonly scenarios: Scenario[] = [];
+  private planned?: Promise<Record<string, Json>>;
+  private readonly dirs: Partial<Record<Kind, string>> = {};
   readonly states: Partial<Record<Kind, DeployedState>> = {};
 
   constructor(private readonly raw: Record<string, unknown>) {}
 
-  async deploy(): Promise<void> {
-    this.stub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
+  /** Deploys once; later calls wait for the same deployment. */
+  deploy(): Promise<void> {
+    return (this.deployed ??= this.deployOnce());
+  }
+
+  private async deployOnce(): Promise<void> {
+    this.networkStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES });
     const base = synthEnvironment(this.raw);
-    this.states.network = await deployedState(this.dir(base.network, this.stub, "network"), this.stub);
+    this.states.network = await deployedState((this.dirs.network = this.dir(base.network, this.networkStub, "network")), this.networkStub);
     // The contract the deployed network published, plus a subnet in us-east-1d: what the network
     // publishes once that AZ is added (workloads are planned after the network is applied).
     const parameters = editedContract(this.states.network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET));
     this.workloadStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
-    this.states.studio = await deployedState(this.dir(base.studio, this.workloadStub, "studio"), this.workloadStub);
-    this.states.notebook = await deployedState(this.dir(base.notebook, this.workloadStub, "notebook"), this.workloadStub);
+    this.states.studio = await deployedState((this.dirs.studio = this.dir(base.studio, this.workloadStub, "studio")), this.workloadStub);
+    this.states.notebook = await deployedState((this.dirs.notebook = this.dir(base.notebook, this.workloadStub, "notebook")), this.workloadStub);
+  }
+
+  /**
+   * The stub the network was deployed against (an account without the network), and the one the
+   * workloads were (the network's published contract in SSM, plus us-east-1d's subnet). Changes are
+   * planned against the second: the account as it is once the network is deployed (the network's
+   * stack reads nothing from SSM).
+   */
+  get stubs(): { network: AwsStub; workloads: AwsStub } {
+    return { network: this.networkStub, workloads: this.workloadStub };
+  }
+
+  /** The real-provider copy the deployed state of `kind` was converged in. */
+  deployedDir(kind: Kind): string {
+    return this.dirs[kind]!;
   }
 
   private dir(stackDir: string, stub: AwsStub, label: string): string {
@@ -71,21 +111,47 @@ export class DeployedEnvironment {
   /** The fresh deploy's plan of a stack (create everything), as plan JSON. */
   async freshPlan(kind: Kind): Promise<Json> {
     const base = synthEnvironment(this.raw);
-    const stub = kind === "network" ? this.stub : this.workloadStub;
+    const stub = kind === "network" ? this.networkStub : this.workloadStub;
     const r = await tryPlan(this.dir(base[kind], stub, `fresh-${kind}`));
     if (!r.json) throw new Error(r.output);
     return r.json;
   }
 
   /**
-   * The plan JSON and plan text of `kind` for a changed config `raw` (merged over nothing: give the
-   * whole config), optionally with its synthesized stack edited, against the deployed state.
+   * Registers the plan of `kind` for a changed config `raw` (the whole config), optionally with its
+   * synthesized stack edited, against the deployed state; returns a function that gives its plan
+   * JSON (a plan without changes has only no-op resource and output changes). Register while jest
+   * collects the tests: the first call of any returned function plans every registered change at
+   * once. The same unedited change registered twice is planned once.
+   */
+  scenario(kind: Kind, raw: Record<string, unknown>, opts: { notebookAz?: string; edit?: (json: Json) => void; label: string }): () => Promise<Json> {
+    if (this.planned) throw new Error(`scenario ${opts.label} registered after the registered changes were planned`);
+    const same = opts.edit ? undefined : this.scenarios.find((s) => !s.edit && s.kind === kind && s.notebookAz === opts.notebookAz && JSON.stringify(s.raw) === JSON.stringify(raw));
+    if (!same && this.scenarios.some((s) => s.label === opts.label)) throw new Error(`two scenarios labelled ${opts.label}`);
+    const label = same?.label ?? opts.label;
+    if (!same) this.scenarios.push({ kind, raw, notebookAz: opts.notebookAz, edit: opts.edit, label });
+    return async () => (await (this.planned ??= this.planScenarios()))[label];
+  }
+
+  private async planScenarios(): Promise<Record<string, Json>> {
+    await this.deploy();
+    const stacks = this.scenarios.map((s) => {
+      const dirs = synthEnvironment(s.raw, s.notebookAz);
+      if (s.edit) editStack(dirs[s.kind], s.edit);
+      return { name: s.label, stackDir: dirs[s.kind], statePath: this.states[s.kind]!.statePath };
+    });
+    return planModules(stacks, this.workloadStub, { label: "scenarios", dirs: this.created });
+  }
+
+  /**
+   * The plan JSON and plan text of `kind` for a changed config `raw`, planned on its own (a plan
+   * text of one stack), against the deployed state. Throws on a plan without changes.
    */
   async change(kind: Kind, raw: Record<string, unknown>, opts: { notebookAz?: string; edit?: (json: Json) => void; label: string; text?: boolean }): Promise<{ json: Json; text?: string }> {
+    await this.deploy();
     const dirs = synthEnvironment(raw, opts.notebookAz);
     if (opts.edit) editStack(dirs[kind], opts.edit);
-    const stub = kind === "network" ? this.stub : this.workloadStub;
-    const dir = this.dir(dirs[kind], stub, opts.label);
+    const dir = this.dir(dirs[kind], this.workloadStub, opts.label);
     const state = this.states[kind]!.statePath;
     // The human plan text, as the workflow posts it collapsed (`terraform show` of the saved plan,
     // as `npm run plan-review -- --run` renders it): only when asked.
@@ -97,8 +163,19 @@ export class DeployedEnvironment {
   }
 
   async close(): Promise<void> {
-    await this.stub?.close();
+    await this.networkStub?.close();
     await this.workloadStub?.close();
     removeDirs(...this.created);
   }
+}
+
+let shared: DeployedEnvironment | undefined;
+
+/**
+ * The environment terraform.real-plan.test.ts and the plan review's cases (which it imports, so
+ * both run in one worker) plan their changes against: 3 AZs, Studio, the notebook in us-east-1b.
+ * terraform.real-plan.test.ts's afterAll closes it.
+ */
+export function sharedEnvironment(): DeployedEnvironment {
+  return (shared ??= new DeployedEnvironment({ availabilityZones: azs("us-east-1", "abc") }));
 }

@@ -610,11 +610,18 @@ export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, o
 
 /**
  * Like withRealProvider, for several stacks planned by ONE terraform process: each stack is copied
- * (and rewired the same way) to modules/<name> of a fresh root that calls them all. Each keeps its
- * own provider configurations (as child modules may, when called without count or for_each), so
- * the plan is each stack's plan, with addresses under module.<name> and outputs as root outputs
- * <name>__<output>; the provider's schema is loaded once instead of once per stack (most of a small
- * plan's time). Returns the root.
+ * (and rewired the same way) to modules/<name> of a fresh root that calls them all, with addresses
+ * under module.<name> and outputs as root outputs <name>__<output>. Returns the root.
+ *
+ * The stacks' provider configurations move to the root (hoistProviders), one root configuration
+ * for each distinct configuration, passed to the modules by `providers`: terraform starts a
+ * provider process per configuration and per graph walk (about 0.5 s of CPU each), so ten copies
+ * of one stack with their own configurations cost more than their plans (measured: five network
+ * changes in one root, 17.9 CPU-s with their own configurations, 11.5 CPU-s hoisted; 4 CPU-s each
+ * planned on its own). The configuration is unchanged: the stack's block merged with the
+ * override's arguments, as terraform merges an override file. Each module's resource changes,
+ * output changes and values are those of the stack's own plan (compared when this was written);
+ * modulePlan maps them back.
  */
 export function withRealProviderModules(stacks: ReadonlyArray<{ name: string; stackDir: string }>, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
   const root = tempDir(opts.label ?? "real-plan-modules");
@@ -622,17 +629,166 @@ export function withRealProviderModules(stacks: ReadonlyArray<{ name: string; st
   // declares it: Terraform checks only root outputs for sensitive values that are not declared so
   // ("Output refers to sensitive values"), which a stack planned as its own root would fail.
   const output: Json = {};
+  const module: Json = {};
+  const hoisted: Json[] = [];
+  const aliasOf = new Map<string, string>();
+  let requiredAws: Json | undefined;
   for (const { name, stackDir } of stacks) {
-    copyForRealProvider(stackDir, join(root, "modules", name), opts);
-    const stack: Json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
+    if (module[name]) throw new Error(`two stacks named ${name}`);
+    const dir = join(root, "modules", name);
+    copyForRealProvider(stackDir, dir, opts);
+    const stack: Json = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+    requiredAws ??= ([] as Json[]).concat(stack.terraform ?? []).map((t) => t.required_providers?.aws).find(Boolean);
     for (const [o, body] of Object.entries<Json>(stack.output ?? {})) {
       output[`${name}__${o}`] = { value: `\${module.${name}.${o}}`, ...(body.sensitive ? { sensitive: true } : {}) };
     }
+    module[name] = { source: `./modules/${name}`, providers: hoistProviders(dir, hoisted, aliasOf) };
   }
-  const module = Object.fromEntries(stacks.map(({ name }) => [name, { source: `./modules/${name}` }]));
-  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module, output }, null, 2));
+  const terraform = requiredAws ? { required_providers: { aws: { source: requiredAws.source, version: requiredAws.version } } } : undefined;
+  writeFileSync(join(root, "main.tf.json"), JSON.stringify({ ...(terraform ? { terraform } : {}), provider: { aws: hoisted }, module, output }, null, 2));
   writeFileSync(join(root, STUB_URL_FILE), stub.url);
   return root;
+}
+
+/**
+ * Moves a module copy's aws provider blocks (merged with its override file) to the root: each
+ * distinct configuration becomes one root block with alias p<N> (`hoisted` and `aliasOf` are shared
+ * by a root's modules); the module declares its own aliases as configuration_aliases. Returns the
+ * module call's `providers` map ("aws" -> "aws.p0", "aws.account-check" -> "aws.p1").
+ */
+function hoistProviders(dir: string, hoisted: Json[], aliasOf: Map<string, string>): Record<string, string> {
+  const mainFile = join(dir, "cdk.tf.json");
+  const overrideFile = join(dir, OVERRIDE_FILE);
+  const main: Json = JSON.parse(readFileSync(mainFile, "utf8"));
+  const overrides: Json[] = JSON.parse(readFileSync(overrideFile, "utf8")).provider.aws;
+  const passed: Record<string, string> = {};
+  const aliases: string[] = [];
+  for (const block of ([] as Json[]).concat(main.provider?.aws ?? [])) {
+    const override = overrides.find((o) => o.alias === block.alias);
+    if (!override) throw new Error(`${dir}: no override for provider aws${block.alias ? `.${block.alias}` : ""}`);
+    // An override file's arguments replace the block's (terraform's merge of *_override files).
+    const { alias, ...config } = { ...block, ...override };
+    const key = JSON.stringify(config);
+    let rootAlias = aliasOf.get(key);
+    if (!rootAlias) {
+      rootAlias = `p${aliasOf.size}`;
+      aliasOf.set(key, rootAlias);
+      hoisted.push({ alias: rootAlias, ...config });
+    }
+    const local = alias ? `aws.${alias}` : "aws";
+    passed[local] = `aws.${rootAlias}`;
+    if (alias) aliases.push(local);
+  }
+  delete main.provider.aws;
+  if (Object.keys(main.provider).length === 0) delete main.provider;
+  for (const t of ([] as Json[]).concat(main.terraform ?? [])) {
+    if (t.required_providers?.aws) t.required_providers.aws.configuration_aliases = aliases;
+  }
+  writeFileSync(mainFile, JSON.stringify(main, null, 2));
+  rmSync(overrideFile);
+  return passed;
+}
+
+/** The `providers` map of each module call of a withRealProviderModules root. */
+function moduleProviders(root: string): Record<string, Record<string, string>> {
+  const main: Json = JSON.parse(readFileSync(join(root, "main.tf.json"), "utf8"));
+  return Object.fromEntries(Object.entries<Json>(main.module).map(([name, call]) => [name, call.providers ?? {}]));
+}
+
+/**
+ * One state for a withRealProviderModules root from each module's own state (a stack's deployed
+ * state, or none): resources under module.<name>, their dependencies likewise, their provider the
+ * root configuration the module is passed, outputs as the root's <name>__<output>. Written to
+ * `path`, with a lineage derived from the content (the result cache keys the file's content).
+ */
+export function mergeModuleStates(root: string, states: Readonly<Record<string, string | undefined>>, path: string): string {
+  const providers = moduleProviders(root);
+  const merged: Json = { version: 4, terraform_version: "1.11.4", serial: 1, lineage: "", outputs: {}, resources: [], check_results: null };
+  for (const [name, statePath] of Object.entries(states)) {
+    if (!providers[name]) throw new Error(`${root} calls no module ${name}`);
+    if (!statePath) continue;
+    const state = readState(statePath);
+    const prefix = `module.${name}`;
+    for (const [o, v] of Object.entries<Json>(state.outputs ?? {})) merged.outputs[`${name}__${o}`] = v;
+    for (const r of state.resources ?? []) {
+      if (r.module) throw new Error(`${statePath}: ${r.module} (a stack's state has only root resources)`);
+      const m = /^provider\["([^"]+)"\](?:\.(.+))?$/.exec(r.provider);
+      const passed = m && providers[name][m[2] ? `aws.${m[2]}` : "aws"];
+      if (!m || !passed) throw new Error(`${statePath}: no root provider for ${r.provider}`);
+      merged.resources.push({
+        ...r,
+        module: prefix,
+        provider: `provider["${m[1]}"].${passed.replace(/^aws\./, "")}`,
+        instances: r.instances.map((i: Json) => (i.dependencies ? { ...i, dependencies: i.dependencies.map((d: string) => `${prefix}.${d}`) } : i)),
+      });
+    }
+  }
+  merged.lineage = uuidOf(`lineage/${createHash("sha256").update(JSON.stringify(merged)).digest("hex")}`);
+  writeFileSync(path, JSON.stringify(merged, null, 2));
+  return path;
+}
+
+/**
+ * Module `name`'s part of a withRealProviderModules root's plan JSON, as terraform's plan JSON of
+ * that stack as a root: its resource changes, output changes, prior state and planned values
+ * without the module prefix, and its configuration with the provider configurations it is passed
+ * under its own names. (Checks are left out: nothing reads them.)
+ */
+export function modulePlan(planJson: Json, root: string, name: string): Json {
+  if (planJson.no_changes) return noChanges();
+  const prefix = `module.${name}`;
+  const strip = (address: string) => (address.startsWith(`${prefix}.`) ? address.slice(prefix.length + 1) : address);
+  const own = (changes: Json[] | undefined) =>
+    changes?.filter((c) => c.module_address === prefix).map(({ module_address: _m, ...c }) => ({ ...c, address: strip(c.address), ...(c.previous_address ? { previous_address: strip(c.previous_address) } : {}) }));
+  const renamed = (outputs: Json | undefined) => outputs && Object.fromEntries(Object.entries(outputs).filter(([k]) => k.startsWith(`${name}__`)).map(([k, v]) => [k.slice(name.length + 2), v]));
+  const values = (v: Json | undefined) => {
+    if (!v) return v;
+    const mine = (v.root_module?.child_modules ?? []).find((m: Json) => m.address === prefix);
+    if (mine?.child_modules?.length) throw new Error(`${prefix} has modules of its own`);
+    return { outputs: renamed(v.outputs) ?? {}, root_module: { resources: (mine?.resources ?? []).map((r: Json) => ({ ...r, address: strip(r.address) })) } };
+  };
+  // Root provider configuration key ("aws.p0") -> the module's own name for it ("aws").
+  const localKey = new Map(Object.entries(moduleProviders(root)[name]).map(([local, passed]) => [passed, local]));
+  const config = planJson.configuration;
+  const moduleConfig: Json | undefined = config?.root_module?.module_calls?.[name]?.module;
+  const providerConfig = Object.entries<Json>(config?.provider_config ?? {})
+    .filter(([k]) => localKey.has(k))
+    .map(([k, { alias: _a, ...p }]) => {
+      const local = localKey.get(k)!;
+      return [local, local.includes(".") ? { ...p, alias: local.slice(local.indexOf(".") + 1) } : p];
+    });
+  const configuration = config && {
+    provider_config: Object.fromEntries(providerConfig),
+    root_module: moduleConfig && { ...moduleConfig, resources: (moduleConfig.resources ?? []).map((r: Json) => ({ ...r, provider_config_key: localKey.get(r.provider_config_key) ?? r.provider_config_key })) },
+  };
+  const { checks: _c, ...rest } = planJson;
+  return {
+    ...rest,
+    resource_changes: own(planJson.resource_changes) ?? [],
+    ...(planJson.resource_drift ? { resource_drift: own(planJson.resource_drift) } : {}),
+    output_changes: renamed(planJson.output_changes) ?? {},
+    ...(planJson.prior_state ? { prior_state: { ...planJson.prior_state, values: values(planJson.prior_state.values) } } : {}),
+    ...(planJson.planned_values ? { planned_values: values(planJson.planned_values) } : {}),
+    ...(configuration ? { configuration } : {}),
+    ...(planJson.relevant_attributes ? { relevant_attributes: planJson.relevant_attributes.filter((a: Json) => a.resource.startsWith(`${prefix}.`)).map((a: Json) => ({ ...a, resource: strip(a.resource) })) } : {}),
+  };
+}
+
+/**
+ * Each stack of `stacks`, against its own state (or none), planned with `-refresh=false` by ONE
+ * terraform plan of a withRealProviderModules root; returns each stack's plan JSON (modulePlan),
+ * by name. The root is pushed to `opts.dirs` for removal.
+ */
+export async function planModules(
+  stacks: ReadonlyArray<{ name: string; stackDir: string; statePath?: string }>,
+  stub: Pick<AwsStub, "url">,
+  opts: { label: string; dirs: string[] },
+): Promise<Record<string, Json>> {
+  const root = withRealProviderModules(stacks, stub, { label: opts.label });
+  opts.dirs.push(root);
+  const state = mergeModuleStates(root, Object.fromEntries(stacks.map((s) => [s.name, s.statePath])), join(root, "modules.tfstate"));
+  const json = await plan(root, { refresh: false, state });
+  return Object.fromEntries(stacks.map((s) => [s.name, modulePlan(json, root, s.name)]));
 }
 
 /** The copy and rewiring of withRealProvider, into `dir`. */
