@@ -16,7 +16,7 @@
  *   changed stack a module of one root, against its deployed state (planModules), whose plan JSON
  *   is split back into each stack's.
  */
-import { azs } from "./support/synth";
+import { azs, Json } from "./support/synth";
 import { ACCOUNT, editedContract, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
 // The plan review's tests on real plans run in this file's worker: they plan their changes against
 // the same deployed environment, in the same batch as this file's (DeployedEnvironment.scenario).
@@ -52,7 +52,28 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   // (terraform.plan-review.cases), so the batch plans it once.
   const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
 
+  // The plan review's every-review-fits change, planned on its own there (for its text).
+  const sixAzs = { availabilityZones: azs("us-east-1", "abcdef") };
+  const sixAzsInBatch = networkChange(sixAzs, "add-3-az");
+
   beforeAll(() => env.deploy());
+
+  test("a stack's part of the batched plan is the plan terraform makes of that stack on its own", async () => {
+    // Same change, same state: once as its own root (cached: the plan review's case made it), once
+    // split out of the batch. Everything a review or a summary reads must be the same.
+    const alone = (await env.change("network", sixAzs, { label: "add-3-az-alone", text: true })).json;
+    const inBatch = await sixAzsInBatch();
+    const parts = (p: Json) => ({
+      resource_changes: p.resource_changes,
+      output_changes: p.output_changes,
+      prior_state: p.prior_state.values,
+      planned_values: p.planned_values,
+      provider_config: p.configuration.provider_config,
+      root_module: p.configuration.root_module,
+    });
+    expect(summarize(inBatch).length).toBeGreaterThan(40);
+    expect(parts(inBatch)).toEqual(parts(alone));
+  });
 
   test("the network converges to a state that plans no change, and plans call only the stubbed AWS APIs", () => {
     const network = env.states.network!;

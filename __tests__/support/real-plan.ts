@@ -732,7 +732,8 @@ export function mergeModuleStates(root: string, states: Readonly<Record<string, 
  * Module `name`'s part of a withRealProviderModules root's plan JSON, as terraform's plan JSON of
  * that stack as a root: its resource changes, output changes, prior state and planned values
  * without the module prefix, and its configuration with the provider configurations it is passed
- * under its own names. (Checks are left out: nothing reads them.)
+ * under its own names. Left out, as nothing reads them: checks, and relevant_attributes (which
+ * in the batch also lists what the root's re-exported outputs read).
  */
 export function modulePlan(planJson: Json, root: string, name: string): Json {
   if (planJson.no_changes) return noChanges();
@@ -745,7 +746,8 @@ export function modulePlan(planJson: Json, root: string, name: string): Json {
     if (!v) return v;
     const mine = (v.root_module?.child_modules ?? []).find((m: Json) => m.address === prefix);
     if (mine?.child_modules?.length) throw new Error(`${prefix} has modules of its own`);
-    return { outputs: renamed(v.outputs) ?? {}, root_module: { resources: (mine?.resources ?? []).map((r: Json) => ({ ...r, address: strip(r.address) })) } };
+    const resource = (r: Json) => ({ ...r, address: strip(r.address), ...(r.depends_on ? { depends_on: r.depends_on.map(strip) } : {}) });
+    return { outputs: renamed(v.outputs) ?? {}, root_module: { resources: (mine?.resources ?? []).map(resource) } };
   };
   // Root provider configuration key ("aws.p0") -> the module's own name for it ("aws").
   const localKey = new Map(Object.entries(moduleProviders(root)[name]).map(([local, passed]) => [passed, local]));
@@ -761,7 +763,7 @@ export function modulePlan(planJson: Json, root: string, name: string): Json {
     provider_config: Object.fromEntries(providerConfig),
     root_module: moduleConfig && { ...moduleConfig, resources: (moduleConfig.resources ?? []).map((r: Json) => ({ ...r, provider_config_key: localKey.get(r.provider_config_key) ?? r.provider_config_key })) },
   };
-  const { checks: _c, ...rest } = planJson;
+  const { checks: _c, relevant_attributes: _r, ...rest } = planJson;
   return {
     ...rest,
     resource_changes: own(planJson.resource_changes) ?? [],
@@ -770,7 +772,6 @@ export function modulePlan(planJson: Json, root: string, name: string): Json {
     ...(planJson.prior_state ? { prior_state: { ...planJson.prior_state, values: values(planJson.prior_state.values) } } : {}),
     ...(planJson.planned_values ? { planned_values: values(planJson.planned_values) } : {}),
     ...(configuration ? { configuration } : {}),
-    ...(planJson.relevant_attributes ? { relevant_attributes: planJson.relevant_attributes.filter((a: Json) => a.resource.startsWith(`${prefix}.`)).map((a: Json) => ({ ...a, resource: strip(a.resource) })) } : {}),
   };
 }
 
