@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentStacks } from "../../stacks/environment";
 import { azs, envFrom, Json, synthToDir, withNotebook } from "./synth";
-import { AwsStub, deployedState, DeployedState, planModules, removeDirs, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
+import { AwsStub, deployedState, DeployedState, deployedStates, planModules, removeDirs, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./real-plan";
 
 export const ACCOUNT = "111122223333";
 export const ZONES = azs("us-east-1", "abcdef");
@@ -83,8 +83,12 @@ export class DeployedEnvironment {
     // publishes once that AZ is added (workloads are planned after the network is applied).
     const parameters = editedContract(this.states.network.statePath, (c) => (c.workload_subnet_ids["us-east-1d"] = NEW_AZ_SUBNET));
     this.workloadStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
-    this.states.studio = await deployedState((this.dirs.studio = this.dir(base.studio, this.workloadStub, "studio")), this.workloadStub);
-    this.states.notebook = await deployedState((this.dirs.notebook = this.dir(base.notebook, this.workloadStub, "notebook")), this.workloadStub);
+    this.dirs.studio = this.dir(base.studio, this.workloadStub, "studio");
+    this.dirs.notebook = this.dir(base.notebook, this.workloadStub, "notebook");
+    // Both workloads in lockstep: one terraform plan a round for the two.
+    const workloads = await deployedStates({ studio: this.dirs.studio, notebook: this.dirs.notebook }, this.workloadStub, { label: "workloads", dirs: this.created });
+    this.states.studio = workloads.studio;
+    this.states.notebook = workloads.notebook;
   }
 
   /**
@@ -108,13 +112,10 @@ export class DeployedEnvironment {
     return d;
   }
 
-  /** The fresh deploy's plan of a stack (create everything), as plan JSON. */
+  /** The fresh deploy's plan of a stack (create everything), as plan JSON: the deployed state's create plan. */
   async freshPlan(kind: Kind): Promise<Json> {
-    const base = synthEnvironment(this.raw);
-    const stub = kind === "network" ? this.networkStub : this.workloadStub;
-    const r = await tryPlan(this.dir(base[kind], stub, `fresh-${kind}`));
-    if (!r.json) throw new Error(r.output);
-    return r.json;
+    await this.deploy();
+    return this.states[kind]!.createPlan;
   }
 
   /**

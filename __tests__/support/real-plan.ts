@@ -1325,6 +1325,11 @@ export interface DeployedStateOptions {
   readonly createPlan?: Json;
   /** Called after each round's plan with that plan's non-no-op changes. */
   readonly onRound?: (round: number, changes: ReadonlyArray<Residual>) => void;
+  /**
+   * Makes the plans instead of `plan` in `dir`: the create plan (no state, refresh) when given no
+   * state, a round's plan (-refresh=false) against `statePath` otherwise (see deployedStates).
+   */
+  readonly planner?: (statePath?: string) => Promise<Json>;
 }
 
 export interface DeployedState {
@@ -1339,6 +1344,8 @@ export interface DeployedState {
   /** Per round: how many resource changes were not no-ops. */
   readonly changesPerRound: ReadonlyArray<number>;
   readonly lastPlan: Json;
+  /** The create plan the state was first built from (what a fresh deploy plans). */
+  readonly createPlan: Json;
   readonly ms: number;
 }
 
@@ -1674,7 +1681,7 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
     return out;
   };
 
-  const create = opts.createPlan ?? (await plan(dir, { refresh: true }));
+  const create = opts.createPlan ?? (await (opts.planner ? opts.planner() : plan(dir, { refresh: true })));
   fold(create, true);
   let serial = 1;
   writeState(statePath, entries, serial, lineage, outputsOf(create));
@@ -1685,7 +1692,7 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
   while (rounds < maxRounds) {
     rounds++;
     const r0 = Date.now();
-    last = await plan(dir, { refresh: false, state: statePath });
+    last = await (opts.planner ? opts.planner(statePath) : plan(dir, { refresh: false, state: statePath }));
     const changes = (last.resource_changes ?? []).filter(
       (rc: Json) => rc.mode === "managed" && !(rc.change.actions.length === 1 && rc.change.actions[0] === "no-op"),
     );
@@ -1710,8 +1717,60 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
     outputResidual: outputChanges(last),
     changesPerRound,
     lastPlan: last,
+    createPlan: create,
     ms: Date.now() - t0,
   };
+}
+
+/**
+ * deployedState of several stacks (real-provider copies, as withRealProvider makes them) that talk
+ * to one stub, in lockstep: each round's plans of all of them are ONE terraform plan of a
+ * withRealProviderModules root against their states merged (mergeModuleStates), split back per
+ * stack (modulePlan), which is what terraform plans for each on its own (terraform.real-plan
+ * checks this). So two stacks cost one plan and one show a round instead of two of each. Each stack
+ * folds its own part exactly as alone; one that has converged takes part with its final state
+ * (planning no change) until all have.
+ */
+export async function deployedStates(dirs: Readonly<Record<string, string>>, stub: AwsStub, opts: { label: string; dirs: string[] }): Promise<Record<string, DeployedState>> {
+  const names = Object.keys(dirs);
+  const root = withRealProviderModules(
+    names.map((name) => ({ name, stackDir: dirs[name] })),
+    stub,
+    { label: opts.label },
+  );
+  opts.dirs.push(root);
+  const waiting = new Map<string, { statePath?: string; resolve: (json: Json) => void; reject: (e: unknown) => void }>();
+  const lastState = new Map<string, string | undefined>();
+  const finished = new Set<string>();
+  let round = 0;
+  const flush = () => {
+    const active = names.filter((n) => !finished.has(n));
+    if (active.length === 0 || !active.every((n) => waiting.has(n))) return;
+    const batch = new Map(waiting);
+    waiting.clear();
+    const states = Object.fromEntries(names.map((n) => [n, batch.get(n)?.statePath ?? lastState.get(n)]));
+    const create = [...batch.values()].every((b) => b.statePath === undefined);
+    const state = mergeModuleStates(root, states, join(root, `round-${round++}.tfstate`));
+    plan(root, { refresh: create, state }).then(
+      (json) => batch.forEach((b, n) => b.resolve(modulePlan(json, root, n))),
+      (e) => batch.forEach((b) => b.reject(e)),
+    );
+  };
+  const planner = (name: string) => (statePath?: string) =>
+    new Promise<Json>((resolve, reject) => {
+      waiting.set(name, { statePath, resolve, reject });
+      lastState.set(name, statePath);
+      flush();
+    });
+  const results = await Promise.all(
+    names.map((name) =>
+      deployedState(dirs[name], stub, { planner: planner(name) }).finally(() => {
+        finished.add(name);
+        flush();
+      }),
+    ),
+  );
+  return Object.fromEntries(names.map((n, i) => [n, results[i]]));
 }
 
 /** Deletes temp dirs made by withRealProvider (and anything else given). */
