@@ -122,7 +122,7 @@ describe("the packed library, installed into examples/basic", () => {
   describeWithTerraform("terraform", () => {
     test("the example's Terraform is valid against the AWS provider's schema", () => {
       expect(existsSync(stackDir)).toBe(true);
-      const r = terraform(stackDir, ["validate", "-json"]);
+      const r = terraform(stackDir, ["validate", "-json"], { providerServer: true });
       const result = JSON.parse(r.stdout);
       expect(result.diagnostics).toEqual([]);
       expect(r.code).toBe(0);

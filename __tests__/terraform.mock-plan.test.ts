@@ -77,7 +77,7 @@ class MockPlanSuite {
     // -json: every message names its test file (the text output prints diagnostics on stderr,
     // apart from the file they belong to).
     if (!this.messages) {
-      const run = terraform(this.root, ["test", "-json"]);
+      const run = terraform(this.root, ["test", "-json"], { providerServer: true });
       this.messages = run.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Json);
       if (this.messages.length === 0) throw new Error(`terraform test printed no JSON messages: ${run.output}`);
     }

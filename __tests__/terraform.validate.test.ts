@@ -47,7 +47,7 @@ function validateAsModules(modules: ReadonlyArray<{ name: string; stackDir: stri
     writeFileSync(file, JSON.stringify(json));
   }
   writeFileSync(join(root, "main.tf.json"), JSON.stringify({ module: Object.fromEntries(modules.map(({ name }) => [name, { source: `./modules/${name}` }])) }, null, 2));
-  const r = terraform(root, ["validate", "-json"]);
+  const r = terraform(root, ["validate", "-json"], { providerServer: true });
   const result = JSON.parse(r.stdout);
   return { code: r.code, diagnostics: result.diagnostics ?? [] };
 }

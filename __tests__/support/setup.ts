@@ -2,6 +2,7 @@
 import { Testing } from "cdktf";
 import { types } from "node:util";
 import { removeAfterFile, removeScratchDirs } from "./scratch";
+import { stopProviderServers } from "./terraform";
 
 // cdktf records a full stack trace for every token it creates (its tokens/private/stack-trace: an
 // unlimited Error.captureStackTrace on a plain object), kept for its own error messages. Under jest,
@@ -29,4 +30,7 @@ Testing.app = (options = {}) => {
 const fullSynth = Testing.fullSynth.bind(Testing);
 Testing.fullSynth = (stack) => removeAfterFile(fullSynth(stack));
 
-afterAll(removeScratchDirs);
+afterAll(() => {
+  stopProviderServers();
+  removeScratchDirs();
+});

@@ -6,8 +6,8 @@
  * temp dir and passed through TF_CLI_CONFIG_FILE, with a plugin cache per jest worker so each
  * `terraform init` links the provider instead of copying 600+ MB.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { cacheableCommand, cacheKey, dirDigest, lookup, normalizedArgs, toolchainFingerprint } from "./result-cache";
 import { scratchDir, systemTmpdir } from "./scratch";
@@ -90,10 +90,12 @@ export interface TerraformResult {
   readonly stdout: string;
 }
 
-function rawTerraform(dir: string, args: string[]): TerraformResult {
+function rawTerraform(dir: string, args: string[], opts: TerraformOptions = {}): TerraformResult {
   const bin = terraformBinary();
   if (!bin) throw new Error("terraform is not installed");
-  const r = spawnSync(bin, [...args, "-no-color"], { cwd: dir, encoding: "utf8", env: terraformEnv(), timeout: 300_000 });
+  const reattach = opts.providerServer ? providerServer(dir) : undefined;
+  const env = { ...terraformEnv(), ...(reattach ? { TF_REATTACH_PROVIDERS: reattach } : {}) };
+  const r = spawnSync(bin, [...args, "-no-color"], { cwd: dir, encoding: "utf8", env, timeout: 300_000 });
   const stdout = r.stdout ?? "";
   return { code: r.status ?? -1, output: `${stdout}${r.stderr ?? ""}`.replace(/\s+/g, " "), stdout };
 }
@@ -110,16 +112,86 @@ export function toolchain(): string {
  * same toolchain, harness, configuration and arguments returns the stored result. On a miss the
  * dir is initialised first when it has not been (see ensureInit).
  */
-export function terraform(dir: string, args: string[]): TerraformResult {
+export function terraform(dir: string, args: string[], opts: TerraformOptions = {}): TerraformResult {
+  if (opts.providerServer && !["validate", "test"].includes(args[0])) throw new Error(`providerServer is for validate and test, not ${args[0]}`);
   if (!cacheableCommand(args)) {
     ensureInit(dir);
-    return rawTerraform(dir, args);
+    return rawTerraform(dir, args, opts);
   }
+  // The provider server changes how terraform reaches the provider, not what it does: not in the key.
   const key = cacheKey({ toolchain: toolchain(), kind: "sync", dir: dirDigest(dir), args: normalizedArgs(dir, args) });
   return lookup(key, () => {
     ensureInit(dir);
-    return rawTerraform(dir, args);
+    return rawTerraform(dir, args, opts);
   });
+}
+
+export interface TerraformOptions {
+  /**
+   * Attach terraform to the test file's aws provider server (providerServer) instead of letting it
+   * start the provider itself. Only for runs that configure no aws provider: `validate` (it
+   * validates provider configurations, it never configures one) and `terraform test` files whose
+   * every aws provider is a mock_provider (the real one only gives its schema). A plan or apply
+   * with real provider configurations must not: ConfigureProvider sets one configuration for the
+   * whole server, so two configurations in one plan (a stack's default and its account-check
+   * alias) would overwrite each other (measured: tags_all changes planned on every resource).
+   */
+  readonly providerServer?: boolean;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The aws provider, served once per test file                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+const servers = new Map<string, { child: ChildProcess; reattach: string }>();
+
+/**
+ * TF_REATTACH_PROVIDERS for the aws provider binary `dir` is initialised with, started once per
+ * test file in the provider's debug mode (`-debug`: it serves and prints how to attach) and
+ * stopped after the file (stopProviderServers, support/setup.ts). Terraform otherwise starts the
+ * provider, a 700 MB binary, for every provider configuration and graph walk: 45 times in the
+ * mock-plan suite's `terraform test`, which went from about 23 to 10 CPU-seconds (terraform plus
+ * the server) attached. Undefined (terraform starts its own) when `dir` has no aws provider
+ * installed. Its unix socket goes to a scratch dir (the provider leaves it when stopped).
+ */
+function providerServer(dir: string): string | undefined {
+  const root = join(dir, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws");
+  if (!existsSync(root)) return undefined;
+  const binaries = readdirSync(root).flatMap((version) =>
+    readdirSync(join(root, version)).flatMap((platform) => readdirSync(join(root, version, platform)).filter((f) => f.startsWith("terraform-provider-aws")).map((f) => join(root, version, platform, f))),
+  );
+  if (binaries.length !== 1) return undefined;
+  const binary = realpathSync(binaries[0]);
+  const running = servers.get(binary);
+  if (running) return running.reattach;
+  const sockets = scratchDir("provider-server");
+  const log = join(sockets, "server.log");
+  const fd = openSync(log, "w");
+  // terraform's environment without AWS or TF settings (the server is never configured; GOGC kept).
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(terraformEnv())) if (!/^(AWS_|TF_)/.test(k)) env[k] = v;
+  const child = spawn(binary, ["-debug"], { env: { ...env, TMPDIR: sockets }, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  // terraform() is synchronous: wait for the line (a fraction of a second) without the event loop.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const m = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(readFileSync(log, "utf8"));
+    if (m) {
+      servers.set(binary, { child, reattach: m[1] });
+      return m[1];
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the aws provider did not start in debug mode: ${readFileSync(log, "utf8")}`);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+  }
+}
+
+/** Stops the test file's provider servers (support/setup.ts, before its scratch dirs go). */
+export function stopProviderServers(): void {
+  for (const { child } of servers.values()) child.kill();
+  servers.clear();
 }
 
 /** `terraform init -backend=false`; throws with terraform's output on failure. */
