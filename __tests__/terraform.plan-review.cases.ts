@@ -1,7 +1,7 @@
 /**
  * Imported by terraform.real-plan.test.ts (not a test file of its own): one jest worker runs both in
- * turn, so this file's deployed environment and the plans it shares with that file come from the
- * terraform result cache instead of being made twice.
+ * turn, against one deployed environment (sharedEnvironment), and this file's changes are planned in
+ * the same batch as that file's (DeployedEnvironment.scenario).
  *
  * The plan review (`npm run plan-review`) on real plans: made offline by the real hashicorp/aws
  * provider against a synthesized deployed environment (support/plan-scenarios.ts). Each review is

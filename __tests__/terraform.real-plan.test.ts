@@ -21,7 +21,7 @@ import { ACCOUNT, editedContract, sharedEnvironment, synthEnvironment, ZONES } f
 // The plan review's tests on real plans run in this file's worker: they plan their changes against
 // the same deployed environment, in the same batch as this file's (DeployedEnvironment.scenario).
 import "./terraform.plan-review.cases";
-import { AwsStubOptions, ChangeSummary, expectFailingPlan, outputChanges, removeDirs, runTerraform, startAwsStub, summarize, withRealProvider } from "./support/real-plan";
+import { AwsStubOptions, ChangeSummary, expectFailingPlan, outputChanges, removeDirs, runTerraform, startAwsStub, summarize, tryPlan, withRealProvider } from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
@@ -52,17 +52,22 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   // (terraform.plan-review.cases), so the batch plans it once.
   const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
 
-  // The plan review's every-review-fits change, planned on its own there (for its text).
-  const sixAzs = { availabilityZones: azs("us-east-1", "abcdef") };
-  const sixAzsInBatch = networkChange(sixAzs, "add-3-az");
+  // Two changes also planned on their own, to check the batch against: the plan review's
+  // every-review-fits change (planned on its own there, for its text: the result cache answers),
+  // which creates and updates; and dropping an AZ, which deletes resources that only the state
+  // names (their provider comes from the state, which the batch rewrites).
+  const alone = [
+    { raw: { availabilityZones: azs("us-east-1", "abcdef") }, label: "add-3-az", text: true, minChanges: 40 },
+    { raw: { availabilityZones: azs("us-east-1", "ab") }, label: "drop-az", text: false, minChanges: 10 },
+  ].map((c) => ({ ...c, inBatch: networkChange(c.raw, `${c.label}-batched`) }));
 
   beforeAll(() => env.deploy());
 
-  test("a stack's part of the batched plan is the plan terraform makes of that stack on its own", async () => {
-    // Same change, same state: once as its own root (cached: the plan review's case made it), once
-    // split out of the batch. Everything a review or a summary reads must be the same.
-    const alone = (await env.change("network", sixAzs, { label: "add-3-az-alone", text: true })).json;
-    const inBatch = await sixAzsInBatch();
+  test.each(alone.map((c) => [c.label, c] as const))("%s: a stack's part of the batched plan is the plan terraform makes of that stack on its own", async (_label, c) => {
+    // Same change, same state: once as its own root, once split out of the batch. Everything a
+    // review or a summary reads must be the same.
+    const own = (await env.change("network", c.raw, { label: `${c.label}-alone`, text: c.text })).json;
+    const inBatch = await c.inBatch();
     const parts = (p: Json) => ({
       resource_changes: p.resource_changes,
       output_changes: p.output_changes,
@@ -71,8 +76,8 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       provider_config: p.configuration.provider_config,
       root_module: p.configuration.root_module,
     });
-    expect(summarize(inBatch).length).toBeGreaterThan(40);
-    expect(parts(inBatch)).toEqual(parts(alone));
+    expect(summarize(inBatch).length).toBeGreaterThan(c.minChanges);
+    expect(parts(inBatch)).toEqual(parts(own));
   });
 
   test("the network converges to a state that plans no change, and plans call only the stubbed AWS APIs", () => {
@@ -87,6 +92,8 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   test("reordering the AZs plans no change at all", async () => {
     const json = await reordered();
     expect([...summarize(json), ...outputChanges(json)]).toEqual([]);
+    // nor a move (a no-op with a previous address, which -detailed-exitcode counts as a change)
+    expect(json.resource_changes.filter((c: Json) => c.previous_address)).toEqual([]);
   });
 
   test("adding an AZ only creates that AZ's resources and updates others in place", async () => {
@@ -139,6 +146,11 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(env.states.notebook!.residual).toEqual([]);
       expect(env.stubs.workloads.unexpected()).toEqual([]);
       expect(env.stubs.workloads.calls.map((c) => c.action)).toContain("GetParametersByPath");
+    });
+
+    test.each(["studio", "notebook"] as const)("%s's deployed state (converged in lockstep with the other) plans no change on its own", async (kind) => {
+      const r = await tryPlan(env.deployedDir(kind), { refresh: false, state: env.states[kind]!.statePath });
+      expect({ code: r.code, noChanges: r.json?.no_changes }).toEqual({ code: 0, noChanges: true });
     });
 
     test("reordering or adding AZs never changes the notebook, and only updates Studio's role policy in place", async () => {

@@ -122,3 +122,12 @@ describeWithTerraform("terraform validate", () => {
     expect(r.diagnostics).toHaveLength(2);
   });
 });
+
+describe("the provider server (validate and mock-provider tests only)", () => {
+  test("is refused for a command that configures providers, and for a test file with a real aws provider", () => {
+    const dir = tempDir("provider-server-guard");
+    expect(() => terraform(dir, ["plan"], { providerServer: true })).toThrow(/for validate and test, not plan/);
+    writeFileSync(join(dir, "real.tftest.hcl"), 'provider "aws" {\n  region = "us-east-1"\n}\nrun "x" {\n  command = plan\n}\n');
+    expect(() => terraform(dir, ["test"], { providerServer: true })).toThrow(/real.tftest.hcl configures a real aws provider/);
+  });
+});

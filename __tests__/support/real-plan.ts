@@ -619,9 +619,9 @@ export function withRealProvider(stackDir: string, stub: Pick<AwsStub, "url">, o
  * of one stack with their own configurations cost more than their plans (measured: five network
  * changes in one root, 17.9 CPU-s with their own configurations, 11.5 CPU-s hoisted; 4 CPU-s each
  * planned on its own). The configuration is unchanged: the stack's block merged with the
- * override's arguments, as terraform merges an override file. Each module's resource changes,
- * output changes and values are those of the stack's own plan (compared when this was written);
- * modulePlan maps them back.
+ * override's arguments, as terraform merges an override file. modulePlan maps each module's part
+ * of the plan back to the stack's own; terraform.real-plan compares such parts with the stacks' own
+ * plans.
  */
 export function withRealProviderModules(stacks: ReadonlyArray<{ name: string; stackDir: string }>, stub: Pick<AwsStub, "url">, opts: RealProviderOptions = {}): string {
   const root = tempDir(opts.label ?? "real-plan-modules");
@@ -737,6 +737,8 @@ export function mergeModuleStates(root: string, states: Readonly<Record<string, 
  */
 export function modulePlan(planJson: Json, root: string, name: string): Json {
   if (planJson.no_changes) return noChanges();
+  // A module the plan does not have would look like a stack without changes.
+  if (!planJson.configuration?.root_module?.module_calls?.[name]) throw new Error(`the plan of ${root} has no module ${name}`);
   const prefix = `module.${name}`;
   const strip = (address: string) => (address.startsWith(`${prefix}.`) ? address.slice(prefix.length + 1) : address);
   const own = (changes: Json[] | undefined) =>
@@ -1726,8 +1728,10 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
  * deployedState of several stacks (real-provider copies, as withRealProvider makes them) that talk
  * to one stub, in lockstep: each round's plans of all of them are ONE terraform plan of a
  * withRealProviderModules root against their states merged (mergeModuleStates), split back per
- * stack (modulePlan), which is what terraform plans for each on its own (terraform.real-plan
- * checks this). So two stacks cost one plan and one show a round instead of two of each. Each stack
+ * stack (modulePlan). terraform.real-plan checks that each stack's part is the plan terraform
+ * makes of it on its own (for a change with creates and updates and one with deletes), and that each
+ * state so built plans no change on its own. So two stacks cost one plan and one show a round
+ * instead of two of each. Each stack
  * folds its own part exactly as alone; one that has converged takes part with its final state
  * (planning no change) until all have.
  */
@@ -1752,25 +1756,46 @@ export async function deployedStates(dirs: Readonly<Record<string, string>>, stu
     const create = [...batch.values()].every((b) => b.statePath === undefined);
     const state = mergeModuleStates(root, states, join(root, `round-${round++}.tfstate`));
     plan(root, { refresh: create, state }).then(
-      (json) => batch.forEach((b, n) => b.resolve(modulePlan(json, root, n))),
+      (json) =>
+        batch.forEach((b, n) => {
+          try {
+            b.resolve(modulePlan(json, root, n));
+          } catch (e) {
+            b.reject(e);
+          }
+        }),
       (e) => batch.forEach((b) => b.reject(e)),
     );
   };
+  // One stack failing stops the others at their next plan (not left planning in dirs that the
+  // caller's clean-up removes); its error is the one thrown.
+  class Stopped extends Error {}
+  let failed = false;
   const planner = (name: string) => (statePath?: string) =>
     new Promise<Json>((resolve, reject) => {
+      if (failed) return reject(new Stopped(`${name}: another stack's convergence failed`));
       waiting.set(name, { statePath, resolve, reject });
       lastState.set(name, statePath);
       flush();
     });
-  const results = await Promise.all(
+  const settled = await Promise.allSettled(
     names.map((name) =>
-      deployedState(dirs[name], stub, { planner: planner(name) }).finally(() => {
-        finished.add(name);
-        flush();
-      }),
+      deployedState(dirs[name], stub, { planner: planner(name) })
+        .catch((e) => {
+          failed = true;
+          for (const w of waiting.values()) w.reject(new Stopped("another stack's convergence failed"));
+          waiting.clear();
+          throw e;
+        })
+        .finally(() => {
+          finished.add(name);
+          flush();
+        }),
     ),
   );
-  return Object.fromEntries(names.map((n, i) => [n, results[i]]));
+  const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+  if (errors.length) throw errors.find((e) => !(e instanceof Stopped)) ?? errors[0];
+  return Object.fromEntries(names.map((n, i) => [n, (settled[i] as PromiseFulfilledResult<DeployedState>).value]));
 }
 
 /** Deletes temp dirs made by withRealProvider (and anything else given). */

@@ -97,7 +97,13 @@ function rawTerraform(dir: string, args: string[], opts: TerraformOptions = {}):
   const env = { ...terraformEnv(), ...(reattach ? { TF_REATTACH_PROVIDERS: reattach } : {}) };
   const r = spawnSync(bin, [...args, "-no-color"], { cwd: dir, encoding: "utf8", env, timeout: 300_000 });
   const stdout = r.stdout ?? "";
-  return { code: r.status ?? -1, output: `${stdout}${r.stderr ?? ""}`.replace(/\s+/g, " "), stdout };
+  const output = `${stdout}${r.stderr ?? ""}`.replace(/\s+/g, " ");
+  // A server that died is the harness's failure, not the configuration's: thrown, so the result
+  // cache never keeps it as the run's result.
+  if (reattach && /Failed to load plugin schemas|[Uu]nmanaged provider|reattach|connection refused|plugin exited/.test(output)) {
+    throw new Error(`terraform ${args[0]} in ${dir} lost the provider server: ${output}`);
+  }
+  return { code: r.status ?? -1, output, stdout };
 }
 
 /** The toolchain part of every result-cache key (terraform version + provider packages). */
@@ -113,7 +119,7 @@ export function toolchain(): string {
  * dir is initialised first when it has not been (see ensureInit).
  */
 export function terraform(dir: string, args: string[], opts: TerraformOptions = {}): TerraformResult {
-  if (opts.providerServer && !["validate", "test"].includes(args[0])) throw new Error(`providerServer is for validate and test, not ${args[0]}`);
+  if (opts.providerServer) assertConfiguresNoProvider(dir, args);
   if (!cacheableCommand(args)) {
     ensureInit(dir);
     return rawTerraform(dir, args, opts);
@@ -131,7 +137,8 @@ export interface TerraformOptions {
    * Attach terraform to the test file's aws provider server (providerServer) instead of letting it
    * start the provider itself. Only for runs that configure no aws provider: `validate` (it
    * validates provider configurations, it never configures one) and `terraform test` files whose
-   * every aws provider is a mock_provider (the real one only gives its schema). A plan or apply
+   * every aws provider is a mock_provider (a mock's ConfigureProvider does nothing; the real one
+   * only gives its schema and validates). A plan or apply
    * with real provider configurations must not: ConfigureProvider sets one configuration for the
    * whole server, so two configurations in one plan (a stack's default and its account-check
    * alias) would overwrite each other (measured: tags_all changes planned on every resource).
@@ -180,7 +187,7 @@ function providerServer(dir: string): string | undefined {
       servers.set(binary, { child, reattach: m[1] });
       return m[1];
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || exited(child.pid)) {
       child.kill();
       throw new Error(`the aws provider did not start in debug mode: ${readFileSync(log, "utf8")}`);
     }
@@ -192,6 +199,33 @@ function providerServer(dir: string): string | undefined {
 export function stopProviderServers(): void {
   for (const { child } of servers.values()) child.kill();
   servers.clear();
+}
+// And when the jest worker exits without running the file's afterAll (a debug-mode provider never
+// exits by itself).
+process.once("exit", stopProviderServers);
+
+/**
+ * Refuses a provider-server run that could configure a provider: only `validate`, and `test` when
+ * no test file of `dir` declares a real `provider "aws"` (every one a mock_provider).
+ */
+function assertConfiguresNoProvider(dir: string, args: ReadonlyArray<string>): void {
+  if (args[0] === "validate") return;
+  if (args[0] !== "test") throw new Error(`providerServer is for validate and test, not ${args[0]}`);
+  const testFiles = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? testFiles(join(d, e.name)) : e.name.endsWith(".tftest.hcl") ? [join(d, e.name)] : [])) : [];
+  for (const file of testFiles(dir)) {
+    if (/^\s*provider\s+"aws"/m.test(readFileSync(file, "utf8"))) throw new Error(`${file} configures a real aws provider: not for the provider server`);
+  }
+}
+
+/** Whether process `pid` has exited (a zombie, not yet reaped while the event loop waits). */
+function exited(pid: number | undefined): boolean {
+  if (pid === undefined) return true;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z") ?? false;
+  } catch {
+    return !existsSync("/proc/self/stat") ? false : true; // no /proc: cannot tell; gone from /proc: exited
+  }
 }
 
 /** `terraform init -backend=false`; throws with terraform's output on failure. */
