@@ -21,7 +21,22 @@ import { ACCOUNT, editedContract, sharedEnvironment, synthEnvironment, ZONES } f
 // The plan review's tests on real plans run in this file's worker: they plan their changes against
 // the same deployed environment, in the same batch as this file's (DeployedEnvironment.scenario).
 import "./terraform.plan-review.cases";
-import { AwsStubOptions, ChangeSummary, expectFailingPlan, outputChanges, removeDirs, runTerraform, startAwsStub, summarize, tryPlan, withRealProvider } from "./support/real-plan";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  AwsStubOptions,
+  ChangeSummary,
+  expectFailingPlan,
+  mergeModuleStates,
+  outputChanges,
+  removeDirs,
+  runTerraform,
+  startAwsStub,
+  summarize,
+  tryPlan,
+  withRealProvider,
+  withRealProviderModules,
+} from "./support/real-plan";
 import { describeWithTerraform } from "./support/terraform";
 
 const BASE = { availabilityZones: azs("us-east-1", "abc") };
@@ -54,8 +69,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
 
   // Two changes also planned on their own, to check the batch against: the plan review's
   // every-review-fits change (planned on its own there, for its text: the result cache answers),
-  // which creates and updates; and dropping an AZ, which deletes resources that only the state
-  // names (their provider comes from the state, which the batch rewrites).
+  // which creates and updates; and dropping an AZ, which deletes resources that only the state names.
   const alone = [
     { raw: { availabilityZones: azs("us-east-1", "abcdef") }, label: "add-3-az", text: true, minChanges: 40 },
     { raw: { availabilityZones: azs("us-east-1", "ab") }, label: "drop-az", text: false, minChanges: 10 },
@@ -78,6 +92,22 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     });
     expect(summarize(inBatch).length).toBeGreaterThan(c.minChanges);
     expect(parts(inBatch)).toEqual(parts(own));
+  });
+
+  test("in the batch's state, a stack's resources name the root provider configuration that is the stack's own default one", () => {
+    // Plan JSON does not say which configuration a delete uses (only the provider's name), so this is
+    // checked on the merged state: the configuration must be the one with the network's default tags
+    // and account list, not its account-check one.
+    const root = withRealProviderModules([{ name: "net", stackDir: base.network }], env.stubs.workloads, { label: "providers" });
+    created.push(root);
+    const merged = JSON.parse(readFileSync(mergeModuleStates(root, { net: env.states.network!.statePath }, join(root, "merged.tfstate")), "utf8"));
+    const blocks = JSON.parse(readFileSync(join(root, "main.tf.json"), "utf8")).provider.aws as Json[];
+    const own = blocks.filter((b) => b.default_tags?.[0]?.tags?.Stack === "network" && b.allowed_account_ids?.[0] === ACCOUNT);
+    expect(own).toHaveLength(1);
+    const providers = new Set(merged.resources.map((r: Json) => r.provider));
+    expect([...providers]).toEqual([`provider["registry.terraform.io/hashicorp/aws"].${own[0].alias}`]);
+    expect(merged.resources.length).toBeGreaterThan(100);
+    expect(merged.resources.every((r: Json) => r.module === "module.net")).toBe(true);
   });
 
   test("the network converges to a state that plans no change, and plans call only the stubbed AWS APIs", () => {

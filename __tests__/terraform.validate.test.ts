@@ -129,5 +129,9 @@ describe("the provider server (validate and mock-provider tests only)", () => {
     expect(() => terraform(dir, ["plan"], { providerServer: true })).toThrow(/for validate and test, not plan/);
     writeFileSync(join(dir, "real.tftest.hcl"), 'provider "aws" {\n  region = "us-east-1"\n}\nrun "x" {\n  command = plan\n}\n');
     expect(() => terraform(dir, ["test"], { providerServer: true })).toThrow(/real.tftest.hcl configures a real aws provider/);
+    // Mocks, but not the configuration's alias: terraform would configure the real provider for it.
+    writeFileSync(join(dir, "real.tftest.hcl"), 'mock_provider "aws" {\n  override_during = plan\n}\nrun "x" {\n  command = plan\n}\n');
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ provider: { aws: [{ region: "us-east-1" }, { alias: "account-check", region: "us-east-1" }] } }));
+    expect(() => terraform(dir, ["test"], { providerServer: true })).toThrow(/does not mock aws.account-check/);
   });
 });

@@ -736,8 +736,9 @@ export function mergeModuleStates(root: string, states: Readonly<Record<string, 
  * in the batch also lists what the root's re-exported outputs read).
  */
 export function modulePlan(planJson: Json, root: string, name: string): Json {
+  // A module the root or the plan does not have would look like a stack without changes.
+  if (!moduleProviders(root)[name]) throw new Error(`${root} calls no module ${name}`);
   if (planJson.no_changes) return noChanges();
-  // A module the plan does not have would look like a stack without changes.
   if (!planJson.configuration?.root_module?.module_calls?.[name]) throw new Error(`the plan of ${root} has no module ${name}`);
   const prefix = `module.${name}`;
   const strip = (address: string) => (address.startsWith(`${prefix}.`) ? address.slice(prefix.length + 1) : address);
@@ -1754,7 +1755,14 @@ export async function deployedStates(dirs: Readonly<Record<string, string>>, stu
     waiting.clear();
     const states = Object.fromEntries(names.map((n) => [n, batch.get(n)?.statePath ?? lastState.get(n)]));
     const create = [...batch.values()].every((b) => b.statePath === undefined);
-    const state = mergeModuleStates(root, states, join(root, `round-${round++}.tfstate`));
+    let state: string;
+    try {
+      state = mergeModuleStates(root, states, join(root, `round-${round++}.tfstate`));
+    } catch (e) {
+      // every stack of the batch hears of it (only the one whose call flushed would otherwise)
+      batch.forEach((b) => b.reject(e));
+      return;
+    }
     plan(root, { refresh: create, state }).then(
       (json) =>
         batch.forEach((b, n) => {

@@ -93,16 +93,14 @@ export interface TerraformResult {
 function rawTerraform(dir: string, args: string[], opts: TerraformOptions = {}): TerraformResult {
   const bin = terraformBinary();
   if (!bin) throw new Error("terraform is not installed");
-  const reattach = opts.providerServer ? providerServer(dir) : undefined;
-  const env = { ...terraformEnv(), ...(reattach ? { TF_REATTACH_PROVIDERS: reattach } : {}) };
+  const server = opts.providerServer ? providerServer(dir) : undefined;
+  const env = { ...terraformEnv(), ...(server ? { TF_REATTACH_PROVIDERS: server.reattach } : {}) };
   const r = spawnSync(bin, [...args, "-no-color"], { cwd: dir, encoding: "utf8", env, timeout: 300_000 });
   const stdout = r.stdout ?? "";
   const output = `${stdout}${r.stderr ?? ""}`.replace(/\s+/g, " ");
-  // A server that died is the harness's failure, not the configuration's: thrown, so the result
-  // cache never keeps it as the run's result.
-  if (reattach && /Failed to load plugin schemas|[Uu]nmanaged provider|reattach|connection refused|plugin exited/.test(output)) {
-    throw new Error(`terraform ${args[0]} in ${dir} lost the provider server: ${output}`);
-  }
+  // A server that died under the run is the harness's failure, not the configuration's: thrown, so
+  // the result cache never keeps it as the run's result.
+  if (server && r.status !== 0 && exited(server.pid)) throw new Error(`the provider server died under terraform ${args[0]} in ${dir}: ${output}`);
   return { code: r.status ?? -1, output, stdout };
 }
 
@@ -150,81 +148,114 @@ export interface TerraformOptions {
 /* The aws provider, served once per test file                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-const servers = new Map<string, { child: ChildProcess; reattach: string }>();
+interface ProviderServer {
+  readonly child: ChildProcess;
+  /** TF_REATTACH_PROVIDERS */
+  readonly reattach: string;
+  /** The provider's own process (a child of the watchdog shell). */
+  readonly pid: number;
+}
+const servers = new Map<string, ProviderServer>();
 
 /**
- * TF_REATTACH_PROVIDERS for the aws provider binary `dir` is initialised with, started once per
- * test file in the provider's debug mode (`-debug`: it serves and prints how to attach) and
- * stopped after the file (stopProviderServers, support/setup.ts). Terraform otherwise starts the
- * provider, a 700 MB binary, for every provider configuration and graph walk: 45 times in the
- * mock-plan suite's `terraform test`, which went from about 23 to 10 CPU-seconds (terraform plus
- * the server) attached. Undefined (terraform starts its own) when `dir` has no aws provider
- * installed. Its unix socket goes to a scratch dir (the provider leaves it when stopped).
+ * The aws provider binary `dir` is initialised with, started once per test file in the provider's
+ * debug mode (`-debug`: it serves and prints how to attach, TF_REATTACH_PROVIDERS) and stopped
+ * after the file (stopProviderServers, support/setup.ts). Terraform otherwise starts the provider,
+ * a 700 MB binary, for every provider configuration and graph walk: 45 times in the mock-plan
+ * suite's `terraform test`, which went from about 23 to 10 CPU-seconds (terraform plus the server)
+ * attached. Undefined (terraform starts its own) when `dir` has no aws provider installed or there
+ * is no /bin/sh.
+ *
+ * A debug-mode provider never exits by itself, so it runs under a watchdog shell that kills it
+ * when its stdin (a pipe from this jest worker) closes: when the file ends (stopProviderServers
+ * closes it) or when the worker dies, however it dies. Its unix socket goes to a scratch dir (the
+ * provider leaves it behind). A server found dead is started again.
  */
-function providerServer(dir: string): string | undefined {
+function providerServer(dir: string): ProviderServer | undefined {
   const root = join(dir, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws");
-  if (!existsSync(root)) return undefined;
+  if (!existsSync(root) || !existsSync("/bin/sh")) return undefined;
   const binaries = readdirSync(root).flatMap((version) =>
     readdirSync(join(root, version)).flatMap((platform) => readdirSync(join(root, version, platform)).filter((f) => f.startsWith("terraform-provider-aws")).map((f) => join(root, version, platform, f))),
   );
   if (binaries.length !== 1) return undefined;
   const binary = realpathSync(binaries[0]);
   const running = servers.get(binary);
-  if (running) return running.reattach;
+  if (running && !exited(running.pid)) return running;
+  if (running) stopServer(running);
   const sockets = scratchDir("provider-server");
   const log = join(sockets, "server.log");
   const fd = openSync(log, "w");
   // terraform's environment without AWS or TF settings (the server is never configured; GOGC kept).
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(terraformEnv())) if (!/^(AWS_|TF_)/.test(k)) env[k] = v;
-  const child = spawn(binary, ["-debug"], { env: { ...env, TMPDIR: sockets }, stdio: ["ignore", fd, fd] });
+  const watchdog = 'trap "" TERM; "$0" -debug & p=$!; cat > /dev/null; kill $p; wait $p';
+  const child = spawn("/bin/sh", ["-c", watchdog, binary], { env: { ...env, TMPDIR: sockets }, stdio: ["pipe", fd, fd] });
   closeSync(fd);
   // terraform() is synchronous: wait for the line (a fraction of a second) without the event loop.
   const deadline = Date.now() + 60_000;
   for (;;) {
     const m = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(readFileSync(log, "utf8"));
     if (m) {
-      servers.set(binary, { child, reattach: m[1] });
-      return m[1];
+      const pid = Number(Object.values<{ Pid: number }>(JSON.parse(m[1]))[0]?.Pid);
+      const server = { child, reattach: m[1], pid };
+      servers.set(binary, server);
+      return server;
     }
     if (Date.now() > deadline || exited(child.pid)) {
-      child.kill();
+      child.stdin?.end();
       throw new Error(`the aws provider did not start in debug mode: ${readFileSync(log, "utf8")}`);
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
   }
 }
 
+/** Closes the watchdog's stdin: it kills the provider and exits. */
+function stopServer(server: ProviderServer): void {
+  server.child.stdin?.end();
+}
+
 /** Stops the test file's provider servers (support/setup.ts, before its scratch dirs go). */
 export function stopProviderServers(): void {
-  for (const { child } of servers.values()) child.kill();
+  for (const server of servers.values()) stopServer(server);
   servers.clear();
 }
-// And when the jest worker exits without running the file's afterAll (a debug-mode provider never
-// exits by itself).
-process.once("exit", stopProviderServers);
 
 /**
  * Refuses a provider-server run that could configure a provider: only `validate`, and `test` when
- * no test file of `dir` declares a real `provider "aws"` (every one a mock_provider).
+ * every test file of `dir` mocks (mock_provider) the default aws provider configuration and every
+ * alias that a configuration file under `dir` declares, and configures no real one.
  */
 function assertConfiguresNoProvider(dir: string, args: ReadonlyArray<string>): void {
   if (args[0] === "validate") return;
   if (args[0] !== "test") throw new Error(`providerServer is for validate and test, not ${args[0]}`);
-  const testFiles = (d: string): string[] =>
-    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? testFiles(join(d, e.name)) : e.name.endsWith(".tftest.hcl") ? [join(d, e.name)] : [])) : [];
-  for (const file of testFiles(dir)) {
-    if (/^\s*provider\s+"aws"/m.test(readFileSync(file, "utf8"))) throw new Error(`${file} configures a real aws provider: not for the provider server`);
+  const files = (d: string, suffix: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === ".terraform" ? [] : files(join(d, e.name), suffix)) : e.name.endsWith(suffix) ? [join(d, e.name)] : []));
+  const needed = new Set(["aws"]);
+  for (const file of files(dir, ".tf.json")) {
+    for (const block of ([] as Array<{ alias?: string }>).concat(JSON.parse(readFileSync(file, "utf8")).provider?.aws ?? [])) if (block.alias) needed.add(`aws.${block.alias}`);
+  }
+  for (const file of files(dir, ".tf")) if (/provider\s+"?aws"?\s*\{/.test(readFileSync(file, "utf8"))) throw new Error(`${file}: HCL provider blocks are not checked here`);
+  for (const file of files(dir, ".tftest.hcl")) {
+    const text = readFileSync(file, "utf8");
+    if (/^\s*provider\s+"?aws"?\s*\{/m.test(text)) throw new Error(`${file} configures a real aws provider: not for the provider server`);
+    // mock_provider "aws" { followed by its alias line, if any (as support/tftest.ts writes them).
+    const mocked = new Set([...text.matchAll(/mock_provider\s+"?aws"?\s*\{\s*(?:alias\s*=\s*"([^"]+)")?/g)].map((m) => (m[1] ? `aws.${m[1]}` : "aws")));
+    const missing = [...needed].filter((p) => !mocked.has(p));
+    if (missing.length) throw new Error(`${file} does not mock ${missing.join(", ")}: the real provider would be configured`);
   }
 }
 
-/** Whether process `pid` has exited (a zombie, not yet reaped while the event loop waits). */
+/**
+ * Whether process `pid` has exited: gone, or a zombie (not reaped yet: the event loop is blocked
+ * while terraform() waits). Without /proc it cannot tell, and says no.
+ */
 function exited(pid: number | undefined): boolean {
   if (pid === undefined) return true;
+  if (!existsSync("/proc/self/stat")) return false;
   try {
     return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z") ?? false;
   } catch {
-    return !existsSync("/proc/self/stat") ? false : true; // no /proc: cannot tell; gone from /proc: exited
+    return true;
   }
 }
 
