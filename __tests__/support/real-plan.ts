@@ -9,7 +9,9 @@
  * - plan / tryPlan: `plan -out` + `show -json`.
  * - deployedState: a plausible "already applied" state built from the create plan, with typed,
  *   deterministic fakes for every unknown, folded until a `plan -refresh=false` is clean.
- * - planAgainst / summarize: the plan of a config against such a state, and its non-no-op changes.
+ * - withRealProviderModules / planModules / deployedStates: several stacks as modules of one root,
+ *   planned by one terraform process and split back per stack (modulePlan).
+ * - summarize: a plan's non-no-op changes.
  *
  * Terraform runs here are ASYNC (child_process.spawn): the stub lives in this process, so a
  * spawnSync would block the event loop and the provider would wait forever for its answers.
@@ -737,7 +739,8 @@ export function mergeModuleStates(root: string, states: Readonly<Record<string, 
  */
 export function modulePlan(planJson: Json, root: string, name: string): Json {
   // A module the root or the plan does not have would look like a stack without changes.
-  if (!moduleProviders(root)[name]) throw new Error(`${root} calls no module ${name}`);
+  const passed = moduleProviders(root)[name];
+  if (!passed) throw new Error(`${root} calls no module ${name}`);
   if (planJson.no_changes) return noChanges();
   if (!planJson.configuration?.root_module?.module_calls?.[name]) throw new Error(`the plan of ${root} has no module ${name}`);
   const prefix = `module.${name}`;
@@ -753,7 +756,7 @@ export function modulePlan(planJson: Json, root: string, name: string): Json {
     return { outputs: renamed(v.outputs) ?? {}, root_module: { resources: (mine?.resources ?? []).map(resource) } };
   };
   // Root provider configuration key ("aws.p0") -> the module's own name for it ("aws").
-  const localKey = new Map(Object.entries(moduleProviders(root)[name]).map(([local, passed]) => [passed, local]));
+  const localKey = new Map(Object.entries(passed).map(([local, rootKey]) => [rootKey, local]));
   const config = planJson.configuration;
   const moduleConfig: Json | undefined = config?.root_module?.module_calls?.[name]?.module;
   const providerConfig = Object.entries<Json>(config?.provider_config ?? {})
@@ -790,9 +793,13 @@ export async function planModules(
 ): Promise<Record<string, Json>> {
   const root = withRealProviderModules(stacks, stub, { label: opts.label });
   opts.dirs.push(root);
-  const state = mergeModuleStates(root, Object.fromEntries(stacks.map((s) => [s.name, s.statePath])), join(root, "modules.tfstate"));
-  const json = await plan(root, { refresh: false, state });
-  return Object.fromEntries(stacks.map((s) => [s.name, modulePlan(json, root, s.name)]));
+  return planModulesRoot(root, Object.fromEntries(stacks.map((s) => [s.name, s.statePath])), { refresh: false, statePath: join(root, "modules.tfstate") });
+}
+
+/** One plan of a withRealProviderModules root against each module's state (merged into `statePath`), split per module. */
+async function planModulesRoot(root: string, states: Readonly<Record<string, string | undefined>>, opts: { refresh: boolean; statePath: string }): Promise<Record<string, Json>> {
+  const json = await plan(root, { refresh: opts.refresh, state: mergeModuleStates(root, states, opts.statePath) });
+  return Object.fromEntries(Object.keys(states).map((name) => [name, modulePlan(json, root, name)]));
 }
 
 /** The copy and rewiring of withRealProvider, into `dir`. */
@@ -925,7 +932,7 @@ export async function plan(dir: string, opts: PlanOptions = {}): Promise<Json> {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* 5. planAgainst / summarize                                                                  */
+/* 5. summarize                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
 export interface ChangeSummary {
@@ -963,12 +970,6 @@ export async function expectFailingPlan(stubOptions: AwsStubOptions, stackDir: s
   } finally {
     await stub.close();
   }
-}
-
-/** `plan -refresh=false` of `dir`'s config against `statePath`; throws on failure. */
-export async function planAgainst(dir: string, statePath: string, stub?: Pick<AwsStub, "url">): Promise<Json> {
-  void stub; // the dir's provider already points at it; kept for symmetry with deployedState
-  return plan(dir, { refresh: false, state: statePath });
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1324,8 +1325,6 @@ export interface DeployedStateOptions {
   readonly rounds?: number;
   /** Where to write the state (default <dir>/deployed.tfstate). */
   readonly statePath?: string;
-  /** The create plan of `dir`, if already made (saves one plan). */
-  readonly createPlan?: Json;
   /** Called after each round's plan with that plan's non-no-op changes. */
   readonly onRound?: (round: number, changes: ReadonlyArray<Residual>) => void;
   /**
@@ -1684,7 +1683,7 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
     return out;
   };
 
-  const create = opts.createPlan ?? (await (opts.planner ? opts.planner() : plan(dir, { refresh: true })));
+  const create = await (opts.planner ? opts.planner() : plan(dir, { refresh: true }));
   fold(create, true);
   let serial = 1;
   writeState(statePath, entries, serial, lineage, outputsOf(create));
@@ -1729,12 +1728,11 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
  * deployedState of several stacks (real-provider copies, as withRealProvider makes them) that talk
  * to one stub, in lockstep: each round's plans of all of them are ONE terraform plan of a
  * withRealProviderModules root against their states merged (mergeModuleStates), split back per
- * stack (modulePlan). terraform.real-plan checks that each stack's part is the plan terraform
- * makes of it on its own (for a change with creates and updates and one with deletes), and that each
- * state so built plans no change on its own. So two stacks cost one plan and one show a round
- * instead of two of each. Each stack
- * folds its own part exactly as alone; one that has converged takes part with its final state
- * (planning no change) until all have.
+ * stack (modulePlan), so two stacks cost one plan and one show a round instead of two of each.
+ * Each stack folds its own part exactly as alone; one that has converged takes part with its final
+ * state (planning no change) until all have. terraform.real-plan checks that a stack's part of such
+ * a plan is the plan terraform makes of it on its own (for a change with creates and updates, and
+ * one with deletes), and that each state so built plans no change on its own.
  */
 export async function deployedStates(dirs: Readonly<Record<string, string>>, stub: AwsStub, opts: { label: string; dirs: string[] }): Promise<Record<string, DeployedState>> {
   const names = Object.keys(dirs);
@@ -1755,23 +1753,9 @@ export async function deployedStates(dirs: Readonly<Record<string, string>>, stu
     waiting.clear();
     const states = Object.fromEntries(names.map((n) => [n, batch.get(n)?.statePath ?? lastState.get(n)]));
     const create = [...batch.values()].every((b) => b.statePath === undefined);
-    let state: string;
-    try {
-      state = mergeModuleStates(root, states, join(root, `round-${round++}.tfstate`));
-    } catch (e) {
-      // every stack of the batch hears of it (only the one whose call flushed would otherwise)
-      batch.forEach((b) => b.reject(e));
-      return;
-    }
-    plan(root, { refresh: create, state }).then(
-      (json) =>
-        batch.forEach((b, n) => {
-          try {
-            b.resolve(modulePlan(json, root, n));
-          } catch (e) {
-            b.reject(e);
-          }
-        }),
+    // Any failure (merging the states, the plan, a split) reaches every stack of the batch.
+    planModulesRoot(root, states, { refresh: create, statePath: join(root, `round-${round++}.tfstate`) }).then(
+      (plans) => batch.forEach((b, n) => b.resolve(plans[n])),
       (e) => batch.forEach((b) => b.reject(e)),
     );
   };
