@@ -12,10 +12,10 @@ import { allowlistDomains, ConfigFile, ConfigFileObject, crossFieldIssues, inter
 import { checkNames, notebookInstanceName } from "./naming";
 import { parseFieldwise, parsedAt } from "./parse-fields";
 import { readJson, stripBom } from "./json-source";
-import { parseSuricataRules, sidsOf } from "./suricata";
+import { parseSuricataRules } from "./suricata";
 import { nameCollisions } from "./collisions";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
-import { PROTOCOL_HYGIENE_RULES } from "../network/firewall";
+import { PROJECT_RULE_SID_RANGE } from "../network/firewall";
 import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
 
 /** Lifecycle scripts as AWS wants them: base64 of the file's bytes. */
@@ -169,14 +169,11 @@ function readTlsInspection(firewall: ConfigFile["firewall"], baseDir: string, pr
   return { certificateAuthorityArn: tls.certificateAuthorityArn, caCertificatePem: `${pem}\n` };
 }
 
-/** The project's own Suricata rules own their sids; a user's rule may not reuse one. */
-const HYGIENE_SIDS = new Set(sidsOf(PROTOCOL_HYGIENE_RULES));
-/** The range firewall.ts reserves for the protocol-hygiene rules. */
-const HYGIENE_SID_RANGE = [9100001, 9100099] as const;
-
+/** The project's own Suricata rules (hygiene and refusals) own a sid range; a user's rule may not reuse one. */
 function reservedSid(sid: number): string | undefined {
-  if (HYGIENE_SIDS.has(sid) || (sid >= HYGIENE_SID_RANGE[0] && sid <= HYGIENE_SID_RANGE[1])) {
-    return `the project's protocol-hygiene rules (sids ${HYGIENE_SID_RANGE[0]}-${HYGIENE_SID_RANGE[1]}, modules/network/firewall.ts)`;
+  const [first, last] = PROJECT_RULE_SID_RANGE;
+  if (sid >= first && sid <= last) {
+    return `the project's protocol-hygiene rules (sids ${first}-${last}, modules/network/firewall.ts)`;
   }
   return undefined;
 }

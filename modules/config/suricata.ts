@@ -296,8 +296,3 @@ export function parseSuricataRules(text: string, reserved: (sid: number) => stri
   });
   return { rules, problems };
 }
-
-/** The sids of rules the project generates itself, e.g. the protocol-hygiene rules. */
-export function sidsOf(rules: ReadonlyArray<string>): number[] {
-  return rules.map((r) => /[(;]\s*sid\s*:\s*(\d+)\s*;/.exec(r)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
-}

@@ -11,9 +11,10 @@
  *
  * Policy: every packet goes to the stateful engine (fragments too; the seed passed them), which
  * evaluates rule groups in STRICT_ORDER: the user's Suricata rules first, then protocol hygiene
- * (PROTOCOL_HYGIENE_RULES), then the allowlist, and
- * finally drops (and alerts on) every established flow nothing passed. The TCP handshake itself is
- * let through so the engine can see the TLS SNI / HTTP Host it filters on.
+ * (PROTOCOL_HYGIENE_RULES), then the allowlist, then the refusals (REFUSAL_RULES: a TCP reset for
+ * TLS and HTTP the allowlist did not pass), and finally the default action drops (and alerts on)
+ * what nothing decided (STATEFUL_DEFAULT_ACTIONS). The TCP handshake itself is let through so the
+ * engine can see the TLS SNI / HTTP Host it filters on.
  */
 import { Construct } from "constructs";
 import { TerraformIterator, TerraformLocal, Token, propertyAccess } from "cdktf";
@@ -50,6 +51,14 @@ export interface SuricataRules {
    * replaces the group), so the default leaves room to grow. Default 100.
    */
   readonly capacity?: number;
+}
+
+/** The refusal rule group (REFUSAL_RULES). */
+export interface RefusalOptions {
+  /** Reset refused TLS and HTTP at once. Default true; off, the default action drops them silently and clients wait for their timeouts. */
+  readonly enabled?: boolean;
+  /** The rule group's name. Default `<firewallName>-refusals`. */
+  readonly ruleGroupName?: string;
 }
 
 /** The protocol-hygiene rule group (PROTOCOL_HYGIENE_RULES). */
@@ -104,6 +113,14 @@ export interface FirewallOptions {
   readonly suricata?: SuricataRules;
   /** The protocol-hygiene rule group, before the allowlist. Default: on. */
   readonly protocolHygiene?: ProtocolHygieneOptions;
+  /** The refusal rule group (REFUSAL_RULES), after the allowlist: a TCP reset for what it did not pass. Default: on. */
+  readonly refusals?: RefusalOptions;
+  /**
+   * What the policy does with packets no rule decided (STATEFUL_DEFAULT_ACTIONS), always with its
+   * alert twin. Changing it updates the policy in place (the firewall stays; flows already passed
+   * stay passed). Default `drop_established_app_layer_to_server`.
+   */
+  readonly statefulDefaultAction?: StatefulDefaultAction;
   /** TLS inspection of egress HTTPS. Default: none (the firewall judges HTTPS by its SNI). */
   readonly tlsInspection?: TlsInspectionOptions;
   /** Deletion and change protection. Default: all off (see FirewallProtection). */
@@ -131,30 +148,39 @@ export interface InspectionFirewallProps extends FirewallOptions {
   readonly logs?: LogSettings;
 }
 
-/** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist. */
+/** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist, refusals. */
 export const SURICATA_PRIORITY = 100;
 export const HYGIENE_PRIORITY = 150;
 export const ALLOWLIST_PRIORITY = 200;
+export const REFUSALS_PRIORITY = 300;
 
 /**
  * Protocol hygiene, before the allowlist (strict order: the first rule that drops, rejects or
  * passes decides; alert rules only log). Why each:
- * - alert on every TLS SNI and HTTP Host a workload asks for, so the alert log records where each
- *   flow went, passed or not (the allowlist's pass verdicts leave no name in the logs);
+ * - alert on every TLS ClientHello and every HTTP request a workload sends, whatever its SNI or Host
+ *   (none, no dot, an IP literal), so the alert log records where each flow went, passed or not
+ *   (the allowlist's pass verdicts leave no name in the logs). They key on the ClientHello being
+ *   complete and on the request's headers being read, not on the name's shape;
  * - CONNECT would tunnel anything through an allowed proxy host;
  * - an IP literal as SNI or Host names no domain the allowlist could judge;
  * - TLS only on 443 and HTTP only on 80, and nothing but TLS on 443 / HTTP on 80: other protocols
  *   hidden on the web ports, or the web protocols on other ports, are the usual ways around
- *   name-based filtering;
+ *   name-based filtering. Suricata names a flow's protocol only once it has recognised it, so
+ *   `app-layer-protocol:!tls` alone never fires on bytes it cannot place (the flow stays "unknown"
+ *   and the default action would let them through while it waits): the first bytes of the client's
+ *   stream are checked too, a TLS record (0x16 0x03) on 443, a request line on 80;
  * - no UDP or ICMP to the internet (DNS, QUIC, tunnels): the workloads resolve through the VPC
  *   resolver (DNS Firewall) and speak TCP only. Other IP protocols cannot pass a NAT gateway.
  * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped.
  * Patterns after AWS's Network Firewall egress best-practice rules ("Egress Port TCP/443 but not
- * TLS" ...); sids 9100001-9100099 are reserved for them.
+ * TLS" ...); sids 9100001-9100099 are reserved for the project's rules (these and REFUSAL_RULES).
+ * Every rule is valid for Suricata 7.0 and 8.0 (no `websocket` keyword: 7.0 has no such protocol;
+ * a WebSocket upgrade to an allowed host is passed with its HTTP request, before Suricata 8 renames
+ * the flow `websocket`). The firewall engine test layer runs them on packets.
  */
 export const PROTOCOL_HYGIENE_RULES = [
-  'alert tls $HOME_NET any -> any any (msg:"egress TLS SNI"; flow:to_server; tls.sni; content:"."; sid:9100001; rev:1;)',
-  'alert http $HOME_NET any -> any any (msg:"egress HTTP Host"; flow:to_server; http.host; content:"."; sid:9100002; rev:1;)',
+  'alert tls $HOME_NET any -> any any (msg:"egress TLS ClientHello"; flow:to_server; ssl_state:client_hello; sid:9100001; rev:2;)',
+  'alert http $HOME_NET any -> any any (msg:"egress HTTP request"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100002; rev:2;)',
   'reject http $HOME_NET any -> any any (msg:"HTTP CONNECT tunnel"; flow:to_server; http.method; content:"CONNECT"; sid:9100003; rev:1;)',
   'reject tls $HOME_NET any -> any any (msg:"IP literal as TLS SNI"; flow:to_server; tls.sni; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}$|:/"; sid:9100004; rev:1;)',
   'reject http $HOME_NET any -> any any (msg:"IP literal as HTTP Host"; flow:to_server; http.host; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}(:\\d+)?$|^\\[/"; sid:9100005; rev:1;)',
@@ -164,18 +190,63 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
+  'reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; content:!"|16 03|"; depth:2; sid:9100012; rev:1;)',
+  'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; pcre:!"/^[A-Z]{3,16} /"; sid:9100013; rev:1;)',
 ] as const;
+
+/** Largest client byte count a flow may reach without a verdict (REFUSAL_RULES): a ClientHello, post-quantum included, is under 2 KB. */
+export const UNDECIDED_FLOW_BYTE_LIMIT = 16384;
+
+/**
+ * Refusals, after the allowlist: what it did not pass is refused with a TCP reset the moment the
+ * firewall can judge it (a complete ClientHello, a request's headers), so pip, conda and git fail
+ * in a second with "connection reset" instead of waiting minutes for a timeout, and a notebook's
+ * on-start script does not run past its 5 minutes. Each refusal is an alert that carries the SNI or
+ * Host. The last rule bounds what the application-layer default action lets through while it waits
+ * for a name (AWS: it "allows segmented TLS client hello packets until a TLS.SNI field is
+ * detected"): a client that announces a long TLS record, or never ends its request headers, could
+ * otherwise send that much to any host. Sids after the hygiene rules, in the reserved range.
+ */
+export const REFUSAL_RULES = [
+  'reject tls $HOME_NET any -> any any (msg:"TLS to a name not on the allowlist"; flow:to_server; ssl_state:client_hello; sid:9100050; rev:1;)',
+  'reject http $HOME_NET any -> any any (msg:"HTTP to a host not on the allowlist"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100051; rev:1;)',
+  `reject tcp $HOME_NET any -> any any (msg:"no allowed name in the first ${UNDECIDED_FLOW_BYTE_LIMIT} bytes"; flow:established,to_server; stream_size:client,>,${UNDECIDED_FLOW_BYTE_LIMIT}; sid:9100052; rev:1;)`,
+] as const;
+
+/** The sids the project's own rules use (hygiene and refusals); a user's rule may not reuse them. */
+export const PROJECT_RULE_SID_RANGE = [9100001, 9100099] as const;
 
 /**
  * The hygiene rules for this firewall. With TLS inspection the rules see decrypted HTTPS as HTTP
  * on port 443 (AWS Network Firewall, "How rules are evaluated for TLS-inspected traffic"), so
- * HTTP is allowed on 80 and 443 and the "TCP/443 but not TLS" rule is left out (a non-TLS flow
- * to 443 is not decrypted, carries no name the allowlist passes, and is dropped by the default).
+ * HTTP is allowed on 80 and 443 and the "TCP/443 but not TLS" rules are left out (a non-TLS flow
+ * to 443 is not decrypted, carries no name the allowlist passes, and is refused after the allowlist).
  */
 export function protocolHygieneRules(tlsInspection: boolean): string[] {
   if (!tlsInspection) return [...PROTOCOL_HYGIENE_RULES];
-  return PROTOCOL_HYGIENE_RULES.filter((r) => !r.includes("sid:9100007;")).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
+  return PROTOCOL_HYGIENE_RULES.filter((r) => !r.includes("sid:9100007;") && !r.includes("sid:9100012;")).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
 }
+
+/**
+ * Network Firewall's stateful default actions, each a drop with its alert twin (without the twin,
+ * AWS appends `noalert` and a default drop leaves no log line). AWS's names (developer guide,
+ * stateful default actions; AWS Security Services best practices, firewall policy configuration):
+ * - `drop_established_app_layer_to_server` ("Application drop established (server-directed only)",
+ *   AWS's default for new policies since June 2026): waits for the application layer (the TLS SNI,
+ *   the HTTP Host) before it drops, and drops only client-to-server packets. A post-quantum
+ *   ClientHello split over two segments reaches the allowlist.
+ * - `drop_established_app_layer` ("bidirectional"): the same, but also drops server-to-client packets.
+ * - `drop_established`: drops every packet of an established flow that no rule passed, from the
+ *   first one. A ClientHello split over two segments (OpenSSL 3.5's X25519MLKEM768 key share) is
+ *   dropped before its SNI is read, whatever the allowlist says.
+ */
+export const STATEFUL_DEFAULT_ACTIONS = {
+  drop_established_app_layer_to_server: ["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"],
+  drop_established_app_layer: ["aws:drop_established_app_layer", "aws:alert_established_app_layer"],
+  drop_established: ["aws:drop_established", "aws:alert_established"],
+} as const;
+export type StatefulDefaultAction = keyof typeof STATEFUL_DEFAULT_ACTIONS;
+export const DEFAULT_STATEFUL_DEFAULT_ACTION: StatefulDefaultAction = "drop_established_app_layer_to_server";
 
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
@@ -183,6 +254,7 @@ export class InspectionFirewall extends Construct {
   readonly allowlist: NetworkfirewallRuleGroup;
   readonly suricata?: NetworkfirewallRuleGroup;
   readonly protocolHygiene?: NetworkfirewallRuleGroup;
+  readonly refusals?: NetworkfirewallRuleGroup;
   readonly tlsInspection?: NetworkfirewallTlsInspectionConfiguration;
   readonly logging: NetworkfirewallLoggingConfiguration;
   /** Terraform map expression: AZ name => firewall endpoint ID. */
@@ -246,10 +318,22 @@ export class InspectionFirewall extends Construct {
       );
     }
 
+    if (props.refusals?.enabled !== false) {
+      this.refusals = statefulGroup(
+        "refusals",
+        props.refusals?.ruleGroupName ?? `${props.firewallName}-refusals`,
+        "After the allowlist: resets TLS and HTTP to names it did not pass, and flows with no allowed name after 16 KB",
+        // Fixed by AWS at creation: room for the rules to grow without replacing the group.
+        100,
+        { rulesString: `${REFUSAL_RULES.join("\n")}\n` },
+      );
+    }
+
     const references = [
       ...(this.suricata ? [{ resourceArn: this.suricata.arn, priority: SURICATA_PRIORITY }] : []),
       ...(this.protocolHygiene ? [{ resourceArn: this.protocolHygiene.arn, priority: HYGIENE_PRIORITY }] : []),
       { resourceArn: this.allowlist.arn, priority: ALLOWLIST_PRIORITY },
+      ...(this.refusals ? [{ resourceArn: this.refusals.arn, priority: REFUSALS_PRIORITY }] : []),
     ];
     if (props.tlsInspection) {
       this.tlsInspection = new NetworkfirewallTlsInspectionConfiguration(this, "tls-inspection", {
@@ -286,13 +370,13 @@ export class InspectionFirewall extends Construct {
       // a policy of another name first, moves the firewall to it, then deletes the old one.
       name: props.tlsInspection ? `${policyName}-tls` : policyName,
       lifecycle: { createBeforeDestroy: true },
-      description: "All traffic to the stateful engine; strict order; drop established flows nothing allowed",
+      description: "All traffic to the stateful engine; strict order; reset what the allowlist did not pass; drop established flows nothing decided",
       encryptionConfiguration,
       firewallPolicy: {
         statelessDefaultActions: ["aws:forward_to_sfe"],
         statelessFragmentDefaultActions: ["aws:forward_to_sfe"],
         statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
-        statefulDefaultActions: ["aws:drop_established", "aws:alert_established"],
+        statefulDefaultActions: [...STATEFUL_DEFAULT_ACTIONS[props.statefulDefaultAction ?? DEFAULT_STATEFUL_DEFAULT_ACTION]],
         statefulRuleGroupReference: references,
         ...(this.tlsInspection ? { tlsInspectionConfigurationArn: this.tlsInspection.arn } : {}),
       },
