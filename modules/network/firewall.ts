@@ -178,6 +178,23 @@ export const REFUSALS_PRIORITY = 300;
  * a WebSocket upgrade to an allowed host is passed with its HTTP request, before Suricata 8 renames
  * the flow `websocket`). The firewall engine test layer runs them on packets.
  */
+/**
+ * The first-bytes checks (sids 9100012, 9100013) read the start of the client's reassembled stream,
+ * and Suricata's raw stream inspection moves on in chunks (about 2.5 KB in Suricata 7): past the first
+ * chunk, "the stream's first bytes" would be some later bytes, and a long ClientHello or request
+ * would be refused. So they apply only while the client has sent less than one full-size segment
+ * (stream_size counts the SYN too); past that the refusals' byte limit applies.
+ */
+const FIRST_BYTES_WINDOW = 1462;
+
+/**
+ * Largest TLS record a client may open a connection with (sid 9100014). The application-layer
+ * default action forwards a ClientHello's bytes until its SNI is read, so a record header that
+ * announces 16 KB would carry 16 KB of anything to any server. Today's ClientHellos, post-quantum
+ * key share and ECH included, are under 2 KB; 8 KB leaves room for large session tickets.
+ */
+const CLIENT_HELLO_RECORD_LIMIT = 8192;
+
 export const PROTOCOL_HYGIENE_RULES = [
   'alert tls $HOME_NET any -> any any (msg:"egress TLS ClientHello"; flow:to_server; ssl_state:client_hello; sid:9100001; rev:2;)',
   'alert http $HOME_NET any -> any any (msg:"egress HTTP request"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100002; rev:2;)',
@@ -190,8 +207,9 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
-  'reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; content:!"|16 03|"; depth:2; sid:9100012; rev:1;)',
-  'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; pcre:!"/^[A-Z]{3,16} /"; sid:9100013; rev:1;)',
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:!"|16 03|"; depth:2; sid:9100012; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^[A-Z]{3,16} /"; sid:9100013; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TLS record longer than a ClientHello"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16 03|"; depth:2; byte_test:2,>,${CLIENT_HELLO_RECORD_LIMIT},3; sid:9100014; rev:1;)`,
 ] as const;
 
 /** Largest client byte count a flow may reach without a verdict (REFUSAL_RULES): a ClientHello, post-quantum included, is under 2 KB. */
@@ -219,12 +237,12 @@ export const PROJECT_RULE_SID_RANGE = [9100001, 9100099] as const;
 /**
  * The hygiene rules for this firewall. With TLS inspection the rules see decrypted HTTPS as HTTP
  * on port 443 (AWS Network Firewall, "How rules are evaluated for TLS-inspected traffic"), so
- * HTTP is allowed on 80 and 443 and the "TCP/443 but not TLS" rules are left out (a non-TLS flow
+ * HTTP is allowed on 80 and 443 and the rules on what TCP/443 must carry (TLS, a ClientHello-sized first record) are left out (a non-TLS flow
  * to 443 is not decrypted, carries no name the allowlist passes, and is refused after the allowlist).
  */
 export function protocolHygieneRules(tlsInspection: boolean): string[] {
   if (!tlsInspection) return [...PROTOCOL_HYGIENE_RULES];
-  return PROTOCOL_HYGIENE_RULES.filter((r) => !r.includes("sid:9100007;") && !r.includes("sid:9100012;")).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
+  return PROTOCOL_HYGIENE_RULES.filter((r) => !["sid:9100007;", "sid:9100012;", "sid:9100014;"].some((sid) => r.includes(sid))).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
 }
 
 /**

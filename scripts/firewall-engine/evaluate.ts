@@ -1,0 +1,52 @@
+/**
+ * One call for the tests and `npm run firewall-engine`: a synthesized network stack's policy laid
+ * out (layout.ts), the catalogue's packets run through Suricata (engine.ts), and each flow's
+ * verdict with what it let through before the decision.
+ */
+import { Catalogue, CatalogueFlow, buildCatalogue, catalogueSpecs, keyOf } from "./catalogue";
+import { FlowVerdict, decide, runOnPackets } from "./engine";
+import { LaidOutPolicy, layOutPolicy } from "./layout";
+
+type Json = Record<string, any>;
+
+export interface FlowResult extends FlowVerdict {
+  readonly flow: CatalogueFlow;
+  /** The label of the packet the decision was taken on (e.g. "client-hello", "hello-part-2"). */
+  readonly decidedOn?: string;
+  /** Client payload bytes the firewall forwarded to the server (before a drop or reset; all of them when passed or not decided). */
+  readonly clientBytesForwarded: number;
+  /** Server payload bytes the firewall forwarded to the client. */
+  readonly serverBytesForwarded: number;
+}
+
+export interface Evaluation {
+  readonly policy: LaidOutPolicy;
+  readonly catalogue: Catalogue;
+  readonly results: ReadonlyMap<string, FlowResult>;
+}
+
+/** The first address of HOME_NET's first CIDR plus 133: an address in the VPC (the NAT gateway's side). */
+export function clientAddressIn(policy: LaidOutPolicy): string {
+  const home = policy.groups.map((g) => g.variables.HOME_NET).find((v) => v !== undefined);
+  const cidr = /\[?([\d.]+)\/(\d+)/.exec(home ?? "");
+  if (!cidr) throw new Error("no HOME_NET CIDR in the policy's rule groups");
+  const n = cidr[1].split(".").map(Number).reduce((a, b) => a * 256 + b, 0) + 133;
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+/** Runs `specs` (default: the whole catalogue for the allowlist's names) against the stack's policy. */
+export function evaluate(stack: Json, subject: { allowed: string; allowedDomain?: string; denied: string }, extra: ReturnType<typeof catalogueSpecs> = []): Evaluation {
+  const policy = layOutPolicy(stack);
+  const client = clientAddressIn(policy);
+  const catalogue = buildCatalogue([...catalogueSpecs({ client, ...subject }), ...extra], client);
+  const verdicts = decide(policy, runOnPackets(policy, catalogue.pcap, catalogue.isClient));
+  const results = new Map<string, FlowResult>();
+  for (const flow of catalogue.flows) {
+    const v = verdicts.get(keyOf(flow, client)) ?? { outcome: "not decided" as const, logs: [] };
+    // A pass forwards the rest; a drop or reset forwards nothing from the deciding packet on.
+    const forwarded = (from: "client" | "server") =>
+      flow.packets.filter((p) => p.from === from && (v.outcome === "passed" || v.outcome === "not decided" || p.index < (v.packet ?? Infinity))).reduce((sum, p) => sum + p.payload, 0);
+    results.set(flow.id, { ...v, flow, decidedOn: flow.packets.find((p) => p.index === v.packet)?.label, clientBytesForwarded: forwarded("client"), serverBytesForwarded: forwarded("server") });
+  }
+  return { policy, catalogue, results };
+}
