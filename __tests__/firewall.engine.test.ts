@@ -46,6 +46,17 @@ function logged(r: FlowResult): string[] {
   return r.logs.map((l) => `${l.rule.source === "default action" ? "default" : l.rule.sid}:${l.name ?? ""}`);
 }
 
+test("without Suricata the layer fails, saying how to install it (it never skips)", () => {
+  const saved = process.env.SURICATA;
+  process.env.SURICATA = "/nonexistent/suricata";
+  try {
+    expect(() => suricataBinary()).toThrow(/not found or not runnable.*bookworm-backports.*suricata/s);
+  } finally {
+    if (saved === undefined) delete process.env.SURICATA;
+    else process.env.SURICATA = saved;
+  }
+});
+
 test("the engine is the Suricata major version the layer was written for (7.0 from Debian; AWS runs 8.0)", () => {
   expect(version).toMatch(/^(7|8)\.0\.\d+$/);
 });
@@ -74,6 +85,14 @@ describe("allowed names pass, with their server's answers", () => {
     const r = result(subject, "tls-pq-split-allowed");
     expect([r.outcome, r.decidedOn]).toEqual(["passed", "hello-part-2"]);
     expect(logged(r)).toEqual(["9100001:pypi.org"]);
+  });
+
+  test.each([
+    ["tls-tiny-first-segment", "hello-part-2"],
+    ["http-tiny-first-segment", "request-part-2"],
+  ])("%s: a first segment too short to judge is not refused by the first-bytes checks; passed at %s", (id, at) => {
+    const r = result(subject, id);
+    expect([r.outcome, r.decidedOn]).toEqual(["passed", at]);
   });
 
   test("a long TLS session to an allowed name is not cut (64 KB each way after the handshake)", () => {

@@ -29,6 +29,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TEST_RUNS = Number(process.env.BENCH_TEST_RUNS ?? 2);
 const TARGET_SYNTH_RATIO = 1.3;
 const TARGET_TEST_SECONDS = 60;
+/** The firewall engine layer: Suricata running the README example's policy on the whole catalogue. */
+const TARGET_ENGINE_SECONDS = 2;
+const TARGET_ENGINE_MIB = 256;
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 interface Stats {
   readonly runs: number[];
@@ -118,6 +122,14 @@ function bench(args: BenchArgs): void {
     app[azs] = { ...a, ratio: a.median / floorApp.median };
   }
 
+  // The firewall engine layer (bench/firewall-engine.ts): Suricata's own seconds and peak memory.
+  const engineRuns = Array.from({ length: RUNS }, () => {
+    const r = spawnSync(process.execPath, [TSX, join(ROOT, "bench", "firewall-engine.ts")], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bench/firewall-engine.ts failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout) as { seconds: number; maxRssKiB: number; rules: number; packets: number; flows: number };
+  });
+  const engine = { ...stats(engineRuns.map((r) => r.seconds)), maxRssMiB: Math.max(...engineRuns.map((r) => r.maxRssKiB)) / 1024, ...engineRuns[0] };
+
   let test: Stats | undefined;
   let testCold: Stats | undefined;
   if (process.env.BENCH_SKIP_TEST !== "1") {
@@ -162,6 +174,8 @@ function bench(args: BenchArgs): void {
     resourcesLinearInAzs: perAz13 === perAz36,
     synthTimeLinearInAzs: app[6].median - predicted6 <= app[6].max - app[6].min,
     npmTestWarmWithin60s: test ? test.median <= TARGET_TEST_SECONDS : undefined,
+    firewallEngineWithin2s: engine.median <= TARGET_ENGINE_SECONDS,
+    firewallEngineWithin256MiB: engine.maxRssMiB <= TARGET_ENGINE_MIB,
   };
 
   const machine = {
@@ -179,7 +193,7 @@ function bench(args: BenchArgs): void {
     })(),
   };
   const date = new Date().toISOString();
-  const result = { date, machine, runs: RUNS, testRuns: TEST_RUNS, floor, synth, floorApp, app, test, testCold, linearity: { perAz13, perAz36, timePerAz13, timePerAz36, predicted6 }, targets, criticalPaths: paths };
+  const result = { date, machine, runs: RUNS, testRuns: TEST_RUNS, floor, synth, floorApp, app, test, testCold, engine, linearity: { perAz13, perAz36, timePerAz13, timePerAz36, predicted6 }, targets, criticalPaths: paths };
 
   const lines = [
     `# Benchmark ${date.slice(0, 10)} on ${machine.host} (${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node})`,
@@ -198,6 +212,7 @@ function bench(args: BenchArgs): void {
     ),
     ...(testCold ? [`| npm test, cold (empty terraform result and jest caches, full type-check) | ${fmt(testCold.median)} | ${fmt(testCold.min)} | ${fmt(testCold.max)} | | |`] : []),
     ...(test ? [`| npm test, warm | ${fmt(test.median)} | ${fmt(test.min)} | ${fmt(test.max)} | ${(test.spread * 100).toFixed(0)}% | |`] : []),
+    `| firewall engine: Suricata, ${engine.rules} rules, ${engine.flows} flows (${engine.packets} packets); peak ${engine.maxRssMiB.toFixed(0)} MiB | ${fmt(engine.median)} | ${fmt(engine.min)} | ${fmt(engine.max)} | ${(engine.spread * 100).toFixed(0)}% | |`,
     "",
     `Resources per added AZ: ${perAz13} (1 to 3 AZs), ${perAz36} (3 to 6). App time per added AZ: ${fmt(timePerAz13)}, ${fmt(timePerAz36)} ` +
       `(6 AZs: ${fmt(app[6].median)} against ${fmt(predicted6)} on the 1-3 AZ line, runs spread ${fmt(app[6].max - app[6].min)}).`,

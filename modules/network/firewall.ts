@@ -207,8 +207,8 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
-  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:!"|16 03|"; depth:2; sid:9100012; rev:1;)`,
-  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^[A-Z]{3,16} /"; sid:9100013; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^\\x16(\\x03|$)/"; sid:9100012; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^[A-Z]{1,16}( |$)/"; sid:9100013; rev:1;)`,
   `reject tcp $HOME_NET any -> any 443 (msg:"TLS record longer than a ClientHello"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16 03|"; depth:2; byte_test:2,>,${CLIENT_HELLO_RECORD_LIMIT},3; sid:9100014; rev:1;)`,
 ] as const;
 

@@ -150,35 +150,46 @@ export function asEmulationRule(rule: LaidOutRule, position: number): string {
     .replace(/([(;]\s*)noalert\s*;/, "$1");
 }
 
+/**
+ * Writes Suricata's configuration, the emulation's rules and the pcap into `dir`; returns the
+ * command line that runs them (EVE output in `dir`). The benchmark times this same command.
+ */
+export function prepareRun(policy: LaidOutPolicy, pcap: Buffer, dir: string): string[] {
+  writeFileSync(join(dir, "suricata.yaml"), suricataYaml({ HOME_NET: "any", EXTERNAL_NET: "any" }));
+  writeFileSync(join(dir, "policy.rules"), `${policy.rules.map(asEmulationRule).join("\n")}\n`);
+  writeFileSync(join(dir, "packets.pcap"), pcap);
+  return ["-c", join(dir, "suricata.yaml"), "-S", join(dir, "policy.rules"), "-r", join(dir, "packets.pcap"), "-l", dir, "-k", "all", "--simulate-ips", "--runmode", "single"];
+}
+
+/** Every rule match in the EVE log a prepared run wrote to `dir`. */
+export function readMatches(dir: string, clientNet: (ip: string) => boolean): Match[] {
+  const matches: Match[] = [];
+  for (const line of readFileSync(join(dir, "eve.json"), "utf8").split("\n")) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    if (e.event_type !== "alert") continue;
+    matches.push({
+      packet: e.pcap_cnt,
+      rule: e.alert.signature_id - 1,
+      flowKey: flowKey(e.proto, e.src_ip, e.src_port, e.dest_ip, e.dest_port, clientNet),
+      sni: e.tls?.sni,
+      host: e.http?.hostname,
+    });
+  }
+  const perPacket = new Map<number, number>();
+  for (const m of matches) perPacket.set(m.packet, (perPacket.get(m.packet) ?? 0) + 1);
+  const full = [...perPacket].find(([, n]) => n >= 255);
+  if (full) throw new Error(`packet ${full[0]} matched ${full[1]} rules, Suricata's per-packet limit: some matches may be missing, so no decision is taken`);
+  return matches;
+}
+
 /** Runs every rule of the policy on the pcap; returns every match. */
 export function runOnPackets(policy: LaidOutPolicy, pcap: Buffer, clientNet: (ip: string) => boolean): Match[] {
   const { path } = suricataBinary();
   const dir = mkdtempSync(join(tmpdir(), "fw-engine-run-"));
   try {
-    writeFileSync(join(dir, "suricata.yaml"), suricataYaml({ HOME_NET: "any", EXTERNAL_NET: "any" }));
-    writeFileSync(join(dir, "policy.rules"), `${policy.rules.map(asEmulationRule).join("\n")}\n`);
-    writeFileSync(join(dir, "packets.pcap"), pcap);
-    execFileSync(path, ["-c", join(dir, "suricata.yaml"), "-S", join(dir, "policy.rules"), "-r", join(dir, "packets.pcap"), "-l", dir, "-k", "all", "--simulate-ips", "--runmode", "single"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const matches: Match[] = [];
-    for (const line of readFileSync(join(dir, "eve.json"), "utf8").split("\n")) {
-      if (!line) continue;
-      const e = JSON.parse(line);
-      if (e.event_type !== "alert") continue;
-      matches.push({
-        packet: e.pcap_cnt,
-        rule: e.alert.signature_id - 1,
-        flowKey: flowKey(e.proto, e.src_ip, e.src_port, e.dest_ip, e.dest_port, clientNet),
-        sni: e.tls?.sni,
-        host: e.http?.hostname,
-      });
-    }
-    const perPacket = new Map<number, number>();
-    for (const m of matches) perPacket.set(m.packet, (perPacket.get(m.packet) ?? 0) + 1);
-    const full = [...perPacket].find(([, n]) => n >= 255);
-    if (full) throw new Error(`packet ${full[0]} matched ${full[1]} rules, Suricata's per-packet limit: some matches may be missing, so no decision is taken`);
-    return matches;
+    execFileSync(path, prepareRun(policy, pcap, dir), { stdio: ["ignore", "pipe", "pipe"] });
+    return readMatches(dir, clientNet);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
