@@ -213,7 +213,7 @@ describe("the default action: application-layer drop established, server-directe
   });
 });
 
-describe("every TLS ClientHello and HTTP request is logged with its name, whatever its shape", () => {
+describe("every TLS ClientHello and HTTP request is logged with its name, whatever its shape, and so is each refusal of one", () => {
   test.each([
     ["tls13-allowed", "9100001:pypi.org"],
     ["tls-uppercase", "9100001:PYPI.ORG"],
@@ -226,6 +226,12 @@ describe("every TLS ClientHello and HTTP request is logged with its name, whatev
     ["http-ip-literal", "9100002:203.0.113.10"],
     ["http-no-host", "9100002:"],
     ["http-connect", "9100002:pypi.org"],
+    ["tls-allowed-8443", "9100006:pypi.org"],
+    ["http-allowed-8080", "9100008:pypi.org"],
+    ["tls-denied", "9100050:example.net"],
+    ["http-denied", "9100051:example.net"],
+    ["http-connect", "9100003:pypi.org"],
+    ["tls-ip-literal", "9100004:203.0.113.10"],
   ])("%s logs %s", (id, log) => {
     expect(logged(result(subject, id))).toContain(log);
   });

@@ -171,7 +171,9 @@ export const REFUSALS_PRIORITY = 300;
  *   stream are checked too, a TLS record (0x16 0x03) on 443, a request line on 80;
  * - no UDP or ICMP to the internet (DNS, QUIC, tunnels): the workloads resolve through the VPC
  *   resolver (DNS Firewall) and speak TCP only. Other IP protocols cannot pass a NAT gateway.
- * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped.
+ * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped. The
+ * TLS and HTTP rules wait for the ClientHello or the request's headers, so their alert carries the
+ * SNI or Host.
  * Patterns after AWS's Network Firewall egress best-practice rules ("Egress Port TCP/443 but not
  * TLS" ...); sids 9100001-9100099 are reserved for the project's rules (these and REFUSAL_RULES).
  * Every rule is valid for Suricata 7.0 and 8.0 (no `websocket` keyword: 7.0 has no such protocol;
@@ -201,9 +203,9 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject http $HOME_NET any -> any any (msg:"HTTP CONNECT tunnel"; flow:to_server; http.method; content:"CONNECT"; sid:9100003; rev:1;)',
   'reject tls $HOME_NET any -> any any (msg:"IP literal as TLS SNI"; flow:to_server; tls.sni; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}$|:/"; sid:9100004; rev:1;)',
   'reject http $HOME_NET any -> any any (msg:"IP literal as HTTP Host"; flow:to_server; http.host; pcre:"/^(\\d{1,3}\\.){3}\\d{1,3}(:\\d+)?$|^\\[/"; sid:9100005; rev:1;)',
-  'reject tls $HOME_NET any -> any !443 (msg:"TLS not on TCP/443"; flow:to_server; sid:9100006; rev:1;)',
+  'reject tls $HOME_NET any -> any !443 (msg:"TLS not on TCP/443"; flow:to_server; ssl_state:client_hello; sid:9100006; rev:2;)',
   'reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 but not TLS"; flow:to_server; app-layer-protocol:!tls; sid:9100007; rev:1;)',
-  'reject http $HOME_NET any -> any !80 (msg:"HTTP not on TCP/80"; flow:to_server; sid:9100008; rev:1;)',
+  'reject http $HOME_NET any -> any !80 (msg:"HTTP not on TCP/80"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100008; rev:2;)',
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
