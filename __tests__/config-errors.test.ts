@@ -79,6 +79,20 @@ describe("a bad field does not hide the other problems", () => {
     expect(problems).toEqual(["config/qa.json: availabilityZones: must list at least one AZ"]);
   });
 
+  test("allowlist presets: an unknown preset, a preset listed twice and a bad entry are reported with the rest, each at its entry", () => {
+    const problems = problemsOf({
+      accountId: ACCOUNT,
+      firewall: { allowedDomains: [{ preset: "pipp" }, { preset: "conda" }, { preset: "conda" }, "*.example.com"] },
+      studio: { enabled: false },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^config\/qa\.json: firewall\.allowedDomains\[0\]\.preset: "pipp" is not a preset \(did you mean "pip"\?\); the presets are /),
+      expect.stringMatching(/^config\/qa\.json: firewall\.allowedDomains\[3\]: "\*\.example\.com": Network Firewall has no "\*" wildcard/),
+      'config/qa.json: firewall.allowedDomains[2]: preset "conda" is listed twice (also at [1])',
+      "config/qa.json: studio.enabled: no workload is enabled: set studio.enabled or notebook.enabled to true",
+    ]);
+  });
+
   test("a value no union option accepts says which types would do", () => {
     expect(problemsOf({ accountId: ACCOUNT, firewall: { allowedDomains: [42] } })).toEqual(["config/qa.json: firewall.allowedDomains[0]: must be a string or an object"]);
   });

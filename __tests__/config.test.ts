@@ -220,6 +220,69 @@ describe("firewall allowlist", () => {
   });
 });
 
+// Presets ({ "preset": "pip" }) are expanded when the config is loaded. The names expected here
+// are the tools' own (pip's index.py, conda's constants.py, GitHub's docs), written out, not read
+// from modules/network/allowlist-presets.ts.
+describe("firewall allowlist presets", () => {
+  test("a preset's names take its place in the list, next to plain names; the presets used are kept for the synth log", () => {
+    const env = parse({ firewall: { allowedDomains: ["www.kaggle.com", { preset: "pip" }, "api.kaggle.com", { preset: "conda" }] } });
+    expect(env.firewall.allowedDomains).toEqual(["www.kaggle.com", "pypi.org", "files.pythonhosted.org", "api.kaggle.com", "repo.anaconda.com", "conda.anaconda.org"]);
+    expect(env.firewall.allowlistPresets).toEqual({ pip: ["pypi.org", "files.pythonhosted.org"], conda: ["repo.anaconda.com", "conda.anaconda.org"] });
+    expect(env.firewall.sharedHostingAcknowledged).toEqual({});
+  });
+
+  test("huggingface brings the Hub and the hosts its downloads redirect to", () => {
+    const env = parse({ firewall: { allowedDomains: [{ preset: "huggingface" }] } });
+    expect(env.firewall.allowedDomains).toEqual(expect.arrayContaining(["huggingface.co", "transfer.xethub.hf.co", "cas-server.xethub.hf.co", "us.aws.cdn.hf.co", "cdn-lfs-us-1.hf.co"]));
+  });
+
+  test("a plain name a preset also brings is kept once, where it first appears, and is no error", () => {
+    const env = parse({ firewall: { allowedDomains: ["files.pythonhosted.org", { preset: "pip" }, "pypi.org"] } });
+    expect(env.firewall.allowedDomains).toEqual(["files.pythonhosted.org", "pypi.org"]);
+  });
+
+  test("a name the user lists twice is still an error with a preset in the list; so is a preset listed twice", () => {
+    expectOneProblem({ firewall: { allowedDomains: ["pypi.org", { preset: "pip" }, "pypi.org"] } }, "firewall.allowedDomains[2]", /"pypi\.org" is listed twice \(also at \[0\]\)/);
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: "pip" }, "www.kaggle.com", { preset: "pip" }] } }, "firewall.allowedDomains[2]", /preset "pip" is listed twice \(also at \[0\]\)/);
+  });
+
+  test("an unknown preset is refused with the known ones, and the closest one when it looks like a typo", () => {
+    const [typo, other] = problemsOf({ firewall: { allowedDomains: [{ preset: "hugginface" }, { preset: "npm" }] } });
+    expect(typo.startsWith(`${FILE}: firewall.allowedDomains[0].preset: `)).toBe(true);
+    expect(typo).toMatch(/"hugginface" is not a preset \(did you mean "huggingface"\?\); the presets are "conda", "github", "huggingface", "pip"/);
+    expect(other.startsWith(`${FILE}: firewall.allowedDomains[1].preset: `)).toBe(true);
+    expect(other).toMatch(/"npm" is not a preset; the presets are "conda", "github", "huggingface", "pip"/);
+  });
+
+  test("a preset entry is a strict object whose name is a string", () => {
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: "pip", acknowledgeSharedHosting: "we trust the index of the Python world" }] } }, "firewall.allowedDomains[0].acknowledgeSharedHosting", /unknown key/);
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: 3 }] } }, "firewall.allowedDomains[0].preset", /expected string/);
+  });
+
+  test("github's shared-hosting names are acknowledged with the preset's reason, as a user's acknowledgement would be", () => {
+    const env = parse({ firewall: { allowedDomains: [{ preset: "github" }] } });
+    expect(env.firewall.allowedDomains).toEqual(expect.arrayContaining(["github.com", "codeload.github.com", "raw.githubusercontent.com", "objects.githubusercontent.com"]));
+    expect(Object.keys(env.firewall.sharedHostingAcknowledged).sort()).toEqual(["objects.githubusercontent.com", "raw.githubusercontent.com"]);
+    for (const reason of Object.values(env.firewall.sharedHostingAcknowledged)) expect(reason).toMatch(/^preset "github": .{20,}/);
+  });
+
+  test("a user's own acknowledgement of a name a preset also brings is kept as the reason", () => {
+    const own = "raw install scripts of the team's own repositories; accepted by the platform owner, ticket SEC-7";
+    const env = parse({ firewall: { allowedDomains: [{ preset: "github" }, { domain: "raw.githubusercontent.com", acknowledgeSharedHosting: own }] } });
+    expect(env.firewall.sharedHostingAcknowledged["raw.githubusercontent.com"]).toBe(own);
+    expect(env.firewall.allowedDomains.filter((d) => d === "raw.githubusercontent.com")).toHaveLength(1);
+  });
+
+  test("a plain shared-hosting name is still refused next to the preset that brings it, and the message names the preset", () => {
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: "github" }, "raw.githubusercontent.com"] } }, "firewall.allowedDomains[1]", /under githubusercontent\.com.*\{ "preset": "github" \}/);
+  });
+
+  test("the capacity check counts a preset's names", () => {
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: "pip" }], ruleGroupCapacity: 3 } }, "firewall.ruleGroupCapacity", /2 domains need a capacity of at least 4/);
+    expectOneProblem({ firewall: { allowedDomains: [{ preset: "pip" }, { preset: "conda" }, "pypi.org"], ruleGroupCapacity: 7 } }, "firewall.ruleGroupCapacity", /4 domains need a capacity of at least 8/);
+  });
+});
+
 describe("names AWS would reject", () => {
   test.each([
     ["Sagemaker", /lowercase letters/],
@@ -598,6 +661,10 @@ test("config.schema.json is generated from the zod schema and up to date (npm ru
     expect(accountId.test(bad)).toBe(false);
   }
   expect(schema.properties.accountId.type).toBe("string");
+  // Editors complete preset names: the allowlist's preset entry lists them.
+  const presetEntry = schema.properties.firewall.properties.allowedDomains.items.anyOf.find((o: { properties?: Record<string, unknown> }) => o.properties?.preset);
+  expect(presetEntry.properties.preset.enum).toEqual(expect.arrayContaining(["pip", "conda", "huggingface", "github"]));
+  expect(presetEntry.additionalProperties).toBe(false);
   expect(schema.properties.assumeRoleArn.type).toBe("string");
   const assumeRoleArn = new RegExp(schema.properties.assumeRoleArn.pattern, "u");
   expect(assumeRoleArn.test(`arn:aws:iam::${ACCOUNT}:role/Deployer`)).toBe(true);

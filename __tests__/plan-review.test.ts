@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { diffPolicies, parsePolicy } from "../scripts/plan-review/policy-diff";
 import { planOrder, reviewDirectory, stacksOfEnvironment } from "../scripts/plan-review/cli";
 import { HOURS_PER_MONTH, UNIT_PRICES } from "../scripts/plan-review/cost";
-import { domainCovers, isPublicCidr, KNOWN_TYPES, leafChanges } from "../scripts/plan-review/review";
+import { domainCovers, isPublicCidr, KNOWN_TYPES, leafChanges, reviewPlan } from "../scripts/plan-review/review";
 import { IamPolicy, simulate } from "./support/iam";
 import { scratchDir } from "./support/scratch";
 
@@ -215,4 +215,50 @@ test("a list entry covers another by AWS's matching rules (a removed name still 
     ["*.example.com", "*.pythonhosted.org", false],
   ];
   for (const [entry, name, covers] of cases) expect({ entry, name, covers: domainCovers(entry, name) }).toEqual({ entry, name, covers });
+});
+
+// A plan holds expanded names only: a preset added or removed in config shows as its names, and
+// the review labels names that belong to a preset and says why a preset's shared hosting is there.
+describe("allowlist presets in the review", () => {
+  const ADDRESS = "aws_networkfirewall_rule_group.network_inspection_domain-allowlist_0123ABCD";
+  const ruleGroup = (targets: string[]) => ({
+    name: "p-dev-domain-allowlist",
+    rule_group: [{ rules_source: [{ rules_source_list: [{ generated_rules_type: "ALLOWLIST", target_types: ["HTTP_HOST", "TLS_SNI"], targets }] }] }],
+  });
+  /** The review of one update of the allowlist rule group from `before` to `after`. */
+  const reviewOf = (before: string[], after: string[]) =>
+    reviewPlan({
+      stack: "dev-network",
+      exitCode: 2,
+      plan: {
+        resource_changes: [
+          { address: ADDRESS, mode: "managed", type: "aws_networkfirewall_rule_group", name: "network_inspection_domain-allowlist_0123ABCD", change: { actions: ["update"], before: ruleGroup(before), after: ruleGroup(after), after_unknown: {} } },
+        ],
+        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: ADDRESS, values: ruleGroup(before) }] } } },
+      },
+    }).markdown;
+
+  test("a preset swapped for another shows each as its names, labelled with the preset", () => {
+    // { "preset": "pip" } replaced by { "preset": "github" }; www.kaggle.com stays.
+    const md = reviewOf(["www.kaggle.com", "pypi.org", "files.pythonhosted.org"], ["www.kaggle.com", "github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com"]);
+    expect(md).toContain("firewall allowlist: ➕ `codeload.github.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`");
+    expect(md).toContain("firewall allowlist: ➖ `files.pythonhosted.org`, `pypi.org`");
+    expect(md).toContain(
+      "firewall allowlist, by preset: github ➕ all its names: `codeload.github.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`; pip ➖ all its names: `files.pythonhosted.org`, `pypi.org`",
+    );
+    expect(md).not.toContain("`www.kaggle.com`"); // unchanged, and in no preset
+  });
+
+  test("shared hosting a preset brings is a change to read, with the preset's reason", () => {
+    const md = reviewOf(["pypi.org"], ["pypi.org", "raw.githubusercontent.com"]);
+    const toRead = md.split("### ⚠️ To read")[1].split("###")[0];
+    expect(toRead).toMatch(/shared hosting opened \(anyone can publish there\): `raw\.githubusercontent\.com` \(preset github: .{20,}\)/);
+    expect(md).toContain("firewall allowlist, by preset: github ➕ `raw.githubusercontent.com`");
+  });
+
+  test("shared hosting no preset brings is flagged as acknowledged in the config; names in no preset get no label", () => {
+    const md = reviewOf(["pypi.org"], ["pypi.org", "storage.googleapis.com", "api.kaggle.com"]);
+    expect(md).toMatch(/shared hosting opened \(anyone can publish there\): `storage\.googleapis\.com` \(acknowledged in the config file\)/);
+    expect(md).not.toContain("by preset");
+  });
 });

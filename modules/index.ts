@@ -22,6 +22,7 @@ export * from "./network/az-lane";
 export * from "./network/firewall";
 export * from "./network/flow-logs";
 export * from "./network/dns-firewall";
+export * from "./network/allowlist-presets";
 export * from "./network/subnet-plan";
 
 // VPC endpoints and who may use them.

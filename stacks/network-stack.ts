@@ -14,7 +14,7 @@
  * - The published contract the workload stacks read (an SSM parameter).
  */
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import type { EnvironmentConfig } from "../modules/config/load";
 import {
@@ -42,6 +42,7 @@ import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { DnsFirewall, dnsFirewallDomains, InspectedVpc, vpcResolutionNames } from "../modules/network";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { waive } from "../modules/guardrails";
+import { allowlistSummary } from "../modules/config/allowlist";
 import { EnvironmentStack } from "./environment-stack";
 
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
@@ -85,6 +86,8 @@ export class NetworkStack extends EnvironmentStack {
     for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
       waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
     }
+    // The allowlist as deployed (presets expanded, by preset, with the shared hosting each brings), in the synth log.
+    Annotations.of(this.network.inspection.allowlist).addInfo(allowlistSummary(env.sourceFile, env.firewall));
 
     this.s3Key = new CustomerKey(this, "s3-key", {
       account,

@@ -8,11 +8,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { z } from "zod";
-import { allowlistDomains, ConfigFile, ConfigFileObject, crossFieldIssues, interfaceServiceOf, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
+import { ConfigFile, ConfigFileObject, crossFieldIssues, interfaceServiceOf, resolvedAzs, SAGEMAKER_NAME, SAGEMAKER_NAME_RULE } from "./schema";
 import { checkNames, notebookInstanceName } from "./naming";
 import { parseFieldwise, parsedAt } from "./parse-fields";
 import { readJson, stripBom } from "./json-source";
 import { parseSuricataRules } from "./suricata";
+import { expandAllowlist } from "./allowlist";
 import { nameCollisions } from "./collisions";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 import { PROJECT_RULE_SID_RANGE } from "../network/firewall";
@@ -34,10 +35,15 @@ export { LIFECYCLE_SCRIPT_MAX_BASE64 };
 export interface FirewallConfig extends Omit<ConfigFile["firewall"], "suricataRulesFile" | "allowedDomains" | "tlsInspection"> {
   /** TLS inspection, with the CA certificate's PEM read from caCertificateFile. */
   readonly tlsInspection?: { readonly certificateAuthorityArn: string; readonly caCertificatePem: string };
-  /** The allowlist's domains (Network Firewall targets), in configured order. */
+  /** The allowlist's domains (Network Firewall targets), in configured order, presets expanded, each once. */
   readonly allowedDomains: ReadonlyArray<string>;
-  /** Shared-hosting entries of the allowlist, domain => the acknowledgement's reason. */
+  /**
+   * Shared-hosting entries of the allowlist, domain => the acknowledgement's reason: the entry's
+   * own, or for a name a preset brings, the preset's ('preset "github": ...').
+   */
   readonly sharedHostingAcknowledged: Readonly<Record<string, string>>;
+  /** The presets the allowlist lists, in order, preset => the names it brought (synth log). */
+  readonly allowlistPresets: Readonly<Record<string, ReadonlyArray<string>>>;
   /** Contents of firewall.suricataRulesFile, if set. */
   readonly suricataRules?: string;
 }
@@ -97,6 +103,12 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     // No option's type matched: say which types would have.
     const expected = [...new Set(issue.errors.flatMap((errs) => errs.filter((e) => e.code === "invalid_type" && e.path.length === 0).map((e) => (e as { expected: string }).expected)))];
     const where = issue.path.length > 0 ? formatPath(issue.path) : "(top level)";
+    // An object no object option accepted ({ "preset": 3 }): the option it came closest to (the
+    // fewest problems, none with its type) says what is wrong inside it, at the inner field.
+    const inner = issue.errors.filter((errs) => !errs.some((e) => e.code === "invalid_type" && e.path.length === 0)).sort((a, b) => a.length - b.length);
+    if (inner.length > 0 && (inner.length === 1 || inner[0].length < inner[1].length)) {
+      return inner[0].flatMap((e) => describeIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue));
+    }
     if (expected.length > 0) return [`${where}: must be ${expected.map((t) => (t === "object" ? "an object" : `a ${t}`)).join(" or ")}`];
   }
   if (issue.code === "invalid_key") {
@@ -260,8 +272,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const { lanes } = planLanes({ vpcCidr: rest.vpcCidr, availabilityZones, overrides: rest.subnetCidrs });
   const notebookConfig: NotebookConfig = { ...notebook, lifecycle };
   const { suricataRulesFile: _path, allowedDomains: entries, tlsInspection: _tls, ...firewallSettings } = firewall;
-  const allowedDomains = allowlistDomains(entries);
-  const sharedHostingAcknowledged = Object.fromEntries(entries.flatMap((e) => (typeof e === "string" ? [] : [[e.domain, e.acknowledgeSharedHosting]])));
+  const { domains: allowedDomains, sharedHostingAcknowledged, presets: allowlistPresets } = expandAllowlist(entries);
   const { interfaceServices: services, ...endpointSettings } = vpcEndpoints;
   return {
     ...rest,
@@ -270,7 +281,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
     availabilityZones,
     lanes,
     notebook: notebookConfig,
-    firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, suricataRules, ...(tlsInspection ? { tlsInspection } : {}) },
+    firewall: { ...firewallSettings, allowedDomains, sharedHostingAcknowledged, allowlistPresets, suricataRules, ...(tlsInspection ? { tlsInspection } : {}) },
     vpcEndpoints: {
       ...endpointSettings,
       interfaceServices: services.map(interfaceServiceOf),

@@ -13,6 +13,7 @@ import { planLanes } from "../network/subnet-plan";
 import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
 import { KNOWN_INTERFACE_SERVICES, unknownServiceProblem } from "../endpoints/known-services";
+import { AllowlistEntry, expandAllowlist, noDuplicateEntries, PresetEntry, presetAcknowledging } from "./allowlist";
 
 export const DEFAULTS = {
   projectName: "sagemaker-studio-anfw",
@@ -46,12 +47,11 @@ export const DEFAULTS = {
 
 export const MAX_AZS = 6;
 
-/** An allowlist entry as written: a domain, or a shared-hosting domain with its acknowledgement. */
-export type AllowlistEntry = string | { readonly domain: string; readonly acknowledgeSharedHosting: string };
+export type { AllowlistEntry };
 
-/** The domains of allowlist entries, in order. */
+/** The domains of allowlist entries, in order, presets expanded, each once (modules/config/allowlist.ts). */
 export function allowlistDomains(entries: ReadonlyArray<AllowlistEntry>): string[] {
-  return entries.map((e) => (typeof e === "string" ? e : e.domain));
+  return [...expandAllowlist(entries).domains];
 }
 
 /** The configured AZs, or the region's a, b and c. */
@@ -145,8 +145,11 @@ export const FirewallSection = z
                 .describe("Why this shared-hosting entry is needed and who accepted that data may reach any customer of that host"),
             })
             .describe("An entry on shared hosting (names anyone can rent), with the reason it is accepted"),
+          PresetEntry,
         ])
         .superRefine((entry, ctx) => {
+          // A preset's names are checked by its own test (__tests__/allowlist-presets.test.ts).
+          if (typeof entry !== "string" && "preset" in entry) return;
           const d = typeof entry === "string" ? entry : entry.domain;
           const problem = domainProblem(d);
           if (problem) {
@@ -159,7 +162,8 @@ export const FirewallSection = z
               code: "custom",
               message:
                 `${shared}; allowing it lets data leave to any customer there. List exact names you control or trust, ` +
-                `or acknowledge it: { "domain": "${d}", "acknowledgeSharedHosting": "<why, and who accepted the risk>" }`,
+                `or acknowledge it: { "domain": "${d}", "acknowledgeSharedHosting": "<why, and who accepted the risk>" }` +
+                (presetAcknowledging(d) ? `, or list the preset that brings it with its reason: { "preset": "${presetAcknowledging(d)}" }` : ""),
             });
           } else if (!shared && typeof entry !== "string") {
             ctx.addIssue({ code: "custom", path: ["acknowledgeSharedHosting"], message: `"${d}" is not on shared hosting: write it as a plain string` });
@@ -167,11 +171,12 @@ export const FirewallSection = z
         }),
       )
       .min(1, "must list at least one domain (an empty allowlist cannot be deployed)")
-      .superRefine(noDuplicates((e: AllowlistEntry) => (typeof e === "string" ? e : e.domain)))
+      .superRefine(noDuplicateEntries)
       .default([...DEFAULTS.allowedDomains])
       .describe(
         'Domains reachable over HTTP (Host) and HTTPS (SNI), exact names by default; ".example.com" also matches subdomains. ' +
-          "An entry under shared hosting (s3.amazonaws.com, .cloudfront.net, github.io, ...) must be an object with acknowledgeSharedHosting",
+          "An entry under shared hosting (s3.amazonaws.com, .cloudfront.net, github.io, ...) must be an object with acknowledgeSharedHosting. " +
+          '{ "preset": "<name>" } lists the names of a preset the project keeps current (README, "Egress perimeter")',
       ),
     ruleGroupCapacity: z
       .number()

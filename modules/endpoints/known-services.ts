@@ -81,7 +81,7 @@ export const KNOWN_INTERFACE_SERVICES: Readonly<Record<string, string>> = {
 };
 
 /** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];

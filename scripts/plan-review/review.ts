@@ -7,6 +7,8 @@
  */
 import { costDelta, costHeadline, CostDelta, dollars, referencedSubnets } from "./cost";
 import { diffPolicies, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
+import { ALLOWLIST_PRESET_NAMES, ALLOWLIST_PRESETS } from "../../modules/network/allowlist-presets";
+import { sharedHostingProblem } from "../../modules/config/shared-hosting";
 
 /** GitHub refuses comments over 65,536 characters. */
 export const COMMENT_LIMIT = 65536;
@@ -522,6 +524,34 @@ export function domainCovers(entry: string, name: string): boolean {
   return under(inner.base, outer.base);
 }
 
+/**
+ * The changed names that are a preset's, by preset: "pip ➕ `pypi.org`". A plan holds names only, so
+ * this says which preset carries a name, not whether the config listed the preset or the name.
+ */
+export function presetLabels(added: ReadonlyArray<string>, removed: ReadonlyArray<string>): string | undefined {
+  const parts = ALLOWLIST_PRESET_NAMES.flatMap((p) => {
+    const names = ALLOWLIST_PRESETS[p].names;
+    const side = (list: ReadonlyArray<string>, sign: string) => {
+      const mine = list.filter((d) => names.includes(d));
+      if (!mine.length) return [];
+      return [`${sign} ${mine.length === names.length ? "all its names: " : ""}${mine.map(code).join(", ")}`];
+    };
+    const changes = [...side(added, "➕"), ...side(removed, "➖")];
+    return changes.length ? [`${p} ${changes.join(" ")}`] : [];
+  });
+  return parts.length ? parts.join("; ") : undefined;
+}
+
+/** Added names on shared hosting, each with the reason of the preset that accepts it, if one does. */
+function sharedHostingAdded(added: ReadonlyArray<string>): string[] {
+  return added
+    .filter((d) => sharedHostingProblem(d) !== undefined)
+    .map((d) => {
+      const preset = ALLOWLIST_PRESET_NAMES.find((p) => ALLOWLIST_PRESETS[p].sharedHosting?.[d] !== undefined);
+      return preset ? `${code(d)} (preset ${preset}: ${ALLOWLIST_PRESETS[preset].sharedHosting![d]})` : `${code(d)} (acknowledged in the config file)`;
+    });
+}
+
 function analyzeDomainLists(rc: Json, a: Analysis): void {
   if (rc.type !== "aws_networkfirewall_rule_group" && rc.type !== "aws_route53_resolver_firewall_domain_list") return;
   const action = actionOf(rc.change.actions);
@@ -540,14 +570,21 @@ function analyzeDomainLists(rc: Json, a: Analysis): void {
   }
   const added = after.filter((d) => !(before ?? []).includes(d)).sort();
   const removed = (before ?? []).filter((d) => !after.includes(d)).sort();
+  const byPreset = presetLabels(added, removed);
+  // Only the Network Firewall allowlist: the DNS list also holds S3's own names, on shared hosting by design.
+  const shared = rc.type === "aws_networkfirewall_rule_group" ? sharedHostingAdded(added) : [];
   if (action === "create") {
     a.lines.push(`- ${list}${generated ? ` (${generated})` : ""}: ${after.length} domain(s): ${after.map(code).join(", ")}`);
+    if (byPreset) a.lines.push(`- ${list}, by preset: ${byPreset}`);
+    if (shared.length) a.lines.push(`- ${list}: shared hosting: ${shared.join("; ")}`);
     return;
   }
   if (added.length) a.lines.push(`- ${list}: ➕ ${added.map(code).join(", ")}`);
   if (removed.length) a.lines.push(`- ${list}: ➖ ${removed.map(code).join(", ")}`);
+  if (byPreset) a.lines.push(`- ${list}, by preset: ${byPreset}`);
   const isAllow = rc.type === "aws_networkfirewall_rule_group" ? generated !== "DENYLIST" : /allow/i.test(rc.change.after?.name ?? rc.name);
   if (isAllow && added.length) a.findings.push({ level: "attention", text: `egress opened: ${list} allows ${added.map(code).join(", ")}` });
+  if (isAllow && shared.length) a.findings.push({ level: "attention", text: `shared hosting opened (anyone can publish there): ${shared.join("; ")}` });
   // A removed entry that another entry of the new list still matches (a name widened to its
   // domain's wildcard) is no loss of access.
   const coveredBy = new Map(removed.map((d) => [d, after.find((e) => domainCovers(e, d))]));

@@ -1,0 +1,146 @@
+/**
+ * Allowlist presets: named bundles of exact host names for the tools SageMaker users reach for
+ * (pip, conda, Hugging Face, GitHub), each with the public source that shows the tool needs each
+ * name. A config lists `{ "preset": "pip" }` in firewall.allowedDomains instead of copying the
+ * names, so the project, not every environment file, keeps them current.
+ *
+ * Rules every preset follows (a test holds them):
+ * - exact names only, never ".example.com": a preset is trusted by name, so it must not widen to
+ *   names nobody has checked;
+ * - every name has a source (a project's own code or documentation) in `sources`, and a name
+ *   without one is left out, even when third-party allowlists carry it;
+ * - a name on shared hosting (anyone can publish under it: README, "Egress perimeter") is listed in
+ *   `sharedHosting` with the reason it is accepted; the config then acknowledges it for the
+ *   environment, and synth and the plan review show which preset brought it and why.
+ *
+ * Keeping it current: re-read each preset's sources (and, for Hugging Face, the list it publishes
+ * at https://huggingface.co/.well-known/meta.json) when a tool's release notes mention new hosts,
+ * or when users report a download blocked by the firewall (its alert log names the SNI). Add or
+ * remove names here with the source that shows the change; each environment's next plan review
+ * shows the names added or removed. A removed name that users still need breaks their downloads,
+ * so prefer adding the new name one release before removing the old.
+ */
+
+/** Where a preset's names come from. */
+export interface PresetSource {
+  /** A web page (documentation, or a list the vendor publishes). */
+  readonly url?: string;
+  /** Or a file in a public repository: owner/name and the path in it. */
+  readonly repo?: string;
+  readonly path?: string;
+  /** What it shows: the names it names, and where in it. */
+  readonly shows: string;
+}
+
+export interface AllowlistPreset {
+  /** What the preset opens, in one line (synth log, README). */
+  readonly description: string;
+  /** The clients that use these names. */
+  readonly client: string;
+  /** Exact host names (Network Firewall domain-list targets without a leading dot). */
+  readonly names: ReadonlyArray<string>;
+  /** Where each name comes from; every name appears in at least one `shows`. */
+  readonly sources: ReadonlyArray<PresetSource>;
+  /** Names of `names` on shared hosting, name => why the preset accepts it (at least 20 characters). */
+  readonly sharedHosting?: Readonly<Record<string, string>>;
+}
+
+/** The presets' names. Adding a preset means adding its name here and its entry below. */
+export type AllowlistPresetName = "pip" | "conda" | "huggingface" | "github";
+
+/** Preset name => the preset. */
+export const ALLOWLIST_PRESETS: Readonly<Record<AllowlistPresetName, AllowlistPreset>> = {
+  pip: {
+    description: "the Python Package Index: pip's index and its package files",
+    client: "pip (and uv, poetry, pipenv with the default index)",
+    names: ["pypi.org", "files.pythonhosted.org"],
+    sources: [
+      {
+        repo: "pypa/pip",
+        path: "src/pip/_internal/models/index.py",
+        shows: 'PyPI = PackageIndex("https://pypi.org/", file_storage_domain="files.pythonhosted.org")',
+      },
+    ],
+  },
+  conda: {
+    description: "conda's defaults channel and named channels (conda-forge, bioconda, pytorch)",
+    client: "conda, mamba",
+    names: ["repo.anaconda.com", "conda.anaconda.org"],
+    sources: [
+      {
+        repo: "conda/conda",
+        path: "conda/base/constants.py",
+        shows: 'DEFAULT_CHANNELS_UNIX = ("https://repo.anaconda.com/pkgs/main", ".../pkgs/r"); DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"',
+      },
+    ],
+  },
+  huggingface: {
+    description: "Hugging Face Hub model and dataset downloads: the Hub API and the Xet and CDN hosts downloads redirect to",
+    client: "huggingface_hub (hf download, from_pretrained, datasets), hf_xet, git-lfs",
+    // Checked and left out: cas-bridge.xethub.hf.co (neither the Hub docs, huggingface_hub's source
+    // and docs nor meta.json name it; third-party allowlists do), the regional CDN names under
+    // aws.cdn.hf.co and us.gcp.cdn.hf.co that meta.json lists beyond the docs' table (the docs
+    // say downloads use us.aws.cdn.hf.co / us.gcp.cdn.hf.co; add them if the alert log shows them).
+    names: [
+      "huggingface.co",
+      "cas-server.xethub.hf.co",
+      "cas-server.xethub-eu.hf.co",
+      "transfer.xethub.hf.co",
+      "transfer.xethub-eu.hf.co",
+      "us.aws.cdn.hf.co",
+      "us.gcp.cdn.hf.co",
+      "cdn-lfs-us-1.hf.co",
+      "cdn-lfs-eu-1.hf.co",
+      "cdn-lfs.hf.co",
+    ],
+    sources: [
+      {
+        repo: "huggingface/hub-docs",
+        path: "docs/hub/models-downloading.md",
+        shows:
+          '"Downloading behind a proxy or firewall": huggingface.co, cas-server.xethub.hf.co, cas-server.xethub-eu.hf.co, transfer.xethub.hf.co, ' +
+          "transfer.xethub-eu.hf.co, us.aws.cdn.hf.co, us.gcp.cdn.hf.co, cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co (same table in docs/hub/datasets-downloading.md)",
+      },
+      {
+        url: "https://huggingface.co/.well-known/meta.json",
+        shows:
+          "the list Hugging Face publishes: hubDomains huggingface.co; lfsDomains cdn-lfs.hf.co, cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co, transfer.xethub.hf.co, " +
+          "transfer.xethub-eu.hf.co; cdnDomains us.aws.cdn.hf.co, us.gcp.cdn.hf.co (and regional names below them)",
+      },
+      {
+        repo: "huggingface/huggingface_hub",
+        path: "src/huggingface_hub/constants.py",
+        shows: '_HF_DEFAULT_ENDPOINT = "https://huggingface.co"',
+      },
+    ],
+  },
+  github: {
+    description: "GitHub: git clone and fetch over HTTPS, archive, release and raw file downloads",
+    client: "git, pip install git+https://..., curl/wget of release assets and raw files",
+    // Checked and left out: release-assets.githubusercontent.com (release downloads have been seen
+    // redirecting there, but no GitHub documentation in the sources names it), api.github.com (the
+    // REST API is not needed to clone or download).
+    names: ["github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com"],
+    sources: [
+      {
+        repo: "github/docs",
+        path: "data/reusables/actions/runner-essential-communications.md",
+        shows: "github.com (essential operations), codeload.github.com (downloading actions: archives), objects.githubusercontent.com (release downloads)",
+      },
+      {
+        repo: "github/docs",
+        path: "content/copilot/reference/copilot-allowlist-reference.md",
+        shows: '"GitHub: Content & API": raw.githubusercontent.com, objects.githubusercontent.com, codeload.github.com',
+      },
+    ],
+    sharedHosting: {
+      "objects.githubusercontent.com":
+        "release downloads are served from this host for every repository, an attacker's included; the firewall sees only the name, so it cannot limit which repository's assets are fetched",
+      "raw.githubusercontent.com":
+        "raw file downloads are served from this host for every public repository, an attacker's included; the firewall sees only the name, so it cannot limit which repository's files are fetched",
+    },
+  },
+};
+
+/** The preset names, in a stable order (for messages and the editor schema). */
+export const ALLOWLIST_PRESET_NAMES: ReadonlyArray<AllowlistPresetName> = (Object.keys(ALLOWLIST_PRESETS) as AllowlistPresetName[]).sort();
