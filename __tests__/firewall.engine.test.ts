@@ -16,6 +16,7 @@ import { loadProblems, suricataBinary } from "../scripts/firewall-engine/engine"
 import { layOutPolicy } from "../scripts/firewall-engine/layout";
 import { readmeTable, TABLE_END, TABLE_START } from "../scripts/firewall-engine/table";
 import { azs, Json, networkStack, synthJson } from "./support/synth";
+import { ALLOWLIST_PRESETS } from "../modules/network/allowlist-presets";
 
 const ROOT = join(__dirname, "..");
 const FIXTURES = join(__dirname, "fixtures");
@@ -305,6 +306,24 @@ describe("a dev-like and a production-like environment (config/dev.json's and co
       quic: "dropped",
       icmp: "dropped",
     });
+  });
+});
+
+describe("each allowlist preset lets its client's names through and nothing else", () => {
+  const presets = Object.entries(ALLOWLIST_PRESETS);
+  const everyName = [...new Set(presets.flatMap(([, p]) => p.names))];
+
+  test.each(presets.map(([name]) => name))("%s", (name) => {
+    const own = new Set(ALLOWLIST_PRESETS[name as keyof typeof ALLOWLIST_PRESETS].names);
+    const stack = synthJson(networkStack({ firewall: { allowedDomains: [{ preset: name }] } }));
+    const policy = layOutPolicy(stack);
+    // Look-alikes of the preset's own names, and every other preset's names.
+    const lookAlikes = [...own].map((n) => `${n}.example.net`);
+    const e = evaluate(stack, { allowed: [...own][0], denied: "example.net" }, nameSpecs([...everyName, ...lookAlikes], clientAddressIn(policy)));
+    const verdicts = Object.fromEntries([...everyName, ...lookAlikes].flatMap((n) => ["tls", "http"].map((p) => [`${p}:${n}`, e.results.get(`${p}:${n}`)?.outcome])));
+    const expected = Object.fromEntries([...everyName, ...lookAlikes].flatMap((n) => ["tls", "http"].map((p) => [`${p}:${n}`, own.has(n) ? "passed" : "reset"])));
+    expect(verdicts).toEqual(expected);
+    expect([...own].length).toBeGreaterThan(0);
   });
 });
 
