@@ -423,6 +423,23 @@ describe("firewall hardening and logging settings", () => {
     expect(env.firewall.suricataRules).toBeUndefined();
     expect(env.logging.retentionDays).toBe(365);
   });
+  test('statefulDefaultAction: "drop_established_app_layer_to_server" by default; each of the three is kept as written', () => {
+    expect(parse({}).firewall.statefulDefaultAction).toBe("drop_established_app_layer_to_server");
+    expect(parse({ firewall: { protocolHygiene: false } }).firewall.statefulDefaultAction).toBe("drop_established_app_layer_to_server");
+    for (const action of ["drop_established_app_layer_to_server", "drop_established_app_layer", "drop_established"]) {
+      expect(parse({ firewall: { statefulDefaultAction: action } }).firewall.statefulDefaultAction).toBe(action);
+    }
+  });
+  test.each([["drop_strict"], ["aws:drop_established"], ["DROP_ESTABLISHED"], [""], [3], [null]])("statefulDefaultAction %j: one problem naming the three values and the default", (value) => {
+    const problems = problemsOf({ firewall: { statefulDefaultAction: value } });
+    expect(problems).toEqual([
+      `${FILE}: firewall.statefulDefaultAction: ${JSON.stringify(value)} is not a stateful default action; use one of "drop_established_app_layer_to_server", "drop_established_app_layer", "drop_established" (default "drop_established_app_layer_to_server")`,
+    ]);
+  });
+  test("a bad statefulDefaultAction does not hide the file's other problems", () => {
+    const problems = problemsOf({ firewall: { statefulDefaultAction: "drop", deleteProtection: "yes" }, vpcCidr: "10.2.0.0/33" });
+    expect(problems.map((p) => p.split(": ")[1]).sort()).toEqual(["firewall.deleteProtection", "firewall.statefulDefaultAction", "vpcCidr"]);
+  });
   test("a Suricata rules file is read relative to the config file", () => {
     const env = parse({ firewall: { suricataRulesFile: "rules.suricata" } }, FILE, fixtures);
     expect(env.firewall.suricataRules).toMatch(/^# test fixture/);

@@ -148,7 +148,7 @@ describe("InspectedVpc with two AZs and every default", () => {
     }
   });
 
-  test("firewall defaults: names from namePrefix, the documented allowlist and capacity, hygiene on, protection off, the given key", () => {
+  test("firewall defaults: names from namePrefix (the refusals' from the firewall's name), the documented allowlist and capacity, hygiene and refusals on, protection off, the given key", () => {
     const firewall = only(json, "aws_networkfirewall_firewall");
     expect(firewall).toMatchObject({ name: "acme-dev-firewall", delete_protection: false, firewall_policy_change_protection: false, subnet_change_protection: false });
     expect(firewall.encryption_configuration).toEqual({ key_id: KEY, type: "CUSTOMER_KMS" });
@@ -158,7 +158,7 @@ describe("InspectedVpc with two AZs and every default", () => {
     ]);
     expect(only(json, "aws_networkfirewall_firewall_policy").name).toBe("acme-dev-firewall-policy");
     const groups = Object.fromEntries(resources(json, "aws_networkfirewall_rule_group").map((g) => [g.name, g]));
-    expect(Object.keys(groups).sort()).toEqual(["acme-dev-domain-allowlist", "acme-dev-protocol-hygiene"]);
+    expect(Object.keys(groups).sort()).toEqual(["acme-dev-domain-allowlist", "acme-dev-firewall-refusals", "acme-dev-protocol-hygiene"]);
     const allowlist = groups["acme-dev-domain-allowlist"];
     expect(allowlist.capacity).toBe(100);
     expect(allowlist.rule_group.rules_source.rules_source_list.targets).toEqual(["pypi.org", "files.pythonhosted.org", "repo.anaconda.com", "conda.anaconda.org", "api.kaggle.com", "www.kaggle.com"]);
@@ -217,7 +217,8 @@ describe("InspectedVpc with explicit lanes and firewall options", () => {
 
   test("the firewall options reach the firewall: protection, allowlist, no hygiene group, TLS inspection on a '-tls' policy", () => {
     expect(only(json, "aws_networkfirewall_firewall")).toMatchObject({ delete_protection: true, subnet_change_protection: true, firewall_policy_change_protection: false });
-    const group = only(json, "aws_networkfirewall_rule_group");
+    expect(resources(json, "aws_networkfirewall_rule_group").map((g) => g.name).sort()).toEqual(["acme-prod-domain-allowlist", "acme-prod-firewall-refusals"]);
+    const group = resources(json, "aws_networkfirewall_rule_group").find((g) => g.name === "acme-prod-domain-allowlist")!;
     expect(group).toMatchObject({ name: "acme-prod-domain-allowlist", capacity: 10 });
     expect(group.rule_group.rules_source.rules_source_list.targets).toEqual([".example.com"]);
     expect(only(json, "aws_networkfirewall_tls_inspection_configuration").name).toBe("acme-prod-tls-inspection");
@@ -241,12 +242,32 @@ describe("InspectionFirewall on its own", () => {
     expect(resources(json, "aws_networkfirewall_rule_group").map((g) => [g.name, g.capacity]).sort()).toEqual([
       ["edge-domain-allowlist", 100],
       ["edge-protocol-hygiene", 100],
+      ["edge-refusals", 100],
       ["edge-suricata", 100],
+    ]);
+    // the documented default: AWS's "application drop established (server-directed only)", with its alert twin
+    expect(only(json, "aws_networkfirewall_firewall_policy").firewall_policy.stateful_default_actions).toEqual([
+      "aws:drop_established_app_layer_to_server",
+      "aws:alert_established_app_layer_to_server",
     ]);
     expect(resources(json, "aws_cloudwatch_log_group").map((g) => [g.name, g.kms_key_id, g.retention_in_days]).sort()).toEqual([
       ["/aws/vendedlogs/network-firewall/edge/alert", KEY, 365],
       ["/aws/vendedlogs/network-firewall/edge/flow", KEY, 365],
     ]);
+  });
+
+  test.each([
+    ["drop_established_app_layer", ["aws:drop_established_app_layer", "aws:alert_established_app_layer"]],
+    ["drop_established", ["aws:drop_established", "aws:alert_established"]],
+  ] as const)("statefulDefaultAction %s sets the policy's default actions; refusals off leaves the allowlist last", (statefulDefaultAction, expected) => {
+    const own = synth(
+      (stack) =>
+        new InspectionFirewall(stack, "fw", { firewallName: "edge", vpcId: "vpc-1", subnetIdsByAz: { [`${REGION}a`]: "subnet-a" }, homeNet: ["10.9.0.0/16"], kmsKeyArn: KEY, statefulDefaultAction, refusals: { enabled: false } }),
+    );
+    const policy = only(own, "aws_networkfirewall_firewall_policy");
+    expect(policy.firewall_policy.stateful_default_actions).toEqual(expected);
+    expect(resources(own, "aws_networkfirewall_rule_group").map((g) => g.name).sort()).toEqual(["edge-domain-allowlist", "edge-protocol-hygiene"]);
+    expect(policy.firewall_policy.stateful_rule_group_reference.map((r: Json) => r.priority)).toEqual([150, 200]);
   });
 
   test("an allowlist larger than half its capacity is refused (each domain takes an HTTP_HOST and a TLS_SNI rule)", () => {

@@ -53,6 +53,9 @@ const CASES: Array<[string, Json, (j: Json) => void, string]> = [
   ["NFW_CUSTOMER_KMS", networkJson, (j) => delete first(j, "aws_networkfirewall_rule_group")[1].encryption_configuration, "aws_networkfirewall_rule_group"],
   ["NFW_DEFAULT_DENY", networkJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateless_fragment_default_actions = ["aws:pass"]), "aws_networkfirewall_firewall_policy"],
   ["NFW_DEFAULT_DENY", networkJson, (j) => delete first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions, "aws_networkfirewall_firewall_policy"],
+  // only the alert twin of the application-layer default: it logs, nothing is dropped
+  ["NFW_DEFAULT_DENY", networkJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions = ["aws:alert_established_app_layer_to_server"]), "aws_networkfirewall_firewall_policy"],
+  ["NFW_DEFAULT_DENY", networkJson, (j) => (first(j, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions = ["aws:alert_strict", "aws:alert_established"]), "aws_networkfirewall_firewall_policy"],
   ["VPC_FLOW_LOGS", networkJson, (j) => dropCompanion(j, "aws_flow_log"), "aws_vpc"],
   ["VPC_DEFAULT_SG_CLOSED", networkJson, (j) => (first(j, "aws_default_security_group")[1].egress = [{ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] }]), "aws_vpc"],
   ["NO_FIREWALL_BYPASS", networkJson, (j) => (j.resource.aws_egress_only_internet_gateway = { eigw: { vpc_id: "${aws_vpc.x.id}" } }), "aws_egress_only_internet_gateway"],
@@ -145,6 +148,31 @@ describe("each rule fires on a broken copy of our stack, on the resource to fix"
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.map((f) => f.resource.type)).toContain(type);
   });
+
+  test.each([
+    ["drop_established_app_layer_to_server", ["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"]],
+    ["drop_established_app_layer", ["aws:drop_established_app_layer", "aws:alert_established_app_layer"]],
+    ["drop_established", ["aws:drop_established", "aws:alert_established"]],
+  ])("NFW_DEFAULT_DENY accepts the policy of firewall.statefulDefaultAction %s", (action, expected) => {
+    const json: Json = JSON.parse(JSON.stringify(networkStack({ firewall: { statefulDefaultAction: action } }).toTerraform()));
+    expect(first(json, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions).toEqual(expected);
+    expect(rule("NFW_DEFAULT_DENY").check(new StackView(json))).toEqual([]);
+  });
+
+  test.each([["aws:drop_strict"], ["aws:drop_established"], ["aws:drop_established_app_layer"], ["aws:drop_established_app_layer_to_server"]])(
+    "NFW_DEFAULT_DENY accepts %s as the only default action, and nothing that merely resembles it",
+    (drop) => {
+      const withDefaults = (actions: string[]) => {
+        const json: Json = JSON.parse(JSON.stringify(networkJson));
+        first(json, "aws_networkfirewall_firewall_policy")[1].firewall_policy.stateful_default_actions = actions;
+        return rule("NFW_DEFAULT_DENY").check(new StackView(json)).map((f) => f.message);
+      };
+      expect(withDefaults([drop])).toEqual([]);
+      for (const lookalike of [drop.replace("drop", "alert"), `${drop}_x`, drop.toUpperCase()]) {
+        expect({ lookalike, messages: withDefaults([lookalike]) }).toEqual({ lookalike, messages: [expect.stringMatching(/^no stateful default drop/)] });
+      }
+    },
+  );
 
   test("every rule has at least one case", () => {
     expect(new Set(CASES.map(([id]) => id))).toEqual(new Set(RULES.map((r) => r.id)));

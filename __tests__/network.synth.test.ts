@@ -4,7 +4,7 @@
  * the plan-time availability checks, the retained data (prevent_destroy) and the published contract.
  */
 import "cdktf/lib/testing/adapters/jest"; // types of the cdktf matchers (installed by support/setup.ts)
-import { Testing } from "cdktf";
+import { AnnotationMetadataEntryType, Testing } from "cdktf";
 import { azs, Json, networkStack, policyStatements, referencedAddress, resourcesOf, synthJson, withNotebook } from "./support/synth";
 
 const REGION = "us-east-1";
@@ -213,7 +213,7 @@ describe("3-AZ network details", () => {
     }
   });
 
-  test("firewall policy forwards all stateless traffic, fragments included, to protocol hygiene, then the allowlist", () => {
+  test("firewall policy forwards all stateless traffic, fragments included, to protocol hygiene, then the allowlist, then the refusals", () => {
     const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
     const groupNamed = (suffix: string) => resourcesOf(json, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith(suffix))![0];
     expect(policy.firewall_policy.stateless_default_actions).toEqual(["aws:forward_to_sfe"]);
@@ -222,17 +222,21 @@ describe("3-AZ network details", () => {
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
       { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-protocol-hygiene")}.arn}`, priority: 150 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-domain-allowlist")}.arn}`, priority: 200 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-firewall-refusals")}.arn}`, priority: 300 },
     ]);
   });
 
-  test("protocol hygiene: logs every SNI and Host, then refuses tunnels, IP literals, protocol/port mismatches, UDP and ICMP", () => {
+  test("protocol hygiene: logs every ClientHello and HTTP request, then refuses tunnels, IP literals, protocol/port mismatches, UDP and ICMP", () => {
     const [, group] = resourcesOf(json, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith("-protocol-hygiene"))!;
     const rules: string[] = group.rule_group.rules_source.rules_string.trim().split("\n");
     const has = (re: RegExp) => expect({ rule: rules.find((r) => re.test(r)) ?? "missing", re: String(re) }).toEqual({ rule: expect.stringMatching(re), re: String(re) });
     // alert (logs, does not stop evaluation) before anything decides
     expect(rules.slice(0, 2).every((r) => r.startsWith("alert "))).toBe(true);
-    has(/^alert tls .*tls\.sni/);
-    has(/^alert http .*http\.host/);
+    // every ClientHello and every request, whatever its name (none, no dot, an IP literal): keyed on
+    // the ClientHello being complete and the request's headers being read, not on the name's shape
+    has(/^alert tls \$HOME_NET any -> any any \(.*flow:to_server; ssl_state:client_hello; sid:9100001; rev:2;\)$/);
+    has(/^alert http \$HOME_NET any -> any any \(.*flow:to_server; http\.header_names; content:"\|0d 0a\|"; startswith; sid:9100002; rev:2;\)$/);
+    expect(rules.slice(0, 2).join("\n")).not.toMatch(/tls\.sni|http\.host/);
     has(/^reject http .*http\.method; content:"CONNECT"/);
     has(/^reject tls .*tls\.sni; pcre:/);
     has(/^reject http .*http\.host; pcre:/);
@@ -242,15 +246,50 @@ describe("3-AZ network details", () => {
     has(/^reject tcp \$HOME_NET any -> any 80 .*app-layer-protocol:!http/);
     has(/^drop udp \$HOME_NET any -> any /);
     has(/^drop icmp \$HOME_NET any -> any /);
+    // Suricata leaves bytes it cannot place "unknown", which app-layer-protocol:! never matches: the
+    // first bytes of the client's stream must be a TLS record (0x16 0x03) on 443, a request line on 80
+    // (a TLS handshake record starts 0x16 0x03, written as content or as a pcre)
+    has(/^reject tcp \$HOME_NET any -> any 443 \(.*flow:established,to_server,only_stream;.* (content:!"\|16 03\|"; depth:2|pcre:!"\/\^\\x16[^"]*");.* sid:9100012;/);
+    has(/^reject tcp \$HOME_NET any -> any 80 \(.*flow:established,to_server,only_stream;.* pcre:!"\/\^\[A-Z\]\{\d+,16\}[^"]*";.* sid:9100013;/);
     const sids = rules.map((r) => /sid:(\d+);/.exec(r)?.[1]);
     expect(new Set(sids).size).toBe(rules.length);
+    expect(sids.every((sid) => Number(sid) >= 9100001 && Number(sid) <= 9100099)).toBe(true);
     expect(group.rule_group.stateful_rule_options).toEqual({ rule_order: "STRICT_ORDER" });
   });
 
-  test("strict rule order, and established flows nothing allowed are dropped (and alerted)", () => {
+  test("refusals, after the allowlist: a TCP reset for TLS and HTTP it did not pass, and for flows with no allowed name after 16 KB", () => {
+    const groups = resourcesOf(json, "aws_networkfirewall_rule_group").filter(([, g]) => g.name.endsWith("-refusals"));
+    expect(groups.map(([, g]) => g.name)).toEqual(["sagemaker-studio-anfw-test-firewall-refusals"]);
+    const [[address, group]] = groups;
+    expect(group).toMatchObject({
+      type: "STATEFUL",
+      capacity: 100,
+      encryption_configuration: { type: "CUSTOMER_KMS", key_id: expect.stringMatching(/^\$\{aws_kms_key\.network-key_[0-9A-F]+\.arn\}$/) },
+      rule_group: {
+        stateful_rule_options: { rule_order: "STRICT_ORDER" },
+        rule_variables: { ip_sets: [{ key: "HOME_NET", ip_set: { definition: ["10.2.0.0/16"] } }] },
+      },
+    });
+    // evaluated after the allowlist (strict order: the lower priority first), so it sees only what the allowlist did not pass
+    const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
+    const priorityOf = (ref: string) => policy.firewall_policy.stateful_rule_group_reference.find((r: Json) => r.resource_arn === `\${${ref}.arn}`)?.priority;
+    const allowlist = resourcesOf(json, "aws_networkfirewall_rule_group").find(([, g]) => g.name.endsWith("-domain-allowlist"))![0];
+    expect({ allowlist: priorityOf(`aws_networkfirewall_rule_group.${allowlist}`), refusals: priorityOf(`aws_networkfirewall_rule_group.${address}`) }).toEqual({ allowlist: 200, refusals: 300 });
+    const rules: string[] = group.rule_group.rules_source.rules_string.trim().split("\n");
+    expect(rules).toEqual([
+      // a complete ClientHello (its SNI read) that no allowlist rule passed
+      expect.stringMatching(/^reject tls \$HOME_NET any -> any any \(.*flow:to_server; ssl_state:client_hello; sid:9100050; rev:1;\)$/),
+      // an HTTP request whose headers are read (its Host known) that no allowlist rule passed
+      expect.stringMatching(/^reject http \$HOME_NET any -> any any \(.*flow:to_server; http\.header_names; content:"\|0d 0a\|"; startswith; sid:9100051; rev:1;\)$/),
+      // the bound on what the application-layer default lets through while it waits for a name
+      expect.stringMatching(/^reject tcp \$HOME_NET any -> any any \(.*flow:established,to_server; stream_size:client,>,16384; sid:9100052; rev:1;\)$/),
+    ]);
+  });
+
+  test("strict rule order, and by default what nothing decided is dropped (and alerted) once its application layer is read, towards the server", () => {
     const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
     expect(policy.firewall_policy.stateful_engine_options).toEqual({ rule_order: "STRICT_ORDER", stream_exception_policy: "DROP" });
-    expect(policy.firewall_policy.stateful_default_actions).toEqual(["aws:drop_established", "aws:alert_established"]);
+    expect(policy.firewall_policy.stateful_default_actions).toEqual(["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"]);
     for (const [, group] of resourcesOf(json, "aws_networkfirewall_rule_group")) {
       expect(group.rule_group.stateful_rule_options).toEqual({ rule_order: "STRICT_ORDER" });
     }
@@ -284,6 +323,41 @@ describe("3-AZ network details", () => {
       expect(text).not.toContain(forbidden);
     }
     expect(Object.keys(json.data ?? {})).not.toContain("external");
+  });
+});
+
+describe("firewall.statefulDefaultAction", () => {
+  const warningsOf = (stack: ReturnType<typeof networkStack>) =>
+    stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => ({ path: c.node.path, text: String(m.data) })));
+
+  // AWS's names, written out here (Network Firewall developer guide, stateful default actions)
+  test.each([
+    [{}, ["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"]],
+    [{ statefulDefaultAction: "drop_established_app_layer_to_server" }, ["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"]],
+    [{ statefulDefaultAction: "drop_established_app_layer" }, ["aws:drop_established_app_layer", "aws:alert_established_app_layer"]],
+    [{ statefulDefaultAction: "drop_established" }, ["aws:drop_established", "aws:alert_established"]],
+  ])("%j: the policy's stateful default actions are the drop and its alert twin %j", (firewall, expected) => {
+    const json = synthJson(networkStack({ region: REGION, firewall }));
+    const [[, policy]] = resourcesOf(json, "aws_networkfirewall_firewall_policy");
+    expect(policy.firewall_policy.stateful_default_actions).toEqual(expected);
+    // nothing else of the policy depends on it: the same name, rule groups and engine options
+    expect(policy.name).toBe("sagemaker-studio-anfw-test-firewall-policy");
+    expect(policy.firewall_policy.stateful_rule_group_reference.map((r: Json) => r.priority)).toEqual([150, 200, 300]);
+  });
+
+  test('"drop_established" warns at synth, on the policy, naming the file, the field and what breaks; the other actions do not', () => {
+    const legacy = networkStack({ region: REGION, firewall: { statefulDefaultAction: "drop_established" } });
+    expect(warningsOf(legacy)).toEqual([
+      {
+        path: "test-network/network/inspection/policy",
+        text: expect.stringMatching(/^config\/test\.json: firewall\.statefulDefaultAction: "drop_established" .*ClientHello split over two TCP segments.*OpenSSL 3\.5.*before the firewall reads its SNI: pip, conda and git .*fail even for allowed names/),
+      },
+    ]);
+    for (const firewall of [{}, { statefulDefaultAction: "drop_established_app_layer" }, { statefulDefaultAction: "drop_established_app_layer_to_server" }]) {
+      expect({ firewall, warnings: warningsOf(networkStack({ region: REGION, firewall })) }).toEqual({ firewall, warnings: [] });
+    }
   });
 });
 

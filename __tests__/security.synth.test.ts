@@ -52,7 +52,7 @@ describe("Network Firewall", () => {
     expect(logs.condition).toEqual([{ test: "ArnLike", variable: "kms:EncryptionContext:aws:logs:arn", values: [expect.stringMatching(/:logs:us-east-1:.*:log-group:\*$/)] }]);
   });
 
-  test("Suricata rules from a file become a strict-order group evaluated before the allowlist", () => {
+  test("Suricata rules from a file become a strict-order group evaluated before hygiene, the allowlist and the refusals", () => {
     const withRules = synthJson(networkStack({ firewall: { suricataRulesFile: "rules.suricata", suricataRuleGroupCapacity: 50 } }, FIXTURES));
     const groups = Object.fromEntries(resourcesOf(withRules, "aws_networkfirewall_rule_group").map(([n, g]) => [g.name, { n, g }]));
     const suricata = groups["sagemaker-studio-anfw-test-suricata"];
@@ -64,15 +64,19 @@ describe("Network Firewall", () => {
       { resource_arn: `\${aws_networkfirewall_rule_group.${suricata.n}.arn}`, priority: 100 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-protocol-hygiene"].n}.arn}`, priority: 150 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"].n}.arn}`, priority: 200 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-firewall-refusals"].n}.arn}`, priority: 300 },
     ]);
   });
 
-  test("firewall.protocolHygiene: false leaves only the allowlist in the policy", () => {
+  test("firewall.protocolHygiene: false leaves the allowlist and, after it, the refusals in the policy", () => {
     const without = synthJson(networkStack({ firewall: { protocolHygiene: false } }));
-    const names = resourcesOf(without, "aws_networkfirewall_rule_group").map(([, g]) => g.name);
-    expect(names).toEqual(["sagemaker-studio-anfw-test-domain-allowlist"]);
+    const groups = Object.fromEntries(resourcesOf(without, "aws_networkfirewall_rule_group").map(([n, g]) => [g.name, n]));
+    expect(Object.keys(groups)).toEqual(["sagemaker-studio-anfw-test-domain-allowlist", "sagemaker-studio-anfw-test-firewall-refusals"]);
     const [[, policy]] = resourcesOf(without, "aws_networkfirewall_firewall_policy");
-    expect(policy.firewall_policy.stateful_rule_group_reference).toHaveLength(1);
+    expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"]}.arn}`, priority: 200 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-firewall-refusals"]}.arn}`, priority: 300 },
+    ]);
   });
 });
 

@@ -66,6 +66,8 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   // A name added, two removed, one widened to a wildcard: the plan review's allowlist change
   // (terraform.plan-review.cases), so the batch plans it once.
   const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
+  // Back from the default application-layer action to the drop of every established packet.
+  const defaultActionChanged = networkChange({ ...BASE, firewall: { statefulDefaultAction: "drop_established" } }, "default-action");
 
   // Two changes also planned on their own, to check the batch against: the plan review's
   // every-review-fits change (planned on its own there, for its text: the result cache answers),
@@ -151,6 +153,33 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       { address: expect.stringMatching(/^aws_networkfirewall_rule_group\.network_inspection_domain-allowlist_/), actions: ["update"] },
       { address: expect.stringMatching(/^aws_route53_resolver_firewall_domain_list\.dns-firewall_allowed_/), actions: ["update"] },
     ]);
+  });
+
+  test("changing firewall.statefulDefaultAction updates the firewall policy in place; the firewall and everything else stay", async () => {
+    // Provider source (hashicorp/terraform-provider-aws, internal/service/networkfirewall/firewall_policy.go):
+    // firewall_policy.stateful_default_actions is a schema.TypeSet of TypeString, Optional, with no
+    // ForceNew and no ValidateFunc (only AWS judges the values, at apply), and Update sends the whole
+    // policy with UpdateFirewallPolicy. The policy is replaced only for a new `name` (ForceNew) or a
+    // changed stateful_engine_options.rule_order (CustomizeDiff forceNewIfNotRuleOrderDefault).
+    // Read at hashicorp@d49c1aa (4.x) and in a 5.x copy on the SDK v2 client (the fork
+    // max-ts0gt/terraform-provider-aws@381c59d); the v5.100.0 tag itself was not readable offline,
+    // so this plan, by the 5.100.0 binary, is the evidence for that version.
+    const json = await defaultActionChanged();
+    expect(summarize(json)).toEqual([{ address: expect.stringMatching(/^aws_networkfirewall_firewall_policy\.network_inspection_policy_/), actions: ["update"] }]);
+    expect(outputChanges(json)).toEqual([]);
+    const [policy] = json.resource_changes.filter((c: Json) => c.type === "aws_networkfirewall_firewall_policy");
+    const actionsOf = (v: Json) => [...v.firewall_policy[0].stateful_default_actions].sort();
+    expect({ before: actionsOf(policy.change.before), after: actionsOf(policy.change.after) }).toEqual({
+      before: ["aws:alert_established_app_layer_to_server", "aws:drop_established_app_layer_to_server"],
+      after: ["aws:alert_established", "aws:drop_established"],
+    });
+    // nothing else of the policy moves: same name, rule groups, engine options. (The deployed state
+    // holds "" for the unset tls_inspection_configuration_arn, where the plan says null: the SDK
+    // treats the two alike, and that state converged to a plan without changes.)
+    const rest = (v: Json) => JSON.parse(JSON.stringify({ ...v, firewall_policy: [{ ...v.firewall_policy[0], stateful_default_actions: undefined }] }, (_k, x) => (x === "" ? null : x)));
+    expect(rest(policy.change.after)).toEqual(rest(policy.change.before));
+    const [firewall] = json.resource_changes.filter((c: Json) => c.type === "aws_networkfirewall_firewall");
+    expect(firewall.change.actions).toEqual(["no-op"]);
   });
 
   test("storage.preventDestroy (default on) refuses a plan that destroys the network and its data", async () => {

@@ -82,6 +82,9 @@ export class NetworkStack extends EnvironmentStack {
       usage: [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
     });
     this.network = inspectedNetwork(this, env, account, this.networkKey.arn);
+    const legacyDrop = legacyDefaultActionWarning(env);
+    // Printed by `cdktf synth` (npm run synth) with the policy's path, as the guardrails' warnings are.
+    if (legacyDrop) Annotations.of(this.network.inspection.policy).addWarning(legacyDrop);
     // Each acknowledged shared-hosting entry of the allowlist is waived for that entry only.
     for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
       waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
@@ -211,6 +214,19 @@ export class NetworkStack extends EnvironmentStack {
   }
 }
 
+/**
+ * The warning for `firewall.statefulDefaultAction: "drop_established"`, which is valid but breaks
+ * clients whose ClientHello spans two TCP segments; undefined for the other actions.
+ */
+export function legacyDefaultActionWarning(env: Pick<EnvironmentConfig, "sourceFile" | "firewall">): string | undefined {
+  if (env.firewall.statefulDefaultAction !== "drop_established") return undefined;
+  return (
+    `${env.sourceFile}: firewall.statefulDefaultAction: "drop_established" drops every packet no rule has passed yet, so a TLS ClientHello split over two TCP ` +
+    "segments (a post-quantum key share, OpenSSL 3.5's default) is dropped before the firewall reads its SNI: pip, conda and git built on current OpenSSL fail " +
+    'even for allowed names. Unless you need the old behaviour, remove the field to use "drop_established_app_layer_to_server"'
+  );
+}
+
 /** The inspected network from config; `kmsKeyArn` encrypts the firewall and the network's logs. */
 function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: NetworkStack["account"], kmsKeyArn: string): InspectedVpc {
   const fw = env.firewall;
@@ -227,6 +243,7 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
       suricata:
         fw.suricataRules === undefined ? undefined : { ruleGroupName: suricataRuleGroupName(env), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
       protocolHygiene: { enabled: fw.protocolHygiene, ruleGroupName: protocolHygieneRuleGroupName(env) },
+      statefulDefaultAction: fw.statefulDefaultAction,
       tlsInspection: fw.tlsInspection ? { name: `${namePrefix(env)}-tls-inspection`, certificateAuthorityArn: fw.tlsInspection.certificateAuthorityArn } : undefined,
       protection: {
         deleteProtection: fw.deleteProtection,

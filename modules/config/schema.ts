@@ -14,6 +14,7 @@ import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
 import { KNOWN_INTERFACE_SERVICES, unknownServiceProblem } from "../endpoints/known-services";
 import { AllowlistEntry, expandAllowlist, noDuplicateEntries, PresetEntry, presetAcknowledging } from "./allowlist";
+import { DEFAULT_STATEFUL_DEFAULT_ACTION, STATEFUL_DEFAULT_ACTIONS, StatefulDefaultAction, UNDECIDED_FLOW_BYTE_LIMIT } from "../network/firewall";
 
 export const DEFAULTS = {
   projectName: "sagemaker-studio-anfw",
@@ -215,6 +216,22 @@ export const FirewallSection = z
       .boolean()
       .default(true)
       .describe("Before the allowlist: log every TLS SNI and HTTP Host; refuse CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, TLS/HTTP on other ports; drop UDP and ICMP to the internet"),
+    statefulDefaultAction: z
+      .enum(Object.keys(STATEFUL_DEFAULT_ACTIONS) as [StatefulDefaultAction, ...StatefulDefaultAction[]], {
+        error: (iss) =>
+          `${JSON.stringify(iss.input)} is not a stateful default action; use one of ${Object.keys(STATEFUL_DEFAULT_ACTIONS)
+            .map((k) => `"${k}"`)
+            .join(", ")} (default "${DEFAULT_STATEFUL_DEFAULT_ACTION}")`,
+      })
+      .default(DEFAULT_STATEFUL_DEFAULT_ACTION)
+      .describe(
+        'What the firewall does with packets no rule decided (always with an alert). "drop_established_app_layer_to_server" (default): waits for a complete TLS ClientHello or HTTP ' +
+          "request headers before it drops, and drops client-to-server packets only, so a ClientHello split over TCP segments (post-quantum key shares) still reaches the " +
+          `allowlist; the price is that a client's first bytes pass while it waits (the refusal rules reset a flow past ${UNDECIDED_FLOW_BYTE_LIMIT / 1024} KB). ` +
+          '"drop_established_app_layer": the same, both directions. "drop_established": drops from the first packet no rule passed, so a split ClientHello is dropped ' +
+          "before its SNI is read and pip, conda and git on OpenSSL 3.5 fail even for allowed names (a warning at synth). Changing it updates the policy in place; " +
+          "the firewall is not replaced",
+      ),
     deleteProtection: z.boolean().default(false).describe("Refuse to delete the firewall (turn on in production)"),
     policyChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's policy association (turn on in production)"),
     subnetChangeProtection: z.boolean().default(false).describe("Refuse to change the firewall's subnets, i.e. add or remove AZs (turn on in production)"),

@@ -27,6 +27,13 @@ const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 const READ_ACTION = /^[a-z0-9-]+:(Get|List|Describe|Search|BatchGet)/;
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
 export const MIN_LOG_RETENTION_DAYS = 365;
+/**
+ * Network Firewall's stateful default actions that drop what no rule passed (the developer guide's
+ * "stateful default actions": drop strict, drop established, and the application-layer drops, which
+ * wait for the TLS ClientHello or HTTP request headers before dropping, in both directions or towards
+ * the server only). The alert actions only log.
+ */
+const DEFAULT_DROP_ACTIONS: ReadonlyArray<string> = ["aws:drop_strict", "aws:drop_established", "aws:drop_established_app_layer", "aws:drop_established_app_layer_to_server"];
 
 /** One finding per resource of `type` for which `problem` returns a message. */
 function each(stack: StackView, type: string, problem: (r: ResourceView) => string | undefined): Finding[] {
@@ -196,8 +203,8 @@ export const RULES: ReadonlyArray<Rule> = [
           [JSON.stringify(fp.stateless_fragment_default_actions) !== '["aws:forward_to_sfe"]', "fragments are not forwarded to the stateful engine"],
           [fp.stateful_engine_options?.rule_order !== "STRICT_ORDER", "stateful rule order is not STRICT_ORDER"],
           [
-            !asList<string>(fp.stateful_default_actions).some((a) => a === "aws:drop_established" || a === "aws:drop_strict"),
-            "no stateful default drop (aws:drop_established or aws:drop_strict)",
+            !asList<string>(fp.stateful_default_actions).some((a) => DEFAULT_DROP_ACTIONS.includes(a)),
+            `no stateful default drop (one of ${DEFAULT_DROP_ACTIONS.join(", ")})`,
           ],
         ]);
       }),
