@@ -222,7 +222,7 @@ describe("3-AZ network details", () => {
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
       { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-protocol-hygiene")}.arn}`, priority: 150 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-domain-allowlist")}.arn}`, priority: 200 },
-      { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-firewall-refusals")}.arn}`, priority: 300 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groupNamed("-test-refusals")}.arn}`, priority: 300 },
     ]);
   });
 
@@ -259,7 +259,7 @@ describe("3-AZ network details", () => {
 
   test("refusals, after the allowlist: a TCP reset for TLS and HTTP it did not pass, and for flows with no allowed name after 16 KB", () => {
     const groups = resourcesOf(json, "aws_networkfirewall_rule_group").filter(([, g]) => g.name.endsWith("-refusals"));
-    expect(groups.map(([, g]) => g.name)).toEqual(["sagemaker-studio-anfw-test-firewall-refusals"]);
+    expect(groups.map(([, g]) => g.name)).toEqual(["sagemaker-studio-anfw-test-refusals"]);
     const [[address, group]] = groups;
     expect(group).toMatchObject({
       type: "STATEFUL",

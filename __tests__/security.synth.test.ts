@@ -64,18 +64,18 @@ describe("Network Firewall", () => {
       { resource_arn: `\${aws_networkfirewall_rule_group.${suricata.n}.arn}`, priority: 100 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-protocol-hygiene"].n}.arn}`, priority: 150 },
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"].n}.arn}`, priority: 200 },
-      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-firewall-refusals"].n}.arn}`, priority: 300 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-refusals"].n}.arn}`, priority: 300 },
     ]);
   });
 
   test("firewall.protocolHygiene: false leaves the allowlist and, after it, the refusals in the policy", () => {
     const without = synthJson(networkStack({ firewall: { protocolHygiene: false } }));
     const groups = Object.fromEntries(resourcesOf(without, "aws_networkfirewall_rule_group").map(([n, g]) => [g.name, n]));
-    expect(Object.keys(groups)).toEqual(["sagemaker-studio-anfw-test-domain-allowlist", "sagemaker-studio-anfw-test-firewall-refusals"]);
+    expect(Object.keys(groups)).toEqual(["sagemaker-studio-anfw-test-domain-allowlist", "sagemaker-studio-anfw-test-refusals"]);
     const [[, policy]] = resourcesOf(without, "aws_networkfirewall_firewall_policy");
     expect(policy.firewall_policy.stateful_rule_group_reference).toEqual([
       { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-domain-allowlist"]}.arn}`, priority: 200 },
-      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-firewall-refusals"]}.arn}`, priority: 300 },
+      { resource_arn: `\${aws_networkfirewall_rule_group.${groups["sagemaker-studio-anfw-test-refusals"]}.arn}`, priority: 300 },
     ]);
   });
 });

@@ -32,6 +32,7 @@ import {
   networkContractParameterName,
   ssmParameterName,
   protocolHygieneRuleGroupName,
+  refusalsRuleGroupName,
   suricataRuleGroupName,
 } from "../modules/config/naming";
 import { AvailabilityChecks } from "../modules/aws";
@@ -243,6 +244,7 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
       suricata:
         fw.suricataRules === undefined ? undefined : { ruleGroupName: suricataRuleGroupName(env), rules: fw.suricataRules, capacity: fw.suricataRuleGroupCapacity },
       protocolHygiene: { enabled: fw.protocolHygiene, ruleGroupName: protocolHygieneRuleGroupName(env) },
+      refusals: { ruleGroupName: refusalsRuleGroupName(env) },
       statefulDefaultAction: fw.statefulDefaultAction,
       tlsInspection: fw.tlsInspection ? { name: `${namePrefix(env)}-tls-inspection`, certificateAuthorityArn: fw.tlsInspection.certificateAuthorityArn } : undefined,
       protection: {

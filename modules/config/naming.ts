@@ -56,6 +56,10 @@ export function protocolHygieneRuleGroupName(p: NameParts): string {
   return `${namePrefix(p)}-protocol-hygiene`;
 }
 
+export function refusalsRuleGroupName(p: NameParts): string {
+  return `${namePrefix(p)}-refusals`;
+}
+
 export function suricataRuleGroupName(p: NameParts): string {
   return `${namePrefix(p)}-suricata`;
 }

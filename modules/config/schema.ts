@@ -215,7 +215,7 @@ export const FirewallSection = z
     protocolHygiene: z
       .boolean()
       .default(true)
-      .describe("Before the allowlist: log every TLS SNI and HTTP Host; refuse CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, TLS/HTTP on other ports; drop UDP and ICMP to the internet"),
+      .describe("Before the allowlist: log every TLS ClientHello and HTTP request with its SNI/Host; reset CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, TLS/HTTP on other ports, a first TLS record over 8 KB; drop UDP and ICMP to the internet"),
     statefulDefaultAction: z
       .enum(Object.keys(STATEFUL_DEFAULT_ACTIONS) as [StatefulDefaultAction, ...StatefulDefaultAction[]], {
         error: (iss) =>
