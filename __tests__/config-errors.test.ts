@@ -411,6 +411,7 @@ describe("Suricata rules", () => {
     ['alert tcp any any -> any any (sid:1; rev:x;)', /rev "x" must be a whole number/],
     ['alert tcp any any -> any any (iprep:src,BadHosts,>,50; sid:1;)', /does not support IP reputation/],
     ['alert tcp any any -> any any sid:1;', /no options/],
+    ['alert tcp any any -> any any (pcre:"/^x/"; sid:1;)', /Network Firewall takes pcre only in a rule that also has content, tls\.sni, http\.host, dns\.query/],
     ['alert tcp any any -> any any (sid:1;) extra', /must end the rule with "\)"/],
   ])("refuses %s", (rule, what) => {
     const r = parseSuricataRules(rule, none);

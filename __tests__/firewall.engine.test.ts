@@ -29,11 +29,28 @@ const SUBJECT = { allowed: "pypi.org", allowedDomain: ".anaconda.org", denied: "
 let version: string;
 let subjectStack: Json;
 let subject: Evaluation;
+/** The subject policy without its refusals group: what the default action alone does. */
+let withoutRefusals: Evaluation;
+
+/** A deep copy of the subject stack, edited. */
+function edited(edit: (stack: Json) => void): Json {
+  const copy = JSON.parse(JSON.stringify(subjectStack));
+  edit(copy);
+  return copy;
+}
+const policyOf = (s: Json) => Object.values<Json>(s.resource.aws_networkfirewall_firewall_policy)[0].firewall_policy;
 
 beforeAll(() => {
   ({ version } = suricataBinary());
   subjectStack = synthJson(networkStack(SUBJECT_CONFIG, FIXTURES));
   subject = evaluate(subjectStack, SUBJECT);
+  withoutRefusals = evaluate(
+    edited((s) => {
+      const fp = policyOf(s);
+      fp.stateful_rule_group_reference = fp.stateful_rule_group_reference.filter((ref: Json) => ref.priority !== 300);
+    }),
+    SUBJECT,
+  );
 });
 
 function result(e: Evaluation, id: string): FlowResult {
@@ -178,11 +195,32 @@ describe("protocol hygiene refuses what name filtering cannot judge", () => {
     expect([r.outcome, r.decidedOn, r.rule?.sid]).toEqual(["reset", "chunk1", 9100014]);
   });
 
+  test.each(["http-10-allowed", "http-10-no-headers", "http-09"])("%s: only HTTP/1.1 is spoken (a request without headers has no Host to judge)", (id) => {
+    const r = result(subject, id);
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.clientBytesForwarded]).toEqual(["reset", "request", 9100017, 0]);
+  });
+
+  test("a server sending data on a flow nothing passed is reset at its first byte", () => {
+    const r = result(subject, "server-push");
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["reset", "push1", 9100053, 0]);
+  });
+
+  test("the first-bytes checks' limit: a first segment over 1,460 bytes of non-TLS on 443 is reset by the 16 KB bound", () => {
+    const r = result(subject, "not-tls-jumbo-first-segment");
+    expect([r.outcome, r.rule?.sid]).toEqual(["reset", 9100052]);
+    expect(r.clientBytesForwarded).toBeLessThanOrEqual(16384);
+  });
+
   test("HTTP headers that never end: reset after at most 16 KB (the application-layer default would wait forever)", () => {
     const r = result(subject, "http-headers-never-end");
     expect([r.outcome, r.rule?.sid]).toEqual(["reset", 9100052]);
     expect(r.clientBytesForwarded).toBeLessThanOrEqual(16384);
     expect(r.clientBytesForwarded).toBeGreaterThan(8000);
+  });
+
+  test("a server-first protocol (SMTP): reset at the server's greeting, before anything reaches the workload", () => {
+    const r = result(subject, "server-first-banner");
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["reset", "server-banner", 9100053, 0]);
   });
 
   test.each([
@@ -201,11 +239,29 @@ describe("the default action: application-layer drop established, server-directe
     expect(layOutPolicy(subjectStack).defaultActions).toEqual(["aws:drop_established_app_layer_to_server", "aws:alert_established_app_layer_to_server"]);
   });
 
-  test("a server-first protocol: the server's banner reaches the client, the client's answer is dropped and logged", () => {
-    const r = result(subject, "server-first-banner");
+  test("server-directed only: without the refusals, a server-first banner reaches the client and the client's answer is dropped and logged", () => {
+    const r = result(withoutRefusals, "server-first-banner");
     expect([r.outcome, r.decidedOn, r.rule?.source]).toEqual(["dropped", "client-banner", "default action"]);
     expect(r.serverBytesForwarded).toBeGreaterThan(0);
     expect(logged(r)).toEqual(["default:"]);
+  });
+
+  test("without the refusals, a server can send anything while the client says nothing the firewall can judge (why 9100053 exists)", () => {
+    const r = result(withoutRefusals, "server-push");
+    expect(r.outcome).toBe("not decided");
+    expect(r.serverBytesForwarded).toBe(20000);
+  });
+
+  test("bidirectional (drop_established_app_layer): the server's banner is dropped too; a split post-quantum ClientHello and tiny first segments still pass", () => {
+    const stack = edited((s) => {
+      const fp = policyOf(s);
+      fp.stateful_default_actions = ["aws:drop_established_app_layer", "aws:alert_established_app_layer"];
+      fp.stateful_rule_group_reference = fp.stateful_rule_group_reference.filter((ref: Json) => ref.priority !== 300);
+    });
+    const e = evaluate(stack, SUBJECT);
+    const banner = result(e, "server-first-banner");
+    expect([banner.outcome, banner.decidedOn, banner.serverBytesForwarded]).toEqual(["dropped", "server-banner", 0]);
+    for (const id of ["tls-pq-split-allowed", "tls-tiny-first-segment", "http-tiny-first-segment", "websocket-allowed"]) expect([id, result(e, id).outcome]).toEqual([id, "passed"]);
   });
 
   test("DNS over TCP to the internet is dropped by the default action", () => {
@@ -245,13 +301,6 @@ test("the user's own rules come first: outbound SSH is dropped by the fixture's 
 });
 
 describe("the layer can fail", () => {
-  /** A deep copy of the subject stack, edited. */
-  function edited(edit: (stack: Json) => void): Json {
-    const copy = JSON.parse(JSON.stringify(subjectStack));
-    edit(copy);
-    return copy;
-  }
-  const policyOf = (s: Json) => Object.values<Json>(s.resource.aws_networkfirewall_firewall_policy)[0].firewall_policy;
 
   test("a name missing from the allowlist is refused", () => {
     const stack = edited((s) => {
@@ -272,12 +321,8 @@ describe("the layer can fail", () => {
     expect([r.outcome, r.decidedOn, r.rule?.source]).toEqual(["dropped", "hello-part-1", "default action"]);
   });
 
-  test("without the refusals group, a refused name is dropped silently by the default action instead of reset", () => {
-    const stack = edited((s) => {
-      const fp = policyOf(s);
-      fp.stateful_rule_group_reference = fp.stateful_rule_group_reference.filter((r: Json) => r.priority !== 300);
-    });
-    const r = result(evaluate(stack, SUBJECT), "tls-denied");
+  test("without the refusals group, a refused name is dropped by the default action instead of reset", () => {
+    const r = result(withoutRefusals, "tls-denied");
     expect([r.outcome, r.rule?.source]).toEqual(["dropped", "default action"]);
   });
 });
@@ -302,6 +347,8 @@ describe("a dev-like and a production-like environment (config/dev.json's and co
       "http-denied": "reset",
       "not-tls-on-443": "reset",
       "not-http-on-80": "reset",
+      "server-push": "reset",
+      "http-10-no-headers": "reset",
       "dns-udp": "dropped",
       quic: "dropped",
       icmp: "dropped",

@@ -6,6 +6,8 @@
 import "cdktf/lib/testing/adapters/jest"; // types of the cdktf matchers (installed by support/setup.ts)
 import { AnnotationMetadataEntryType, Testing } from "cdktf";
 import { azs, Json, networkStack, policyStatements, referencedAddress, resourcesOf, synthJson, withNotebook } from "./support/synth";
+import { parseSuricataRules } from "../modules/config/suricata";
+import { PROTOCOL_HYGIENE_RULES, protocolHygieneRules, REFUSAL_RULES } from "../modules/network/firewall";
 
 const REGION = "us-east-1";
 
@@ -248,9 +250,14 @@ describe("3-AZ network details", () => {
     has(/^drop icmp \$HOME_NET any -> any /);
     // Suricata leaves bytes it cannot place "unknown", which app-layer-protocol:! never matches: the
     // first bytes of the client's stream must be a TLS record (0x16 0x03) on 443, a request line on 80
-    // (a TLS handshake record starts 0x16 0x03, written as content or as a pcre)
-    has(/^reject tcp \$HOME_NET any -> any 443 \(.*flow:established,to_server,only_stream;.* (content:!"\|16 03\|"; depth:2|pcre:!"\/\^\\x16[^"]*");.* sid:9100012;/);
-    has(/^reject tcp \$HOME_NET any -> any 80 \(.*flow:established,to_server,only_stream;.* pcre:!"\/\^\[A-Z\]\{\d+,16\}[^"]*";.* sid:9100013;/);
+    // (a TLS handshake record starts 0x16 0x03; a method's first letter is A-Z, 65-90)
+    has(/^reject tcp \$HOME_NET any -> any 443 \(.*flow:established,to_server,only_stream;.* content:!"\|16\|"; depth:1;.* sid:9100012;/);
+    has(/^reject tcp \$HOME_NET any -> any 443 \(.*flow:established,to_server,only_stream;.* content:"\|16\|"; depth:1; byte_test:1,!=,3,1;.* sid:9100015;/);
+    has(/^reject tcp \$HOME_NET any -> any 80 \(.*flow:established,to_server,only_stream;.* byte_test:1,<,65,0;.* sid:9100013;/);
+    has(/^reject tcp \$HOME_NET any -> any 80 \(.*flow:established,to_server,only_stream;.* byte_test:1,>,90,0;.* sid:9100016;/);
+    // a first TLS record longer than a ClientHello; requests other than HTTP/1.1 (they may have no header)
+    has(/^reject tcp \$HOME_NET any -> any 443 \(.*content:"\|16 03\|"; depth:2; byte_test:2,>,8192,3;.* sid:9100014;/);
+    has(/^reject http \$HOME_NET any -> any any \(.*http\.request_line; content:!"HTTP\/1\.1"; endswith;.* sid:9100017;/);
     const sids = rules.map((r) => /sid:(\d+);/.exec(r)?.[1]);
     expect(new Set(sids).size).toBe(rules.length);
     expect(sids.every((sid) => Number(sid) >= 9100001 && Number(sid) <= 9100099)).toBe(true);
@@ -283,6 +290,8 @@ describe("3-AZ network details", () => {
       expect.stringMatching(/^reject http \$HOME_NET any -> any any \(.*flow:to_server; http\.header_names; content:"\|0d 0a\|"; startswith; sid:9100051; rev:1;\)$/),
       // the bound on what the application-layer default lets through while it waits for a name
       expect.stringMatching(/^reject tcp \$HOME_NET any -> any any \(.*flow:established,to_server; stream_size:client,>,16384; sid:9100052; rev:1;\)$/),
+      // server data on a flow nothing passed (the server-directed default never drops the server's packets)
+      expect.stringMatching(/^reject tcp any any -> \$HOME_NET any \(.*flow:established,to_client; dsize:>0; sid:9100053; rev:1;\)$/),
     ]);
   });
 
@@ -324,6 +333,14 @@ describe("3-AZ network details", () => {
     }
     expect(Object.keys(json.data ?? {})).not.toContain("external");
   });
+});
+
+test("the project's own Suricata rules pass the checker users' rules go through (AWS's caveats included: pcre only beside content or a sticky buffer)", () => {
+  for (const rules of [PROTOCOL_HYGIENE_RULES, protocolHygieneRules(true), REFUSAL_RULES]) {
+    const parsed = parseSuricataRules(rules.join("\n"));
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.rules).toHaveLength(rules.length);
+  }
 });
 
 describe("firewall.statefulDefaultAction", () => {

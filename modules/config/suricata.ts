@@ -72,6 +72,9 @@ const UNSUPPORTED_KEYWORDS: Readonly<Record<string, string>> = {
   "file.data": "file keywords",
 };
 
+/** AWS: "In payload keywords, the pcre keyword is only allowed with content, tls.sni, http.host, and dns.query keywords." */
+const PCRE_COMPANIONS = ["content", "tls.sni", "http.host", "dns.query"];
+
 /** Largest sid Suricata takes (an unsigned 32-bit number). */
 const MAX_SID = 4294967295;
 
@@ -246,6 +249,9 @@ function parseRule(text: string, line: number): SuricataRule {
   for (const o of options) {
     const feature = UNSUPPORTED_KEYWORDS[o.keyword];
     if (feature) throw new RuleError(`option "${o.keyword}": Network Firewall does not support ${feature}`);
+  }
+  if (options.some((o) => o.keyword === "pcre") && !options.some((o) => PCRE_COMPANIONS.includes(o.keyword))) {
+    throw new RuleError(`option "pcre": Network Firewall takes pcre only in a rule that also has ${PCRE_COMPANIONS.join(", ")}; add a content match (or match on tls.sni, http.host, dns.query)`);
   }
   const sids = options.filter((o) => o.keyword === "sid");
   if (sids.length === 0) throw new RuleError('no "sid": every rule needs a numeric ID, e.g. sid:1000001;');

@@ -155,37 +155,13 @@ export const ALLOWLIST_PRIORITY = 200;
 export const REFUSALS_PRIORITY = 300;
 
 /**
- * Protocol hygiene, before the allowlist (strict order: the first rule that drops, rejects or
- * passes decides; alert rules only log). Why each:
- * - alert on every TLS ClientHello and every HTTP request a workload sends, whatever its SNI or Host
- *   (none, no dot, an IP literal), so the alert log records where each flow went, passed or not
- *   (the allowlist's pass verdicts leave no name in the logs). They key on the ClientHello being
- *   complete and on the request's headers being read, not on the name's shape;
- * - CONNECT would tunnel anything through an allowed proxy host;
- * - an IP literal as SNI or Host names no domain the allowlist could judge;
- * - TLS only on 443 and HTTP only on 80, and nothing but TLS on 443 / HTTP on 80: other protocols
- *   hidden on the web ports, or the web protocols on other ports, are the usual ways around
- *   name-based filtering. Suricata names a flow's protocol only once it has recognised it, so
- *   `app-layer-protocol:!tls` alone never fires on bytes it cannot place (the flow stays "unknown"
- *   and the default action would let them through while it waits): the first bytes of the client's
- *   stream are checked too, a TLS record (0x16 0x03) on 443, a request line on 80;
- * - no UDP or ICMP to the internet (DNS, QUIC, tunnels): the workloads resolve through the VPC
- *   resolver (DNS Firewall) and speak TCP only. Other IP protocols cannot pass a NAT gateway.
- * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped. The
- * TLS and HTTP rules wait for the ClientHello or the request's headers, so their alert carries the
- * SNI or Host.
- * Patterns after AWS's Network Firewall egress best-practice rules ("Egress Port TCP/443 but not
- * TLS" ...); sids 9100001-9100099 are reserved for the project's rules (these and REFUSAL_RULES).
- * Every rule is valid for Suricata 7.0 and 8.0 (no `websocket` keyword: 7.0 has no such protocol;
- * a WebSocket upgrade to an allowed host is passed with its HTTP request, before Suricata 8 renames
- * the flow `websocket`). The firewall engine test layer runs them on packets.
- */
-/**
- * The first-bytes checks (sids 9100012, 9100013) read the start of the client's reassembled stream,
+ * The first-bytes checks (sids 9100012-9100016) read the start of the client's reassembled stream,
  * and Suricata's raw stream inspection moves on in chunks (about 2.5 KB in Suricata 7): past the first
  * chunk, "the stream's first bytes" would be some later bytes, and a long ClientHello or request
  * would be refused. So they apply only while the client has sent less than one full-size segment
- * (stream_size counts the SYN too); past that the refusals' byte limit applies.
+ * (stream_size counts the SYN too); past that the refusals' byte limit applies. They use `content`
+ * and `byte_test`, not `pcre`: Network Firewall takes `pcre` only beside `content`, `tls.sni`,
+ * `http.host` or `dns.query` ("Limitations and caveats for stateful rules").
  */
 const FIRST_BYTES_WINDOW = 1462;
 
@@ -197,6 +173,34 @@ const FIRST_BYTES_WINDOW = 1462;
  */
 const CLIENT_HELLO_RECORD_LIMIT = 8192;
 
+/**
+ * Protocol hygiene, before the allowlist (strict order: the first rule that drops, rejects or
+ * passes decides; alert rules only log). Why each:
+ * - alert on every TLS ClientHello and every HTTP request a workload sends, whatever its SNI or Host
+ *   (none, no dot, an IP literal), so the alert log records where each flow went, passed or not
+ *   (the allowlist's pass verdicts leave no name in the logs). They key on the ClientHello being
+ *   complete and on the request's headers being read, not on the name's shape;
+ * - CONNECT would tunnel anything through an allowed proxy host;
+ * - an IP literal as SNI or Host names no domain the allowlist could judge;
+ * - HTTP/1.0 and HTTP/0.9 requests may carry no header at all (no Host for the allowlist, nothing
+ *   that marks the request's headers as read for the refusals), so only HTTP/1.1 is spoken on 80;
+ * - TLS only on 443 and HTTP only on 80, and nothing but TLS on 443 / HTTP on 80: other protocols
+ *   hidden on the web ports, or the web protocols on other ports, are the usual ways around
+ *   name-based filtering. Suricata names a flow's protocol only once it has recognised it, so
+ *   `app-layer-protocol:!tls` alone never fires on bytes it cannot place (the flow stays "unknown"
+ *   and the default action would let them through while it waits): the first bytes of the client's
+ *   stream are checked too, a TLS handshake record (0x16 0x03) on 443, an upper-case method on 80;
+ * - no UDP or ICMP to the internet (DNS, QUIC, tunnels): the workloads resolve through the VPC
+ *   resolver (DNS Firewall) and speak TCP only. Other IP protocols cannot pass a NAT gateway.
+ * TCP is rejected (the client gets a reset at once, not a timeout); UDP and ICMP are dropped. The
+ * TLS and HTTP rules wait for the ClientHello or the request's headers, so their alert carries the
+ * SNI or Host.
+ * Patterns after AWS's Network Firewall egress best-practice rules ("Egress Port TCP/443 but not
+ * TLS" ...); sids 9100001-9100099 are reserved for the project's rules (these and REFUSAL_RULES).
+ * Every rule is valid for Suricata 7.0 and 8.0 (no `websocket` keyword: 7.0 has no such protocol;
+ * a WebSocket upgrade to an allowed host is passed with its HTTP request, before Suricata 8 renames
+ * the flow `websocket`). The firewall engine test layer runs them on packets.
+ */
 export const PROTOCOL_HYGIENE_RULES = [
   'alert tls $HOME_NET any -> any any (msg:"egress TLS ClientHello"; flow:to_server; ssl_state:client_hello; sid:9100001; rev:2;)',
   'alert http $HOME_NET any -> any any (msg:"egress HTTP request"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100002; rev:2;)',
@@ -209,9 +213,12 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
-  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^\\x16(\\x03|$)/"; sid:9100012; rev:1;)`,
-  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP request line"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; pcre:!"/^[A-Z]{1,16}( |$)/"; sid:9100013; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:!"|16|"; depth:1; sid:9100012; rev:2;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,<,65,0; sid:9100013; rev:2;)`,
   `reject tcp $HOME_NET any -> any 443 (msg:"TLS record longer than a ClientHello"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16 03|"; depth:2; byte_test:2,>,${CLIENT_HELLO_RECORD_LIMIT},3; sid:9100014; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16|"; depth:1; byte_test:1,!=,3,1; sid:9100015; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,>,90,0; sid:9100016; rev:1;)`,
+  'reject http $HOME_NET any -> any any (msg:"HTTP request not HTTP/1.1"; flow:to_server; http.request_line; content:!"HTTP/1.1"; endswith; sid:9100017; rev:1;)',
 ] as const;
 
 /** Largest client byte count a flow may reach without a verdict (REFUSAL_RULES): a ClientHello, post-quantum included, is under 2 KB. */
@@ -222,15 +229,19 @@ export const UNDECIDED_FLOW_BYTE_LIMIT = 16384;
  * firewall can judge it (a complete ClientHello, a request's headers), so pip, conda and git fail
  * in a second with "connection reset" instead of waiting minutes for a timeout, and a notebook's
  * on-start script does not run past its 5 minutes. Each refusal is an alert that carries the SNI or
- * Host. The last rule bounds what the application-layer default action lets through while it waits
+ * Host. The last two bound what the application-layer default action lets through while it waits
  * for a name (AWS: it "allows segmented TLS client hello packets until a TLS.SNI field is
- * detected"): a client that announces a long TLS record, or never ends its request headers, could
- * otherwise send that much to any host. Sids after the hygiene rules, in the reserved range.
+ * detected", and the server-directed form never drops the server's packets): a client that never
+ * completes a ClientHello or its request headers could otherwise send any amount to any host, and
+ * any host could send a workload anything (a server-first banner, a download) while the client says
+ * nothing the firewall can judge. A server speaks only after the name was passed in TLS and HTTP, so
+ * server data on a flow nothing passed is refused at its first byte. Sids in the reserved range.
  */
 export const REFUSAL_RULES = [
   'reject tls $HOME_NET any -> any any (msg:"TLS to a name not on the allowlist"; flow:to_server; ssl_state:client_hello; sid:9100050; rev:1;)',
   'reject http $HOME_NET any -> any any (msg:"HTTP to a host not on the allowlist"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100051; rev:1;)',
   `reject tcp $HOME_NET any -> any any (msg:"no allowed name in the first ${UNDECIDED_FLOW_BYTE_LIMIT} bytes"; flow:established,to_server; stream_size:client,>,${UNDECIDED_FLOW_BYTE_LIMIT}; sid:9100052; rev:1;)`,
+  'reject tcp any any -> $HOME_NET any (msg:"server data on a flow nothing passed"; flow:established,to_client; dsize:>0; sid:9100053; rev:1;)',
 ] as const;
 
 /** The sids the project's own rules use (hygiene and refusals); a user's rule may not reuse them. */
@@ -244,7 +255,7 @@ export const PROJECT_RULE_SID_RANGE = [9100001, 9100099] as const;
  */
 export function protocolHygieneRules(tlsInspection: boolean): string[] {
   if (!tlsInspection) return [...PROTOCOL_HYGIENE_RULES];
-  return PROTOCOL_HYGIENE_RULES.filter((r) => !["sid:9100007;", "sid:9100012;", "sid:9100014;"].some((sid) => r.includes(sid))).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
+  return PROTOCOL_HYGIENE_RULES.filter((r) => !["sid:9100007;", "sid:9100012;", "sid:9100014;", "sid:9100015;"].some((sid) => r.includes(sid))).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
 }
 
 /**

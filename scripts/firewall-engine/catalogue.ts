@@ -129,6 +129,9 @@ export function catalogueSpecs(subject: CatalogueSubject): Array<{ id: string; t
     { id: "http-ip-literal", title: "HTTP with an IP address as Host", build: c(tcp(80, httpExchange(httpRequest("GET", "/", SERVER)))) },
     { id: "http-no-host", title: "HTTP without a Host header", build: c(tcp(80, httpExchange(httpRequest("GET", "/", undefined)))) },
     { id: "http-connect", title: `HTTP CONNECT through an allowed Host (${allowed}:443)`, build: c(tcp(80, httpExchange(httpRequest("CONNECT", `${allowed}:443`, `${allowed}:443`)))) },
+    { id: "http-10-allowed", title: `HTTP/1.0 to an allowed Host`, build: c(tcp(80, httpExchange(Buffer.from(`GET /simple/ HTTP/1.0\r\nHost: ${allowed}\r\n\r\n`, "latin1")))) },
+    { id: "http-10-no-headers", title: "HTTP/1.0 request without any header line", build: c(tcp(80, httpExchange(Buffer.from("GET /data-in-the-uri HTTP/1.0\r\n\r\n", "latin1")))) },
+    { id: "http-09", title: "HTTP/0.9 request (a request line, no version, no headers)", build: c(tcp(80, httpExchange(Buffer.from("GET /data-in-the-uri\r\n", "latin1")))) },
     { id: "http-allowed-8080", title: `HTTP to an allowed Host on port 8080`, build: c(tcp(8080, httpExchange(httpRequest("GET", "/", allowed)))) },
     { id: "http-on-443", title: `HTTP to an allowed Host on port 443`, build: c(tcp(443, httpExchange(httpRequest("GET", "/", allowed)))) },
     {
@@ -149,6 +152,16 @@ export function catalogueSpecs(subject: CatalogueSubject): Array<{ id: string; t
       ),
     },
     { id: "websocket-denied", title: `WebSocket upgrade to a Host not allowed`, build: c(tcp(80, [{ from: "client", data: httpRequest("GET", "/ws", denied, ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]), label: "upgrade" }])) },
+    {
+      id: "server-push",
+      title: "one byte of a TLS record from the client, then 20 KB from the server (a download while the firewall waits)",
+      build: c(tcp(443, [{ from: "client", data: Buffer.from([0x16]), label: "one-byte" }, ...Array.from({ length: 20 }, (_, i) => ({ from: "server" as const, data: Buffer.alloc(1000, 0x42), label: `push${i + 1}` }))])),
+    },
+    {
+      id: "not-tls-jumbo-first-segment",
+      title: "bytes that are not TLS on port 443, first segment over 1,460 bytes, 17 KB in all",
+      build: c(tcp(443, Array.from({ length: 12 }, (_, i) => ({ from: "client" as const, data: Buffer.alloc(1500, 0x5a), label: `chunk${i + 1}` })))),
+    },
     { id: "not-tls-on-443", title: "bytes that are not TLS on port 443", build: c(tcp(443, [{ from: "client", data: Buffer.from("hello, this is not a TLS record\r\n"), label: "first-bytes" }, { from: "client", data: Buffer.alloc(600, 0x5a), label: "more-bytes" }])) },
     { id: "ssh-on-443", title: "SSH on port 443", build: c(tcp(443, [{ from: "client", data: Buffer.from("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), label: "client-banner" }, { from: "server", data: Buffer.from("SSH-2.0-OpenSSH_9.6\r\n"), label: "server-banner" }])) },
     { id: "not-http-on-80", title: "bytes that are not HTTP on port 80", build: c(tcp(80, [{ from: "client", data: Buffer.from("\x00\x01binary tunnel frame\r\n", "latin1"), label: "first-bytes" }, { from: "client", data: Buffer.alloc(600, 0x5a), label: "more-bytes" }])) },

@@ -126,7 +126,8 @@ export function defaultActionRules(actions: ReadonlyArray<string>): Array<{ text
         rule("icmp any any -> any any", `${msg("ICMP")} flow:established,to_server;`),
       ];
       if (drop === "aws:drop_established_app_layer_to_server") return toServer;
-      return [...toServer, rule("ip any any -> any any", `${msg("server to client")} flow:established,to_client;`)];
+      // Both directions: the server's data too (its bare ACKs carry nothing to judge and pass).
+      return [...toServer, rule("ip any any -> any any", `${msg("server to client")} flow:established,to_client; dsize:>0;`)];
     }
     default:
       throw new Error(`default action ${drop} is not emulated`);
