@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Evaluation, FlowResult, clientAddressIn, evaluate } from "../scripts/firewall-engine/evaluate";
 import { nameSpecs } from "../scripts/firewall-engine/catalogue";
+import { tcpConversation } from "../scripts/firewall-engine/packets";
 import { loadProblems, suricataBinary } from "../scripts/firewall-engine/engine";
 import { layOutPolicy } from "../scripts/firewall-engine/layout";
 import { readmeTable, TABLE_END, TABLE_START } from "../scripts/firewall-engine/table";
@@ -352,6 +353,36 @@ describe("a dev-like and a production-like environment (config/dev.json's and co
       "dns-udp": "dropped",
       quic: "dropped",
       icmp: "dropped",
+    });
+  });
+});
+
+describe("with TLS inspection (decrypted HTTPS is HTTP on 443)", () => {
+  const TLS = { certificateAuthorityArn: "arn:aws:acm:us-east-1:111122223333:certificate/11111111-2222-3333-4444-555555555555", caCertificateFile: "inspection-ca.pem" };
+
+  test("HTTP on 443 to an allowed Host passes (HTTP/1.1 and 1.0); HTTP/1.0 on 80 is still refused; its hygiene group loads cleanly", () => {
+    const stack = synthJson(networkStack({ firewall: { allowedDomains: ["pypi.org"], tlsInspection: TLS } }, FIXTURES));
+    const policy = layOutPolicy(stack);
+    for (const g of policy.groups) expect({ group: g.name, problems: loadProblems(g.rules, g.variables) }).toEqual({ group: g.name, problems: [] });
+    const on443 = (id: string, request: Buffer) => ({
+      id,
+      title: id,
+      build: (p: number, s: string) => {
+        const client = clientAddressIn(policy);
+        return { proto: "tcp" as const, serverPort: 443, packets: tcpConversation(client, p, s, 443, [{ from: "client", data: request }]), labels: [] };
+      },
+    });
+    const e = evaluate(stack, { allowed: "pypi.org", denied: "example.net" }, [
+      on443("decrypted-http11", Buffer.from("GET /simple/ HTTP/1.1\r\nHost: pypi.org\r\nUser-Agent: pip/25.1\r\n\r\n")),
+      on443("decrypted-http10", Buffer.from("GET /simple/ HTTP/1.0\r\nHost: pypi.org\r\n\r\n")),
+      on443("decrypted-denied", Buffer.from("GET / HTTP/1.1\r\nHost: example.net\r\n\r\n")),
+    ]);
+    expect(Object.fromEntries(["decrypted-http11", "decrypted-http10", "decrypted-denied", "http-10-allowed", "http-allowed"].map((id) => [id, result(e, id).outcome]))).toEqual({
+      "decrypted-http11": "passed",
+      "decrypted-http10": "passed",
+      "decrypted-denied": "reset",
+      "http-10-allowed": "reset",
+      "http-allowed": "passed",
     });
   });
 });

@@ -250,12 +250,14 @@ export const PROJECT_RULE_SID_RANGE = [9100001, 9100099] as const;
 /**
  * The hygiene rules for this firewall. With TLS inspection the rules see decrypted HTTPS as HTTP
  * on port 443 (AWS Network Firewall, "How rules are evaluated for TLS-inspected traffic"), so
- * HTTP is allowed on 80 and 443 and the rules on what TCP/443 must carry (TLS, a ClientHello-sized first record) are left out (a non-TLS flow
- * to 443 is not decrypted, carries no name the allowlist passes, and is refused after the allowlist).
+ * HTTP is allowed on 80 and 443, the HTTP/1.1-only rule leaves 443 alone (decrypted HTTPS may be
+ * HTTP/2), and the rules on what TCP/443 must carry (TLS, a ClientHello-sized first record) are
+ * left out (a non-TLS flow to 443 is not decrypted, carries no name the allowlist passes, and is
+ * refused after the allowlist).
  */
 export function protocolHygieneRules(tlsInspection: boolean): string[] {
   if (!tlsInspection) return [...PROTOCOL_HYGIENE_RULES];
-  return PROTOCOL_HYGIENE_RULES.filter((r) => !["sid:9100007;", "sid:9100012;", "sid:9100014;", "sid:9100015;"].some((sid) => r.includes(sid))).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r));
+  return PROTOCOL_HYGIENE_RULES.filter((r) => !["sid:9100007;", "sid:9100012;", "sid:9100014;", "sid:9100015;"].some((sid) => r.includes(sid))).map((r) => (r.includes("sid:9100008;") ? r.replace("-> any !80 ", "-> any ![80,443] ") : r.includes("sid:9100017;") ? r.replace("-> any any ", "-> any !443 ") : r));
 }
 
 /**
