@@ -324,12 +324,17 @@ export function terraformVersion(): string {
 }
 
 /**
- * `describe` for the terraform layers: on a machine without terraform they are skipped, and say
- * so loudly, instead of silently passing.
+ * `describe` for the terraform layers. On a machine without terraform each such block fails with
+ * how to get it, instead of being skipped: a layer that skips when its tool is missing would let a
+ * run pass without having tested anything. (`npm run test:unit` leaves these files out.)
  */
 export const describeWithTerraform: jest.Describe = (() => {
   if (terraformBinary()) return describe;
-  // eslint-disable-next-line no-console
-  console.warn("terraform not found on PATH (or TERRAFORM_BIN): the terraform validate/test layers are SKIPPED");
-  return describe.skip;
+  const failing = (name: string) =>
+    describe(name, () => {
+      test("terraform is installed", () => {
+        throw new Error("terraform not found on PATH (or TERRAFORM_BIN): install terraform 1.11 (README, Tests); `npm run test:unit` runs the layers that need none");
+      });
+    });
+  return Object.assign(failing, { each: () => failing, only: failing, skip: describe.skip }) as unknown as jest.Describe;
 })();
