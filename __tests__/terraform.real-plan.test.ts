@@ -12,7 +12,9 @@
  * - Against the deployed state: reordering AZs plans nothing; adding an AZ only creates (that AZ's
  *   resources) and updates in place; dropping an AZ only deletes that AZ's resources and updates
  *   in place; changing the allowlist only updates in place; no AZ change touches the notebook, the
- *   domain or a user profile. These changes, and the plan review's, are planned together: each
+ *   domain or a user profile. Upgrading a network 0bb1f3d deployed (its state built from today's
+ *   stack with that commit's firewall) creates the refusals group and updates the hygiene group and
+ *   the policy in place, replacing nothing. These changes, and the plan review's, are planned together: each
  *   changed stack a module of one root, against its deployed state (planModules), whose plan JSON
  *   is split back into each stack's.
  */
@@ -32,6 +34,7 @@ import {
   removeDirs,
   runTerraform,
   startAwsStub,
+  stateInstances,
   summarize,
   tryPlan,
   withRealProvider,
@@ -55,6 +58,43 @@ afterAll(async () => {
   removeDirs(...created);
 });
 
+/**
+ * The firewall as 0bb1f3d deployed it, written out here (never taken from the code under test): the
+ * protocol-hygiene rules of that commit's PROTOCOL_HYGIENE_RULES, one a line with a final newline as
+ * the group's rules_string held them (`git show 0bb1f3d:modules/network/firewall.ts`), its policy's
+ * default actions and description, and no refusals group.
+ */
+const HYGIENE_RULES_0BB1F3D = readFileSync(join(__dirname, "fixtures", "protocol-hygiene-0bb1f3d.rules"), "utf8");
+const DEFAULT_ACTIONS_0BB1F3D = ["aws:drop_established", "aws:alert_established"];
+const POLICY_DESCRIPTION_0BB1F3D = "All traffic to the stateful engine; strict order; drop established flows nothing allowed";
+
+/**
+ * Turns the current network stack back into the one 0bb1f3d synthesized. Those are the only
+ * differences between the two synthesized network stacks for this environment's config (compared
+ * when this was written); each edit throws if its resource is not where expected, so a rename
+ * fails here instead of deploying something else.
+ */
+function asDeployedBy0bb1f3d(json: Json): void {
+  const groups: Json = json.resource.aws_networkfirewall_rule_group;
+  const groupNamed = (suffix: string) => {
+    const keys = Object.keys(groups).filter((k) => groups[k].name.endsWith(suffix));
+    if (keys.length !== 1) throw new Error(`expected one rule group named *${suffix}, found ${keys.length}`);
+    return keys[0];
+  };
+  const refusals = groupNamed("-refusals");
+  delete groups[refusals];
+  groups[groupNamed("-protocol-hygiene")].rule_group.rules_source.rules_string = HYGIENE_RULES_0BB1F3D;
+  const policies = Object.values<Json>(json.resource.aws_networkfirewall_firewall_policy);
+  if (policies.length !== 1) throw new Error(`expected one firewall policy, found ${policies.length}`);
+  const [policy] = policies;
+  policy.description = POLICY_DESCRIPTION_0BB1F3D;
+  policy.firewall_policy.stateful_default_actions = DEFAULT_ACTIONS_0BB1F3D;
+  const references: Json[] = policy.firewall_policy.stateful_rule_group_reference;
+  const kept = references.filter((r) => r.resource_arn !== `\${aws_networkfirewall_rule_group.${refusals}.arn}`);
+  if (kept.length !== references.length - 1) throw new Error("the policy does not reference the refusals group once");
+  policy.firewall_policy.stateful_rule_group_reference = kept;
+}
+
 describeWithTerraform("real provider: an environment deployed, then changed", () => {
   const base = synthEnvironment(BASE);
   // Changes of the network's config, planned against its deployed state (with the plan review's,
@@ -68,6 +108,9 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
   // Back from the default application-layer action to the drop of every established packet.
   const defaultActionChanged = networkChange({ ...BASE, firewall: { statefulDefaultAction: "drop_established" } }, "default-action");
+  // The upgrade from 0bb1f3d: the current network stack planned against the state its previous
+  // firewall deployed (DeployedEnvironment.scenario's deployedEdit), in the same batch.
+  const upgradeFrom0bb1f3d = env.scenario("network", BASE, { label: "upgrade-from-0bb1f3d", deployedEdit: asDeployedBy0bb1f3d });
 
   // Two changes also planned on their own, to check the batch against: the plan review's
   // every-review-fits change (planned on its own there, for its text: the result cache answers),
@@ -180,6 +223,97 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     expect(rest(policy.change.after)).toEqual(rest(policy.change.before));
     const [firewall] = json.resource_changes.filter((c: Json) => c.type === "aws_networkfirewall_firewall");
     expect(firewall.change.actions).toEqual(["no-op"]);
+  });
+
+  describe("upgrading a network deployed by 0bb1f3d", () => {
+    // Users upgrading must see a plan that adds the refusals group and updates in place: a
+    // replaced rule group or policy would be recreated under the running firewall. Whether a
+    // change of rules_string, description or default actions forces a replacement is the
+    // provider's to decide, so the real 5.100.0 provider plans it here (the policy's schema is read
+    // in the default-action test's comment above).
+    const STATE_0BB1F3D = () => env.editedDeployments["upgrade-from-0bb1f3d"]!;
+
+    test("the state 0bb1f3d deployed converges, and is that version's firewall (no refusals group, its rules and default actions)", () => {
+      const deployed = STATE_0BB1F3D();
+      expect({ residual: deployed.residual, converged: deployed.converged }).toEqual({ residual: [], converged: true });
+      const groups = Object.values(stateInstances(deployed.statePath, "aws_networkfirewall_rule_group")).map((g) => g.name).sort();
+      expect(groups).toEqual(["sagemaker-studio-anfw-test-domain-allowlist", "sagemaker-studio-anfw-test-protocol-hygiene"]);
+      const [policy] = Object.values(stateInstances(deployed.statePath, "aws_networkfirewall_firewall_policy"));
+      expect([...policy.firewall_policy[0].stateful_default_actions].sort()).toEqual(["aws:alert_established", "aws:drop_established"]);
+      expect(policy.description).toBe(POLICY_DESCRIPTION_0BB1F3D);
+    });
+
+    test("plans one create (the refusals group) and two in-place updates (the hygiene group, the policy); nothing replaced or destroyed", async () => {
+      const json = await upgradeFrom0bb1f3d();
+      const changes = summarize(json).sort((a, b) => a.address.localeCompare(b.address));
+      expect(changes).toEqual([
+        { address: expect.stringMatching(/^aws_networkfirewall_firewall_policy\.network_inspection_policy_/), actions: ["update"] },
+        { address: expect.stringMatching(/^aws_networkfirewall_rule_group\.network_inspection_protocol-hygiene_/), actions: ["update"] },
+        { address: expect.stringMatching(/^aws_networkfirewall_rule_group\.network_inspection_refusals_/), actions: ["create"] },
+      ]);
+      // Stated again for what users fear most: no delete (a replace is a delete and a create) and
+      // no forced replacement anywhere, and the outputs (the firewall's ARN among them) stay.
+      expect(json.resource_changes.filter((c: Json) => c.change.actions.includes("delete") || c.action_reason?.startsWith("replace"))).toEqual([]);
+      expect(outputChanges(json)).toEqual([]);
+      const actionsOf = (type: string) => json.resource_changes.filter((c: Json) => c.type === type).map((c: Json) => c.change.actions);
+      expect({
+        firewall: actionsOf("aws_networkfirewall_firewall"),
+        logging: actionsOf("aws_networkfirewall_logging_configuration"),
+      }).toEqual({ firewall: [["no-op"]], logging: [["no-op"]] });
+    });
+
+    test("the refusals group is created as <project>-<env>-refusals", async () => {
+      const json = await upgradeFrom0bb1f3d();
+      const [created] = json.resource_changes.filter((c: Json) => c.change.actions.includes("create"));
+      expect({ name: created.change.after.name, type: created.change.after.type, capacity: created.change.after.capacity }).toEqual({
+        name: "sagemaker-studio-anfw-test-refusals",
+        type: "STATEFUL",
+        capacity: 100,
+      });
+    });
+
+    test("the hygiene group's update changes its rules_string only, from 0bb1f3d's rules", async () => {
+      const json = await upgradeFrom0bb1f3d();
+      const [hygiene] = json.resource_changes.filter((c: Json) => /protocol-hygiene/.test(c.address));
+      const rules = (v: Json) => v.rule_group[0].rules_source[0].rules_string;
+      // Before: what 0bb1f3d deployed. After: today's rules, whatever they are (their content is
+      // firewall.engine's to test); what matters here is that only they change, in place.
+      expect(rules(hygiene.change.before)).toBe(HYGIENE_RULES_0BB1F3D);
+      expect(rules(hygiene.change.after)).not.toBe(HYGIENE_RULES_0BB1F3D);
+      const withoutRules = (v: Json) => ({ ...v, rule_group: [{ ...v.rule_group[0], rules_source: [{ ...v.rule_group[0].rules_source[0], rules_string: undefined }] }] });
+      expect(withoutRules(hygiene.change.after)).toEqual(withoutRules(hygiene.change.before));
+    });
+
+    test("the policy's update changes its description, default actions and rule group references (the refusals group added at 300), nothing else", async () => {
+      const json = await upgradeFrom0bb1f3d();
+      const [policy] = json.resource_changes.filter((c: Json) => c.type === "aws_networkfirewall_firewall_policy");
+      const { before, after } = policy.change;
+      expect({ before: before.description, after: after.description }).toEqual({
+        before: POLICY_DESCRIPTION_0BB1F3D,
+        after: "All traffic to the stateful engine; strict order; reset what the allowlist did not pass; drop established flows nothing decided",
+      });
+      const actionsOf = (v: Json) => [...v.firewall_policy[0].stateful_default_actions].sort();
+      expect({ before: actionsOf(before), after: actionsOf(after) }).toEqual({
+        before: ["aws:alert_established", "aws:drop_established"],
+        after: ["aws:alert_established_app_layer_to_server", "aws:drop_established_app_layer_to_server"],
+      });
+      // The deployed references keep their ARNs; the new one's ARN is known only once the group exists.
+      const priorities = (v: Json) => v.firewall_policy[0].stateful_rule_group_reference.map((r: Json) => r.priority).sort();
+      expect({ before: priorities(before), after: priorities(after) }).toEqual({ before: [150, 200], after: [150, 200, 300] });
+      const arnsBefore = before.firewall_policy[0].stateful_rule_group_reference.map((r: Json) => r.resource_arn);
+      const arnsAfter = after.firewall_policy[0].stateful_rule_group_reference.map((r: Json) => r.resource_arn).filter((a: unknown) => a !== undefined && a !== null);
+      expect(arnsAfter.sort()).toEqual(arnsBefore.sort());
+      // The rest of the policy (name, engine options, stateless defaults, encryption) does not move;
+      // "" and null alike for the unset tls_inspection_configuration_arn (see the default-action test).
+      const rest = (v: Json) =>
+        JSON.parse(
+          JSON.stringify(
+            { ...v, description: undefined, firewall_policy: [{ ...v.firewall_policy[0], stateful_default_actions: undefined, stateful_rule_group_reference: undefined }] },
+            (_k, x) => (x === "" ? null : x),
+          ),
+        );
+      expect(rest(after)).toEqual(rest(before));
+    });
   });
 
   test("storage.preventDestroy (default on) refuses a plan that destroys the network and its data", async () => {

@@ -47,6 +47,8 @@ interface Scenario {
   readonly raw: Record<string, unknown>;
   readonly notebookAz?: string;
   readonly edit?: (json: Json) => void;
+  /** Plans against a deployed state of its own, built from the base config's stack so edited (see scenario). */
+  readonly deployedEdit?: (json: Json) => void;
   readonly label: string;
 }
 
@@ -67,6 +69,8 @@ export class DeployedEnvironment {
   private planned?: Promise<Record<string, Json>>;
   private readonly dirs: Partial<Record<Kind, string>> = {};
   readonly states: Partial<Record<Kind, DeployedState>> = {};
+  /** The deployed states of the scenarios registered with `deployedEdit`, by scenario label. */
+  readonly editedDeployments: Record<string, DeployedState> = {};
 
   constructor(private readonly raw: Record<string, unknown>) {}
 
@@ -85,10 +89,23 @@ export class DeployedEnvironment {
     this.workloadStub = await startAwsStub({ accountId: ACCOUNT, zones: ZONES, parameters });
     this.dirs.studio = this.dir(base.studio, this.workloadStub, "studio");
     this.dirs.notebook = this.dir(base.notebook, this.workloadStub, "notebook");
-    // Both workloads in lockstep: one terraform plan a round for the two.
-    const workloads = await deployedStates({ studio: this.dirs.studio, notebook: this.dirs.notebook }, this.workloadStub, { label: "workloads", dirs: this.created });
+    // The scenarios' own deployed states (an earlier version's stack, say), converged in the same
+    // lockstep rounds as the workloads rather than in rounds of their own. A network stack reads
+    // nothing from SSM, so the workloads' stub (the published contract) plans it as the network's would.
+    const edited = Object.fromEntries(
+      this.scenarios
+        .filter((s) => s.deployedEdit)
+        .map((s) => {
+          const dir = synthEnvironment(this.raw)[s.kind];
+          editStack(dir, s.deployedEdit!);
+          return [s.label, this.dir(dir, this.workloadStub, `deployed-${s.label}`)];
+        }),
+    );
+    // Both workloads (and any such state) in lockstep: one terraform plan a round for all of them.
+    const workloads = await deployedStates({ studio: this.dirs.studio, notebook: this.dirs.notebook, ...edited }, this.workloadStub, { label: "workloads", dirs: this.created });
     this.states.studio = workloads.studio;
     this.states.notebook = workloads.notebook;
+    for (const label of Object.keys(edited)) this.editedDeployments[label] = workloads[label];
   }
 
   /**
@@ -124,13 +141,24 @@ export class DeployedEnvironment {
    * JSON (a plan without changes has only no-op resource and output changes). Register while jest
    * collects the tests: the first call of any returned function plans every registered change at
    * once. The same unedited change registered twice is planned once.
+   *
+   * With `deployedEdit`, the change is planned against a deployed state of its own instead: the
+   * environment's base config, its `kind` stack synthesized and edited so (what an earlier version
+   * of the code deployed, for an upgrade's plan), converged when the environment deploys
+   * (`editedDeployments[label]`). Register it before `deploy`.
    */
-  scenario(kind: Kind, raw: Record<string, unknown>, opts: { notebookAz?: string; edit?: (json: Json) => void; label: string }): () => Promise<Json> {
+  scenario(
+    kind: Kind,
+    raw: Record<string, unknown>,
+    opts: { notebookAz?: string; edit?: (json: Json) => void; deployedEdit?: (json: Json) => void; label: string },
+  ): () => Promise<Json> {
     if (this.planned) throw new Error(`scenario ${opts.label} registered after the registered changes were planned`);
-    const same = opts.edit ? undefined : this.scenarios.find((s) => !s.edit && s.kind === kind && s.notebookAz === opts.notebookAz && JSON.stringify(s.raw) === JSON.stringify(raw));
+    if (opts.deployedEdit && this.deployed) throw new Error(`scenario ${opts.label} needs its own deployed state but was registered after the environment deployed`);
+    const plain = !opts.edit && !opts.deployedEdit;
+    const same = plain ? this.scenarios.find((s) => !s.edit && !s.deployedEdit && s.kind === kind && s.notebookAz === opts.notebookAz && JSON.stringify(s.raw) === JSON.stringify(raw)) : undefined;
     if (!same && this.scenarios.some((s) => s.label === opts.label)) throw new Error(`two scenarios labelled ${opts.label}`);
     const label = same?.label ?? opts.label;
-    if (!same) this.scenarios.push({ kind, raw, notebookAz: opts.notebookAz, edit: opts.edit, label });
+    if (!same) this.scenarios.push({ kind, raw, notebookAz: opts.notebookAz, edit: opts.edit, deployedEdit: opts.deployedEdit, label });
     return async () => (await (this.planned ??= this.planScenarios()))[label];
   }
 
@@ -139,7 +167,8 @@ export class DeployedEnvironment {
     const stacks = this.scenarios.map((s) => {
       const dirs = synthEnvironment(s.raw, s.notebookAz);
       if (s.edit) editStack(dirs[s.kind], s.edit);
-      return { name: s.label, stackDir: dirs[s.kind], statePath: this.states[s.kind]!.statePath };
+      const deployed = s.deployedEdit ? this.editedDeployments[s.label] : this.states[s.kind];
+      return { name: s.label, stackDir: dirs[s.kind], statePath: deployed!.statePath };
     });
     return planModules(stacks, this.workloadStub, { label: "scenarios", dirs: this.created });
   }
