@@ -91,9 +91,36 @@ describe("the presets' names, from their sources", () => {
     expect(ALLOWLIST_PRESETS.huggingface.sources.some((s) => s.url === "https://huggingface.co/.well-known/meta.json")).toBe(true);
   });
 
-  test("github: clone, archive, release and raw downloads; the two githubusercontent.com hosts carry their acknowledgement", () => {
-    expect(ALLOWLIST_PRESETS.github.names).toEqual(expect.arrayContaining(["github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com"]));
+  test("github: clone and fetch, Git LFS objects, archives and raw files, as github/docs' runner doc and Copilot allowlist list them; every githubusercontent.com host carries its acknowledgement", () => {
+    expect([...ALLOWLIST_PRESETS.github.names].sort()).toEqual([
+      "codeload.github.com",
+      "github-cloud.githubusercontent.com",
+      "github.com",
+      "objects.githubusercontent.com",
+      "raw.githubusercontent.com",
+    ]);
     // githubusercontent.com is in the Public Suffix List's private section: shared hosting.
-    expect(Object.keys(ALLOWLIST_PRESETS.github.sharedHosting ?? {}).sort()).toEqual(["objects.githubusercontent.com", "raw.githubusercontent.com"]);
+    expect(Object.keys(ALLOWLIST_PRESETS.github.sharedHosting ?? {}).sort()).toEqual([
+      "github-cloud.githubusercontent.com",
+      "objects.githubusercontent.com",
+      "raw.githubusercontent.com",
+    ]);
+  });
+
+  test("github: names no GitHub documentation shows for these clients stay out, and the preset does not promise release downloads", () => {
+    // release-assets: where release downloads are seen redirecting, named by no GitHub doc read;
+    // lfs.github.com: Copilot's list, no purpose given; the S3 name: its bucket is not in the SNI.
+    for (const name of ["release-assets.githubusercontent.com", "lfs.github.com", "github-cloud.s3.amazonaws.com", "api.github.com"]) {
+      expect(ALLOWLIST_PRESETS.github.names).not.toContain(name);
+    }
+    expect(ALLOWLIST_PRESETS.github.description).toMatch(/not release downloads, which may redirect to a host the preset does not include/);
+    expect(ALLOWLIST_PRESETS.github.client).not.toMatch(/release/);
+  });
+
+  test("github: the runner doc is quoted under its own headings (objects.githubusercontent.com is listed for runner version updates, not release downloads)", () => {
+    const runnerDoc = ALLOWLIST_PRESETS.github.sources.find((s) => s.path === "data/reusables/actions/runner-essential-communications.md");
+    expect(runnerDoc?.shows).toContain('"Needed for runner version updates": objects.githubusercontent.com');
+    expect(runnerDoc?.shows).toContain('"Needed for Git Large File Storage": github-cloud.githubusercontent.com');
+    expect(runnerDoc?.shows).not.toMatch(/release downloads/);
   });
 });

@@ -261,8 +261,8 @@ describe("firewall allowlist presets", () => {
 
   test("github's shared-hosting names are acknowledged with the preset's reason, as a user's acknowledgement would be", () => {
     const env = parse({ firewall: { allowedDomains: [{ preset: "github" }] } });
-    expect(env.firewall.allowedDomains).toEqual(expect.arrayContaining(["github.com", "codeload.github.com", "raw.githubusercontent.com", "objects.githubusercontent.com"]));
-    expect(Object.keys(env.firewall.sharedHostingAcknowledged).sort()).toEqual(["objects.githubusercontent.com", "raw.githubusercontent.com"]);
+    expect(env.firewall.allowedDomains).toEqual(expect.arrayContaining(["github.com", "codeload.github.com", "raw.githubusercontent.com", "objects.githubusercontent.com", "github-cloud.githubusercontent.com"]));
+    expect(Object.keys(env.firewall.sharedHostingAcknowledged).sort()).toEqual(["github-cloud.githubusercontent.com", "objects.githubusercontent.com", "raw.githubusercontent.com"]);
     for (const reason of Object.values(env.firewall.sharedHostingAcknowledged)) expect(reason).toMatch(/^preset "github": .{20,}/);
   });
 

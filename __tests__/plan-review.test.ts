@@ -240,11 +240,14 @@ describe("allowlist presets in the review", () => {
 
   test("a preset swapped for another shows each as its names, labelled with the preset", () => {
     // { "preset": "pip" } replaced by { "preset": "github" }; www.kaggle.com stays.
-    const md = reviewOf(["www.kaggle.com", "pypi.org", "files.pythonhosted.org"], ["www.kaggle.com", "github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com"]);
-    expect(md).toContain("firewall allowlist: ➕ `codeload.github.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`");
+    const md = reviewOf(
+      ["www.kaggle.com", "pypi.org", "files.pythonhosted.org"],
+      ["www.kaggle.com", "github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com", "github-cloud.githubusercontent.com"],
+    );
+    expect(md).toContain("firewall allowlist: ➕ `codeload.github.com`, `github-cloud.githubusercontent.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`");
     expect(md).toContain("firewall allowlist: ➖ `files.pythonhosted.org`, `pypi.org`");
     expect(md).toContain(
-      "firewall allowlist, by preset: github ➕ all its names: `codeload.github.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`; pip ➖ all its names: `files.pythonhosted.org`, `pypi.org`",
+      "firewall allowlist, by preset: github ➕ all its names: `codeload.github.com`, `github-cloud.githubusercontent.com`, `github.com`, `objects.githubusercontent.com`, `raw.githubusercontent.com`; pip ➖ all its names: `files.pythonhosted.org`, `pypi.org`",
     );
     expect(md).not.toContain("`www.kaggle.com`"); // unchanged, and in no preset
   });

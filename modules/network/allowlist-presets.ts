@@ -115,29 +115,59 @@ export const ALLOWLIST_PRESETS: Readonly<Record<AllowlistPresetName, AllowlistPr
     ],
   },
   github: {
-    description: "GitHub: git clone and fetch over HTTPS, archive, release and raw file downloads",
-    client: "git, pip install git+https://..., curl/wget of release assets and raw files",
-    // Checked and left out: release-assets.githubusercontent.com (release downloads have been seen
-    // redirecting there, but no GitHub documentation in the sources names it), api.github.com (the
-    // REST API is not needed to clone or download).
-    names: ["github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com"],
+    description:
+      "GitHub: git clone and fetch over HTTPS with Git LFS objects, codeload archives and raw files; not release downloads, which may redirect to a host the preset does not include",
+    client: "git, git-lfs, pip install git+https://..., curl/wget of archives and raw files",
+    // Checked and left out:
+    // - release-assets.githubusercontent.com: release downloads from github.com are seen redirecting
+    //   there (a Homebrew log: "Downloading from https://release-assets.githubusercontent.com/
+    //   github-production-release-asset/..."; other projects' egress allowlists), but no GitHub
+    //   documentation read names it: not the runner doc or Copilot's allowlist below, nor the REST
+    //   docs for release assets (they say only that a download may answer 302). The one GitHub-owned
+    //   file found that names it, github/gh-aw pkg/workflow/data/ecosystem_domains.json, lists it
+    //   for one experimental engine without saying what it serves, and not in every stored version.
+    //   Users who need releases list it themselves, with its acknowledgement (README, "Presets").
+    // - lfs.github.com: Copilot's allowlist lists it without a purpose; Git LFS finds its API from
+    //   the remote (github.com/<owner>/<repo>.git/info/lfs), and the runner doc's LFS list omits it.
+    // - github-cloud.s3.amazonaws.com: the runner doc lists it for Git LFS beside
+    //   github-cloud.githubusercontent.com, but S3 reads the bucket from the HTTP request, which TLS
+    //   hides from the firewall: allowing the name by SNI would not confine traffic to GitHub's
+    //   bucket. Add it, acknowledged, if the alert log shows LFS transfers refused there.
+    // - api.github.com: the REST API is not needed to clone or download.
+    // github.com itself is the larger way out: anyone can push to a repository of their own over
+    // it. The preset cannot narrow that (README, "Presets").
+    names: ["github.com", "codeload.github.com", "objects.githubusercontent.com", "raw.githubusercontent.com", "github-cloud.githubusercontent.com"],
     sources: [
       {
         repo: "github/docs",
         path: "data/reusables/actions/runner-essential-communications.md",
-        shows: "github.com (essential operations), codeload.github.com (downloading actions: archives), objects.githubusercontent.com (release downloads)",
+        shows:
+          '"Needed for essential operations": github.com; "Needed for downloading actions": codeload.github.com; "Needed for runner version updates": ' +
+          "objects.githubusercontent.com (with objects-origin, github-releases and github-registry-files under githubusercontent.com); " +
+          '"Needed for Git Large File Storage": github-cloud.githubusercontent.com, github-cloud.s3.amazonaws.com',
       },
       {
         repo: "github/docs",
         path: "content/copilot/reference/copilot-allowlist-reference.md",
-        shows: '"GitHub: Content & API": raw.githubusercontent.com, objects.githubusercontent.com, codeload.github.com',
+        shows:
+          '"GitHub: Content & API": raw.githubusercontent.com, objects.githubusercontent.com, lfs.github.com, github-cloud.githubusercontent.com, ' +
+          "github-cloud.s3.amazonaws.com, codeload.github.com (and *.githubusercontent.com)",
+      },
+      {
+        repo: "git-lfs/git-lfs",
+        path: "docs/api/server-discovery.md",
+        shows: 'Git LFS "will append `.git/info/lfs` to the end of a Git remote url to build the LFS server URL": a github.com remote\'s LFS API is on github.com',
       },
     ],
+    // githubusercontent.com is in the Public Suffix List's private section: GitHub serves its users'
+    // content under it. Each name below serves any user's, an attacker's included.
     sharedHosting: {
       "objects.githubusercontent.com":
-        "release downloads are served from this host for every repository, an attacker's included; the firewall sees only the name, so it cannot limit which repository's assets are fetched",
+        "GitHub serves content its users upload from this host, for every account, an attacker's included; the firewall sees only the name, so it cannot limit whose content is fetched",
       "raw.githubusercontent.com":
         "raw file downloads are served from this host for every public repository, an attacker's included; the firewall sees only the name, so it cannot limit which repository's files are fetched",
+      "github-cloud.githubusercontent.com":
+        "Git LFS objects are served from this host for every repository, an attacker's included; the firewall sees only the name, so it cannot limit which repository's objects are fetched",
     },
   },
 };
