@@ -265,3 +265,18 @@ describe("allowlist presets in the review", () => {
     expect(md).not.toContain("by preset");
   });
 });
+
+test("deleting the Studio domain or a profile says spaces' EBS volumes go and ~/user-default-efs is left behind", () => {
+  // New-Studio spaces keep /home/sagemaker-user on their own EBS volume; only ~/user-default-efs is on the retained home EFS.
+  const del = (type: string, name: string, values: Record<string, unknown>) => ({ address: `${type}.${name}`, mode: "managed", type, name, change: { actions: ["delete"], before: values, after: null, after_unknown: {} } });
+  const md = reviewPlan({
+    stack: "dev-studio",
+    exitCode: 2,
+    plan: { resource_changes: [del("aws_sagemaker_domain", "domain", { domain_name: "d" }), del("aws_sagemaker_user_profile", "alice", { user_profile_name: "alice" })] },
+  }).markdown;
+  const line = (type: string) => md.split("\n").find((l) => l.includes(`\`${type}\``)) ?? "";
+  expect(line("aws_sagemaker_domain")).toMatch(/EBS volume/);
+  expect(line("aws_sagemaker_domain")).toContain("~/user-default-efs");
+  expect(line("aws_sagemaker_user_profile")).toMatch(/`alice`'s private spaces \(each with its EBS volume\)/);
+  expect(md).not.toMatch(/home director(y|ies) .*orphaned/);
+});

@@ -117,11 +117,11 @@ const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => strin
   aws_sagemaker_domain: {
     stateful: true,
     text: () =>
-      "**users' home directories are orphaned**: a new domain gets a new home EFS volume (the old one is retained but no longer mounted); every user profile, space and app of the domain goes with it",
+      "**every space's EBS volume goes with it, and users' `~/user-default-efs` folders are orphaned**: every user profile, space and app of the domain must be deleted first, and a space's home directory is its own EBS volume; a new domain gets a new home EFS volume (the old one is retained but no longer mounted)",
   },
   aws_sagemaker_user_profile: {
     stateful: true,
-    text: (v) => `**the home directory of user \`${v.user_profile_name ?? "?"}\` is orphaned** (a new profile gets a new home folder on the domain's EFS volume); the user's apps are deleted`,
+    text: (v) => `**user \`${v.user_profile_name ?? "?"}\`'s private spaces (each with its EBS volume) must be deleted first, and the user's \`~/user-default-efs\` folder is orphaned** (a new profile gets a new folder on the domain's EFS volume); the user's apps are deleted`,
   },
   aws_sagemaker_space: { stateful: true, text: (v) => `**the space \`${v.space_name ?? "?"}\` and its storage volume are deleted**` },
   aws_sagemaker_notebook_instance: {
