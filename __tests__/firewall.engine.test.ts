@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Evaluation, FlowResult, clientAddressIn, evaluate } from "../scripts/firewall-engine/evaluate";
 import { nameSpecs } from "../scripts/firewall-engine/catalogue";
 import { tcpConversation } from "../scripts/firewall-engine/packets";
+import { http2Request, http2Response, http2Settings } from "../scripts/firewall-engine/protocols";
 import { loadProblems, suricataBinary } from "../scripts/firewall-engine/engine";
 import { layOutPolicy } from "../scripts/firewall-engine/layout";
 import { readmeTable, TABLE_END, TABLE_START } from "../scripts/firewall-engine/table";
@@ -201,9 +202,24 @@ describe("protocol hygiene refuses what name filtering cannot judge", () => {
     expect([r.outcome, r.decidedOn, r.rule?.sid, r.clientBytesForwarded]).toEqual(["reset", "request", 9100017, 0]);
   });
 
-  test("a server sending data on a flow nothing passed is reset at its first byte", () => {
+  test("a server sending data on a flow nothing passed is stopped at its first byte (the server is reset; the client sees a drop)", () => {
     const r = result(subject, "server-push");
-    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["reset", "push1", 9100053, 0]);
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["dropped", "push1", 9100053, 0]);
+  });
+
+  test("a server keepalive probe (one old byte) before the ClientHello completes is not server data", () => {
+    const r = result(subject, "tls-server-keepalive");
+    expect([r.outcome, r.decidedOn]).toEqual(["passed", "hello-part-2"]);
+  });
+
+  test("HTTP/1.1 requests without any header line: reset at the first one's end by the refusals", () => {
+    const r = result(subject, "http11-no-headers");
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.clientBytesForwarded]).toEqual(["reset", "request1", 9100054, 0]);
+  });
+
+  test("known trade-off: a split ClientHello whose second segment arrives first (the first lost and re-sent) is reset by the first-bytes check; the client's retry is a new connection", () => {
+    const r = result(subject, "tls-pq-split-reordered");
+    expect([r.outcome, r.decidedOn, r.rule?.sid]).toEqual(["reset", "hello-part-2", 9100012]);
   });
 
   test("the first-bytes checks' limit: a first segment over 1,460 bytes of non-TLS on 443 is reset by the 16 KB bound", () => {
@@ -219,9 +235,9 @@ describe("protocol hygiene refuses what name filtering cannot judge", () => {
     expect(r.clientBytesForwarded).toBeGreaterThan(8000);
   });
 
-  test("a server-first protocol (SMTP): reset at the server's greeting, before anything reaches the workload", () => {
+  test("a server-first protocol (SMTP): stopped at the server's greeting, before anything reaches the workload", () => {
     const r = result(subject, "server-first-banner");
-    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["reset", "server-banner", 9100053, 0]);
+    expect([r.outcome, r.decidedOn, r.rule?.sid, r.serverBytesForwarded]).toEqual(["dropped", "server-banner", 9100053, 0]);
   });
 
   test.each([
@@ -348,8 +364,9 @@ describe("a dev-like and a production-like environment (config/dev.json's and co
       "http-denied": "reset",
       "not-tls-on-443": "reset",
       "not-http-on-80": "reset",
-      "server-push": "reset",
+      "server-push": "dropped",
       "http-10-no-headers": "reset",
+      "http11-no-headers": "reset",
       "dns-udp": "dropped",
       quic: "dropped",
       icmp: "dropped",
@@ -360,7 +377,7 @@ describe("a dev-like and a production-like environment (config/dev.json's and co
 describe("with TLS inspection (decrypted HTTPS is HTTP on 443)", () => {
   const TLS = { certificateAuthorityArn: "arn:aws:acm:us-east-1:111122223333:certificate/11111111-2222-3333-4444-555555555555", caCertificateFile: "inspection-ca.pem" };
 
-  test("HTTP on 443 to an allowed Host passes (HTTP/1.1 and 1.0); HTTP/1.0 on 80 is still refused; its hygiene group loads cleanly", () => {
+  test("decrypted HTTP on 443 to an allowed Host passes (HTTP/1.1, 1.0, and HTTP/2 whose server speaks first), others are reset; HTTP/1.0 on 80 is still refused; its groups load cleanly", () => {
     const stack = synthJson(networkStack({ firewall: { allowedDomains: ["pypi.org"], tlsInspection: TLS } }, FIXTURES));
     const policy = layOutPolicy(stack);
     for (const g of policy.groups) expect({ group: g.name, problems: loadProblems(g.rules, g.variables) }).toEqual({ group: g.name, problems: [] });
@@ -372,18 +389,41 @@ describe("with TLS inspection (decrypted HTTPS is HTTP on 443)", () => {
         return { proto: "tcp" as const, serverPort: 443, packets: tcpConversation(client, p, s, 443, [{ from: "client", data: request }]), labels: [] };
       },
     });
+    const h2 = (id: string, authority: string) => ({
+      id,
+      title: id,
+      build: (p: number, s: string) => ({
+        proto: "tcp" as const,
+        serverPort: 443,
+        // The server speaks first (its SETTINGS), as HTTP/2 servers do right after the handshake.
+        packets: tcpConversation(clientAddressIn(policy), p, s, 443, [
+          { from: "server", data: http2Settings() },
+          { from: "client", data: http2Request(authority) },
+          { from: "server", data: http2Response() },
+        ]),
+        labels: [],
+      }),
+    });
     const e = evaluate(stack, { allowed: "pypi.org", denied: "example.net" }, [
       on443("decrypted-http11", Buffer.from("GET /simple/ HTTP/1.1\r\nHost: pypi.org\r\nUser-Agent: pip/25.1\r\n\r\n")),
       on443("decrypted-http10", Buffer.from("GET /simple/ HTTP/1.0\r\nHost: pypi.org\r\n\r\n")),
       on443("decrypted-denied", Buffer.from("GET / HTTP/1.1\r\nHost: example.net\r\n\r\n")),
+      h2("decrypted-h2", "pypi.org"),
+      h2("decrypted-h2-denied", "example.net"),
     ]);
-    expect(Object.fromEntries(["decrypted-http11", "decrypted-http10", "decrypted-denied", "http-10-allowed", "http-allowed"].map((id) => [id, result(e, id).outcome]))).toEqual({
+    expect(Object.fromEntries(["decrypted-http11", "decrypted-http10", "decrypted-denied", "decrypted-h2", "decrypted-h2-denied", "http-10-allowed", "http-allowed", "server-push"].map((id) => [id, result(e, id).outcome]))).toEqual({
       "decrypted-http11": "passed",
       "decrypted-http10": "passed",
       "decrypted-denied": "reset",
+      "decrypted-h2": "passed",
+      "decrypted-h2-denied": "reset",
       "http-10-allowed": "reset",
       "http-allowed": "passed",
+      // on 443, server data before a decision is bounded at 16 KB, not refused at its first byte
+      "server-push": "dropped",
     });
+    const push = result(e, "server-push");
+    expect([push.rule?.sid, push.serverBytesForwarded > 8000 && push.serverBytesForwarded <= 16384]).toEqual([9100055, true]);
   });
 });
 

@@ -159,7 +159,9 @@ export const REFUSALS_PRIORITY = 300;
  * and Suricata's raw stream inspection moves on in chunks (about 2.5 KB in Suricata 7): past the first
  * chunk, "the stream's first bytes" would be some later bytes, and a long ClientHello or request
  * would be refused. So they apply only while the client has sent less than one full-size segment
- * (stream_size counts the SYN too); past that the refusals' byte limit applies. They use `content`
+ * (stream_size counts the SYN too); past that the refusals' byte limit applies. They also wait for
+ * the stream's first byte to be there (stream_size over 1): a segment that arrives before the first
+ * one (lost and re-sent) is not the stream's start, and judging it would reset a split ClientHello. They use `content`
  * and `byte_test`, not `pcre`: Network Firewall takes `pcre` only beside `content`, `tls.sni`,
  * `http.host` or `dns.query` ("Limitations and caveats for stateful rules").
  */
@@ -213,11 +215,11 @@ export const PROTOCOL_HYGIENE_RULES = [
   'reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 but not HTTP"; flow:to_server; app-layer-protocol:!http; sid:9100009; rev:1;)',
   'drop udp $HOME_NET any -> any any (msg:"UDP to the internet"; sid:9100010; rev:1;)',
   'drop icmp $HOME_NET any -> any any (msg:"ICMP to the internet"; sid:9100011; rev:1;)',
-  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:!"|16|"; depth:1; sid:9100012; rev:2;)`,
-  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,<,65,0; sid:9100013; rev:2;)`,
-  `reject tcp $HOME_NET any -> any 443 (msg:"TLS record longer than a ClientHello"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16 03|"; depth:2; byte_test:2,>,${CLIENT_HELLO_RECORD_LIMIT},3; sid:9100014; rev:1;)`,
-  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16|"; depth:1; byte_test:1,!=,3,1; sid:9100015; rev:1;)`,
-  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,>,90,0; sid:9100016; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,>,1; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:!"|16|"; depth:1; sid:9100012; rev:2;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,>,1; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,<,65,0; sid:9100013; rev:2;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TLS record longer than a ClientHello"; flow:established,to_server,only_stream; stream_size:client,>,1; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16 03|"; depth:2; byte_test:2,>,${CLIENT_HELLO_RECORD_LIMIT},3; sid:9100014; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 443 (msg:"TCP/443 not starting with a TLS handshake record"; flow:established,to_server,only_stream; stream_size:client,>,1; stream_size:client,<,${FIRST_BYTES_WINDOW}; content:"|16|"; depth:1; byte_test:1,!=,3,1; sid:9100015; rev:1;)`,
+  `reject tcp $HOME_NET any -> any 80 (msg:"TCP/80 not starting with an HTTP method"; flow:established,to_server,only_stream; stream_size:client,>,1; stream_size:client,<,${FIRST_BYTES_WINDOW}; byte_test:1,>,90,0; sid:9100016; rev:1;)`,
   'reject http $HOME_NET any -> any any (msg:"HTTP request not HTTP/1.1"; flow:to_server; http.request_line; content:!"HTTP/1.1"; endswith; sid:9100017; rev:1;)',
 ] as const;
 
@@ -235,14 +237,34 @@ export const UNDECIDED_FLOW_BYTE_LIMIT = 16384;
  * completes a ClientHello or its request headers could otherwise send any amount to any host, and
  * any host could send a workload anything (a server-first banner, a download) while the client says
  * nothing the firewall can judge. A server speaks only after the name was passed in TLS and HTTP, so
- * server data on a flow nothing passed is refused at its first byte. Sids in the reserved range.
+ * server data on a flow nothing passed is refused at its first byte (counted by the stream, so a
+ * keepalive probe's one old byte is not data). A reject of a server's packet resets the server (AWS:
+ * the reset goes "back to sender of the packet"); the workload's client sees a silent drop. An HTTP
+ * request without any header line has no Host and never completes "the request's headers" for the
+ * rules that key on them, so its end (an empty line) is refused here, after the allowlist.
+ * Sids in the reserved range.
  */
 export const REFUSAL_RULES = [
   'reject tls $HOME_NET any -> any any (msg:"TLS to a name not on the allowlist"; flow:to_server; ssl_state:client_hello; sid:9100050; rev:1;)',
   'reject http $HOME_NET any -> any any (msg:"HTTP to a host not on the allowlist"; flow:to_server; http.header_names; content:"|0d 0a|"; startswith; sid:9100051; rev:1;)',
   `reject tcp $HOME_NET any -> any any (msg:"no allowed name in the first ${UNDECIDED_FLOW_BYTE_LIMIT} bytes"; flow:established,to_server; stream_size:client,>,${UNDECIDED_FLOW_BYTE_LIMIT}; sid:9100052; rev:1;)`,
-  'reject tcp any any -> $HOME_NET any (msg:"server data on a flow nothing passed"; flow:established,to_client; dsize:>0; sid:9100053; rev:1;)',
+  'reject tcp any any -> $HOME_NET any (msg:"server data on a flow nothing passed"; flow:established,to_client; stream_size:server,>,1; sid:9100053; rev:1;)',
+  'reject tcp $HOME_NET any -> any any (msg:"HTTP request without headers"; flow:established,to_server,only_stream; app-layer-protocol:http; content:"|0d 0a 0d 0a|"; sid:9100054; rev:1;)',
 ] as const;
+
+/**
+ * The refusals for this firewall. With TLS inspection, decrypted HTTPS on 443 may be HTTP/2, whose
+ * server speaks first (its SETTINGS frame) and whose connection preface ends in an empty line: on
+ * 443 server data is bounded at 16 KB instead of refused at its first byte, and the headerless-request
+ * rule leaves 443 alone.
+ */
+export function refusalRules(tlsInspection: boolean): string[] {
+  if (!tlsInspection) return [...REFUSAL_RULES];
+  return [
+    ...REFUSAL_RULES.map((r) => (r.includes("sid:9100053;") ? r.replace("reject tcp any any -> ", "reject tcp any !443 -> ") : r.includes("sid:9100054;") ? r.replace("-> any any ", "-> any !443 ") : r)),
+    `reject tcp any 443 -> $HOME_NET any (msg:"server data on a flow nothing passed, past ${UNDECIDED_FLOW_BYTE_LIMIT} bytes"; flow:established,to_client; stream_size:server,>,${UNDECIDED_FLOW_BYTE_LIMIT}; sid:9100055; rev:1;)`,
+  ];
+}
 
 /** The sids the project's own rules use (hygiene and refusals); a user's rule may not reuse them. */
 export const PROJECT_RULE_SID_RANGE = [9100001, 9100099] as const;
@@ -358,7 +380,7 @@ export class InspectionFirewall extends Construct {
         "After the allowlist: resets TLS and HTTP to names it did not pass, and flows with no allowed name after 16 KB",
         // Fixed by AWS at creation: room for the rules to grow without replacing the group.
         100,
-        { rulesString: `${REFUSAL_RULES.join("\n")}\n` },
+        { rulesString: `${refusalRules(props.tlsInspection !== undefined).join("\n")}\n` },
       );
     }
 

@@ -50,7 +50,7 @@ interface FlowSpec {
 function tcp(port: number, steps: ReadonlyArray<TcpStep & { label?: string }>) {
   return (clientPort: number, server: string, client: string) => {
     const packets = tcpConversation(client, clientPort, server, port, steps);
-    // tcpConversation: 3 handshake packets, then per step the data and its ACK, then 3 closing packets.
+    // tcpConversation: 3 handshake packets, then per step the data (or keepalive probe) and its ACK, then 3 closing packets.
     const labels = ["syn", "syn-ack", "ack", ...steps.flatMap((s, i) => [s.label ?? `step${i + 1}`, `ack${i + 1}`]), "fin", "fin-ack", "last-ack"];
     return { proto: "tcp" as const, serverPort: port, packets, labels };
   };
@@ -94,6 +94,21 @@ export function catalogueSpecs(subject: CatalogueSubject): Array<{ id: string; t
     { id: "tls-pq-split-allowed", title: `TLS 1.3, post-quantum ClientHello split over two segments, allowed name`, build: c(tcp(443, [...split(pqHello, 1000, ["hello-part-1", "hello-part-2"]), ...tlsExchange(Buffer.alloc(0)).slice(1)])) },
     { id: "tls-pq-split-denied", title: `TLS 1.3, post-quantum ClientHello split over two segments, name not allowed`, build: c(tcp(443, [...split(pqDenied, 1000, ["hello-part-1", "hello-part-2"]), ...tlsExchange(Buffer.alloc(0)).slice(1)])) },
     { id: "tls-tiny-first-segment", title: "TLS to an allowed name, the ClientHello's first segment one byte long", build: c(tcp(443, [...split(tlsClientHello({ sni: allowed }), 1, ["hello-part-1", "hello-part-2"]), ...tlsExchange(Buffer.alloc(0)).slice(1)])) },
+    {
+      id: "tls-server-keepalive",
+      title: "TLS to an allowed name, a server keepalive probe between the two segments of a split ClientHello",
+      build: c(tcp(443, [{ ...split(pqHello, 1000, ["hello-part-1", "hello-part-2"])[0] }, { from: "server", data: Buffer.alloc(0), keepalive: true, label: "server-keepalive" }, split(pqHello, 1000, ["hello-part-1", "hello-part-2"])[1], ...tlsExchange(Buffer.alloc(0)).slice(1)])),
+    },
+    {
+      id: "tls-pq-split-reordered",
+      title: "TLS to an allowed name, split ClientHello whose second segment arrives first (the first lost and re-sent)",
+      build: (p, s) => {
+        const built = tcp(443, [...split(pqHello, 1000, ["hello-part-1", "hello-part-2"]), ...tlsExchange(Buffer.alloc(0)).slice(1)])(p, s, client);
+        // [syn, syn-ack, ack, part-1, ack1, part-2, ack2, ...] -> [syn, syn-ack, ack, part-2, part-1, ack2, ...]
+        const order = [0, 1, 2, 5, 3, ...built.packets.map((_, i) => i).slice(6)];
+        return { ...built, packets: order.map((i) => built.packets[i]), labels: order.map((i) => built.labels[i]) };
+      },
+    },
     { id: "tls-uppercase", title: `TLS, allowed name in upper case (${allowed.toUpperCase()})`, build: c(tcp(443, tlsExchange(tlsClientHello({ sni: allowed.toUpperCase() })))) },
     { id: "tls-denied", title: `TLS to a name not allowed (${denied})`, build: c(tcp(443, tlsExchange(tlsClientHello({ sni: denied })))) },
     { id: "tls-lookalike-suffix", title: `TLS, allowed name as a prefix (${allowed}.${denied})`, build: c(tcp(443, tlsExchange(tlsClientHello({ sni: `${allowed}.${denied}` })))) },
@@ -131,6 +146,7 @@ export function catalogueSpecs(subject: CatalogueSubject): Array<{ id: string; t
     { id: "http-connect", title: `HTTP CONNECT through an allowed Host (${allowed}:443)`, build: c(tcp(80, httpExchange(httpRequest("CONNECT", `${allowed}:443`, `${allowed}:443`)))) },
     { id: "http-10-allowed", title: `HTTP/1.0 to an allowed Host`, build: c(tcp(80, httpExchange(Buffer.from(`GET /simple/ HTTP/1.0\r\nHost: ${allowed}\r\n\r\n`, "latin1")))) },
     { id: "http-10-no-headers", title: "HTTP/1.0 request without any header line", build: c(tcp(80, httpExchange(Buffer.from("GET /data-in-the-uri HTTP/1.0\r\n\r\n", "latin1")))) },
+    { id: "http11-no-headers", title: "HTTP/1.1 requests without any header line (three, pipelined)", build: c(tcp(80, [1, 2, 3].map((i) => ({ from: "client" as const, data: Buffer.from(`GET /data-in-the-uri-${i} HTTP/1.1\r\n\r\n`, "latin1"), label: `request${i}` })))) },
     { id: "http-09", title: "HTTP/0.9 request (a request line, no version, no headers)", build: c(tcp(80, httpExchange(Buffer.from("GET /data-in-the-uri\r\n", "latin1")))) },
     { id: "http-allowed-8080", title: `HTTP to an allowed Host on port 8080`, build: c(tcp(8080, httpExchange(httpRequest("GET", "/", allowed)))) },
     { id: "http-on-443", title: `HTTP to an allowed Host on port 443`, build: c(tcp(443, httpExchange(httpRequest("GET", "/", allowed)))) },

@@ -132,6 +132,8 @@ export interface Match {
   readonly packet: number;
   readonly rule: number;
   readonly flowKey: string;
+  /** Whether the packet came from the client (the flow's HOME_NET side). */
+  readonly fromClient: boolean;
   readonly sni?: string;
   readonly host?: string;
 }
@@ -172,6 +174,7 @@ export function readMatches(dir: string, clientNet: (ip: string) => boolean): Ma
       packet: e.pcap_cnt,
       rule: e.alert.signature_id - 1,
       flowKey: flowKey(e.proto, e.src_ip, e.src_port, e.dest_ip, e.dest_port, clientNet),
+      fromClient: clientNet(e.src_ip),
       sni: e.tls?.sni,
       host: e.http?.hostname,
     });
@@ -195,6 +198,11 @@ export function runOnPackets(policy: LaidOutPolicy, pcap: Buffer, clientNet: (ip
   }
 }
 
+/**
+ * "reset": the workload's client got a TCP reset (a reject of its own packet); "dropped": the
+ * packet was dropped, or a server's packet rejected (AWS sends the reset "back to sender of the
+ * packet": the server; the client sees nothing).
+ */
 export type Outcome = "passed" | "reset" | "dropped" | "not decided";
 
 export interface FlowVerdict {
@@ -222,7 +230,7 @@ export function decide(policy: LaidOutPolicy, matches: ReadonlyArray<Match>): Ma
       const name = m.sni ?? m.host;
       if (rule.logged && rule.action !== "pass") logs.push({ rule, name });
       if (rule.action === "alert") continue;
-      const outcome: Outcome = rule.action === "pass" ? "passed" : rule.action === "reject" && key.startsWith("tcp ") ? "reset" : "dropped";
+      const outcome: Outcome = rule.action === "pass" ? "passed" : rule.action === "reject" && key.startsWith("tcp ") && m.fromClient ? "reset" : "dropped";
       verdict = { outcome, packet: m.packet, rule, logs };
       break;
     }

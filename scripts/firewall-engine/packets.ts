@@ -93,6 +93,11 @@ export function icmpEcho(src: string, dst: string, type: 8 | 0, id: number): Pac
 export interface TcpStep {
   readonly from: "client" | "server";
   readonly data: Buffer<ArrayBufferLike>;
+  /**
+   * A TCP keepalive probe (RFC 1122 4.2.3.6): one byte of data already acknowledged, sent at the
+   * sequence number before the next, as BSD and Windows stacks do; it does not advance the stream.
+   */
+  readonly keepalive?: boolean;
 }
 
 /**
@@ -110,6 +115,12 @@ export function tcpConversation(client: string, sport: number, server: string, d
   sseq += 1;
   out.push(c(TCP_FLAGS.ACK));
   for (const step of steps) {
+    if (step.keepalive) {
+      const probe = Buffer.alloc(1);
+      out.push(step.from === "client" ? { bytes: tcpSegment(client, sport, server, dport, cseq - 1, sseq, TCP_FLAGS.ACK, probe) } : { bytes: tcpSegment(server, dport, client, sport, sseq - 1, cseq, TCP_FLAGS.ACK, probe) });
+      out.push(step.from === "client" ? s(TCP_FLAGS.ACK) : c(TCP_FLAGS.ACK));
+      continue;
+    }
     if (step.from === "client") {
       out.push(c(TCP_FLAGS.PSH | TCP_FLAGS.ACK, step.data));
       cseq += step.data.length;

@@ -124,3 +124,33 @@ export function ntpRequest(): Buffer {
   m[0] = 0x23; // LI 0, version 4, mode 3 (client)
   return m;
 }
+
+/** An HTTP/2 frame (RFC 9113 4.1). */
+function http2Frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type;
+  h[4] = flags;
+  h.writeUInt32BE(stream, 5);
+  return Buffer.concat([h, payload]);
+}
+
+/** An empty HTTP/2 SETTINGS frame: what a server sends first on a connection. */
+export function http2Settings(): Buffer {
+  return http2Frame(4, 0, 0, Buffer.alloc(0));
+}
+
+/**
+ * A client's HTTP/2 connection preface and one GET request (HEADERS, END_STREAM): HPACK static
+ * table entries for :method GET, :scheme https and :path /, and :authority as a literal.
+ */
+export function http2Request(authority: string): Buffer {
+  const preface = Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), http2Settings()]);
+  const block = Buffer.concat([Buffer.from([0x82, 0x87, 0x84, 0x41, authority.length]), Buffer.from(authority, "latin1")]);
+  return Buffer.concat([preface, http2Frame(1, 0x05, 1, block)]);
+}
+
+/** A server's HTTP/2 response headers (:status 200, END_HEADERS) on stream 1. */
+export function http2Response(): Buffer {
+  return http2Frame(1, 0x04, 1, Buffer.from([0x88]));
+}
