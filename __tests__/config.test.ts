@@ -321,7 +321,9 @@ describe("studio, storage and endpoint sections", () => {
     expect(env.studio.domainName).toBeUndefined(); // the stack uses <projectName>-<environment>
     expect(env.storage.adminRoleArns).toEqual([]);
     expect(env.vpcEndpoints.allowJumpStartRead).toBe(false);
-    expect(env.vpcEndpoints.interfaceServices).toHaveLength(11);
+    // the seed's interface endpoints but its notebook UI endpoint; no SageMaker UI endpoint by default
+    expect([...env.vpcEndpoints.interfaceServices].sort()).toEqual(["ecr.api", "ecr.dkr", "logs", "monitoring", "sagemaker.api", "sagemaker.runtime", "servicecatalog", "ssm", "sts"]);
+    expect(env.studio.uiEndpoint).toBe(false);
   });
   test.each([
     [{ studio: { userProfiles: ["alice", "alice"] } }, "studio.userProfiles[1]", /listed twice/],
@@ -334,6 +336,13 @@ describe("studio, storage and endpoint sections", () => {
     [{ vpcEndpoints: { interfaceServices: ["sts", "sts"] } }, "vpcEndpoints.interfaceServices[1]", /listed twice/],
     [{ vpcEndpoints: { interfaceServices: ["com.amazonaws.us-east-1.sts"] } }, "vpcEndpoints.interfaceServices[0]", /service short name/],
     [{ vpcEndpoints: { allowJumpStartRead: "yes" } }, "vpcEndpoints.allowJumpStartRead", /expected boolean/],
+    // the SageMaker UI endpoints are opt-in per workload, never an interface service
+    [{ vpcEndpoints: { interfaceServices: ["sts", "studio"] } }, "vpcEndpoints.interfaceServices[1]", /"studio" .*is not configured here.*set studio\.uiEndpoint: true/],
+    [{ vpcEndpoints: { interfaceServices: ["notebook"] } }, "vpcEndpoints.interfaceServices[0]", /"notebook" .*set notebook\.uiEndpoint: true.*every notebook instance of every account/],
+    [{ vpcEndpoints: { interfaceServices: [{ service: "studio", acknowledgeUnlisted: "AWS documents it" }] } }, "vpcEndpoints.interfaceServices[0].service", /studio\.uiEndpoint/],
+    [{ studio: { uiEndpoint: "yes" } }, "studio.uiEndpoint", /expected boolean/],
+    [{ studio: { enabled: false, uiEndpoint: true }, notebook: { enabled: true, availabilityZone: "us-east-1a" } }, "studio.uiEndpoint", /has no effect while studio\.enabled is false/],
+    [{ notebook: { uiEndpoint: true } }, "notebook.uiEndpoint", /has no effect while notebook\.enabled is false/],
   ])("rejects %j", (raw, field, what) => {
     expectOneProblem(raw, field, what);
   });
@@ -344,7 +353,7 @@ describe("notebook section", () => {
 
   test("defaults: disabled, ml.t3.medium, 20 GB, no AZ (never taken from the list's order), no lifecycle", () => {
     const env = parse({ availabilityZones: ["us-east-1c", "us-east-1a"] });
-    expect(env.notebook).toEqual({ enabled: false, instanceType: "ml.t3.medium", volumeSizeGb: 20 });
+    expect(env.notebook).toEqual({ enabled: false, instanceType: "ml.t3.medium", volumeSizeGb: 20, uiEndpoint: false });
     expect(env.notebook.availabilityZone).toBeUndefined();
     expect(env.notebook.name).toBeUndefined();
     expect(env.notebook.lifecycle).toBeUndefined();

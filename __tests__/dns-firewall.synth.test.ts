@@ -2,10 +2,12 @@
  * The Route 53 Resolver DNS Firewall: the construct alone (props in, resources out) and as the
  * network stack uses it (the allowlist, the VPC's own names, the endpoints' private DNS names).
  */
-import { Testing } from "cdktf";
-import { DnsFirewall, DnsFirewallProps, dnsFirewallDomains, vpcResolutionNames } from "../modules/network/dns-firewall";
+import { AnnotationMetadataEntryType, Testing } from "cdktf";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DnsAllowance, DnsFirewall, DnsFirewallProps, dnsFirewallDomains, vpcResolutionNames, vpcResolutionNameSources } from "../modules/network/dns-firewall";
 import { parseEnvironment } from "../modules/config/load";
-import { Json, networkStack, one, resourcesOf, synthJson, TEST_ACCOUNT } from "./support/synth";
+import { envFrom, Json, networkStack, one, resourcesOf, synthJson, TEST_ACCOUNT, withNotebook } from "./support/synth";
 
 const PROPS: DnsFirewallProps = {
   vpcId: "vpc-0123456789abcdef0",
@@ -80,6 +82,24 @@ describe("allowlist to DNS Firewall names", () => {
     expect(dnsFirewallDomains(["pypi.org", ".example.com", "files.pythonhosted.org"])).toEqual(["pypi.org", "example.com", "*.example.com", "files.pythonhosted.org"]);
   });
 
+  test("every name the VPC's own resolution needs carries why and an AWS (or client) source", () => {
+    for (const region of ["us-east-1", "eu-west-1"]) {
+      const sourced = vpcResolutionNameSources(region, { amazonLinuxRepositories: true, studioHomeEfs: true });
+      expect(sourced.length).toBeGreaterThan(8);
+      for (const n of sourced) {
+        expect({ name: n.name, why: n.why.length > 20 }).toEqual({ name: n.name, why: true });
+        // a document and where in it (a quoted page title) or a file of a client's source
+        expect({ name: n.name, source: /(User Guide|Developer Guide|Knowledge Center).*"[^"]+"|\.py\b/.test(n.source) }).toEqual({ name: n.name, source: true });
+      }
+      expect(vpcResolutionNames(region, { amazonLinuxRepositories: true, studioHomeEfs: true })).toEqual([...new Set(sourced.map((n) => n.name))]);
+    }
+  });
+
+  test("the home EFS's names only with Studio, the yum mirror list host only with the notebook", () => {
+    expect(vpcResolutionNames("eu-west-1")).not.toContain("*.efs.eu-west-1.amazonaws.com");
+    expect(vpcResolutionNames("eu-west-1", { studioHomeEfs: true })).toContain("*.efs.eu-west-1.amazonaws.com");
+  });
+
   test("the VPC's own names: S3 through the gateway endpoint and EC2 internal host names", () => {
     expect(vpcResolutionNames("us-east-1")).toEqual(
       expect.arrayContaining(["s3.us-east-1.amazonaws.com", "*.s3.us-east-1.amazonaws.com", "ec2.internal", "*.ec2.internal"]),
@@ -90,6 +110,120 @@ describe("allowlist to DNS Firewall names", () => {
     expect(vpcResolutionNames("eu-west-1", { amazonLinuxRepositories: true })).toEqual(
       expect.arrayContaining(["amazonlinux.eu-west-1.amazonaws.com", "*.s3.dualstack.eu-west-1.amazonaws.com"]),
     );
+  });
+});
+
+describe("DnsAllowance (a workload's own names, before the network's group)", () => {
+  const allowance = (props: Partial<ConstructorParameters<typeof DnsAllowance>[2]> = {}) =>
+    JSON.parse(Testing.synthScope((scope) => new DnsAllowance(scope, "ui", { vpcId: "vpc-1", name: "p-studio-ui", domains: ["d-1.studio.us-east-1.sagemaker.aws"], ...props })));
+
+  test("one ALLOW rule on its names, associated before the network's group (priority 101), unprotected", () => {
+    const j = allowance();
+    expect(one(j, "aws_route53_resolver_firewall_domain_list")[1].domains).toEqual(["d-1.studio.us-east-1.sagemaker.aws"]);
+    expect(resourcesOf(j, "aws_route53_resolver_firewall_rule").map(([, r]) => r.action)).toEqual(["ALLOW"]);
+    expect(one(j, "aws_route53_resolver_firewall_rule_group_association")[1]).toMatchObject({ vpc_id: "vpc-1", priority: 100, mutation_protection: "DISABLED" });
+  });
+
+  test("refuses a priority at or after the network's group (whose last rule blocks everything else) and an empty list", () => {
+    expect(() => allowance({ priority: 101 })).toThrow(/100 to 100/);
+    expect(() => allowance({ priority: 99 })).toThrow(/100 to 100/);
+    expect(() => allowance({ domains: [] })).toThrow(/at least one name/);
+  });
+});
+
+describe("the network stack's DNS firewall allows exactly the allowlist and the sourced names", () => {
+  /** The names the network's list holds at synth, and the endpoint services whose private DNS names it adds at plan time. */
+  function allowedOf(raw: Record<string, unknown>): { names: string[]; atPlan: string[] } {
+    const j = synthJson(networkStack(raw));
+    const [, list] = resourcesOf(j, "aws_route53_resolver_firewall_domain_list").find(([, l]) => JSON.stringify(l.domains) !== '["*"]')!;
+    const expr = String(list.domains);
+    const atPlan = [...expr.matchAll(/data\.aws_vpc_endpoint_service\.([^.]+)\.private_dns_names/g)].map((m) => j.data.aws_vpc_endpoint_service[m[1]].service_name as string);
+    // ${distinct(compact(concat([<names>], data...)))}: the literal list is the synth-time names
+    const names = JSON.parse(/concat\((\[[^\]]*\])/.exec(expr)![1]) as string[];
+    return { names, atPlan };
+  }
+
+  test("Studio, us-east-1: the allowlist, S3, EC2 internal names, the home EFS; the endpoints' names at plan; nothing else", () => {
+    const { names, atPlan } = allowedOf({ firewall: { allowedDomains: ["pypi.org", ".example.org"] } });
+    // written out from the sources (S3 User Guide, EC2 User Guide, EFS User Guide), not taken from the code
+    expect([...names].sort()).toEqual(
+      [
+        "pypi.org",
+        "example.org",
+        "*.example.org",
+        "s3.us-east-1.amazonaws.com",
+        "*.s3.us-east-1.amazonaws.com",
+        "s3.dualstack.us-east-1.amazonaws.com",
+        "*.s3.dualstack.us-east-1.amazonaws.com",
+        "s3.amazonaws.com",
+        "*.s3.amazonaws.com",
+        "ec2.internal",
+        "*.ec2.internal",
+        "*.efs.us-east-1.amazonaws.com",
+      ].sort(),
+    );
+    expect([...atPlan].sort()).toEqual(
+      ["sagemaker.api", "sagemaker.runtime", "sts", "ssm", "monitoring", "logs", "ecr.dkr", "ecr.api", "servicecatalog"].map((s) => `com.amazonaws.us-east-1.${s}`).sort(),
+    );
+  });
+
+  test("every synth-time name is the allowlist's or a sourced one, in every shape of environment", () => {
+    for (const raw of [{}, withNotebook({ region: "eu-west-1", studio: { enabled: false } }), withNotebook({ studio: { uiEndpoint: true }, notebook: { uiEndpoint: true } })]) {
+      const env = envFrom(raw);
+      const sourced = new Set(
+        vpcResolutionNameSources(env.region, { amazonLinuxRepositories: true, studioHomeEfs: true })
+          .map((n) => n.name)
+          .concat(env.notebook.uiEndpoint ? [`${env.projectName}-${env.environment}-notebook.notebook.${env.region}.sagemaker.aws`] : []),
+      );
+      const allowlist = new Set(dnsFirewallDomains(env.firewall.allowedDomains));
+      const { names, atPlan } = allowedOf(raw);
+      expect(names.filter((n) => !sourced.has(n) && !allowlist.has(n))).toEqual([]);
+      expect(atPlan.filter((s) => s.startsWith("aws.sagemaker."))).toEqual([]);
+    }
+  });
+
+  test("eu-west-1 with the notebook only: its region's names, the yum mirror list host, no EFS", () => {
+    const { names } = allowedOf(withNotebook({ region: "eu-west-1", studio: { enabled: false } }));
+    expect(names).toEqual(expect.arrayContaining(["*.eu-west-1.compute.internal", "amazonlinux.eu-west-1.amazonaws.com", "*.s3.dualstack.eu-west-1.amazonaws.com"]));
+    expect(names.join(" ")).not.toMatch(/us-east-1|ec2\.internal|\.efs\./);
+  });
+});
+
+describe("dnsFirewall.mode: alert by default (rollout), block when set", () => {
+  const warnings = (stack: ReturnType<typeof networkStack>) =>
+    stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data)));
+  const defaultStack = networkStack({});
+  const fallbackAction = (j: Json) => resourcesOf(j, "aws_route53_resolver_firewall_rule").map(([, r]) => r).find((r) => r.action !== "ALLOW")!.action;
+
+  test("the config's default is alert: names off the list resolve and are flagged, with a warning naming the file, the field and what stays open", () => {
+    expect(envFrom({}).dnsFirewall.mode).toBe("alert");
+    expect(fallbackAction(synthJson(defaultStack))).toBe("ALERT");
+    expect(warnings(defaultStack)).toEqual([expect.stringMatching(/^config\/test\.json: dnsFirewall\.mode is "alert".*DNS tunnelling.*set dnsFirewall\.mode to "block"/)]);
+  });
+
+  test('"block" answers NXDOMAIN, without the warning', () => {
+    const blocking = networkStack({ dnsFirewall: { mode: "block" } });
+    expect(fallbackAction(synthJson(blocking))).toBe("BLOCK");
+    expect(warnings(blocking)).toEqual([]);
+  });
+
+  describe("the README's rollout says what the code does", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const rollout = readme.slice(readme.indexOf("**DNS rollout.**"), readme.indexOf("**Data perimeter**"));
+
+    test("the config table gives the default the schema gives", () => {
+      expect(readme).toMatch(new RegExp(`\\| \`dnsFirewall\\.mode\` \\| \`"${envFrom({}).dnsFirewall.mode}"\``));
+    });
+
+    test("its Logs Insights query filters on the action the alert rule writes, in the log group the firewall logs to", () => {
+      expect(rollout.length).toBeGreaterThan(200);
+      const query = /```\n([\s\S]*?)```/.exec(rollout)![1];
+      expect(query).toContain(`filter firewall_rule_action = "${fallbackAction(synthJson(defaultStack))}"`);
+      const [, group] = resourcesOf(synthJson(defaultStack), "aws_cloudwatch_log_group").find(([, g]) => g.name.includes("route53resolver"))!;
+      expect(rollout).toContain(String(group.name).replace("sagemaker-studio-anfw-test", "<project>-<env>"));
+      // switching is an in-place update of one rule: the same rule, other action
+      expect(rollout).toMatch(/in place/);
+    });
   });
 });
 

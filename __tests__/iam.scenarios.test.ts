@@ -798,6 +798,9 @@ describe("7. data perimeter of the interface endpoints", () => {
   // condition context keys": aws:PrincipalAccount is the caller's account, aws:ResourceAccount the
   // account that owns the resource. The identities below are given Allow * so that only the endpoint
   // policy can decide. Actions and resources per service from the Service Authorization Reference.
+  // The SageMaker UI endpoints exist only when configured (studio.uiEndpoint, notebook.uiEndpoint):
+  // this section renders an environment with both, so their policies are evaluated too.
+  const R = renderPolicies(synthEnvironment({ studio: { uiEndpoint: true }, notebook: { uiEndpoint: true } }));
   const everything = policy({ Effect: "Allow", Action: ["*"], Resource: ["*"] });
   const DOMAIN_ID = R.fakeOf(R.addressesOf("aws_sagemaker_domain")[0], "id");
   const NOTEBOOK_NAME = R.resolve(String(R.config(R.addressesOf("aws_sagemaker_notebook_instance")[0])!.name));
@@ -856,6 +859,11 @@ describe("7. data perimeter of the interface endpoints", () => {
     expect(r.decision).toBe("ImplicitlyDenied");
     expect(r.explanation).toMatch(/VPC endpoint policy/);
     await outsideAllowed(req);
+  });
+
+  test("by default neither SageMaker UI endpoint exists", () => {
+    const byDefault = renderPolicies(stacks);
+    expect(byDefault.addressesOf("aws_vpc_endpoint").map((a) => String(byDefault.config(a)!.service_name)).filter((n) => n.startsWith("aws.sagemaker."))).toEqual([]);
   });
 
   test("studio and notebook: another domain or notebook instance of this same account is refused", async () => {

@@ -7,7 +7,7 @@ import "cdktf/lib/testing/adapters/jest"; // types of the cdktf matchers (instal
 import { AnnotationMetadataEntryType, Testing } from "cdktf";
 import { azs, Json, networkStack, policyStatements, referencedAddress, resourcesOf, synthJson, withNotebook } from "./support/synth";
 import { parseSuricataRules } from "../modules/config/suricata";
-import { PROTOCOL_HYGIENE_RULES, protocolHygieneRules, REFUSAL_RULES, refusalRules } from "../modules/network/firewall";
+import { PROTOCOL_HYGIENE_RULES, protocolHygieneRules, REFUSAL_RULES } from "../modules/network/firewall";
 
 const REGION = "us-east-1";
 
@@ -141,14 +141,11 @@ describe.each([
   });
 
   test("plan-time checks: a postcondition for every interface endpoint's service in every AZ", () => {
-    // every configured interface service, including studio and notebook (whose endpoints the workload stacks create)
-    const interfaceServices = [
-      ...resourcesOf(json, "aws_vpc_endpoint")
-        .filter(([, e]) => e.vpc_endpoint_type === "Interface")
-        .map(([, e]) => e.service_name as string),
-      "aws.sagemaker.us-east-1.notebook",
-      "aws.sagemaker.us-east-1.studio",
-    ];
+    // every configured interface service; no SageMaker UI service by default (studio.uiEndpoint, notebook.uiEndpoint are off)
+    const interfaceServices = resourcesOf(json, "aws_vpc_endpoint")
+      .filter(([, e]) => e.vpc_endpoint_type === "Interface")
+      .map(([, e]) => e.service_name as string);
+    expect(interfaceServices.filter((s) => s.startsWith("aws.sagemaker."))).toEqual([]);
     const checks = Object.values((json.data?.aws_vpc_endpoint_service ?? {}) as Json);
     expect(checks.map((c) => c.service_name).sort()).toEqual([...interfaceServices].sort());
     for (const check of checks) {
@@ -169,6 +166,25 @@ describe.each([
     const expected = workloadSubnetsByAz(json);
     expect(Object.keys(expected).sort()).toEqual(azs(REGION, letters).sort());
     expect(contractSubnets(json)).toEqual(expected);
+  });
+});
+
+describe("the SageMaker UI endpoint services, when configured, are checked at plan time where their endpoints go", () => {
+  const json = synthFor("abc", withNotebook({ studio: { uiEndpoint: true }, notebook: { uiEndpoint: true, availabilityZone: "us-east-1b" } }));
+  const checks = Object.values((json.data?.aws_vpc_endpoint_service ?? {}) as Json);
+  const check = (name: string) => checks.find((c) => c.service_name === name)!;
+
+  test("studio in every AZ, the notebook in its own AZ only, each message naming the field that asked for it", () => {
+    const studio = check("aws.sagemaker.us-east-1.studio").lifecycle.postcondition[0];
+    expect(listCheckedAgainst(studio.condition, "availability_zones").sort()).toEqual(azs(REGION, "abc"));
+    expect(studio.error_message).toMatch(/^studio\.uiEndpoint \(aws\.sagemaker\.us-east-1\.studio\) is not offered in .*turn studio\.uiEndpoint off/);
+    const notebook = check("aws.sagemaker.us-east-1.notebook").lifecycle.postcondition[0];
+    expect(listCheckedAgainst(notebook.condition, "availability_zones")).toEqual(["us-east-1b"]);
+    expect(notebook.error_message).toMatch(/^notebook\.uiEndpoint .*Remove that AZ from notebook\.availabilityZone in config\/test\.json or turn notebook\.uiEndpoint off/);
+  });
+
+  test("the network stack never creates them (they live in the workload stacks)", () => {
+    expect(resourcesOf(json, "aws_vpc_endpoint").filter(([, e]) => String(e.service_name).startsWith("aws.sagemaker."))).toEqual([]);
   });
 });
 
@@ -290,11 +306,8 @@ describe("3-AZ network details", () => {
       expect.stringMatching(/^reject http \$HOME_NET any -> any any \(.*flow:to_server; http\.header_names; content:"\|0d 0a\|"; startswith; sid:9100051; rev:1;\)$/),
       // the bound on what the application-layer default lets through while it waits for a name
       expect.stringMatching(/^reject tcp \$HOME_NET any -> any any \(.*flow:established,to_server; stream_size:client,>,16384; sid:9100052; rev:1;\)$/),
-      // server data on a flow nothing passed (the server-directed default never drops the server's packets);
-      // counted by the stream, so a keepalive probe's old byte is not data
-      expect.stringMatching(/^reject tcp any any -> \$HOME_NET any \(.*flow:established,to_client; stream_size:server,>,1; sid:9100053; rev:1;\)$/),
-      // the end of an HTTP request without any header line (no Host, no "headers read" for the rules above)
-      expect.stringMatching(/^reject tcp \$HOME_NET any -> any any \(.*flow:established,to_server,only_stream; app-layer-protocol:http; content:"\|0d 0a 0d 0a\|"; sid:9100054; rev:1;\)$/),
+      // server data on a flow nothing passed (the server-directed default never drops the server's packets)
+      expect.stringMatching(/^reject tcp any any -> \$HOME_NET any \(.*flow:established,to_client; dsize:>0; sid:9100053; rev:1;\)$/),
     ]);
   });
 
@@ -339,7 +352,7 @@ describe("3-AZ network details", () => {
 });
 
 test("the project's own Suricata rules pass the checker users' rules go through (AWS's caveats included: pcre only beside content or a sticky buffer)", () => {
-  for (const rules of [PROTOCOL_HYGIENE_RULES, protocolHygieneRules(true), REFUSAL_RULES, refusalRules(true)]) {
+  for (const rules of [PROTOCOL_HYGIENE_RULES, protocolHygieneRules(true), REFUSAL_RULES]) {
     const parsed = parseSuricataRules(rules.join("\n"));
     expect(parsed.problems).toEqual([]);
     expect(parsed.rules).toHaveLength(rules.length);
@@ -368,7 +381,8 @@ describe("firewall.statefulDefaultAction", () => {
   });
 
   test('"drop_established" warns at synth, on the policy, naming the file, the field and what breaks; the other actions do not', () => {
-    const legacy = networkStack({ region: REGION, firewall: { statefulDefaultAction: "drop_established" } });
+    // block mode: the DNS firewall's alert-mode warning is tested with the DNS firewall
+    const legacy = networkStack({ region: REGION, firewall: { statefulDefaultAction: "drop_established" }, dnsFirewall: { mode: "block" } });
     expect(warningsOf(legacy)).toEqual([
       {
         path: "test-network/network/inspection/policy",
@@ -376,7 +390,7 @@ describe("firewall.statefulDefaultAction", () => {
       },
     ]);
     for (const firewall of [{}, { statefulDefaultAction: "drop_established_app_layer" }, { statefulDefaultAction: "drop_established_app_layer_to_server" }]) {
-      expect({ firewall, warnings: warningsOf(networkStack({ region: REGION, firewall })) }).toEqual({ firewall, warnings: [] });
+      expect({ firewall, warnings: warningsOf(networkStack({ region: REGION, firewall, dnsFirewall: { mode: "block" } })) }).toEqual({ firewall, warnings: [] });
     }
   });
 });

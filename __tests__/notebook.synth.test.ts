@@ -88,15 +88,38 @@ test("the notebook's bucket lives in the network stack, protected from destroy; 
   expect(resourcesOf(json, "aws_kms_key").map(([n]) => n)).toEqual([expect.stringMatching(/^notebook-key/)]);
 });
 
-test("the notebook interface endpoint: in the notebook's AZ, admitting this instance only", () => {
-  const [instanceName] = one(json, "aws_sagemaker_notebook_instance");
-  const [, endpoint] = one(json, "aws_vpc_endpoint");
-  expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.notebook", private_dns_enabled: true, subnet_ids: [fromContract(`workload_subnet_ids["us-east-1a"]`)] });
-  expect(endpoint.security_group_ids).toEqual([fromContract("endpoint_security_group_id")]);
-  expect(policyStatements(json, endpoint.policy)).toEqual([
-    // the instance's ARN as SageMaker reports it (names may be mixed case; ARNs are not)
-    expect.objectContaining({ actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [`\${aws_sagemaker_notebook_instance.${instanceName}.arn}`] }),
-  ]);
+describe("the notebook interface endpoint: only with notebook.uiEndpoint", () => {
+  // a mixed-case name: SageMaker serves the instance under its lowercased name
+  const uiStack = notebookStack({ notebook: { uiEndpoint: true, availabilityZone: "us-east-1b", name: "Research-Notebook" } });
+  const ui = synthJson(uiStack);
+  const uiNet = synthJson(uiStack.dependencies[0] as TerraformStack);
+  const uiContract = `\${local.${Object.keys(ui.locals)[0]}`;
+  const allowedNames = (j: Json) => resourcesOf(j, "aws_route53_resolver_firewall_domain_list").flatMap(([, l]) => (typeof l.domains === "string" ? [l.domains] : l.domains) as string[]);
+
+  test("by default there is none, and the DNS firewall allows no notebook UI name", () => {
+    expect(resourcesOf(json, "aws_vpc_endpoint")).toEqual([]);
+    expect(JSON.stringify(allowedNames(net))).not.toContain("sagemaker.aws");
+    expect(Object.values((net.data?.aws_vpc_endpoint_service ?? {}) as Json).map((d) => (d as Json).service_name)).not.toContain("aws.sagemaker.us-east-1.notebook");
+  });
+
+  test("in the notebook's AZ, admitting this instance only", () => {
+    const [instanceName] = one(ui, "aws_sagemaker_notebook_instance");
+    const [, endpoint] = one(ui, "aws_vpc_endpoint");
+    expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.notebook", private_dns_enabled: true, subnet_ids: [`${uiContract}.workload_subnet_ids["us-east-1b"]}`] });
+    expect(endpoint.security_group_ids).toEqual([`${uiContract}.endpoint_security_group_id}`]);
+    expect(policyStatements(ui, endpoint.policy)).toEqual([
+      // the instance's ARN as SageMaker reports it (names may be mixed case; ARNs are not)
+      expect.objectContaining({ actions: ["sagemaker:CreatePresignedNotebookInstanceUrl"], resources: [`\${aws_sagemaker_notebook_instance.${instanceName}.arn}`] }),
+    ]);
+  });
+
+  test("the DNS firewall allows this instance's name (lowercased, as DescribeNotebookInstance's Url shows it) and no other notebook name", () => {
+    // SageMaker AI Developer Guide, "Connect to a notebook instance through a VPC interface endpoint":
+    // myNotebookInstance is served at mynotebookinstance.notebook.us-west-2.sagemaker.aws
+    const names = allowedNames(uiNet).join(" ");
+    expect(names).toContain('"research-notebook.notebook.us-east-1.sagemaker.aws"');
+    expect(names.match(/[a-z0-9*-]+\.notebook\.us-east-1\.sagemaker\.aws/g)).toEqual(["research-notebook.notebook.us-east-1.sagemaker.aws"]);
+  });
 });
 
 test("the S3 endpoint also serves the Amazon Linux package repositories, read-only (yum on the instance)", () => {

@@ -14,7 +14,10 @@ import { envFrom, Json, resourcesOf, synthJson } from "./support/synth";
 
 /** [CloudFormation type, seed count, Terraform type(s) that deploy it]. Nested stacks have no counterpart. */
 const SEED: Array<[string, number, string[]]> = [
-  ["AWS::EC2::VPCEndpoint", 11, ["aws_vpc_endpoint"]],
+  // The seed's 11 include its notebook UI endpoint (aws.sagemaker.<region>.notebook), which is
+  // opt-in here (notebook.uiEndpoint, in the notebook stack): with private DNS it reaches every
+  // notebook instance of every account past the firewall. The other 10 are all here.
+  ["AWS::EC2::VPCEndpoint", 10, ["aws_vpc_endpoint"]],
   ["AWS::EC2::RouteTable", 4, ["aws_route_table"]],
   ["AWS::EC2::Route", 4, ["aws_route"]],
   ["AWS::EC2::Subnet", 3, ["aws_subnet"]],
@@ -71,9 +74,13 @@ test("the seed's interface endpoint services are all there, by service name", ()
   for (const s of ["sagemaker.api", "sagemaker.runtime", "sts", "ssm", "monitoring", "logs", "ecr.dkr", "ecr.api", "servicecatalog", "s3"]) {
     expect(services).toContain(`com.amazonaws.<region>.${s}`);
   }
-  // the notebook's endpoint is in the notebook stack (its policy names the instance)
-  const nb = synthJson(new NotebookStack(network, { ...env, notebook: { ...env.notebook, enabled: true, availabilityZone: "us-east-1a" } }));
-  expect(resourcesOf(nb, "aws_vpc_endpoint").map(([, e]) => e.service_name)).toEqual(["aws.sagemaker.us-east-1.notebook"]);
+  // the seed's notebook UI endpoint: only with notebook.uiEndpoint, in the notebook stack (its policy names the instance)
+  const notebookStack = (uiEndpoint: boolean) => {
+    const nbEnv = { ...env, notebook: { ...env.notebook, enabled: true, availabilityZone: "us-east-1a", uiEndpoint } };
+    return synthJson(new NotebookStack(new NetworkStack(Testing.app(), nbEnv), nbEnv));
+  };
+  expect(resourcesOf(notebookStack(false), "aws_vpc_endpoint")).toEqual([]);
+  expect(resourcesOf(notebookStack(true), "aws_vpc_endpoint").map(([, e]) => e.service_name)).toEqual(["aws.sagemaker.us-east-1.notebook"]);
 });
 
 test("the seed's routes, one lane: workload -> NAT, NAT -> firewall, firewall -> IGW, IGW edge -> firewall", () => {

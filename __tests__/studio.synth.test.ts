@@ -264,20 +264,57 @@ describe("the network contract", () => {
   });
 });
 
-describe("the studio interface endpoint (in this stack)", () => {
-  const [, endpoint] = one(json, "aws_vpc_endpoint");
+describe("the studio interface endpoint: only with studio.uiEndpoint (in this stack)", () => {
+  const withUi = environment({ studio: { uiEndpoint: true } });
+  const [, endpoint] = one(withUi.json, "aws_vpc_endpoint");
+  const [domainName] = one(withUi.json, "aws_sagemaker_domain");
+  const domainId = `\${aws_sagemaker_domain.${domainName}.id}`;
+  const uiContract = `\${local.${Object.keys(withUi.json.locals)[0]}`;
+
+  test("by default there is none, in either stack, and no DNS rule of this stack's own", () => {
+    expect(resourcesOf(json, "aws_vpc_endpoint")).toEqual([]);
+    expect(resourcesOf(net, "aws_vpc_endpoint").filter(([, e]) => String(e.service_name).includes("studio"))).toEqual([]);
+    expect(resourcesOf(json, "aws_route53_resolver_firewall_rule_group")).toEqual([]);
+  });
 
   test("in every AZ's workload subnet, behind the network's endpoint security group, private DNS", () => {
     expect(endpoint).toMatchObject({ service_name: "aws.sagemaker.us-east-1.studio", vpc_endpoint_type: "Interface", private_dns_enabled: true });
-    expect([...endpoint.subnet_ids].sort()).toEqual([...workloadSubnets].sort());
-    expect(endpoint.security_group_ids).toEqual([fromContract("endpoint_security_group_id")]);
+    expect([...endpoint.subnet_ids].sort()).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"].map((az) => `${uiContract}.workload_subnet_ids["${az}"]}`).sort());
+    expect(endpoint.security_group_ids).toEqual([`${uiContract}.endpoint_security_group_id}`]);
   });
 
-  test("admits this domain's apps only", () => {
-    const [domainName] = one(json, "aws_sagemaker_domain");
-    expect(statementsOf(json, endpoint.policy)).toEqual([
-      expect.objectContaining({ actions: ["sagemaker:CreateApp"], resources: [expect.stringMatching(new RegExp(`:app/\\$\\{aws_sagemaker_domain\\.${domainName}\\.id\\}/\\*$`))] }),
+  test("admits this domain's apps only (CreateApp, the only action AWS documents for it)", () => {
+    expect(statementsOf(withUi.json, endpoint.policy)).toEqual([
+      expect.objectContaining({ actions: ["sagemaker:CreateApp"], resources: [expect.stringMatching(new RegExp(`:sagemaker:us-east-1:[^:]+:app/${domainId.replace(/[$.{}]/g, "\\$&")}/\\*$`))] }),
     ]);
+  });
+
+  test("the DNS firewall lets this domain's Studio names resolve, and no other SageMaker UI name", () => {
+    // SageMaker AI Developer Guide: CreatePresignedDomainUrl returns https://<domain-id>.studio.<region>.sagemaker.aws/...;
+    // the new Studio UI is https://studio-<domain-id>.studio.<region>.sagemaker.aws (SageMaker Python SDK v3, get_studio_url)
+    const [, list] = one(withUi.json, "aws_route53_resolver_firewall_domain_list");
+    expect([...list.domains].sort()).toEqual([`${domainId}.studio.us-east-1.sagemaker.aws`, `studio-${domainId}.studio.us-east-1.sagemaker.aws`].sort());
+    const [, rule] = one(withUi.json, "aws_route53_resolver_firewall_rule");
+    expect(rule).toMatchObject({ action: "ALLOW", firewall_domain_list_id: expect.stringContaining("aws_route53_resolver_firewall_domain_list.") });
+    // the network allows none of *.studio.<region>.sagemaker.aws (every domain of every account)
+    const netWithUi = withUi.net;
+    expect(JSON.stringify(netWithUi.resource.aws_route53_resolver_firewall_domain_list)).not.toContain("sagemaker.aws");
+    const serviceOf = (dataName: string) => netWithUi.data.aws_vpc_endpoint_service[dataName].service_name as string;
+    const planLists = [...JSON.stringify(netWithUi.resource.aws_route53_resolver_firewall_domain_list).matchAll(/data\.aws_vpc_endpoint_service\.([^.]+)\.private_dns_names/g)].map((m) => serviceOf(m[1]));
+    expect(planLists.length).toBeGreaterThan(5);
+    expect(planLists.filter((svc) => svc.startsWith("aws.sagemaker."))).toEqual([]);
+    expect(Object.values(netWithUi.data.aws_vpc_endpoint_service).map((d) => (d as Json).service_name)).toContain("aws.sagemaker.us-east-1.studio"); // still checked at plan time
+  });
+
+  test("its group runs before the network's (whose last rule blocks every other name), on the same VPC, and never blocks", () => {
+    const [, association] = one(withUi.json, "aws_route53_resolver_firewall_rule_group_association");
+    const [, networkAssociation] = one(withUi.net, "aws_route53_resolver_firewall_rule_group_association");
+    // DNS Firewall runs a VPC's rule groups from the lowest priority up; ALLOW ends the evaluation
+    expect(association.priority).toBeLessThan(networkAssociation.priority);
+    expect(association.vpc_id).toBe(`${uiContract}.vpc_id}`);
+    // removing it only narrows what resolves, and a protected association would stop this stack's destroy
+    expect(association.mutation_protection).toBe("DISABLED");
+    expect(resourcesOf(withUi.json, "aws_route53_resolver_firewall_rule").map(([, r]) => r.action)).toEqual(["ALLOW"]);
   });
 });
 

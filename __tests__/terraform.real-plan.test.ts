@@ -359,8 +359,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
               : [
                   { address: expect.stringMatching(/^aws_iam_policy\.execution-role_policy-jobs_/), actions: ["update"] },
                   { address: expect.stringMatching(/^aws_iam_policy\.user-role-anfw-user-profile_policy-jobs_/), actions: ["update"] },
-                  // the studio endpoint gets an ENI in the new AZ
-                  { address: expect.stringMatching(/^aws_vpc_endpoint\.studio-endpoint/), actions: ["update"] },
+                  // (no studio endpoint by default: studio.uiEndpoint)
                 ],
         });
       }

@@ -30,6 +30,7 @@ import {
   kmsAliasName,
   namePrefix,
   networkContractParameterName,
+  notebookInstanceName,
   ssmParameterName,
   protocolHygieneRuleGroupName,
   refusalsRuleGroupName,
@@ -40,7 +41,7 @@ import { PublishedNetworkContract } from "../modules/contract/network-contract";
 import { interfaceServiceName, SAGEMAKER_UI_SERVICES, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
-import { DnsFirewall, dnsFirewallDomains, InspectedVpc, vpcResolutionNames } from "../modules/network";
+import { DnsFirewall, dnsFirewallDomains, InspectedVpc, notebookUiNames, SourcedName, vpcResolutionNameSources } from "../modules/network";
 import { SecureBucket } from "../modules/storage/secure-bucket";
 import { waive } from "../modules/guardrails";
 import { allowlistSummary } from "../modules/config/allowlist";
@@ -72,7 +73,21 @@ export class NetworkStack extends EnvironmentStack {
     this.checks = new AvailabilityChecks(this, "availability", {
       region: env.region,
       availabilityZones: env.availabilityZones,
-      interfaceServices: Object.fromEntries(env.vpcEndpoints.interfaceServices.map((s) => [s, interfaceServiceName(s, env.region)])),
+      interfaceServices: {
+        ...Object.fromEntries(env.vpcEndpoints.interfaceServices.map((s) => [s, interfaceServiceName(s, env.region)])),
+        // The UI endpoints live in the workload stacks, but whether AWS offers them is known here first.
+        ...(env.studio.enabled && env.studio.uiEndpoint ? { studio: { serviceName: interfaceServiceName("studio", env.region), field: "studio.uiEndpoint" } } : {}),
+        ...(env.notebook.enabled && env.notebook.uiEndpoint && env.notebook.availabilityZone
+          ? {
+              notebook: {
+                serviceName: interfaceServiceName("notebook", env.region),
+                field: "notebook.uiEndpoint",
+                availabilityZones: [env.notebook.availabilityZone],
+                source: `notebook.availabilityZone in ${env.sourceFile}`,
+              },
+            }
+          : {}),
+      },
       source: `availabilityZones in ${env.sourceFile}`,
     });
 
@@ -145,8 +160,8 @@ export class NetworkStack extends EnvironmentStack {
       vpcId: this.network.vpc.id,
       subnetIds: workload.map((w) => w.subnet.id),
       routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
-      // The studio and notebook endpoints live in their workload stacks (their policies name the
-      // domain and the instance, which do not exist yet here).
+      // Never the studio and notebook endpoints: they live in their workload stacks (their policies
+      // name the domain and the instance, which do not exist yet here), and only when configured.
       interfaceServices: env.vpcEndpoints.interfaceServices.filter((svc) => !SAGEMAKER_UI_SERVICES.includes(svc)),
       s3: {
         bucketArns: dataBuckets.map((b) => b.arn),
@@ -158,19 +173,22 @@ export class NetworkStack extends EnvironmentStack {
     });
     for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
 
-    // DNS: the allowlist, plus what the VPC's own resolution needs: each interface endpoint's
-    // private DNS names as AWS reports them for this region (read at plan time by the
-    // availability checks), S3 and EC2's internal names.
+    // DNS: exactly the allowlist and the names the VPC's own resolution needs (networkDnsNames).
+    // The SageMaker UI services' private DNS names (*.studio.<region>.sagemaker.aws: every domain
+    // of every account) are never allowed: with studio.uiEndpoint the Studio stack allows its own
+    // domain's names (DnsAllowance); with notebook.uiEndpoint the instance's name is here.
+    const dnsNames = networkDnsNames(env);
     this.dnsFirewall = new DnsFirewall(this, "dns-firewall", {
       vpcId: this.network.vpc.id,
       namePrefix: prefix,
-      // Notebook instances (Amazon Linux 2) resolve the yum mirror list host; Studio does not.
-      allowedDomains: [...dnsFirewallDomains(env.firewall.allowedDomains), ...vpcResolutionNames(env.region, { amazonLinuxRepositories: env.notebook.enabled })],
-      allowedDomainListsAtPlan: Object.values(this.checks.services).map((s) => s.privateDnsNames),
+      allowedDomains: dnsNames.allowedDomains,
+      allowedDomainListsAtPlan: dnsNames.endpointServices.map((s) => this.checks.services[s].privateDnsNames),
       mode: env.dnsFirewall.mode,
       mutationProtection: env.dnsFirewall.mutationProtection,
       queryLog: { logGroupName: dnsQueryLogGroupName(env), kmsKeyArn: this.networkKey.arn, retentionDays: env.logging.retentionDays },
     });
+    const dnsAlert = dnsAlertModeWarning(env);
+    if (dnsAlert) Annotations.of(this.dnsFirewall.defaultRule).addWarning(dnsAlert);
 
     const keyArns: Record<string, string> = { s3: this.s3Key.arn };
     if (this.studioStorageKey) keyArns.studio_storage = this.studioStorageKey.arn;
@@ -213,6 +231,49 @@ export class NetworkStack extends EnvironmentStack {
       value: { network: this.networkKey.arn, ...keyArns },
     });
   }
+}
+
+/**
+ * What the network's DNS firewall allows: the allowlist (Network Firewall targets in DNS
+ * Firewall's form), the sourced names the VPC's own resolution needs (vpcResolutionNameSources),
+ * the notebook instance's UI name with notebook.uiEndpoint, and, at plan time, the private DNS
+ * names AWS reports for each interface endpoint service of `endpointServices` (never the UI ones).
+ */
+export function networkDnsNames(env: Pick<EnvironmentConfig, "region" | "firewall" | "studio" | "notebook" | "vpcEndpoints" | "projectName" | "environment">): {
+  allowedDomains: string[];
+  sourced: SourcedName[];
+  endpointServices: string[];
+} {
+  const sourced = [
+    // Notebook instances (Amazon Linux 2) resolve the yum mirror list host; Studio mounts its home EFS.
+    ...vpcResolutionNameSources(env.region, { amazonLinuxRepositories: env.notebook.enabled, studioHomeEfs: env.studio.enabled }),
+    ...(env.notebook.enabled && env.notebook.uiEndpoint ? notebookUiNames(notebookInstanceName(env), env.region) : []),
+  ];
+  return {
+    allowedDomains: [...new Set([...dnsFirewallDomains(env.firewall.allowedDomains), ...sourced.map((n) => n.name)])],
+    sourced,
+    endpointServices: env.vpcEndpoints.interfaceServices.filter((svc) => !SAGEMAKER_UI_SERVICES.includes(svc)),
+  };
+}
+
+/** The synth warning of a configured SageMaker UI endpoint (studio.uiEndpoint, notebook.uiEndpoint): what it leaves open. */
+export function uiEndpointWarning(sourceFile: string, service: "studio" | "notebook"): string {
+  const what = service === "studio" ? "this domain's Studio" : "this notebook instance's Jupyter";
+  return (
+    `${sourceFile}: ${service}.uiEndpoint is on: processes in the VPC reach ${what} through the ${service} interface endpoint without passing Network Firewall, ` +
+    "and can reach the endpoint's addresses directly with any other " +
+    (service === "studio" ? "domain's name (the DNS firewall governs names only; the endpoint policy limits CreateApp to this domain). " : "instance's name (the DNS firewall governs names only; the endpoint policy admits this instance only). ") +
+    `Keep it only while people reach ${service === "studio" ? "Studio" : "the instance"} over VPN or Direct Connect through this VPC (README, "Egress perimeter")`
+  );
+}
+
+/** The synth warning while dnsFirewall.mode is "alert" (the default, for rollout); undefined in block mode. */
+export function dnsAlertModeWarning(env: Pick<EnvironmentConfig, "sourceFile" | "dnsFirewall">): string | undefined {
+  if (env.dnsFirewall.mode !== "alert") return undefined;
+  return (
+    `${env.sourceFile}: dnsFirewall.mode is "alert" (the default, for rollout): names off the DNS allowlist still resolve, so data can leave in DNS queries ` +
+    "(DNS tunnelling) until you switch. Read the DNS query log for ALERT lines (README, \"Egress perimeter\", DNS rollout), then set dnsFirewall.mode to \"block\""
+  );
 }
 
 /**

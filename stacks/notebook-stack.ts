@@ -3,7 +3,7 @@
  * configured AZ (an instance cannot move, so its AZ never follows the order of the AZ list), with
  * its own execution role and volume key. Its bucket lives in the network stack.
  */
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
@@ -12,7 +12,7 @@ import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
-import type { NetworkStack } from "./network-stack";
+import { NetworkStack, uiEndpointWarning } from "./network-stack";
 import { WorkloadStack } from "./workload";
 
 export function notebookStackName(env: Pick<EnvironmentConfig, "environment">): string {
@@ -25,7 +25,7 @@ const NOTEBOOK_VOLUME_SERVICES = ["sagemaker", "ec2"];
 export class NotebookStack extends WorkloadStack {
   readonly notebook: SecureNotebookInstance;
   readonly volumeKey: CustomerKey;
-  /** The `notebook` interface endpoint (admits this instance only), when configured. */
+  /** The `notebook` interface endpoint (admits this instance only), with notebook.uiEndpoint. */
   readonly notebookEndpoint?: VpcEndpoint;
 
   constructor(network: NetworkStack, env: EnvironmentConfig) {
@@ -82,7 +82,9 @@ export class NotebookStack extends WorkloadStack {
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));
 
-    if (env.vpcEndpoints.interfaceServices.includes("notebook")) {
+    // Only for people on VPN or Direct Connect (notebook.uiEndpoint); the network's DNS firewall
+    // then allows this instance's name (known at synth, so it is there, not here).
+    if (env.notebook.uiEndpoint) {
       // In the notebook's AZ: the instance is there, and so is its only way in.
       this.notebookEndpoint = sageMakerUiEndpoint(this, "notebook-endpoint", {
         account,
@@ -93,6 +95,7 @@ export class NotebookStack extends WorkloadStack {
         securityGroupId: contract.endpointSecurityGroupId,
         only: this.notebook.instance.arn,
       });
+      Annotations.of(this.notebookEndpoint).addWarning(uiEndpointWarning(env.sourceFile, "notebook"));
     }
 
     new TerraformOutput(this, "notebook_instance_name", { description: "Name of the notebook instance", value: this.notebook.instance.name });

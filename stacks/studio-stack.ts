@@ -4,7 +4,7 @@
  * lets it run jobs inside the VPC only. Its data (data and models buckets, the home EFS's key)
  * lives in the network stack, so destroying this stack never touches it.
  */
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName, userExecutionRoleName } from "../modules/config/naming";
 import { addressesOf, jobStatements, SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
@@ -14,7 +14,8 @@ import { trustedCaScript } from "../modules/sagemaker/trusted-ca";
 import { SagemakerStudioLifecycleConfig } from "@cdktf/provider-aws/lib/sagemaker-studio-lifecycle-config";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
-import { NetworkStack, SAGEMAKER_VOLUME_SERVICES } from "./network-stack";
+import { DnsAllowance, studioUiNames } from "../modules/network/dns-firewall";
+import { NetworkStack, SAGEMAKER_VOLUME_SERVICES, uiEndpointWarning } from "./network-stack";
 import { WorkloadStack } from "./workload";
 
 export function studioStackName(env: Pick<EnvironmentConfig, "environment">): string {
@@ -23,8 +24,10 @@ export function studioStackName(env: Pick<EnvironmentConfig, "environment">): st
 
 export class StudioStack extends WorkloadStack {
   readonly studio: StudioDomain;
-  /** The `studio` interface endpoint (admits this domain only), when configured. */
+  /** The `studio` interface endpoint (admits this domain only), with studio.uiEndpoint. */
   readonly studioEndpoint?: VpcEndpoint;
+  /** With studio.uiEndpoint: the DNS firewall group that lets this domain's Studio names resolve. */
+  readonly studioDnsNames?: DnsAllowance;
   /** Each user profile's own execution role, by profile name. */
   readonly userRoles: Readonly<Record<string, SageMakerExecutionRole>>;
 
@@ -95,7 +98,10 @@ export class StudioStack extends WorkloadStack {
       p.profile.addOverride("depends_on", addressesOf([...shared, ...policiesOf(userRoles[name], { profileName: name })]));
     }
 
-    if (env.vpcEndpoints.interfaceServices.includes("studio")) {
+    // Only for people on VPN or Direct Connect (studio.uiEndpoint): its private DNS would answer
+    // every domain's Studio name, so the DNS firewall allows this domain's names only, from here
+    // (the network stack cannot know the domain ID).
+    if (env.studio.uiEndpoint) {
       this.studioEndpoint = sageMakerUiEndpoint(this, "studio-endpoint", {
         account,
         service: "studio",
@@ -105,6 +111,12 @@ export class StudioStack extends WorkloadStack {
         securityGroupId: contract.endpointSecurityGroupId,
         only: this.studio.domain.id,
       });
+      this.studioDnsNames = new DnsAllowance(this, "studio-ui-dns", {
+        vpcId: contract.vpcId,
+        name: `${this.prefix}-studio-ui`,
+        domains: studioUiNames(this.studio.domain.id, env.region).map((n) => n.name),
+      });
+      Annotations.of(this.studioEndpoint).addWarning(uiEndpointWarning(env.sourceFile, "studio"));
     }
 
     new TerraformOutput(this, "studio_domain_id", { description: "ID of the SageMaker Studio domain", value: this.studio.domain.id });

@@ -13,6 +13,18 @@ import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-avail
 import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
 import { hclList } from "../hcl";
 
+/** A service checked in some AZs only, or configured by another field than vpcEndpoints.interfaceServices. */
+export interface InterfaceServiceCheck {
+  /** Full service name, e.g. "aws.sagemaker.us-east-1.notebook". Required. */
+  readonly serviceName: string;
+  /** The config field that asks for it, for messages. Default "vpcEndpoints.interfaceServices". */
+  readonly field?: string;
+  /** The AZs its endpoint uses. Default: every AZ of availabilityZones. */
+  readonly availabilityZones?: ReadonlyArray<string>;
+  /** Where those AZs come from, for messages. Default: the checks' source. */
+  readonly source?: string;
+}
+
 export interface AvailabilityChecksProps {
   /** The region the stack's provider deploys to, for messages. Required. */
   readonly region: string;
@@ -22,7 +34,7 @@ export interface AvailabilityChecksProps {
    * Full interface endpoint service names ("com.amazonaws.us-east-1.sts"), keyed by short name:
    * each must be offered in every AZ (interfaceServiceName builds them). Default: none.
    */
-  readonly interfaceServices?: Readonly<Record<string, string>>;
+  readonly interfaceServices?: Readonly<Record<string, string | InterfaceServiceCheck>>;
   /** Where the AZ list comes from, for messages: 'availabilityZones in config/dev.json'. Default "availabilityZones". */
   readonly source?: string;
 }
@@ -48,15 +60,19 @@ export class AvailabilityChecks extends Construct {
       },
     });
     const services: Record<string, DataAwsVpcEndpointService> = {};
-    for (const [short, serviceName] of Object.entries(props.interfaceServices ?? {})) {
+    for (const [short, spec] of Object.entries(props.interfaceServices ?? {})) {
+      const { serviceName, field = "vpcEndpoints.interfaceServices", availabilityZones, source: azSource = source } = typeof spec === "string" ? { serviceName: spec } : spec;
+      const where = availabilityZones ? hclList(availabilityZones) : azs;
+      const named = field === "vpcEndpoints.interfaceServices" ? `${field} "${short}"` : field;
+      const remedy = field === "vpcEndpoints.interfaceServices" ? "remove the service from vpcEndpoints.interfaceServices" : `turn ${field} off`;
       services[short] = new DataAwsVpcEndpointService(this, `service-${short}`, {
         serviceName,
         serviceType: "Interface",
         lifecycle: {
           postcondition: [
             {
-              condition: `\${length(setsubtract(${azs}, self.availability_zones)) == 0}`,
-              errorMessage: `vpcEndpoints.interfaceServices "${short}" (${serviceName}) is not offered in \${join(", ", setsubtract(${azs}, self.availability_zones))} (offered in: \${join(", ", self.availability_zones)}). Remove that AZ from ${source} or the service from vpcEndpoints.interfaceServices. Nothing was created.`,
+              condition: `\${length(setsubtract(${where}, self.availability_zones)) == 0}`,
+              errorMessage: `${named} (${serviceName}) is not offered in \${join(", ", setsubtract(${where}, self.availability_zones))} (offered in: \${join(", ", self.availability_zones)}). Remove that AZ from ${azSource} or ${remedy}. Nothing was created.`,
             },
           ],
         },

@@ -12,7 +12,8 @@ import { z } from "zod";
 import { planLanes } from "../network/subnet-plan";
 import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
-import { KNOWN_INTERFACE_SERVICES, unknownServiceProblem } from "../endpoints/known-services";
+import { KNOWN_INTERFACE_SERVICES, uiEndpointProblem, unknownServiceProblem } from "../endpoints/known-services";
+import { DEFAULT_DNS_FIREWALL_MODE } from "../network/dns-firewall";
 import { AllowlistEntry, expandAllowlist, noDuplicateEntries, PresetEntry, presetAcknowledging } from "./allowlist";
 import { DEFAULT_STATEFUL_DEFAULT_ACTION, STATEFUL_DEFAULT_ACTIONS, StatefulDefaultAction, UNDECIDED_FLOW_BYTE_LIMIT } from "../network/firewall";
 
@@ -30,12 +31,13 @@ export const DEFAULTS = {
   userProfiles: ["anfw-user-profile"],
   notebookInstanceType: "ml.t3.medium",
   notebookVolumeSizeGb: 20,
-  /** The seed's ten interface endpoints plus the Studio UI endpoint. */
+  /**
+   * The seed's interface endpoints but its notebook UI endpoint: the SageMaker UI endpoints
+   * (studio, notebook) are opt-in per workload (studio.uiEndpoint, notebook.uiEndpoint).
+   */
   interfaceEndpoints: [
     "sagemaker.api",
     "sagemaker.runtime",
-    "notebook",
-    "studio",
     "sts",
     "ssm",
     "monitoring",
@@ -311,6 +313,14 @@ export const StudioSection = z
         "Networks people may open Studio from: the stack then outputs an IAM policy (studio_presigned_url_policy_json) " +
           "to attach to the people's roles, allowing sagemaker:CreatePresignedDomainUrl for this domain only from these CIDRs",
       ),
+    uiEndpoint: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create the Studio UI interface endpoint (aws.sagemaker.<region>.studio, private DNS, admitting this domain's apps only) for people who reach " +
+          "Studio over VPN or Direct Connect through this VPC; the DNS firewall then also allows this domain's Studio names. Off by default: processes " +
+          "in the VPC could reach Studio through it without passing Network Firewall (README, \"Egress perimeter\")",
+      ),
   })
   .describe("SageMaker Studio domain settings");
 
@@ -339,8 +349,12 @@ export const DnsFirewallSection = z
   .strictObject({
     mode: z
       .enum(["block", "alert"])
-      .default("block")
-      .describe('"block": names not on the allowlist (or needed by the VPC itself) get NXDOMAIN. "alert": they resolve and are flagged in the query log (for rollout)'),
+      .default(DEFAULT_DNS_FIREWALL_MODE)
+      .describe(
+        '"alert" (default, for rollout): names off the list resolve and each query is flagged ALERT in the DNS query log; a warning at synth says DNS ' +
+          'tunnelling stays open. "block": they get NXDOMAIN. Deploy in alert mode, read the query log for ALERT lines (README, "Egress perimeter", DNS rollout), ' +
+          'then set "block". Switching updates one DNS firewall rule in place',
+      ),
     mutationProtection: z
       .boolean()
       .default(true)
@@ -367,7 +381,9 @@ export const VpcEndpointsSection = z
                 .describe("Why this service, which is not in the project's list of known services, is wanted (e.g. where AWS documents it)"),
             })
             .superRefine((entry, ctx) => {
-              if (Object.prototype.hasOwnProperty.call(KNOWN_INTERFACE_SERVICES, entry.service)) {
+              const ui = uiEndpointProblem(entry.service);
+              if (ui) ctx.addIssue({ code: "custom", path: ["service"], message: ui });
+              else if (Object.prototype.hasOwnProperty.call(KNOWN_INTERFACE_SERVICES, entry.service)) {
                 ctx.addIssue({ code: "custom", path: ["acknowledgeUnlisted"], message: `"${entry.service}" is a known service: write it as a plain string` });
               }
             })
@@ -377,8 +393,8 @@ export const VpcEndpointsSection = z
       .superRefine(noDuplicates(interfaceServiceOf))
       .default([...DEFAULTS.interfaceEndpoints])
       .describe(
-        'Interface endpoints, by short name: "sts" -> com.amazonaws.<region>.sts; "notebook" and "studio" -> ' +
-          "aws.sagemaker.<region>.<name>. One endpoint each, in the workload subnet of every AZ. A service missing from the " +
+        'Interface endpoints, by short name: "sts" -> com.amazonaws.<region>.sts. One endpoint each, in the workload subnet of every AZ. ' +
+          "Not the SageMaker UI endpoints (studio.uiEndpoint, notebook.uiEndpoint). A service missing from the " +
           'project\'s list must be written { "service": "<name>", "acknowledgeUnlisted": "<why>" }',
       ),
     allowJumpStartRead: z
@@ -439,6 +455,14 @@ export const NotebookSection = z
       })
       .optional()
       .describe("Lifecycle configuration scripts, as paths relative to this config file"),
+    uiEndpoint: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create the notebook UI interface endpoint (aws.sagemaker.<region>.notebook, private DNS, in the notebook's AZ, admitting this instance only) for people " +
+          "who reach Jupyter over VPN or Direct Connect through this VPC; the DNS firewall then also allows this instance's name. Off by default: processes in " +
+          "the VPC could reach it without passing Network Firewall (README, \"Egress perimeter\")",
+      ),
   })
   .describe("The notebook-instance stack");
 
@@ -594,6 +618,12 @@ export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean 
   }
   if (has("studio.enabled", "notebook.enabled") && !cfg.studio.enabled && !cfg.notebook.enabled) {
     add(["studio", "enabled"], "no workload is enabled: set studio.enabled or notebook.enabled to true");
+  }
+  // A UI endpoint lives in its workload's stack: without the workload it would silently not exist.
+  for (const [section, what] of [["studio", "the Studio stack"], ["notebook", "the notebook stack"]] as const) {
+    if (has(`${section}.enabled`, `${section}.uiEndpoint`) && cfg[section].uiEndpoint && !cfg[section].enabled) {
+      add([section, "uiEndpoint"], `has no effect while ${section}.enabled is false (the endpoint lives in ${what}): remove it, or set ${section}.enabled to true`);
+    }
   }
   if (has("notebook.enabled", "notebook.availabilityZone") && cfg.notebook.enabled && cfg.notebook.availabilityZone === undefined) {
     add(

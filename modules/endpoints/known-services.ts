@@ -16,6 +16,7 @@
  * or, for everyone, add it below with its source. Only regional com.amazonaws.<region>.<name>
  * services and SageMaker's aws.sagemaker.<region>.<name> UI services fit interfaceServiceName();
  * global ones (com.amazonaws.iam) and other prefixes (aws.api.<region>.*) do not, so they are left out.
+ * SageMaker's UI services (studio, notebook) are not here: see SAGEMAKER_UI_ENDPOINT_FIELDS.
  */
 
 /** Short name => what it serves (shown in messages). "s3" is not here: it is always a gateway endpoint. */
@@ -28,8 +29,6 @@ export const KNOWN_INTERFACE_SERVICES: Readonly<Record<string, string>> = {
   "sagemaker.featurestore-runtime": "SageMaker Feature Store runtime",
   "sagemaker.metrics": "SageMaker Metrics (training metrics, Experiments)",
   "sagemaker-geospatial": "SageMaker geospatial capabilities",
-  notebook: "SageMaker notebook instance UI (aws.sagemaker.<region>.notebook)",
-  studio: "SageMaker Studio UI (aws.sagemaker.<region>.studio)",
   // What the SageMaker SDK, training and processing jobs and Studio apps use around it
   sts: "AWS STS",
   ssm: "Systems Manager (Parameter Store)",
@@ -80,6 +79,31 @@ export const KNOWN_INTERFACE_SERVICES: Readonly<Record<string, string>> = {
   transcribe: "Amazon Transcribe",
 };
 
+/**
+ * SageMaker's UI endpoint services (aws.sagemaker.<region>.studio / .notebook) are not configured
+ * in vpcEndpoints.interfaceServices: they exist only when the field named here is true. With
+ * private DNS they answer every Studio domain's or notebook instance's name, of any account, past
+ * Network Firewall, and no client inside the VPC needs them (people open Studio from outside), so
+ * they are off by default and opted into per workload (README, "Egress perimeter").
+ * Sources: SageMaker AI Developer Guide, "Connect to Studio through an interface VPC endpoint" and
+ * "Connect to a notebook instance through a VPC interface endpoint".
+ */
+export const SAGEMAKER_UI_ENDPOINT_FIELDS: Readonly<Record<string, string>> = {
+  studio: "studio.uiEndpoint",
+  notebook: "notebook.uiEndpoint",
+};
+
+/** The problem with naming a SageMaker UI service in vpcEndpoints.interfaceServices, or undefined for any other name. */
+export function uiEndpointProblem(name: string): string | undefined {
+  const field = Object.prototype.hasOwnProperty.call(SAGEMAKER_UI_ENDPOINT_FIELDS, name) ? SAGEMAKER_UI_ENDPOINT_FIELDS[name] : undefined;
+  if (field === undefined) return undefined;
+  return (
+    `"${name}" (aws.sagemaker.<region>.${name}) is not configured here: remove it and, only if people reach ${name === "studio" ? "Studio" : "the notebook instance"} ` +
+    `over VPN or Direct Connect through this VPC, set ${field}: true (it is off by default: with private DNS the endpoint reaches every ` +
+    `${name === "studio" ? "Studio domain" : "notebook instance"} of every account past Network Firewall; README, "Egress perimeter")`
+  );
+}
+
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -104,6 +128,8 @@ export function similarKnownServices(name: string): string[] {
 /** The problem with an unlisted short name, or undefined when it is listed. */
 export function unknownServiceProblem(name: string): string | undefined {
   if (Object.prototype.hasOwnProperty.call(KNOWN_INTERFACE_SERVICES, name)) return undefined;
+  const ui = uiEndpointProblem(name);
+  if (ui) return ui;
   const similar = similarKnownServices(name);
   return (
     `"${name}" is not a known interface endpoint service${similar.length ? ` (did you mean ${similar.map((s) => `"${s}"`).join(" or ")}?)` : ""}. ` +
