@@ -49,7 +49,16 @@ const stacks = synthEnvironment({});
 const withAdmin = synthEnvironment({ storage: { adminRoleArns: [ADMIN_ROLE_ARN] } });
 const R = renderPolicies(stacks);
 const RA = renderPolicies(withAdmin);
+const twoUsers = synthEnvironment({ studio: { userProfiles: ["alice", "bob"] } });
+const R2 = renderPolicies(twoUsers);
+const NO_SAGEMAKER_IMAGES_PLUS_ONE = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: false, ecrImageAccounts: ["210987654321"] } }));
+const SKLEARN_IMAGES_ONLY = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: ["sklearn"] } }));
 const ACCOUNT = R.accountId;
+/**
+ * The owner tag key, as the README tells data scientists to set it (section 10). Written here, not
+ * imported: a renamed key in the code must fail these tests, as it would break users' tags.
+ */
+const OWNER_TAG = "sagemaker-anfw:owner";
 const REGION = R.region;
 
 // ---------------------------------------------------------------------------------------------
@@ -85,6 +94,7 @@ function partsOf(s: RenderedStack) {
     return {
       roleAddress: role,
       role: { arn: s.fakeOf(role, "arn"), identityPolicies: s.identityPoliciesOfRole(role) } as SimPrincipal & { arn: string; identityPolicies: PolicyRef[] },
+      roleName: String(s.config(role)!.name),
       jobsSg: s.fakeOf(only(s, "aws_security_group", `${suffix} jobs SG`, (a, c) => stackEndsWith(s, `-${suffix}`)(a) && String(c.name).endsWith("-jobs")), "id"),
       subnets: workloadSubnets(az),
       volumeKey: keyByAlias(s, volumeKeyAlias),
@@ -507,7 +517,10 @@ describe.each([
 ] as const)("3. jobs of the %s execution role", (_, which) => {
   const w = P[which];
   const trainingJob = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/job-1`;
+  // What the role creates carries its own name as owner tag (section 10 shows what happens without).
+  const ownerTag = { [`aws:RequestTag/${OWNER_TAG}`]: w.roleName };
   const good = (): Record<string, string | string[]> => ({
+    ...ownerTag,
     "sagemaker:VpcSubnets": w.subnets,
     "sagemaker:VpcSecurityGroupIds": [w.jobsSg],
     "sagemaker:VolumeKmsKeyArn": w.volumeKey.arn,
@@ -541,20 +554,20 @@ describe.each([
 
   const model = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/model-1`;
   test("CreateModel in the VPC: Allowed; without VPC config: ExplicitlyDenied", async () => {
-    const vpc = { "sagemaker:VpcSubnets": w.subnets, "sagemaker:VpcSecurityGroupIds": [w.jobsSg] };
+    const vpc = { ...ownerTag, "sagemaker:VpcSubnets": w.subnets, "sagemaker:VpcSecurityGroupIds": [w.jobsSg] };
     expect(await outcome(create("sagemaker:CreateModel", model, vpc))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
-    const r = await outcome(create("sagemaker:CreateModel", model, {}));
+    const r = await outcome(create("sagemaker:CreateModel", model, ownerTag));
     expect(r.decision).toBe("ExplicitlyDenied");
     expect(r.explanation).toMatch(/DenyJobsOutsideTheVpc/);
   });
 
   const transform = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:transform-job/transform-1`;
   test("CreateTransformJob with our volume key: Allowed; without: ImplicitlyDenied", async () => {
-    expect(await outcome(create("sagemaker:CreateTransformJob", transform, { "sagemaker:VolumeKmsKeyArn": w.volumeKey.arn }))).toEqual({
+    expect(await outcome(create("sagemaker:CreateTransformJob", transform, { ...ownerTag, "sagemaker:VolumeKmsKeyArn": w.volumeKey.arn }))).toEqual({
       decision: "Allowed",
       explanation: expect.any(String),
     });
-    expect(await decision(create("sagemaker:CreateTransformJob", transform, {}))).toBe("ImplicitlyDenied");
+    expect(await decision(create("sagemaker:CreateTransformJob", transform, ownerTag))).toBe("ImplicitlyDenied");
   });
 
   // IAM User Guide: "Grant a user permissions to pass a role to an AWS service" — iam:PassRole with the
@@ -874,8 +887,9 @@ describe("7. data perimeter of the interface endpoints", () => {
   });
 
   test("ECR: pulls from a configured image account are Allowed, from any other account denied", async () => {
-    const imageAccount = "763104351884";
-    const s = renderPolicies(synthEnvironment({ vpcEndpoints: { ecrImageAccounts: [imageAccount] } }));
+    // an account of your own images; SageMaker's are switched off to show that the setting alone admits it
+    const imageAccount = "210987654321";
+    const s = NO_SAGEMAKER_IMAGES_PLUS_ONE;
     const pull = (acct: string, action = "ecr:BatchGetImage"): SimRequest => {
       const e = endpointOf(s, "ecr.dkr");
       const arn = `arn:aws:ecr:${REGION}:${acct}:repository/pytorch-training`;
@@ -887,7 +901,7 @@ describe("7. data perimeter of the interface endpoints", () => {
     expect(await decision(pull(imageAccount, "ecr:PutImage"))).toBe("ImplicitlyDenied"); // pulls only
     expect(await decision(pull(OTHER_ACCOUNT))).toBe("ImplicitlyDenied");
     expect(await decision(pull(imageAccount))).toBe("Allowed");
-    // without the setting, even the image account is outside the perimeter
+    // without the setting, that account is outside the perimeter
     expect(await decision(through(R, "ecr.dkr", ours, imageAccount))).toBe("ImplicitlyDenied");
   });
 
@@ -999,8 +1013,7 @@ describe("9. one Studio user's role cannot manage another user's apps or spaces"
   // Service Authorization Reference, SageMaker: CreateApp/DeleteApp act on app/<domain>/<owner or
   // space>/<type>/<name>; CreateSpace/UpdateSpace/DeleteSpace on space/<domain>/<name>; the request
   // carries sagemaker:OwnerUserProfileArn (the space's owner) and sagemaker:SpaceSharingType.
-  const twoUsers = synthEnvironment({ studio: { userProfiles: ["alice", "bob"] } });
-  const s = renderPolicies(twoUsers);
+  const s = R2;
   const domainId = s.fakeOf(s.addressesOf("aws_sagemaker_domain")[0], "id");
   const roleOf = (user: string) => {
     const profile = s.addressesOf("aws_sagemaker_user_profile").find((a) => s.config(a)!.user_profile_name === user)!;
@@ -1047,5 +1060,309 @@ describe("9. one Studio user's role cannot manage another user's apps or spaces"
     const doc = s.all().find((d) => s.identityPoliciesOfRole(alice).some((p) => p.name === d.address) && d.document.Statement.some((x) => x.Sid === "OwnSpacesAndTheirApps"))!;
     const b = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "OwnSpacesAndTheirApps").condition);
     expect(await decision(req(b, "alice", "sagemaker:DeleteSpace", space("bob-space"), "bob"))).toBe("Allowed");
+  });
+});
+
+// =============================================================================================
+// 10. Jobs with SageMaker's own images (role policy AND ECR endpoint policy)
+// =============================================================================================
+
+describe("10. jobs with SageMaker's own images: the execution role may pull them through the ECR endpoints", () => {
+  // AWS, "SageMaker execution roles" (CreateTrainingJob/CreateProcessingJob): the execution role
+  // needs ecr:BatchCheckLayerAvailability, ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the
+  // image's repository; SageMaker pulls with that role. The accounts below are AWS's published
+  // us-east-1 registries, written here from AWS's own pages, not taken from the project's table:
+  // Deep Learning Containers "Available images" (763104351884, pytorch-training); SageMaker
+  // "Docker registry paths" for scikit-learn (683313688378, sagemaker-scikit-learn); SageMaker
+  // Distribution (885854791233, sagemaker-distribution-prod). A cross-account pull is allowed only
+  // if the repository's policy also allows it (IAM User Guide, "Cross-account policy evaluation
+  // logic"): AWS's image repositories admit everyone, modelled below.
+  const DLC = "763104351884";
+  const SKLEARN = "683313688378";
+  const SMD = "885854791233";
+  const PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
+  const ecrEndpoint = (s: RenderedStack, service: "ecr.dkr" | "ecr.api") =>
+    only(s, "aws_vpc_endpoint", `${service} endpoint`, (_, c) => c.vpc_endpoint_type === "Interface" && String(c.service_name).endsWith(`.${service}`));
+  const pull = (s: RenderedStack, who: "studio" | "notebook", account: string, repository: string, action: string, service: "ecr.dkr" | "ecr.api" = "ecr.dkr"): SimRequest => {
+    const arn = `arn:aws:ecr:${REGION}:${account}:repository/${repository}`;
+    const e = ecrEndpoint(s, service);
+    const role = P[who].roleAddress;
+    return {
+      principal: { arn: s.fakeOf(role, "arn"), identityPolicies: s.identityPoliciesOfRole(role) },
+      action,
+      resource: { arn, account },
+      resourcePolicy: policy({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["ecr:*"], Resource: [arn] }),
+      endpoint: { id: s.fakeOf(e, "id"), policy: s.endpointPolicyOf(e) },
+    };
+  };
+
+  test("the environment under test is in us-east-1 (the accounts above are that region's)", () => {
+    expect(REGION).toBe("us-east-1");
+  });
+
+  const allowedCases = (["studio", "notebook"] as const).flatMap((who) =>
+    PULL.flatMap((action) => [
+      [who, "a training job's PyTorch image (deep learning containers)", DLC, "pytorch-training", action],
+      [who, "a processing job's scikit-learn image (SKLearnProcessor)", SKLEARN, "sagemaker-scikit-learn", action],
+      [who, "a notebook job's SageMaker Distribution image", SMD, "sagemaker-distribution-prod", action],
+    ] as const),
+  );
+  test.each(allowedCases)("%s role: %s, %s, %s through ecr.dkr and ecr.api: Allowed", async (who, _what, account, repository, action) => {
+    for (const service of ["ecr.dkr", "ecr.api"] as const) {
+      expect(await outcome(pull(R, who, account, repository, action, service))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+    }
+  });
+
+  test("a foreign registry is refused by the role and by the endpoint, each on its own", async () => {
+    const req = pull(R, "studio", OTHER_ACCOUNT, "pytorch-training", "ecr:BatchGetImage");
+    expect(await decision(req)).toBe("ImplicitlyDenied");
+    // the role alone (outside the endpoint) refuses it
+    expect(await decision({ ...req, endpoint: undefined })).toBe("ImplicitlyDenied");
+    // the endpoint alone refuses it, whatever the identity policy says
+    const everything = { arn: `arn:aws:iam::${ACCOUNT}:role/SomeWorkload`, identityPolicies: [{ name: "all", policy: policy({ Effect: "Allow", Action: ["*"], Resource: ["*"] }) }] };
+    const r = await outcome({ ...req, principal: everything });
+    expect(r.decision).toBe("ImplicitlyDenied");
+    expect(r.explanation).toMatch(/VPC endpoint policy/);
+  });
+
+  test("pushing to SageMaker's registries stays refused", async () => {
+    expect(await decision(pull(R, "studio", DLC, "pytorch-training", "ecr:PutImage"))).toBe("ImplicitlyDenied");
+  });
+
+  test("narrowed to sklearn: the scikit-learn registry only; switched off: none, and ecrImageAccounts still extends", async () => {
+    expect(await decision(pull(SKLEARN_IMAGES_ONLY, "studio", SKLEARN, "sagemaker-scikit-learn", "ecr:BatchGetImage"))).toBe("Allowed");
+    expect(await decision(pull(SKLEARN_IMAGES_ONLY, "studio", DLC, "pytorch-training", "ecr:BatchGetImage"))).toBe("ImplicitlyDenied");
+    expect(await decision(pull(NO_SAGEMAKER_IMAGES_PLUS_ONE, "studio", SKLEARN, "sagemaker-scikit-learn", "ecr:BatchGetImage"))).toBe("ImplicitlyDenied");
+    expect(await decision(pull(NO_SAGEMAKER_IMAGES_PLUS_ONE, "studio", "210987654321", "team-images", "ecr:BatchGetImage"))).toBe("Allowed");
+  });
+
+  test("can fail: without the DLC account in the role's EcrPullImages, or in the endpoint's PullFromImageAccounts, the training image is refused", async () => {
+    const roleDoc = docOf(R, "identity", P.studio.roleAddress, hasSid("EcrPullImages"));
+    const noRole = brokenCopy(stacks, roleDoc, (st) => {
+      const x = bySid(st, "EcrPullImages");
+      x.resources = x.resources.filter((r: string) => !r.includes(`:${DLC}:`));
+    });
+    const e = ecrEndpoint(R, "ecr.dkr");
+    const endpointDoc = R.all().find((d) => d.usedBy.some((u) => u.kind === "endpoint-policy" && u.target === e))!;
+    const noEndpoint = brokenCopy(stacks, endpointDoc, (st) => {
+      const x = bySid(st, "PullFromImageAccounts");
+      for (const c of x.condition) if (c.variable === "aws:ResourceAccount") c.values = c.values.filter((v: string) => v !== DLC);
+    });
+    expect(await decision(pull(R, "studio", DLC, "pytorch-training", "ecr:BatchGetImage"))).toBe("Allowed");
+    expect(await decision(pull(noRole, "studio", DLC, "pytorch-training", "ecr:BatchGetImage"))).toBe("ImplicitlyDenied");
+    expect(await decision(pull(noEndpoint, "studio", DLC, "pytorch-training", "ecr:BatchGetImage"))).toBe("ImplicitlyDenied");
+  });
+});
+
+// =============================================================================================
+// 11. Users control only their own jobs, models, endpoints and pipelines
+// =============================================================================================
+
+describe("11. one user's role cannot stop, change or delete another user's jobs, models, endpoints or pipelines", () => {
+  // IAM User Guide, "Controlling access to AWS resources using tags": aws:RequestTag on create,
+  // aws:ResourceTag on use; Service Authorization Reference, SageMaker: StopTrainingJob etc. act on
+  // the resource type whose aws:ResourceTag is evaluated, AddTags carries sagemaker:TaggingAction
+  // only when authorized as part of a create, DeleteTags never.
+  const roleOf = (st: RenderedStack, user: string) => {
+    const profile = st.addressesOf("aws_sagemaker_user_profile").find((a) => st.config(a)!.user_profile_name === user)!;
+    const address = /\$\{(aws_iam_role\.[^.]+)\.arn\}/.exec(st.config(profile)!.user_settings.execution_role)![1];
+    return { address, name: String(st.config(address)!.name), principal: { arn: st.fakeOf(address, "arn"), identityPolicies: st.identityPoliciesOfRole(address) } };
+  };
+  const arn = (type: string, name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${type}/${name}`;
+  /** `who` calls `action` on a resource whose owner tag is `owner`'s role name (no tag when owner is null). */
+  const use = (st: RenderedStack, who: string, action: string, resource: string, owner: string | null, extra: Record<string, string | string[] | null> = {}): SimRequest => ({
+    principal: roleOf(st, who).principal,
+    action,
+    resource: { arn: resource },
+    context: { ...(owner ? { [`aws:ResourceTag/${OWNER_TAG}`]: roleOf(st, owner).name } : {}), ...extra },
+  });
+  const uses: Array<[string, string]> = [
+    ["sagemaker:StopTrainingJob", arn("training-job", "job-1")],
+    ["sagemaker:StopProcessingJob", arn("processing-job", "proc-1")],
+    ["sagemaker:StopHyperParameterTuningJob", arn("hyper-parameter-tuning-job", "hpo-1")],
+    ["sagemaker:StopTransformJob", arn("transform-job", "t-1")],
+    ["sagemaker:DeleteModel", arn("model", "m-1")],
+    ["sagemaker:DeleteEndpointConfig", arn("endpoint-config", "ec-1")],
+    ["sagemaker:UpdateEndpoint", arn("endpoint", "e-1")],
+    ["sagemaker:DeleteEndpoint", arn("endpoint", "e-1")],
+    ["sagemaker:InvokeEndpoint", arn("endpoint", "e-1")],
+    ["sagemaker:DeletePipeline", arn("pipeline", "p-1")],
+    ["sagemaker:StartPipelineExecution", arn("pipeline", "p-1")],
+  ];
+
+  test("alice's and bob's roles differ, and so do their owner values", () => {
+    expect(roleOf(R2, "alice").name).not.toBe(roleOf(R2, "bob").name);
+  });
+
+  test.each(uses)("%s on alice's own: Allowed; on bob's: ImplicitlyDenied; on an untagged one: ImplicitlyDenied", async (action, resource) => {
+    expect(await outcome(use(R2, "alice", action, resource, "alice"))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+    expect(await decision(use(R2, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(use(R2, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+  });
+
+  const subnets = R2.addressesOf("aws_subnet").filter((a) => /-workload-/.test(R2.config(a)!.tags?.Name ?? "")).map((a) => R2.fakeOf(a, "id"));
+  const jobsSg = R2.fakeOf(only(R2, "aws_security_group", "studio jobs SG", (a, c) => stackEndsWith(R2, "-studio")(a) && String(c.name).endsWith("-jobs")), "id");
+  const volumeKey = keyByAlias(R2, "studio-storage").arn;
+  const createTraining = (tags: Record<string, string>): SimRequest => ({
+    principal: roleOf(R2, "alice").principal,
+    action: "sagemaker:CreateTrainingJob",
+    resource: { arn: arn("training-job", "job-2") },
+    context: {
+      "sagemaker:VpcSubnets": subnets,
+      "sagemaker:VpcSecurityGroupIds": [jobsSg],
+      "sagemaker:VolumeKmsKeyArn": volumeKey,
+      "sagemaker:InterContainerTrafficEncryption": "true",
+      ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+      "aws:TagKeys": Object.keys(tags),
+    },
+  });
+
+  test("creating a training job: with her own owner tag Allowed; untagged ExplicitlyDenied; in bob's name ImplicitlyDenied", async () => {
+    expect(await outcome(createTraining({ [OWNER_TAG]: roleOf(R2, "alice").name, project: "churn" }))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+    const untagged = await outcome(createTraining({ project: "churn" }));
+    expect(untagged.decision).toBe("ExplicitlyDenied");
+    expect(untagged.explanation).toMatch(/DenyUntaggedCreates/);
+    expect(await decision(createTraining({ [OWNER_TAG]: roleOf(R2, "bob").name }))).toBe("ImplicitlyDenied");
+  });
+
+  test("endpoint configs, endpoints and pipelines: created only with her owner tag", async () => {
+    for (const [action, resource] of [
+      ["sagemaker:CreateEndpointConfig", arn("endpoint-config", "ec-2")],
+      ["sagemaker:CreateEndpoint", arn("endpoint", "e-2")],
+      ["sagemaker:CreatePipeline", arn("pipeline", "p-2")],
+    ]) {
+      const req = (owner: string | null): SimRequest => ({
+        principal: roleOf(R2, "alice").principal,
+        action,
+        resource: { arn: resource },
+        context: owner ? { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, owner).name, "aws:TagKeys": [OWNER_TAG] } : {},
+      });
+      expect(await decision(req("alice"))).toBe("Allowed");
+      expect(await decision(req(null))).toBe("ExplicitlyDenied");
+      expect(await decision(req("bob"))).toBe("ImplicitlyDenied");
+    }
+    // an endpoint (tagged as hers) may deploy only her own endpoint config
+    const hers = { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, "alice").name, "aws:TagKeys": [OWNER_TAG] };
+    expect(await decision(use(R2, "alice", "sagemaker:CreateEndpoint", arn("endpoint-config", "ec-1"), "alice", hers))).toBe("Allowed");
+    expect(await decision(use(R2, "alice", "sagemaker:CreateEndpoint", arn("endpoint-config", "ec-1"), "bob", hers))).toBe("ImplicitlyDenied");
+  });
+
+  test("tags: only inside a create; the owner tag is never added to or removed from an existing resource", async () => {
+    const job = arn("training-job", "job-1");
+    const tag = (owner: string, taggingAction: string | null, action = "sagemaker:AddTags"): SimRequest =>
+      use(R2, "alice", action, job, "bob", { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, owner).name, "aws:TagKeys": [OWNER_TAG], "sagemaker:TaggingAction": taggingAction });
+    expect(await decision(tag("alice", "CreateTrainingJob"))).toBe("Allowed");
+    const retag = await outcome(tag("alice", null));
+    expect(retag.decision).toBe("ExplicitlyDenied");
+    expect(retag.explanation).toMatch(/DenyOwnerTagChanges/);
+    expect(await decision(tag("alice", null, "sagemaker:DeleteTags"))).toBe("ExplicitlyDenied");
+  });
+
+  test("reading stays account-wide (Studio lists everyone's jobs; the SDK's fit() polls DescribeTrainingJob)", async () => {
+    expect(await decision(use(R2, "alice", "sagemaker:DescribeTrainingJob", arn("training-job", "job-1"), "bob"))).toBe("Allowed");
+  });
+
+  test("can fail: without the owner condition, alice stops bob's training job; without the deny, an untagged create is only implicitly refused", async () => {
+    const alice = roleOf(R2, "alice").address;
+    const doc = docOf(R2, "identity", alice, hasSid("ManageOwnWorkOnly"));
+    const open = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "ManageOwnWorkOnly").condition);
+    expect(await decision(use(open, "alice", "sagemaker:StopTrainingJob", arn("training-job", "job-1"), "bob"))).toBe("Allowed");
+    const noTagCheck = brokenCopy(twoUsers, doc, (st) => {
+      st.splice(st.indexOf(bySid(st, "DenyUntaggedCreates")), 1);
+      const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
+      allow.condition = allow.condition.filter((c: Json) => !String(c.variable).startsWith("aws:RequestTag/"));
+    });
+    const req = { ...createTraining({ project: "churn" }), principal: { arn: noTagCheck.fakeOf(alice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(alice) } };
+    expect(await decision(req)).toBe("Allowed");
+  });
+});
+
+// =============================================================================================
+// 12. Studio's home page reads; writes stay scoped
+// =============================================================================================
+
+describe("12. Studio opens without errors: its read-only calls are granted, writes are not", () => {
+  // The calls Studio's home page and its panes make (MLflow, model cards, JumpStart hubs, HyperPod
+  // clusters, spaces, apps, domains, user profiles, pipelines, experiments, jobs, models,
+  // endpoints), each of which the AWS managed policy AmazonSageMakerReadOnly grants (AWS Managed
+  // Policy Reference Guide, AmazonSageMakerReadOnly v11: "sagemaker:Describe*", "sagemaker:List*",
+  // "sagemaker:Search", "sagemaker:GetSearchSuggestions", "sagemaker:BatchGetMetrics",
+  // "sagemaker:QueryLineage", ...). Resource types from the Service Authorization Reference.
+  const MANAGED_READ_ONLY = [/^sagemaker:Describe/, /^sagemaker:List/, /^sagemaker:(Search|GetSearchSuggestions|BatchGetMetrics|QueryLineage)$/];
+  const a = (type: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${type}`;
+  const HOME_PAGE_CALLS: Array<[string, string]> = [
+    ["sagemaker:ListMlflowTrackingServers", "*"],
+    ["sagemaker:DescribeMlflowTrackingServer", a("mlflow-tracking-server/tracking")],
+    ["sagemaker:ListMlflowApps", "*"],
+    ["sagemaker:ListModelCards", "*"],
+    ["sagemaker:DescribeModelCard", a("model-card/card-1")],
+    ["sagemaker:ListHubs", "*"],
+    ["sagemaker:DescribeHub", a("hub/SageMakerPublicHub")],
+    ["sagemaker:ListHubContents", a("hub/SageMakerPublicHub")],
+    ["sagemaker:ListClusters", "*"],
+    ["sagemaker:DescribeCluster", a("cluster/abc123")],
+    ["sagemaker:ListSpaces", "*"],
+    ["sagemaker:DescribeSpace", a("space/d-abc/space-1")],
+    ["sagemaker:ListApps", "*"],
+    ["sagemaker:ListDomains", "*"],
+    ["sagemaker:DescribeDomain", a("domain/d-abc")],
+    ["sagemaker:ListUserProfiles", "*"],
+    ["sagemaker:DescribeUserProfile", a("user-profile/d-abc/alice")],
+    ["sagemaker:ListPipelines", "*"],
+    ["sagemaker:ListExperiments", "*"],
+    ["sagemaker:Search", "*"],
+    ["sagemaker:ListTrainingJobs", "*"],
+    ["sagemaker:ListProcessingJobs", "*"],
+    ["sagemaker:ListModels", "*"],
+    ["sagemaker:ListEndpoints", "*"],
+    ["sagemaker:ListInferenceComponents", "*"],
+    ["sagemaker:ListModelPackageGroups", "*"],
+    ["sagemaker:ListPartnerApps", "*"],
+    ["sagemaker:ListTrainingPlans", "*"],
+    ["sagemaker:ListProjects", "*"],
+    ["sagemaker:ListTags", a("training-job/job-1")],
+  ];
+  const roles = (): Array<[string, SimPrincipal]> => [
+    ["alice's", { arn: R2.fakeOf(userRole(R2, "alice"), "arn"), identityPolicies: R2.identityPoliciesOfRole(userRole(R2, "alice")) }],
+    ["the domain default", P.studio.role],
+    ["the notebook", P.notebook.role],
+  ];
+  function userRole(st: RenderedStack, user: string): string {
+    const profile = st.addressesOf("aws_sagemaker_user_profile").find((x) => st.config(x)!.user_profile_name === user)!;
+    return /\$\{(aws_iam_role\.[^.]+)\.arn\}/.exec(st.config(profile)!.user_settings.execution_role)![1];
+  }
+
+  test("every call listed here is one AmazonSageMakerReadOnly grants (a read)", () => {
+    expect(HOME_PAGE_CALLS.filter(([action]) => !MANAGED_READ_ONLY.some((re) => re.test(action)))).toEqual([]);
+  });
+
+  test.each(HOME_PAGE_CALLS)("%s: Allowed for every execution role", async (action, resource) => {
+    for (const [, principal] of roles()) {
+      expect(await outcome({ principal, action, resource: { arn: resource } })).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+    }
+  });
+
+  const WRITES: Array<[string, string]> = [
+    ["sagemaker:CreateMlflowTrackingServer", a("mlflow-tracking-server/mine")],
+    ["sagemaker:DeleteModelCard", a("model-card/card-1")],
+    ["sagemaker:CreateHub", a("hub/my-hub")],
+    ["sagemaker:DeleteCluster", a("cluster/abc123")],
+    ["sagemaker:DeleteDomain", a("domain/d-abc")],
+    ["sagemaker:UpdateUserProfile", a("user-profile/d-abc/bob")],
+  ];
+  test.each(WRITES)("%s: ImplicitlyDenied for every execution role", async (action, resource) => {
+    for (const [, principal] of roles()) expect(await decision({ principal, action, resource: { arn: resource } })).toBe("ImplicitlyDenied");
+  });
+
+  test("can fail: without ListMlflowTrackingServers in SageMakerRead, Studio's MLflow pane is refused", async () => {
+    const doc = docOf(R, "identity", P.studio.roleAddress, hasSid("SageMakerRead"));
+    const b = brokenCopy(stacks, doc, (st) => {
+      const x = bySid(st, "SageMakerRead");
+      x.actions = x.actions.filter((y: string) => y !== "sagemaker:ListMlflowTrackingServers");
+    });
+    const role = P.studio.roleAddress;
+    expect(await decision({ principal: { arn: b.fakeOf(role, "arn"), identityPolicies: b.identityPoliciesOfRole(role) }, action: "sagemaker:ListMlflowTrackingServers", resource: { arn: "*" } })).toBe(
+      "ImplicitlyDenied",
+    );
   });
 });

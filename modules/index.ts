@@ -36,6 +36,7 @@ export * from "./logging/encrypted-log-group";
 
 // SageMaker workloads.
 export * from "./sagemaker/execution-role";
+export * from "./sagemaker/image-registries";
 export * from "./sagemaker/studio-domain";
 export * from "./sagemaker/studio-access";
 export * from "./sagemaker/notebook-instance";

@@ -43,6 +43,7 @@ import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
 import { DnsFirewall, dnsFirewallDomains, InspectedVpc, notebookUiNames, SourcedName, vpcResolutionNameSources } from "../modules/network";
 import { SecureBucket } from "../modules/storage/secure-bucket";
+import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { waive } from "../modules/guardrails";
 import { allowlistSummary } from "../modules/config/allowlist";
 import { EnvironmentStack } from "./environment-stack";
@@ -169,7 +170,8 @@ export class NetworkStack extends EnvironmentStack {
         // Notebook instances (Amazon Linux) install packages from repositories hosted in S3.
         allowAmazonLinuxRepos: env.notebook.enabled,
       },
-      perimeter: { organizationId: env.vpcEndpoints.organizationId, ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts },
+      // SageMaker's image registries of the region (the table's families per vpcEndpoints.sagemakerImages) plus ecrImageAccounts.
+      perimeter: { organizationId: env.vpcEndpoints.organizationId, ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }) },
     });
     for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
 

@@ -7,7 +7,8 @@ import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
-import { addressesOf, jobStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobStatements, sageMakerReadStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
@@ -75,9 +76,10 @@ export class NotebookStack extends WorkloadStack {
         kmsKeyArns: [contract.keyArn("s3"), this.volumeKey.arn],
         kmsViaServices: ["s3", ...NOTEBOOK_VOLUME_SERVICES],
         vpcId: contract.vpcId,
-        ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
+        ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }),
       }),
-      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn }),
+      read: sageMakerReadStatements(),
+      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn, owner: role.name }),
     });
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));

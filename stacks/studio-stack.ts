@@ -7,7 +7,8 @@
 import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName, userExecutionRoleName } from "../modules/config/naming";
-import { addressesOf, jobStatements, SageMakerExecutionRole, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobStatements, SageMakerExecutionRole, sageMakerReadStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
 import { trustedCaScript } from "../modules/sagemaker/trusted-ca";
@@ -87,10 +88,12 @@ export class StudioStack extends WorkloadStack {
           kmsKeyArns: [contract.keyArn("s3"), storageKeyArn],
           kmsViaServices: ["s3", ...SAGEMAKER_VOLUME_SERVICES],
           vpcId: contract.vpcId,
-          ecrImageAccounts: env.vpcEndpoints.ecrImageAccounts,
+          ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }),
         }),
+        read: sageMakerReadStatements(),
         studio: studioStatements(account, this.studio.domain.id, owner),
-        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn }),
+        // Each role's jobs, models, endpoints and pipelines carry its name as owner tag: users stop and delete only their own.
+        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn, owner: r.name }),
       });
     const shared = policiesOf(role);
     // Users' apps run as their roles: a profile is usable only once its role's policies are attached.

@@ -4,7 +4,7 @@ import { App, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import {
   addressesOf, AwsAccount, cloudWatchLogsKeyUse, CustomerKey, DnsFirewall, dnsFirewallDomains, DEFAULT_ALLOWED_DOMAINS, Guardrails, InspectedVpc,
-  keyUseThrough, SageMakerExecutionRole, SecureBucket, SecureNotebookInstance, ServiceEndpoints, vpcResolutionNames, waive, workloadStatements,
+  keyUseThrough, SageMakerExecutionRole, sageMakerReadStatements, SecureBucket, SecureNotebookInstance, ServiceEndpoints, vpcResolutionNames, waive, workloadStatements,
 } from "sagemaker-studio-anfw";
 
 const region = "us-east-1";
@@ -45,6 +45,7 @@ const volumeKey = new CustomerKey(stack, "notebook-key", { account, aliasName: `
 const role = new SageMakerExecutionRole(stack, "notebook-role", { account, roleName: `${prefix}-${region}-notebook` });
 const permissions = role.attachPolicies({
   workload: workloadStatements({ account, executionRoleArn: role.arn, bucketArns: [data.arn], kmsKeyArns: [s3Key.arn, volumeKey.arn], kmsViaServices: ["s3", "sagemaker", "ec2"], vpcId: network.vpc.id }),
+  read: sageMakerReadStatements(),
 });
 const notebook = new SecureNotebookInstance(stack, "notebook", {
   namePrefix: `${prefix}-notebook`, vpcId: network.vpc.id, subnetId: network.lanes[`${region}a`].workload.subnet.id,

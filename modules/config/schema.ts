@@ -14,6 +14,7 @@ import { parseCidr } from "../network/cidr";
 import { sharedHostingProblem } from "./shared-hosting";
 import { KNOWN_INTERFACE_SERVICES, uiEndpointProblem, unknownServiceProblem } from "../endpoints/known-services";
 import { DEFAULT_DNS_FIREWALL_MODE } from "../network/dns-firewall";
+import { sageMakerImageProblems } from "../sagemaker/image-registries";
 import { AllowlistEntry, expandAllowlist, noDuplicateEntries, PresetEntry, presetAcknowledging } from "./allowlist";
 import { DEFAULT_STATEFUL_DEFAULT_ACTION, STATEFUL_DEFAULT_ACTIONS, StatefulDefaultAction, UNDECIDED_FLOW_BYTE_LIMIT } from "../network/firewall";
 
@@ -63,7 +64,7 @@ export function resolvedAzs(cfg: { readonly region: string; readonly availabilit
 }
 
 /** Region names of every partition: "us-east-1", "us-gov-west-1", "cn-north-1", "us-iso-east-1". */
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 
 /** The partition of a region name (AWS's partitions.json region patterns). */
 export function partitionOf(region: string): string {
@@ -412,8 +413,23 @@ export const VpcEndpointsSection = z
       .superRefine(noDuplicates())
       .default([])
       .describe(
-        "Registry accounts (besides this account) whose container images may be pulled through the ECR endpoints and by the execution roles, " +
-          "e.g. SageMaker's image accounts of the region (README, \"Data perimeter\")",
+        "Further registry accounts (besides this account and sagemakerImages) whose container images may be pulled through the ECR endpoints " +
+          "and by the execution roles, e.g. your organization's central image account (README, \"Data perimeter\")",
+      ),
+    sagemakerImages: z
+      .union([
+        z.boolean(),
+        z
+          // names are checked against the table with the region (crossFieldIssues), so a typo gets a message that lists the families
+          .array(z.string().min(1))
+          .min(1, "list at least one family, or write false")
+          .superRefine(noDuplicates()),
+      ])
+      .default(true)
+      .describe(
+        "SageMaker's own image registries of the region that jobs and models may pull from (SageMaker pulls a job's image with its execution role). " +
+          'true: every family of the project\'s table (from the SageMaker Python SDK); a list of families (the SDK\'s framework names, e.g. ["pytorch", "sklearn", "xgboost"]) ' +
+          "admits only the accounts that hold those; false: none (jobs then need images in this account or in ecrImageAccounts)",
       ),
   })
   .describe("VPC endpoints");
@@ -610,6 +626,11 @@ export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean 
         `must be a certificate in this environment's region and account (${cfg.region}, ${cfg.accountId}): Network Firewall uses ACM certificates of its own account and region only`,
       );
     }
+  }
+
+  // SageMaker's image registries: the table must know the region, and the region each listed family.
+  if (has("vpcEndpoints.sagemakerImages", "region")) {
+    for (const problem of sageMakerImageProblems(cfg.region, cfg.vpcEndpoints.sagemakerImages)) add(["vpcEndpoints", "sagemakerImages"], problem);
   }
 
   // arn:<partition>:iam::<account>:role/<name>: the account is the fifth field.

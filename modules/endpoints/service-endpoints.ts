@@ -49,7 +49,9 @@ export interface EndpointPerimeter {
   readonly organizationId?: string;
   /**
    * Registry accounts whose images this account's principals may pull through the ECR endpoints,
-   * besides the perimeter's own (e.g. SageMaker's image accounts of the region). Default: none.
+   * besides the perimeter's own: SageMaker pulls a job's image with the job's execution role, so
+   * jobs with SageMaker's own images need the region's SageMaker image accounts here
+   * (imageRegistryAccounts in modules/sagemaker/image-registries.ts). Default: none.
    */
   readonly ecrImageAccounts?: ReadonlyArray<string>;
 }

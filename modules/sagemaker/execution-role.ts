@@ -48,6 +48,11 @@ export class SageMakerExecutionRole extends Construct {
     return this.role.arn;
   }
 
+  /** The role's name as configured (known at synth; jobStatements' `owner`). */
+  get name(): string {
+    return this.props.roleName;
+  }
+
   /**
    * Attaches one customer managed policy per part ("<role name>-<part>"), made of that part's
    * statements. Why parts: IAM caps a managed policy at 6,144 characters (without white space)
@@ -75,55 +80,138 @@ export function addressesOf(attachments: ReadonlyArray<IamRolePolicyAttachment>)
   return attachments.map((a) => `${a.terraformResourceType}.${a.friendlyUniqueId}`);
 }
 
-/** What Studio, notebooks and the SageMaker Python SDK read to show and follow their work. */
+/**
+ * What Studio's home page and its panes (MLflow, model cards, JumpStart hubs, HyperPod clusters,
+ * spaces, apps, pipelines, experiments, jobs, models, endpoints, feature groups, projects, ...),
+ * notebooks and the SageMaker Python SDK read to show and follow work. Source: the AWS managed
+ * policy AmazonSageMakerReadOnly (AWS Managed Policy Reference Guide, v11: "sagemaker:Describe*",
+ * "sagemaker:List*", GetSearchSuggestions, Search, ...), written
+ * out action by action for the features Studio shows, each checked against the Service
+ * Authorization Reference (iam-data) by the IAM tests. Read-only: none of them changes anything.
+ */
 export const SAGEMAKER_READ_ACTIONS = [
+  "sagemaker:DescribeAction",
+  "sagemaker:DescribeAlgorithm",
   "sagemaker:DescribeApp",
   "sagemaker:DescribeAppImageConfig",
+  "sagemaker:DescribeArtifact",
+  "sagemaker:DescribeAutoMLJob",
+  "sagemaker:DescribeAutoMLJobV2",
+  "sagemaker:DescribeCluster",
+  "sagemaker:DescribeClusterNode",
+  "sagemaker:DescribeCodeRepository",
+  "sagemaker:DescribeCompilationJob",
+  "sagemaker:DescribeContext",
   "sagemaker:DescribeDomain",
   "sagemaker:DescribeEndpoint",
   "sagemaker:DescribeEndpointConfig",
   "sagemaker:DescribeExperiment",
+  "sagemaker:DescribeFeatureGroup",
+  "sagemaker:DescribeFeatureMetadata",
+  "sagemaker:DescribeHub",
+  "sagemaker:DescribeHubContent",
   "sagemaker:DescribeHyperParameterTuningJob",
   "sagemaker:DescribeImage",
   "sagemaker:DescribeImageVersion",
+  "sagemaker:DescribeInferenceComponent",
+  "sagemaker:DescribeInferenceRecommendationsJob",
+  "sagemaker:DescribeLabelingJob",
+  "sagemaker:DescribeLineageGroup",
+  "sagemaker:DescribeMlflowApp",
+  "sagemaker:DescribeMlflowTrackingServer",
   "sagemaker:DescribeModel",
+  "sagemaker:DescribeModelCard",
+  "sagemaker:DescribeModelCardExportJob",
   "sagemaker:DescribeModelPackage",
   "sagemaker:DescribeModelPackageGroup",
+  "sagemaker:DescribeMonitoringSchedule",
   "sagemaker:DescribeNotebookInstance",
+  "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+  "sagemaker:DescribeOptimizationJob",
+  "sagemaker:DescribePartnerApp",
   "sagemaker:DescribePipeline",
+  "sagemaker:DescribePipelineDefinitionForExecution",
   "sagemaker:DescribePipelineExecution",
   "sagemaker:DescribeProcessingJob",
+  "sagemaker:DescribeProject",
   "sagemaker:DescribeSpace",
   "sagemaker:DescribeStudioLifecycleConfig",
   "sagemaker:DescribeTrainingJob",
+  "sagemaker:DescribeTrainingPlan",
   "sagemaker:DescribeTransformJob",
   "sagemaker:DescribeTrial",
   "sagemaker:DescribeTrialComponent",
   "sagemaker:DescribeUserProfile",
+  "sagemaker:GetSearchSuggestions",
+  "sagemaker:ListActions",
+  "sagemaker:ListAlgorithms",
+  "sagemaker:ListAliases",
   "sagemaker:ListAppImageConfigs",
   "sagemaker:ListApps",
+  "sagemaker:ListArtifacts",
+  "sagemaker:ListAssociations",
+  "sagemaker:ListAutoMLJobs",
+  "sagemaker:ListCandidatesForAutoMLJob",
+  "sagemaker:ListClusterNodes",
+  "sagemaker:ListClusterSchedulerConfigs",
+  "sagemaker:ListClusters",
+  "sagemaker:ListCodeRepositories",
+  "sagemaker:ListCompilationJobs",
+  "sagemaker:ListComputeQuotas",
+  "sagemaker:ListContexts",
+  "sagemaker:ListDataQualityJobDefinitions",
   "sagemaker:ListDomains",
   "sagemaker:ListEndpointConfigs",
   "sagemaker:ListEndpoints",
   "sagemaker:ListExperiments",
+  "sagemaker:ListFeatureGroups",
+  "sagemaker:ListHubContentVersions",
+  "sagemaker:ListHubContents",
+  "sagemaker:ListHubs",
   "sagemaker:ListHyperParameterTuningJobs",
   "sagemaker:ListImageVersions",
   "sagemaker:ListImages",
+  "sagemaker:ListInferenceComponents",
+  "sagemaker:ListInferenceExperiments",
+  "sagemaker:ListInferenceRecommendationsJobs",
+  "sagemaker:ListLabelingJobs",
+  "sagemaker:ListLineageGroups",
+  "sagemaker:ListMlflowApps",
+  "sagemaker:ListMlflowTrackingServers",
+  "sagemaker:ListModelCardExportJobs",
+  "sagemaker:ListModelCardVersions",
+  "sagemaker:ListModelCards",
+  "sagemaker:ListModelMetadata",
   "sagemaker:ListModelPackageGroups",
   "sagemaker:ListModelPackages",
+  "sagemaker:ListModelQualityJobDefinitions",
   "sagemaker:ListModels",
+  "sagemaker:ListMonitoringAlerts",
+  "sagemaker:ListMonitoringExecutions",
+  "sagemaker:ListMonitoringSchedules",
+  "sagemaker:ListNotebookInstanceLifecycleConfigs",
   "sagemaker:ListNotebookInstances",
+  "sagemaker:ListOptimizationJobs",
+  "sagemaker:ListPartnerApps",
+  "sagemaker:ListPipelineExecutionSteps",
   "sagemaker:ListPipelineExecutions",
+  "sagemaker:ListPipelineParametersForExecution",
+  "sagemaker:ListPipelineVersions",
   "sagemaker:ListPipelines",
   "sagemaker:ListProcessingJobs",
+  "sagemaker:ListProjects",
   "sagemaker:ListSpaces",
   "sagemaker:ListStudioLifecycleConfigs",
   "sagemaker:ListTags",
   "sagemaker:ListTrainingJobs",
+  "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+  "sagemaker:ListTrainingPlans",
   "sagemaker:ListTransformJobs",
   "sagemaker:ListTrialComponents",
   "sagemaker:ListTrials",
   "sagemaker:ListUserProfiles",
+  "sagemaker:ListWorkforces",
+  "sagemaker:ListWorkteams",
   "sagemaker:Search",
 ];
 
@@ -143,8 +231,32 @@ export interface WorkloadPermissions {
   readonly kmsViaServices: ReadonlyArray<string>;
   /** The VPC the role may create and delete network interfaces in. Required. */
   readonly vpcId: string;
-  /** Registry accounts, besides this one, whose images the role may pull. Default: none. */
+  /**
+   * Registry accounts, besides this one, whose images the role may pull: the region's SageMaker
+   * image accounts (imageRegistryAccounts) and any others you trust. Default: none, which refuses
+   * jobs with SageMaker's own images.
+   */
   readonly ecrImageAccounts?: ReadonlyArray<string>;
+}
+
+/**
+ * Reading SageMaker's metadata (SAGEMAKER_READ_ACTIONS), in a part of its own (it alone is about
+ * 5,000 characters of the 6,144 a managed policy may have). On "*", every user's and the whole
+ * account's: Studio's lists, the SDK's waiters (fit() polls DescribeTrainingJob) and ListTags
+ * (which the SDK calls on what it created) show names, states and settings, never data, and many of
+ * these List calls have no resource to scope to. Who may change a job or model is decided by the
+ * owner tag (jobStatements), not by what a user can see.
+ */
+export function sageMakerReadStatements(): DataAwsIamPolicyDocumentStatement[] {
+  return [
+    {
+      // Explicit, not "sagemaker:Describe*"/"List*": a wildcard would also grant read actions
+      // AWS adds later, which a security review has not seen.
+      sid: "SageMakerRead",
+      actions: [...SAGEMAKER_READ_ACTIONS],
+      resources: ["*"],
+    },
+  ];
 }
 
 /** Permissions every SageMaker workload of this project needs (Studio and notebook instances). */
@@ -193,9 +305,13 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       resources: ["*"], // GetAuthorizationToken has no resource-level permissions
     },
     {
-      // This account's repositories and the configured image accounts' only (the seed allowed
-      // "*sagemaker*" repositories of any account: anyone can name a repository that way).
-      // SageMaker pulls its own images for jobs and apps with its service identity, not this role.
+      // SageMaker pulls a job's or model's image with this role (AWS, "SageMaker execution roles":
+      // CreateTrainingJob's role needs these three ECR actions), SageMaker's own images included:
+      // so this account's repositories plus the registry accounts given (by default the region's
+      // SageMaker image accounts, from the SDK's table: image-registries.ts). Any other account
+      // stays refused (the seed allowed "*sagemaker*" repositories of any account: anyone can name
+      // a repository that way). Studio's own app images (SageMaker Distribution in JupyterLab) are
+      // pulled by SageMaker, not with this role; custom app images are pulled with it.
       sid: "EcrPullImages",
       actions: ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability"],
       resources: [account.accountId, ...(p.ecrImageAccounts ?? [])].map((acct) => `arn:${account.partition}:ecr:${account.region}:${acct}:repository/*`),
@@ -211,13 +327,6 @@ export function workloadStatements(p: WorkloadPermissions): DataAwsIamPolicyDocu
       actions: ["iam:PassRole"],
       resources: [p.executionRoleArn],
       condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["sagemaker.amazonaws.com"] }],
-    },
-    {
-      // Explicit, not "sagemaker:Describe*"/"List*": a wildcard would also grant read actions
-      // AWS adds later, which a security review has not seen.
-      sid: "SageMakerRead",
-      actions: SAGEMAKER_READ_ACTIONS,
-      resources: ["*"],
     },
     {
       sid: "VpcNetworkInterfacesInThisVpc",
@@ -293,7 +402,19 @@ export interface JobPermissions {
   readonly securityGroupIds: ReadonlyArray<string>;
   /** The key that must encrypt the jobs' ML storage volumes (its ARN, not an alias). Required. */
   readonly volumeKmsKeyArn: string;
+  /**
+   * This role's owner tag value (OWNER_TAG_KEY): what it creates must carry it, and it may stop,
+   * change or delete only what carries it. Use the role's name (unique in the account, and what
+   * `sagemaker.get_execution_role()` ends with). Required.
+   */
+  readonly owner: string;
 }
+
+/**
+ * The tag that says which role created a job, model, endpoint (config) or pipeline. Set on create
+ * (the request must carry it with the creator's value), checked on every stop, update and delete.
+ */
+export const OWNER_TAG_KEY = "sagemaker-anfw:owner";
 
 /** The jobs that take a VPC config, and their resource types. */
 const VPC_JOBS: ReadonlyArray<[string, string]> = [
@@ -302,18 +423,54 @@ const VPC_JOBS: ReadonlyArray<[string, string]> = [
   ["sagemaker:CreateHyperParameterTuningJob", "hyper-parameter-tuning-job"],
 ];
 
+/** What a role may do to what it created (Service Authorization Reference: each acts on the resource type whose ARN it is given). */
+export const OWN_WORK_ACTIONS: ReadonlyArray<string> = [
+  "sagemaker:StopTrainingJob",
+  "sagemaker:UpdateTrainingJob",
+  "sagemaker:StopProcessingJob",
+  "sagemaker:StopHyperParameterTuningJob",
+  "sagemaker:StopTransformJob",
+  "sagemaker:DeleteModel",
+  "sagemaker:DeleteEndpointConfig",
+  "sagemaker:UpdateEndpoint",
+  "sagemaker:UpdateEndpointWeightsAndCapacities",
+  "sagemaker:DeleteEndpoint",
+  "sagemaker:InvokeEndpoint",
+  "sagemaker:UpdatePipeline",
+  "sagemaker:DeletePipeline",
+  "sagemaker:StartPipelineExecution",
+];
+
+/** Every create that must carry the owner tag. */
+const OWNED_CREATES: ReadonlyArray<string> = [
+  ...VPC_JOBS.map(([action]) => action),
+  "sagemaker:CreateTransformJob",
+  "sagemaker:CreateModel",
+  "sagemaker:CreateEndpointConfig",
+  "sagemaker:CreateEndpoint",
+  "sagemaker:CreatePipeline",
+];
+
 /**
- * Training, processing, tuning and transform jobs and models, only inside this environment's
+ * Training, processing, tuning and transform jobs, models, endpoint configs, endpoints and
+ * pipelines: created only inside this environment's VPC and only with the role's owner tag, and
+ * stopped, changed or deleted only by the role that created them.
+ *
  * VPC: SageMaker's condition keys carry the request's VPC config, volume key and encryption flag,
  * so a request without them (a missing key fails StringEquals and the Null checks) is implicitly
  * denied, and the explicit deny below holds even if another policy grants more.
- *
  * - Jobs with a VPC config: every subnet and security group must be ours (ForAllValues, and the
  *   Null checks make an empty list fail), the volume encrypted with our key, and traffic between
  *   training containers encrypted.
  * - Models: the same subnets and security groups (a model's VPC config is what its endpoints and
  *   transform jobs run in).
  * - Transform jobs take their network from the model; the request only carries the volume key.
+ *
+ * Ownership (AWS, "Controlling access using tags" for SageMaker: aws:RequestTag on create,
+ * aws:ResourceTag on use; sagemaker:TaggingAction is set when AddTags is authorized as part of a
+ * create): every create must tag OWNER_TAG_KEY = `owner` (a create without it, or with someone
+ * else's name, is refused), AddTags is allowed only inside such a create, and OWN_WORK_ACTIONS only
+ * on resources tagged with `owner`. Reading stays account-wide (sageMakerReadStatements).
  */
 export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[] {
   const { account } = p;
@@ -323,7 +480,11 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
     { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSecurityGroupIds", values: [...p.securityGroupIds] },
     { test: "Null", variable: "sagemaker:VpcSecurityGroupIds", values: ["false"] },
   ];
-  const jobArns = [...VPC_JOBS.map(([, type]) => account.arn("sagemaker", `${type}/*`))];
+  const taggedByMe = { test: "StringEquals", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  const mine = { test: "StringEquals", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  const arn = (type: string) => account.arn("sagemaker", `${type}/*`);
+  const jobArns = VPC_JOBS.map(([, type]) => arn(type));
+  const owned = [...jobArns, arn("transform-job"), arn("model"), arn("endpoint-config"), arn("endpoint"), arn("pipeline")];
   return [
     {
       sid: "JobsOnlyInThisVpcEncrypted",
@@ -333,30 +494,58 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
         ...inVpc,
         { test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [p.volumeKmsKeyArn] },
         { test: "Bool", variable: "sagemaker:InterContainerTrafficEncryption", values: ["true"] },
+        taggedByMe,
       ],
     },
     {
       sid: "ModelsOnlyInThisVpc",
       actions: ["sagemaker:CreateModel"],
-      resources: [account.arn("sagemaker", "model/*")],
-      condition: inVpc,
+      resources: [arn("model")],
+      condition: [...inVpc, taggedByMe],
     },
     {
       sid: "TransformJobsEncrypted",
       actions: ["sagemaker:CreateTransformJob"],
-      resources: [account.arn("sagemaker", "transform-job/*")],
-      condition: [{ test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [p.volumeKmsKeyArn] }],
+      resources: [arn("transform-job")],
+      condition: [{ test: "StringEquals", variable: "sagemaker:VolumeKmsKeyArn", values: [p.volumeKmsKeyArn] }, taggedByMe],
     },
     {
-      // The SageMaker SDK tags what it creates; tags on anything else stay out of reach.
-      sid: "TagOwnJobsAndModels",
+      // Endpoints run in their models' VPC config (the models above); the volume key is not
+      // required, as instance types with local NVMe storage refuse one.
+      sid: "EndpointConfigsTaggedOnCreate",
+      actions: ["sagemaker:CreateEndpointConfig"],
+      resources: [arn("endpoint-config")],
+      condition: [taggedByMe],
+    },
+    {
+      // Not on endpoint-config/*: CreateEndpoint acts on the config it deploys too, which must be
+      // this role's own (next statement), not merely named in a request tagged as ours.
+      sid: "EndpointsAndPipelinesTaggedOnCreate",
+      actions: ["sagemaker:CreateEndpoint", "sagemaker:CreatePipeline"],
+      resources: [arn("endpoint"), arn("pipeline")],
+      condition: [taggedByMe],
+    },
+    {
+      // CreateEndpoint and UpdateEndpoint also act on the endpoint config they deploy: only one
+      // of this role's own.
+      sid: "DeployOwnEndpointConfigs",
+      actions: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+      resources: [arn("endpoint-config")],
+      condition: [mine],
+    },
+    {
+      // Tags only as part of creating one of these (sagemaker:TaggingAction is set then), and only
+      // with this role's owner value: never on an existing job, model, endpoint or pipeline.
+      sid: "TagOwnWorkOnCreateOnly",
       actions: ["sagemaker:AddTags"],
-      resources: [...jobArns, account.arn("sagemaker", "model/*"), account.arn("sagemaker", "transform-job/*")],
+      resources: owned,
+      condition: [{ test: "Null", variable: "sagemaker:TaggingAction", values: ["false"] }, taggedByMe],
     },
     {
-      sid: "StopAndReadOwnJobs",
-      actions: ["sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopHyperParameterTuningJob", "sagemaker:StopTransformJob", "sagemaker:DeleteModel"],
-      resources: [...jobArns, account.arn("sagemaker", "model/*"), account.arn("sagemaker", "transform-job/*")],
+      sid: "ManageOwnWorkOnly",
+      actions: [...OWN_WORK_ACTIONS],
+      resources: owned,
+      condition: [mine],
     },
     {
       // Defence in depth: even if another policy on this role granted job creation, no job or
@@ -366,6 +555,26 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
       actions: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateModel", "sagemaker:CreateHyperParameterTuningJob"],
       resources: ["*"],
       condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
+    },
+    {
+      // Defence in depth: nothing this role creates goes untagged, and the owner tag is never
+      // added to, changed on or removed from an existing resource (AddTags outside a create has no
+      // sagemaker:TaggingAction; DeleteTags never has one), whatever else is attached to the role.
+      sid: "DenyUntaggedCreates",
+      effect: "Deny",
+      actions: [...OWNED_CREATES],
+      resources: ["*"],
+      condition: [{ test: "Null", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: ["true"] }],
+    },
+    {
+      sid: "DenyOwnerTagChanges",
+      effect: "Deny",
+      actions: ["sagemaker:AddTags", "sagemaker:DeleteTags"],
+      resources: ["*"],
+      condition: [
+        { test: "ForAnyValue:StringEquals", variable: "aws:TagKeys", values: [OWNER_TAG_KEY] },
+        { test: "Null", variable: "sagemaker:TaggingAction", values: ["true"] },
+      ],
     },
   ];
 }
