@@ -353,7 +353,7 @@ describe("notebook section", () => {
 
   test("defaults: disabled, ml.t3.medium, 20 GB, no AZ (never taken from the list's order), no lifecycle", () => {
     const env = parse({ availabilityZones: ["us-east-1c", "us-east-1a"] });
-    expect(env.notebook).toEqual({ enabled: false, instanceType: "ml.t3.medium", volumeSizeGb: 20, uiEndpoint: false });
+    expect(env.notebook).toEqual({ enabled: false, instanceType: "ml.t3.medium", volumeSizeGb: 20, uiEndpoint: false, requireOwnerTag: false });
     expect(env.notebook.availabilityZone).toBeUndefined();
     expect(env.notebook.name).toBeUndefined();
     expect(env.notebook.lifecycle).toBeUndefined();

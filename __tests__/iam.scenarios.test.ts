@@ -51,6 +51,9 @@ const R = renderPolicies(stacks);
 const RA = renderPolicies(withAdmin);
 const twoUsers = synthEnvironment({ studio: { userProfiles: ["alice", "bob"] } });
 const R2 = renderPolicies(twoUsers);
+/** studio.requireOwnerTag: every create must carry the owner tag. */
+const twoUsersStrict = synthEnvironment({ studio: { userProfiles: ["alice", "bob"], requireOwnerTag: true } });
+const R2S = renderPolicies(twoUsersStrict);
 const NO_SAGEMAKER_IMAGES_PLUS_ONE = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: false, ecrImageAccounts: ["210987654321"] } }));
 const SKLEARN_IMAGES_ONLY = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: ["sklearn"] } }));
 const ACCOUNT = R.accountId;
@@ -1194,17 +1197,20 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     expect(roleOf(R2, "alice").name).not.toBe(roleOf(R2, "bob").name);
   });
 
-  test.each(uses)("%s on alice's own: Allowed; on bob's: ImplicitlyDenied; on an untagged one: ImplicitlyDenied", async (action, resource) => {
-    expect(await outcome(use(R2, "alice", action, resource, "alice"))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
-    expect(await decision(use(R2, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
-    expect(await decision(use(R2, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+  test.each(uses)("%s on alice's own: Allowed; on bob's: ImplicitlyDenied; on an untagged one: Allowed by default, ImplicitlyDenied with requireOwnerTag", async (action, resource) => {
+    for (const st of [R2, R2S]) {
+      expect(await outcome(use(st, "alice", action, resource, "alice"))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+      expect(await decision(use(st, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
+    }
+    expect(await decision(use(R2, "alice", action, resource, null))).toBe("Allowed");
+    expect(await decision(use(R2S, "alice", action, resource, null))).toBe("ImplicitlyDenied");
   });
 
   const subnets = R2.addressesOf("aws_subnet").filter((a) => /-workload-/.test(R2.config(a)!.tags?.Name ?? "")).map((a) => R2.fakeOf(a, "id"));
   const jobsSg = R2.fakeOf(only(R2, "aws_security_group", "studio jobs SG", (a, c) => stackEndsWith(R2, "-studio")(a) && String(c.name).endsWith("-jobs")), "id");
   const volumeKey = keyByAlias(R2, "studio-storage").arn;
-  const createTraining = (tags: Record<string, string>): SimRequest => ({
-    principal: roleOf(R2, "alice").principal,
+  const createTraining = (tags: Record<string, string>, st: RenderedStack = R2): SimRequest => ({
+    principal: roleOf(st, "alice").principal,
     action: "sagemaker:CreateTrainingJob",
     resource: { arn: arn("training-job", "job-2") },
     context: {
@@ -1217,28 +1223,32 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     },
   });
 
-  test("creating a training job: with her own owner tag Allowed; untagged ExplicitlyDenied; in bob's name ImplicitlyDenied", async () => {
-    expect(await outcome(createTraining({ [OWNER_TAG]: roleOf(R2, "alice").name, project: "churn" }))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
-    const untagged = await outcome(createTraining({ project: "churn" }));
+  test("creating a training job: with her own owner tag Allowed; in bob's name ImplicitlyDenied; untagged Allowed by default (the SDK tags nothing by itself), ExplicitlyDenied with requireOwnerTag", async () => {
+    for (const st of [R2, R2S]) {
+      expect(await outcome(createTraining({ [OWNER_TAG]: roleOf(st, "alice").name, project: "churn" }, st))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+      expect(await decision(createTraining({ [OWNER_TAG]: roleOf(st, "bob").name }, st))).toBe("ImplicitlyDenied");
+    }
+    expect(await decision(createTraining({ project: "churn" }))).toBe("Allowed");
+    const untagged = await outcome(createTraining({ project: "churn" }, R2S));
     expect(untagged.decision).toBe("ExplicitlyDenied");
     expect(untagged.explanation).toMatch(/DenyUntaggedCreates/);
-    expect(await decision(createTraining({ [OWNER_TAG]: roleOf(R2, "bob").name }))).toBe("ImplicitlyDenied");
   });
 
-  test("endpoint configs, endpoints and pipelines: created only with her owner tag", async () => {
+  test("endpoint configs, endpoints and pipelines: created with her owner tag, never in bob's name; untagged only without requireOwnerTag", async () => {
     for (const [action, resource] of [
       ["sagemaker:CreateEndpointConfig", arn("endpoint-config", "ec-2")],
       ["sagemaker:CreateEndpoint", arn("endpoint", "e-2")],
       ["sagemaker:CreatePipeline", arn("pipeline", "p-2")],
     ]) {
-      const req = (owner: string | null): SimRequest => ({
-        principal: roleOf(R2, "alice").principal,
+      const req = (owner: string | null, st: RenderedStack = R2): SimRequest => ({
+        principal: roleOf(st, "alice").principal,
         action,
         resource: { arn: resource },
-        context: owner ? { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, owner).name, "aws:TagKeys": [OWNER_TAG] } : {},
+        context: owner ? { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(st, owner).name, "aws:TagKeys": [OWNER_TAG] } : {},
       });
       expect(await decision(req("alice"))).toBe("Allowed");
-      expect(await decision(req(null))).toBe("ExplicitlyDenied");
+      expect(await decision(req(null))).toBe("Allowed");
+      expect(await decision(req(null, R2S))).toBe("ExplicitlyDenied");
       expect(await decision(req("bob"))).toBe("ImplicitlyDenied");
     }
     // an endpoint (tagged as hers) may deploy only her own endpoint config
@@ -1267,12 +1277,14 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     const doc = docOf(R2, "identity", alice, hasSid("ManageOwnWorkOnly"));
     const open = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "ManageOwnWorkOnly").condition);
     expect(await decision(use(open, "alice", "sagemaker:StopTrainingJob", arn("training-job", "job-1"), "bob"))).toBe("Allowed");
-    const noTagCheck = brokenCopy(twoUsers, doc, (st) => {
+    const strictDoc = docOf(R2S, "identity", roleOf(R2S, "alice").address, hasSid("ManageOwnWorkOnly"));
+    const noTagCheck = brokenCopy(twoUsersStrict, strictDoc, (st) => {
       st.splice(st.indexOf(bySid(st, "DenyUntaggedCreates")), 1);
       const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
       allow.condition = allow.condition.filter((c: Json) => !String(c.variable).startsWith("aws:RequestTag/"));
     });
-    const req = { ...createTraining({ project: "churn" }), principal: { arn: noTagCheck.fakeOf(alice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(alice) } };
+    const strictAlice = roleOf(R2S, "alice").address;
+    const req = { ...createTraining({ project: "churn" }, R2S), principal: { arn: noTagCheck.fakeOf(strictAlice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(strictAlice) } };
     expect(await decision(req)).toBe("Allowed");
   });
 });

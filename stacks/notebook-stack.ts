@@ -79,7 +79,7 @@ export class NotebookStack extends WorkloadStack {
         ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }),
       }),
       read: sageMakerReadStatements(),
-      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn, owner: role.name }),
+      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn, owner: role.name, requireOwnerTag: env.notebook.requireOwnerTag }),
     });
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));

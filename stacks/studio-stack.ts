@@ -93,7 +93,7 @@ export class StudioStack extends WorkloadStack {
         read: sageMakerReadStatements(),
         studio: studioStatements(account, this.studio.domain.id, owner),
         // Each role's jobs, models, endpoints and pipelines carry its name as owner tag: users stop and delete only their own.
-        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn, owner: r.name }),
+        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn, owner: r.name, requireOwnerTag: env.studio.requireOwnerTag }),
       });
     const shared = policiesOf(role);
     // Users' apps run as their roles: a profile is usable only once its role's policies are attached.

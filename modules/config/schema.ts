@@ -322,6 +322,14 @@ export const StudioSection = z
           "Studio over VPN or Direct Connect through this VPC; the DNS firewall then also allows this domain's Studio names. Off by default: processes " +
           "in the VPC could reach Studio through it without passing Network Firewall (README, \"Egress perimeter\")",
       ),
+    requireOwnerTag: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Refuse every job, model, endpoint (config) and pipeline a Studio user creates without its owner tag (sagemaker-anfw:owner = the role's name), so every one is " +
+          "isolated to its creator. Off by default: the SageMaker Python SDK adds no tag unless its defaults file says so (README, \"Users control only their own work\"), " +
+          "so untagged work is created and is manageable by every user of the environment; work tagged with an owner is always isolated",
+      ),
   })
   .describe("SageMaker Studio domain settings");
 
@@ -478,6 +486,14 @@ export const NotebookSection = z
         "Create the notebook UI interface endpoint (aws.sagemaker.<region>.notebook, private DNS, in the notebook's AZ, admitting this instance only) for people " +
           "who reach Jupyter over VPN or Direct Connect through this VPC; the DNS firewall then also allows this instance's name. Off by default: processes in " +
           "the VPC could reach it without passing Network Firewall (README, \"Egress perimeter\")",
+      ),
+    requireOwnerTag: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Refuse every job, model, endpoint (config) and pipeline the notebook creates without its owner tag (sagemaker-anfw:owner = the role's name), so every one is " +
+          "isolated to its creator. Off by default: the SageMaker Python SDK adds no tag unless its defaults file says so (README, \"Users control only their own work\"), " +
+          "so untagged work is created and is manageable by every user of the environment; work tagged with an owner is always isolated",
       ),
   })
   .describe("The notebook-instance stack");

@@ -408,6 +408,13 @@ export interface JobPermissions {
    * `sagemaker.get_execution_role()` ends with). Required.
    */
   readonly owner: string;
+  /**
+   * Refuse creates without the owner tag, so every job, model, endpoint and pipeline is isolated to
+   * its creator. Default false: the SageMaker Python SDK tags nothing unless its defaults file says
+   * so, and `Estimator.fit()` would fail; untagged work is then created and manageable by every role
+   * of the environment, while tagged work is always its owner's only.
+   */
+  readonly requireOwnerTag?: boolean;
 }
 
 /**
@@ -468,9 +475,12 @@ const OWNED_CREATES: ReadonlyArray<string> = [
  *
  * Ownership (AWS, "Controlling access using tags" for SageMaker: aws:RequestTag on create,
  * aws:ResourceTag on use; sagemaker:TaggingAction is set when AddTags is authorized as part of a
- * create): every create must tag OWNER_TAG_KEY = `owner` (a create without it, or with someone
- * else's name, is refused), AddTags is allowed only inside such a create, and OWN_WORK_ACTIONS only
- * on resources tagged with `owner`. Reading stays account-wide (sageMakerReadStatements).
+ * create): a create may carry OWNER_TAG_KEY only with `owner` (someone else's name is refused),
+ * AddTags is allowed only inside a create, and OWN_WORK_ACTIONS only on resources tagged with
+ * `owner`. With `requireOwnerTag`, a create without the tag is refused too; without it (the default),
+ * untagged creates are allowed and untagged resources stay manageable by every role of the
+ * environment, as the SDK tags nothing by itself (the `...IfExists` conditions). Reading stays
+ * account-wide (sageMakerReadStatements).
  */
 export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[] {
   const { account } = p;
@@ -480,8 +490,9 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
     { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSecurityGroupIds", values: [...p.securityGroupIds] },
     { test: "Null", variable: "sagemaker:VpcSecurityGroupIds", values: ["false"] },
   ];
-  const taggedByMe = { test: "StringEquals", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
-  const mine = { test: "StringEquals", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  const strict = p.requireOwnerTag === true;
+  const taggedByMe = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  const mine = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   const arn = (type: string) => account.arn("sagemaker", `${type}/*`);
   const jobArns = VPC_JOBS.map(([, type]) => arn(type));
   const owned = [...jobArns, arn("transform-job"), arn("model"), arn("endpoint-config"), arn("endpoint"), arn("pipeline")];
@@ -556,17 +567,22 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
       resources: ["*"],
       condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
     },
+    // Defence in depth, with requireOwnerTag: nothing this role creates goes untagged, whatever
+    // else is attached to the role.
+    ...(strict
+      ? [
+          {
+            sid: "DenyUntaggedCreates",
+            effect: "Deny",
+            actions: [...OWNED_CREATES],
+            resources: ["*"],
+            condition: [{ test: "Null", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: ["true"] }],
+          },
+        ]
+      : []),
     {
-      // Defence in depth: nothing this role creates goes untagged, and the owner tag is never
-      // added to, changed on or removed from an existing resource (AddTags outside a create has no
-      // sagemaker:TaggingAction; DeleteTags never has one), whatever else is attached to the role.
-      sid: "DenyUntaggedCreates",
-      effect: "Deny",
-      actions: [...OWNED_CREATES],
-      resources: ["*"],
-      condition: [{ test: "Null", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: ["true"] }],
-    },
-    {
+      // The owner tag is never added to, changed on or removed from an existing resource (AddTags
+      // outside a create has no sagemaker:TaggingAction; DeleteTags never has one).
       sid: "DenyOwnerTagChanges",
       effect: "Deny",
       actions: ["sagemaker:AddTags", "sagemaker:DeleteTags"],
