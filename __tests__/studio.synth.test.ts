@@ -4,7 +4,9 @@
  * reaches the network only through the published contract.
  */
 import { TerraformStack } from "cdktf";
-import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson } from "./support/synth";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson, TEST_ACCOUNT } from "./support/synth";
 
 const ADMIN = "arn:aws:iam::123456789012:role/DataAdmin";
 
@@ -441,8 +443,43 @@ describe("SageMaker Studio", () => {
     expect(domain.default_user_settings.execution_role).toBe(roleArn);
   });
 
-  test("adding an AZ cannot replace the domain (subnet_ids is ForceNew in hashicorp/aws 5.100)", () => {
-    expect(domain.lifecycle.ignore_changes).toEqual(["subnet_ids"]);
+  test("no config change can plan an update of the domain, which hashicorp/aws 5.100.0 cannot apply: it ignores its subnets and JupyterLab defaults", () => {
+    // subnet_ids is also ForceNew (#48778); AWS fills image fields next to a lifecycle config (#39894).
+    // terraform.real-plan plans each allowed change against a deployed Studio.
+    expect(domain.lifecycle.ignore_changes).toEqual(["subnet_ids", "default_user_settings[0].jupyter_lab_app_settings", "default_space_settings[0].jupyter_lab_app_settings"]);
+  });
+
+  describe("the domain's default JupyterLab lifecycle config is checked at plan time instead", () => {
+    const FIXTURES = join(__dirname, "fixtures");
+    const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: "inspection-ca.pem" };
+    const tls = synthJson(studioStack({ firewall: { tlsInspection: TLS } }, FIXTURES));
+    const [lcAddress, lc] = one(tls, "aws_sagemaker_studio_lifecycle_config");
+    const [, tlsDomain] = one(tls, "aws_sagemaker_domain");
+
+    test("each CA's lifecycle config is its own resource, named and addressed after its script's digest (AWS cannot update one)", () => {
+      const digest = createHash("sha256").update(lc.studio_lifecycle_config_content).digest("hex").slice(0, 8);
+      expect(lc.studio_lifecycle_config_name).toBe(`sagemaker-studio-anfw-test-studio-trusted-ca-${digest}`);
+      expect(lcAddress).toBe(`trusted-ca-${digest}`);
+    });
+
+    test("the postcondition wants that config's name with TLS inspection, none without, for users' and spaces' defaults", () => {
+      const [check] = tlsDomain.lifecycle.postcondition;
+      const wants = (c: string) => [...c.matchAll(/== jsonencode\((\[[^\]]*\])\)/g)].map((m) => JSON.parse(m[1]));
+      expect(wants(check.condition)).toEqual(Array(4).fill([lc.studio_lifecycle_config_name]));
+      expect(check.condition).toContain("self.default_user_settings[0]");
+      expect(check.condition).toContain("self.default_space_settings");
+      const [plain] = domain.lifecycle.postcondition;
+      expect(wants(plain.condition)).toEqual(Array(4).fill([]));
+    });
+
+    test("its message names the procedure: create the config alone, update-domain without AppNetworkAccessType, deploy", () => {
+      const [check] = tlsDomain.lifecycle.postcondition;
+      expect(check.error_message).toContain(`terraform -chdir=cdktf.out/stacks/test-studio apply -target=aws_sagemaker_studio_lifecycle_config.${lcAddress}`);
+      expect(check.error_message).toContain("aws sagemaker update-domain --domain-id ${self.id} --default-user-settings");
+      expect(check.error_message).not.toContain("app-network-access-type");
+      expect(check.error_message).toContain(`studio-lifecycle-config/${lc.studio_lifecycle_config_name}`);
+      expect(domain.lifecycle.postcondition[0].error_message).toContain(`'{"JupyterLabAppSettings":{"DefaultResourceSpec":{},"LifecycleConfigArns":[]}}'`);
+    });
   });
 
   test("domain name from config", () => {

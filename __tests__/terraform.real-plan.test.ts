@@ -19,11 +19,12 @@
  *   is split back into each stack's.
  */
 import { azs, Json } from "./support/synth";
-import { ACCOUNT, editedContract, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
+import { ACCOUNT, editedContract, editStack, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
 // The plan review's tests on real plans run in this file's worker: they plan their changes against
 // the same deployed environment, in the same batch as this file's (DeployedEnvironment.scenario).
 import "./terraform.plan-review.cases";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AwsStubOptions,
@@ -393,4 +394,159 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(output).toContain("has no workload subnet in us-east-1b: deploy test-network with the same config first");
     });
   });
+
+  describe("the Studio domain on hashicorp/aws 5.100.0: no change the config allows plans an update of it", () => {
+    // The provider's resourceDomainUpdate (internal/service/sagemaker/domain.go, 5.x) sends
+    // UpdateDomain for any change but tags, always with AppNetworkAccessType and never with VpcId
+    // or SubnetIds, which AWS refuses for a VpcOnly domain (provider issue #45528, reported on
+    // 5.100.0). So every change a deployed environment's config allows must leave the domain
+    // a no-op: the domain then ignores its subnets and JupyterLab defaults, and a change of the
+    // latter stops the plan with the procedure (StudioDomain's postcondition).
+    const FIXTURES = join(__dirname, "fixtures");
+    const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: join(FIXTURES, "inspection-ca.pem") };
+    const TLS_ON = { ...BASE, firewall: { tlsInspection: TLS } };
+    const domainChanges = (json: Json) =>
+      json.resource_changes.filter((c: Json) => c.type === "aws_sagemaker_domain" && !(c.change.actions.length === 1 && c.change.actions[0] === "no-op")).map((c: Json) => c.change.actions);
+    const studioChange = (raw: Record<string, unknown>, label: string) => env.scenario("studio", raw, { label });
+    const batched = {
+      "a user profile added": studioChange({ ...BASE, studio: { userProfiles: ["anfw-user-profile", "alice"] } }, "st-profile-added"),
+      // (at least one profile is required) anfw-user-profile removed, alice added
+      "a user profile removed": studioChange({ ...BASE, studio: { userProfiles: ["alice"] } }, "st-profile-removed"),
+      "the allowlist changed": studioChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", "huggingface.co"] } }, "st-allowlist"),
+      "the DNS firewall in block mode": studioChange({ ...BASE, dnsFirewall: { mode: "block" } }, "st-dns-block"),
+      "the AZs reordered": studioChange({ availabilityZones: azs("us-east-1", "cab") }, "st-reorder"),
+      "an AZ added": studioChange({ availabilityZones: azs("us-east-1", "abcd") }, "st-add"),
+      "an AZ dropped": studioChange({ availabilityZones: azs("us-east-1", "ab") }, "st-drop-az"),
+    };
+    // A Studio deployed with TLS inspection on (its own deployed state: the base stack replaced by
+    // the TLS one), then a user profile added.
+    const tlsDeployed = "st-tls-deployed";
+    const tlsStudio = () => readFileSync(join(synthEnvironment(TLS_ON).studio, "cdk.tf.json"), "utf8");
+    const onTlsDeployed = env.scenario("studio", { ...TLS_ON, studio: { userProfiles: ["anfw-user-profile", "alice"] } }, {
+      label: tlsDeployed,
+      deployedEdit: (json) => {
+        const tls = JSON.parse(tlsStudio());
+        for (const k of Object.keys(json)) delete json[k];
+        Object.assign(json, tls);
+      },
+    });
+    const TLS_STATE = () => env.editedDeployments[tlsDeployed]!.statePath;
+
+    /** The Studio stack of `raw`, its cdk.tf.json edited by `edit`, planned alone against `statePath`. */
+    const planStudio = async (raw: Record<string, unknown>, statePath: string, label: string, edit?: (json: Json) => void) => {
+      const stackDir = synthEnvironment(raw).studio;
+      if (edit) editStack(stackDir, edit);
+      const dir = withRealProvider(stackDir, env.stubs.workloads, { label });
+      created.push(dir);
+      return tryPlan(dir, { refresh: false, state: statePath });
+    };
+
+    test.each(Object.entries(batched))("%s: the domain is not updated", async (_label, planned) => {
+      const json = await planned();
+      expect(domainChanges(json)).toEqual([]);
+    });
+
+    test("adding and removing user profiles creates and deletes only those profiles and their own resources", async () => {
+      const added = summarize(await batched["a user profile added"]());
+      expect(byAction(added, "delete")).toEqual([]);
+      expect(added.some((c) => c.address.startsWith("aws_sagemaker_user_profile.") && c.actions.includes("create"))).toBe(true);
+      const removed = summarize(await batched["a user profile removed"]());
+      const profiles = (action: string) => byAction(removed, action).filter((a) => a.startsWith("aws_sagemaker_user_profile."));
+      expect({ deleted: profiles("delete").length, created: profiles("create").length }).toEqual({ deleted: 1, created: 1 });
+      // nothing but the two profiles' own resources (their roles, groups, policies) is created or deleted
+      for (const a of [...byAction(removed, "delete"), ...byAction(removed, "create")]) expect(a).toMatch(/anfw-user-profile|alice/);
+    });
+
+    test("a Studio deployed with TLS inspection converges, with the CA's lifecycle config as the domain's default", () => {
+      const deployed = env.editedDeployments[tlsDeployed]!;
+      expect({ residual: deployed.residual, converged: deployed.converged }).toEqual({ residual: [], converged: true });
+      const [lc] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config"));
+      const [domain] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_domain"));
+      for (const settings of [domain.default_user_settings[0], domain.default_space_settings[0]]) {
+        expect(settings.jupyter_lab_app_settings[0].lifecycle_config_arns).toEqual([lc.arn]);
+        expect(settings.jupyter_lab_app_settings[0].default_resource_spec[0].lifecycle_config_arn).toBe(lc.arn);
+      }
+    });
+
+    test("with TLS inspection on, adding a user profile leaves the domain alone", async () => {
+      const json = await onTlsDeployed();
+      expect(domainChanges(json)).toEqual([]);
+      expect(summarize(json).some((c) => c.address.startsWith("aws_sagemaker_user_profile.") && c.actions.includes("create"))).toBe(true);
+    });
+
+    describe("TLS inspection turned on, turned off, or its CA changed: the plan stops with the procedure, changing nothing", () => {
+      // Each would change the domain's default lifecycle config, which 5.100.0 cannot apply; and AWS
+      // refuses to delete a lifecycle config the domain still names.
+      const expectStopped = (r: { code: number; output: string }) => {
+        expect(r.code).not.toBe(0);
+        expect(r.output).toContain("hashicorp/aws 5.100.0 cannot update a VpcOnly domain (provider issue #45528), so this plan changes nothing");
+        expect(r.output).toMatch(/aws sagemaker update-domain --domain-id d-[0-9a-f]+ --default-user-settings/);
+        // only that error
+        expect(r.output.match(/Error:/g)).toHaveLength(1);
+      };
+
+      test("turned on: first create the new lifecycle config alone (-target), then update-domain with its ARN", async () => {
+        const r = await planStudio(TLS_ON, env.states.studio!.statePath, "st-tls-on");
+        expectStopped(r);
+        expect(r.output).toContain("runs the JupyterLab lifecycle config(s) [] by default");
+        expect(r.output).toMatch(/terraform -chdir=cdktf\.out\/stacks\/test-studio apply -target=aws_sagemaker_studio_lifecycle_config\.trusted-ca-[0-9a-f]{8}/);
+        expect(r.output).toMatch(new RegExp(`"LifecycleConfigArns":\\["arn:aws:sagemaker:us-east-1:${ACCOUNT}:studio-lifecycle-config/sagemaker-studio-anfw-test-studio-trusted-ca-[0-9a-f]{8}"\\]`));
+      });
+
+      test("turned off: update-domain to no lifecycle config, then deploy (which deletes it)", async () => {
+        const r = await planStudio(BASE, TLS_STATE(), "st-tls-off");
+        expectStopped(r);
+        expect(r.output).toContain(`"LifecycleConfigArns":[]`);
+        expect(r.output).not.toContain("-target=");
+      });
+
+      test("a new CA: a lifecycle config of its own, named after its script's digest, next to the old one", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "ca-"));
+        // Another certificate (its format is all the config checks): one base64 character changed.
+        const pem = readFileSync(join(FIXTURES, "inspection-ca.pem"), "utf8").replace(/(-----\n[A-Za-z0-9+/]{10})([A-Za-z0-9+/])/, (_m, head: string, c: string) => `${head}${c === "A" ? "B" : "A"}`);
+        writeFileSync(join(dir, "ca.pem"), pem);
+        created.push(dir);
+        const r = await planStudio({ ...BASE, firewall: { tlsInspection: { ...TLS, caCertificateFile: join(dir, "ca.pem") } } }, TLS_STATE(), "st-tls-new-ca");
+        expectStopped(r);
+        const [lc] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config"));
+        expect(r.output).toContain(`runs the JupyterLab lifecycle config(s) ["${lc.studio_lifecycle_config_name}"] by default`);
+        const wanted = /-target=aws_sagemaker_studio_lifecycle_config\.(trusted-ca-[0-9a-f]{8})/.exec(r.output)?.[1];
+        expect(wanted).toBeDefined();
+        expect(`sagemaker-studio-anfw-test-studio-${wanted}`).not.toBe(lc.studio_lifecycle_config_name);
+      });
+    });
+
+    describe("AWS's image fields next to the lifecycle config (provider issue #39894)", () => {
+      // After CreateDomain, AWS returns the JupyterLab default resource spec with the image it chose
+      // (the values of the issue's report); the configuration never sets them.
+      const withAwsImage = () => {
+        const state = JSON.parse(readFileSync(TLS_STATE(), "utf8"));
+        const [domain] = state.resources.filter((r: Json) => r.type === "aws_sagemaker_domain");
+        const attrs = domain.instances[0].attributes;
+        for (const settings of [attrs.default_user_settings[0], attrs.default_space_settings[0]]) {
+          Object.assign(settings.jupyter_lab_app_settings[0].default_resource_spec[0], {
+            sagemaker_image_arn: "arn:aws:sagemaker:us-east-1:885854791233:image/sagemaker-distribution-cpu",
+            sagemaker_image_version_alias: "2.0.0",
+          });
+        }
+        const path = join(mkdtempSync(join(tmpdir(), "state-")), "aws-filled.tfstate");
+        writeFileSync(path, JSON.stringify(state));
+        created.push(join(path, ".."));
+        return path;
+      };
+
+      test("plan no change", async () => {
+        const r = await planStudio(TLS_ON, withAwsImage(), "st-aws-image");
+        expect({ code: r.code, noChanges: r.json?.no_changes }).toEqual({ code: 0, noChanges: true });
+      });
+
+      test("(without the domain's ignore_changes on its JupyterLab defaults, the same plan would update the domain: the case is real)", async () => {
+        const r = await planStudio(TLS_ON, withAwsImage(), "st-aws-image-broken", (json) => {
+          for (const d of Object.values<Json>(json.resource.aws_sagemaker_domain)) d.lifecycle.ignore_changes = ["subnet_ids"];
+        });
+        expect(r.json && domainChanges(r.json)).toEqual([["update"]]);
+      });
+    });
+  });
 });
+

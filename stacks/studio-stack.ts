@@ -4,6 +4,7 @@
  * lets it run jobs inside the VPC only. Its data (data and models buckets, the home EFS's key)
  * lives in the network stack, so destroying this stack never touches it.
  */
+import { createHash } from "node:crypto";
 import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName, userExecutionRoleName } from "../modules/config/naming";
@@ -56,14 +57,12 @@ export class StudioStack extends WorkloadStack {
     }
     this.userRoles = userRoles;
 
-    // With TLS inspection, every JupyterLab app must trust the firewall's CA.
-    const trustCa = env.firewall.tlsInspection
-      ? new SagemakerStudioLifecycleConfig(this, "trusted-ca", {
-          studioLifecycleConfigName: `${this.prefix}-trusted-ca`,
-          studioLifecycleConfigAppType: "JupyterLab",
-          studioLifecycleConfigContent: Buffer.from(trustedCaScript(env.firewall.tlsInspection.caCertificatePem), "utf8").toString("base64"),
-        })
-      : undefined;
+    // With TLS inspection, every JupyterLab app must trust the firewall's CA. Each CA gets a
+    // lifecycle config of its own (name and address carry a digest of the script): AWS cannot
+    // update one (the provider replaces it in place, under the same name), and refuses to delete
+    // one the domain still names, so a new CA is a new config next to the old one; the domain's
+    // check then stops the plan with the switch-over procedure (StudioDomain).
+    const trustCa = env.firewall.tlsInspection ? trustedCaLifecycleConfig(this, env.firewall.tlsInspection.caCertificatePem) : undefined;
 
     this.studio = new StudioDomain(this, "studio", {
       domainName: studioDomainName(env),
@@ -73,7 +72,12 @@ export class StudioStack extends WorkloadStack {
       kmsKeyArn: storageKeyArn,
       executionRoleArn: role.arn,
       executionRoleArnOf: (profile) => userRoles[profile].arn,
-      jupyterLabLifecycleConfigArn: trustCa?.arn,
+      jupyterLabLifecycleConfig: trustCa && {
+        arn: trustCa.arn,
+        name: trustCa.studioLifecycleConfigNameInput!,
+        knownArn: account.arn("sagemaker", `studio-lifecycle-config/${trustCa.studioLifecycleConfigNameInput!}`),
+        createCommand: `terraform -chdir=cdktf.out/stacks/${studioStackName(env)} apply -target=aws_sagemaker_studio_lifecycle_config.${trustCa.friendlyUniqueId}`,
+      },
       userProfiles: env.studio.userProfiles,
       endpoints: this.endpointIngress,
     });
@@ -155,4 +159,15 @@ export class StudioStack extends WorkloadStack {
       });
     }
   }
+}
+
+/** The JupyterLab lifecycle config that makes apps trust `pem`, named `<prefix>-trusted-ca-<digest of its script>`. */
+function trustedCaLifecycleConfig(stack: StudioStack, pem: string): SagemakerStudioLifecycleConfig {
+  const content = Buffer.from(trustedCaScript(pem), "utf8").toString("base64");
+  const digest = createHash("sha256").update(content).digest("hex").slice(0, 8);
+  return new SagemakerStudioLifecycleConfig(stack, `trusted-ca-${digest}`, {
+    studioLifecycleConfigName: `${stack.prefix}-trusted-ca-${digest}`,
+    studioLifecycleConfigAppType: "JupyterLab",
+    studioLifecycleConfigContent: content,
+  });
 }

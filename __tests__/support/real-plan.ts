@@ -1183,6 +1183,9 @@ function fakeArn(ctx: FakeContext): string {
       return `arn:aws:sagemaker:${r}:${a}:domain/${fakeId(ctx)}`;
     case "aws_sagemaker_user_profile":
       return `arn:aws:sagemaker:${r}:${a}:user-profile/${name(k.domain_id, "d-fake")}/${name(k.user_profile_name, short)}`;
+    case "aws_sagemaker_studio_lifecycle_config":
+      // AWS's format: the name is the ARN's last part (what the Studio domain's check compares)
+      return `arn:aws:sagemaker:${r}:${a}:studio-lifecycle-config/${name(k.studio_lifecycle_config_name, short)}`;
     case "aws_sns_topic":
       return `arn:aws:sns:${r}:${a}:${name(k.name, short)}`;
   }

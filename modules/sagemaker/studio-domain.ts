@@ -44,14 +44,34 @@ export interface StudioDomainProps {
    * Default: none (profiles can be added later without replacing the domain).
    */
   readonly userProfiles?: ReadonlyArray<string>;
-  /** A JupyterLab lifecycle configuration every app and space runs by default (e.g. trusting a CA). Default: none. */
-  readonly jupyterLabLifecycleConfigArn?: string;
+  /**
+   * A JupyterLab lifecycle configuration every app and space runs by default (e.g. trusting a CA).
+   * Default: none. Set only when the domain is created: a later change stops the plan with the
+   * procedure (see StudioDomain).
+   */
+  readonly jupyterLabLifecycleConfig?: DomainLifecycleConfig;
   /**
    * The interface endpoints, told to admit HTTPS from every group made here: ServiceEndpoints in
    * the same stack, an EndpointIngress in another. Required (without it the apps cannot reach AWS
    * APIs).
    */
   readonly endpoints: EndpointClients;
+}
+
+/** A Studio lifecycle configuration the domain runs by default, as the domain and its plan-time check need it. */
+export interface DomainLifecycleConfig {
+  /** Its ARN as Terraform knows it (the resource's `arn`): what the domain is created with. Required. */
+  readonly arn: string;
+  /**
+   * Its name, known at plan time: the last part of its ARN, what the deployed domain's defaults are
+   * compared with. Required. Give each content its own name: AWS cannot update a lifecycle
+   * configuration, and refuses to delete one a domain still names.
+   */
+  readonly name: string;
+  /** Its ARN built from account, region and name (known at plan time), for the `aws sagemaker update-domain` command the check prints. Required. */
+  readonly knownArn: string;
+  /** The command that creates it alone (a `terraform apply -target=...`), for the same procedure. Required. */
+  readonly createCommand: string;
 }
 
 /**
@@ -101,8 +121,8 @@ export class StudioDomain extends Construct {
     allowWebEgress(this, this.domainSecurityGroup);
     props.endpoints.allowHttpsFrom("studio-domain", this.domainSecurityGroup.id, "HTTPS from the Studio domain default security group");
 
-    const lc = props.jupyterLabLifecycleConfigArn;
-    const jupyterLab = lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc], defaultResourceSpec: { lifecycleConfigArn: lc } } } : {};
+    const lc = props.jupyterLabLifecycleConfig;
+    const jupyterLab = lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc.arn], defaultResourceSpec: { lifecycleConfigArn: lc.arn } } } : {};
     this.domain = new SagemakerDomain(this, "domain", {
       domainName: props.domainName ?? props.namePrefix,
       authMode: "IAM",
@@ -123,10 +143,19 @@ export class StudioDomain extends Construct {
       // Users' home directories survive a destroy or a replacement of the domain.
       retentionPolicy: { homeEfsFileSystem: "Retain" },
       lifecycle: {
-        // hashicorp/aws 5.100 marks subnet_ids ForceNew (provider issue #48778): adding an AZ
-        // would replace the domain and all its profiles. Extend the domain's subnets with
-        // `aws sagemaker update-domain` instead (README, "Adding an AZ").
-        ignoreChanges: ["subnet_ids"],
+        // hashicorp/aws 5.100.0 cannot update this domain at all: its UpdateDomain always sends
+        // AppNetworkAccessType=VpcOnly without VpcId and SubnetIds, which AWS refuses ("VpcId and
+        // Subnet IDs are required for updating domains to VpcOnly mode", provider issue #45528;
+        // internal/service/sagemaker/domain.go, resourceDomainUpdate: any change but tags). So no
+        // change the config allows may plan an update of it (terraform.real-plan checks each):
+        // - subnet_ids: also ForceNew (#48778), a new AZ would replace the domain and its
+        //   profiles. Extend the subnets with `aws sagemaker update-domain` (README, "Adding an AZ").
+        // - the JupyterLab defaults: set at creation only. AWS fills image fields next to a lifecycle
+        //   config (sagemaker_image_arn, sagemaker_image_version_alias: #39894), which would plan an
+        //   update after every apply; and a new lifecycle config could not be applied anyway. The
+        //   postcondition below holds the deployed lifecycle config to the configured one instead.
+        ignoreChanges: ["subnet_ids", "default_user_settings[0].jupyter_lab_app_settings", "default_space_settings[0].jupyter_lab_app_settings"],
+        postcondition: [lifecycleConfigCheck(lc)],
       },
     });
 
@@ -134,4 +163,48 @@ export class StudioDomain extends Construct {
     for (const name of props.userProfiles ?? []) profiles[name] = new UserProfileGroup(this, name, props, this.domain.id);
     this.userProfiles = profiles;
   }
+}
+
+/** The names of the lifecycle configs in `field` of each JupyterLab settings block of `settings` (a list of settings blocks). */
+function deployedNames(settings: string, field: "arns" | "default"): string {
+  const labs = `flatten([for s in ${settings} : s.jupyter_lab_app_settings])`;
+  const arns =
+    field === "arns"
+      ? `flatten([for j in ${labs} : j.lifecycle_config_arns == null ? [] : tolist(j.lifecycle_config_arns)])`
+      : `flatten([for j in ${labs} : [for r in j.default_resource_spec : r.lifecycle_config_arn if r.lifecycle_config_arn != null && r.lifecycle_config_arn != ""]])`;
+  // The name is the ARN's last part; AWS may lower-case it in ARNs.
+  return `sort(distinct([for a in ${arns} : lower(replace(a, "/^.*//", ""))]))`;
+}
+
+/**
+ * A postcondition on the domain: its default JupyterLab lifecycle config (users' and spaces',
+ * both the allowed list and the default) is the configured one, or none when none is configured.
+ * The domain ignores changes there (provider 5.100.0 cannot update a VpcOnly domain), so without
+ * this a changed config (TLS inspection turned on or off, a new CA) would plan nothing and the
+ * apps would silently keep the old one; with it the plan stops and says what to run. Known at plan
+ * time from the state and the configured name; on a first deploy the ARN is known only after
+ * apply, where it is checked.
+ */
+function lifecycleConfigCheck(lc: DomainLifecycleConfig | undefined): { condition: string; errorMessage: string } {
+  const wanted = lc ? `["${lc.name.toLowerCase()}"]` : "[]";
+  const scopes = ["[self.default_user_settings[0]]", "self.default_space_settings"];
+  const checks = scopes.flatMap((s) => (["arns", "default"] as const).map((f) => `jsonencode(${deployedNames(s, f)}) == jsonencode(${wanted})`));
+  const deployed = `\${jsonencode(${deployedNames("concat([self.default_user_settings[0]], self.default_space_settings)", "arns")})}`;
+  const settings = lc
+    ? `'{"JupyterLabAppSettings":{"DefaultResourceSpec":{"LifecycleConfigArn":"${lc.knownArn}"},"LifecycleConfigArns":["${lc.knownArn}"]}}'`
+    : `'{"JupyterLabAppSettings":{"DefaultResourceSpec":{},"LifecycleConfigArns":[]}}'`;
+  const steps = [
+    ...(lc ? [`create the new lifecycle config alone: ${lc.createCommand}`] : []),
+    `if a lifecycle config is replaced or removed, users stop their JupyterLab spaces (AWS refuses to delete one a running app uses)`,
+    `aws sagemaker update-domain --domain-id \${self.id} --default-user-settings ${settings} --default-space-settings ${settings}`,
+    `check with aws sagemaker describe-domain --domain-id \${self.id} --query "[DefaultUserSettings.JupyterLabAppSettings,DefaultSpaceSettings.JupyterLabAppSettings]"`,
+    `deploy again (it deletes any old lifecycle config)`,
+  ];
+  return {
+    condition: `\${${checks.join(" && ")}}`,
+    errorMessage:
+      `Studio domain \${self.id} runs the JupyterLab lifecycle config(s) ${deployed} by default, but the configuration wants ${lc ? `"${lc.name}"` : "none"} ` +
+      `(firewall.tlsInspection turned on or off, or its CA changed). hashicorp/aws 5.100.0 cannot update a VpcOnly domain (provider issue #45528), so this plan changes nothing. ` +
+      `Instead: ${steps.map((s, i) => `(${i + 1}) ${s}`).join("; ")}. README, "Known provider limitations".`,
+  };
 }
