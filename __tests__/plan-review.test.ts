@@ -280,3 +280,34 @@ test("deleting the Studio domain or a profile says spaces' EBS volumes go and ~/
   expect(line("aws_sagemaker_user_profile")).toMatch(/`alice`'s private spaces \(each with its EBS volume\)/);
   expect(md).not.toMatch(/home director(y|ies) .*orphaned/);
 });
+
+test("a policy naming SageMaker's image registry accounts says so under the resource; another foreign account needs attention", () => {
+  const doc = (accounts: string[]) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "EcrPullImages", Effect: "Allow", Action: ["ecr:BatchGetImage"], Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accounts } } }],
+    });
+  const policy = (accounts: string[]) => ({ name: "p-dev-jobs", policy: doc(accounts) });
+  const review = reviewPlan({
+    stack: "dev-studio",
+    exitCode: 2,
+    plan: {
+      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
+      resource_changes: [
+        {
+          address: "aws_iam_policy.jobs",
+          mode: "managed",
+          type: "aws_iam_policy",
+          name: "jobs",
+          change: { actions: ["update"], before: policy(["111122223333"]), after: policy(["111122223333", "763104351884", "210987654321"]), after_unknown: {} },
+        },
+      ],
+      prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_iam_policy.jobs", values: policy(["111122223333"]) }] } } },
+    },
+  });
+  const toRead = review.markdown.split("### ⚠️ To read")[1] ?? "";
+  // us-east-1's deep learning containers account (SageMaker Python SDK, image_uri_config/pytorch.json)
+  expect(review.markdown).toMatch(/names 1 of SageMaker's image registry accounts \(`763104351884`/);
+  expect(toRead).toContain("names account `210987654321`, not this environment's");
+  expect(toRead).not.toContain("names account `763104351884`");
+});

@@ -9,6 +9,14 @@ import { costDelta, costHeadline, CostDelta, dollars, referencedSubnets } from "
 import { diffPolicies, Json, NormalStatement, parsePolicy, renderStatementChanges, statementsOfDocument, describeStatement, StatementChange } from "./policy-diff";
 import { ALLOWLIST_PRESET_NAMES, ALLOWLIST_PRESETS } from "../../modules/network/allowlist-presets";
 import { sharedHostingProblem } from "../../modules/config/shared-hosting";
+import { SAGEMAKER_IMAGE_REGISTRIES } from "../../modules/sagemaker/sagemaker-image-registries";
+
+/**
+ * The AWS accounts that own SageMaker's images in any region (the SageMaker Python SDK's table the
+ * project keeps): naming them lets jobs pull AWS's images, not another customer's, so a policy that
+ * names one gets a line under the resource, not a finding about a foreign account.
+ */
+const SAGEMAKER_IMAGE_ACCOUNTS = new Set(Object.values(SAGEMAKER_IMAGE_REGISTRIES).flatMap((byAccount) => Object.keys(byAccount)));
 
 /** GitHub refuses comments over 65,536 characters. */
 export const COMMENT_LIMIT = 65536;
@@ -420,9 +428,12 @@ function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
       if (action === "update") a.findings.push({ level: "attention", text: `${label} of ${code(rc.address)} changes to a value known only after apply` });
       continue;
     }
-    for (const acct of foreignAccounts(after, ctx.accounts)) {
-      if (!foreignAccounts(before, ctx.accounts).includes(acct)) a.findings.push({ level: "attention", text: `${label} of ${code(displayName(rc.name))} names account ${code(acct)}, not this environment's (${[...ctx.accounts].join(", ") || "unknown"})` });
+    const added = foreignAccounts(after, ctx.accounts).filter((acct) => !foreignAccounts(before, ctx.accounts).includes(acct));
+    for (const acct of added.filter((x) => !SAGEMAKER_IMAGE_ACCOUNTS.has(x))) {
+      a.findings.push({ level: "attention", text: `${label} of ${code(displayName(rc.name))} names account ${code(acct)}, not this environment's (${[...ctx.accounts].join(", ") || "unknown"})` });
     }
+    const sagemaker = added.filter((x) => SAGEMAKER_IMAGE_ACCOUNTS.has(x));
+    if (sagemaker.length) a.lines.push(`- ${label} names ${sagemaker.length} of SageMaker's image registry accounts (${sagemaker.map(code).join(", ")}; the SageMaker Python SDK's image table): jobs may pull AWS's images`);
     if (action === "create" || action === "delete") {
       a.lines.push(`- ${label}: ${after.length || before.length} statement(s)${action === "create" && via ? " (rendered at apply)" : ""}`);
       for (const s of action === "create" ? after : before) a.lines.push(`  - ${code(s.sid ?? "(unnamed)")}: ${describeStatement(s)}`);
