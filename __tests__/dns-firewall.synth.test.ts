@@ -189,22 +189,22 @@ describe("the network stack's DNS firewall allows exactly the allowlist and the 
   });
 });
 
-describe("dnsFirewall.mode: alert by default (rollout), block when set", () => {
+describe("dnsFirewall.mode: block by default, alert for a rollout", () => {
   const warnings = (stack: ReturnType<typeof networkStack>) =>
     stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data)));
   const defaultStack = networkStack({});
+  const alertStack = networkStack({ dnsFirewall: { mode: "alert" } });
   const fallbackAction = (j: Json) => resourcesOf(j, "aws_route53_resolver_firewall_rule").map(([, r]) => r).find((r) => r.action !== "ALLOW")!.action;
 
-  test("the config's default is alert: names off the list resolve and are flagged, with a warning naming the file, the field and what stays open", () => {
-    expect(envFrom({}).dnsFirewall.mode).toBe("alert");
-    expect(fallbackAction(synthJson(defaultStack))).toBe("ALERT");
-    expect(warnings(defaultStack)).toEqual([expect.stringMatching(/^config\/test\.json: dnsFirewall\.mode is "alert".*DNS tunnelling.*set dnsFirewall\.mode to "block"/)]);
+  test("the config's default is block: names off the list get NXDOMAIN, without a warning (an upgrade never turns blocking off)", () => {
+    expect(envFrom({}).dnsFirewall.mode).toBe("block");
+    expect(fallbackAction(synthJson(defaultStack))).toBe("BLOCK");
+    expect(warnings(defaultStack)).toEqual([]);
   });
 
-  test('"block" answers NXDOMAIN, without the warning', () => {
-    const blocking = networkStack({ dnsFirewall: { mode: "block" } });
-    expect(fallbackAction(synthJson(blocking))).toBe("BLOCK");
-    expect(warnings(blocking)).toEqual([]);
+  test('"alert" resolves names off the list and flags them, with a warning naming the file, the field and what stays open', () => {
+    expect(fallbackAction(synthJson(alertStack))).toBe("ALERT");
+    expect(warnings(alertStack)).toEqual([expect.stringMatching(/^config\/test\.json: dnsFirewall\.mode is "alert".*DNS tunnelling.*set dnsFirewall\.mode to "block"/)]);
   });
 
   describe("the README's rollout says what the code does", () => {
@@ -218,8 +218,8 @@ describe("dnsFirewall.mode: alert by default (rollout), block when set", () => {
     test("its Logs Insights query filters on the action the alert rule writes, in the log group the firewall logs to", () => {
       expect(rollout.length).toBeGreaterThan(200);
       const query = /```\n([\s\S]*?)```/.exec(rollout)![1];
-      expect(query).toContain(`filter firewall_rule_action = "${fallbackAction(synthJson(defaultStack))}"`);
-      const [, group] = resourcesOf(synthJson(defaultStack), "aws_cloudwatch_log_group").find(([, g]) => g.name.includes("route53resolver"))!;
+      expect(query).toContain(`filter firewall_rule_action = "${fallbackAction(synthJson(alertStack))}"`);
+      const [, group] = resourcesOf(synthJson(alertStack), "aws_cloudwatch_log_group").find(([, g]) => g.name.includes("route53resolver"))!;
       expect(rollout).toContain(String(group.name).replace("sagemaker-studio-anfw-test", "<project>-<env>"));
       // switching is an in-place update of one rule: the same rule, other action
       expect(rollout).toMatch(/in place/);

@@ -269,11 +269,11 @@ export function uiEndpointWarning(sourceFile: string, service: "studio" | "noteb
   );
 }
 
-/** The synth warning while dnsFirewall.mode is "alert" (the default, for rollout); undefined in block mode. */
+/** The synth warning while dnsFirewall.mode is "alert" (a rollout); undefined in block mode (the default). */
 export function dnsAlertModeWarning(env: Pick<EnvironmentConfig, "sourceFile" | "dnsFirewall">): string | undefined {
   if (env.dnsFirewall.mode !== "alert") return undefined;
   return (
-    `${env.sourceFile}: dnsFirewall.mode is "alert" (the default, for rollout): names off the DNS allowlist still resolve, so data can leave in DNS queries ` +
+    `${env.sourceFile}: dnsFirewall.mode is "alert" (rollout): names off the DNS allowlist still resolve, so data can leave in DNS queries ` +
     "(DNS tunnelling) until you switch. Read the DNS query log for ALERT lines (README, \"Egress perimeter\", DNS rollout), then set dnsFirewall.mode to \"block\""
   );
 }

@@ -360,8 +360,8 @@ export const DnsFirewallSection = z
       .enum(["block", "alert"])
       .default(DEFAULT_DNS_FIREWALL_MODE)
       .describe(
-        '"alert" (default, for rollout): names off the list resolve and each query is flagged ALERT in the DNS query log; a warning at synth says DNS ' +
-          'tunnelling stays open. "block": they get NXDOMAIN. Deploy in alert mode, read the query log for ALERT lines (README, "Egress perimeter", DNS rollout), ' +
+        '"block" (default): names off the list get NXDOMAIN. "alert" (rollout on a new platform): they resolve and each query is flagged ALERT in the DNS ' +
+          'query log, and a warning at synth says DNS tunnelling stays open; read the query log for ALERT lines (README, "Egress perimeter", DNS rollout), ' +
           'then set "block". Switching updates one DNS firewall rule in place',
       ),
     mutationProtection: z

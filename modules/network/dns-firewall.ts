@@ -38,14 +38,15 @@ import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
 export type DnsFirewallMode = "block" | "alert";
 
 /**
- * The config's default mode (dnsFirewall.mode): alert, for rollout. The names below are what AWS
- * documents, not what a deployed SageMaker was seen to resolve; in block mode a missing one fails
- * Studio apps, jobs or yum with NXDOMAIN, in alert mode it is one ALERT line in the query log.
- * Network Firewall refuses every connection off the allowlist either way, so what alert mode
- * leaves open is DNS tunnelling through the resolver (README, "Egress perimeter", DNS rollout).
- * The construct's own default stays `block`.
+ * The config's default mode (dnsFirewall.mode): block, so DNS tunnelling is closed unless someone
+ * chooses otherwise, and an environment deployed in block mode never turns to alert on an upgrade.
+ * The names below are what AWS documents, not what a deployed SageMaker was seen to resolve; in
+ * block mode a missing one fails Studio apps, jobs or yum with NXDOMAIN, in alert mode it is one
+ * ALERT line in the query log: a new platform may start in alert mode (README, "Egress perimeter",
+ * DNS rollout), which leaves DNS tunnelling open (Network Firewall refuses every connection off the
+ * allowlist either way) and says so at every synth.
  */
-export const DEFAULT_DNS_FIREWALL_MODE: DnsFirewallMode = "alert";
+export const DEFAULT_DNS_FIREWALL_MODE: DnsFirewallMode = "block";
 
 export interface DnsFirewallProps {
   /** The VPC whose resolver is filtered. Required. */
