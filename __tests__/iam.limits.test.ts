@@ -52,7 +52,7 @@ describe("policy sizes within AWS's limits (6 AZs, Studio and notebook)", () => 
     // the domain default role's four parts: workload, read, studio, jobs (each user role has four of its own)
     const defaultRole = (address: string) => address.includes("execution-role_policy-document-");
     const studioParts = measured.filter((m) => m.kind === "managed-policy" && m.address.startsWith("test-studio:") && defaultRole(m.address));
-    expect(studioParts.length).toBe(4);
+    expect(studioParts.length).toBe(5); // workload, read, studio, jobs, ownership
     const whole = R.all()
       .filter((p) => p.stack === "test-studio" && defaultRole(p.source) && p.usedBy.some((u) => u.kind === "managed-policy"))
       .flatMap((p) => p.document.Statement);

@@ -1189,6 +1189,10 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     ["sagemaker:UpdateEndpoint", arn("endpoint", "e-1")],
     ["sagemaker:DeleteEndpoint", arn("endpoint", "e-1")],
     ["sagemaker:InvokeEndpoint", arn("endpoint", "e-1")],
+  ];
+  // A pipeline runs as its role: changing or starting another's would act with their permissions.
+  const pipelineUses: Array<[string, string]> = [
+    ["sagemaker:UpdatePipeline", arn("pipeline", "p-1")],
     ["sagemaker:DeletePipeline", arn("pipeline", "p-1")],
     ["sagemaker:StartPipelineExecution", arn("pipeline", "p-1")],
   ];
@@ -1204,6 +1208,14 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     }
     expect(await decision(use(R2, "alice", action, resource, null))).toBe("Allowed");
     expect(await decision(use(R2S, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+  });
+
+  test.each(pipelineUses)("%s: only on alice's own tagged pipeline, in both modes (an untagged one of bob's would run as bob's role)", async (action, resource) => {
+    for (const st of [R2, R2S]) {
+      expect(await decision(use(st, "alice", action, resource, "alice"))).toBe("Allowed");
+      expect(await decision(use(st, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
+      expect(await decision(use(st, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+    }
   });
 
   const subnets = R2.addressesOf("aws_subnet").filter((a) => /-workload-/.test(R2.config(a)!.tags?.Name ?? "")).map((a) => R2.fakeOf(a, "id"));
@@ -1238,7 +1250,6 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     for (const [action, resource] of [
       ["sagemaker:CreateEndpointConfig", arn("endpoint-config", "ec-2")],
       ["sagemaker:CreateEndpoint", arn("endpoint", "e-2")],
-      ["sagemaker:CreatePipeline", arn("pipeline", "p-2")],
     ]) {
       const req = (owner: string | null, st: RenderedStack = R2): SimRequest => ({
         principal: roleOf(st, "alice").principal,
@@ -1251,21 +1262,40 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
       expect(await decision(req(null, R2S))).toBe("ExplicitlyDenied");
       expect(await decision(req("bob"))).toBe("ImplicitlyDenied");
     }
+    // a pipeline: only with her owner tag, in both modes
+    for (const st of [R2, R2S]) {
+      const req = (owner: string | null): SimRequest => ({
+        principal: roleOf(st, "alice").principal,
+        action: "sagemaker:CreatePipeline",
+        resource: { arn: arn("pipeline", "p-2") },
+        context: owner ? { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(st, owner).name, "aws:TagKeys": [OWNER_TAG] } : {},
+      });
+      expect(await decision(req("alice"))).toBe("Allowed");
+      expect(await decision(req("bob"))).toBe("ImplicitlyDenied");
+      expect(await decision(req(null))).not.toBe("Allowed");
+    }
     // an endpoint (tagged as hers) may deploy only her own endpoint config
     const hers = { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, "alice").name, "aws:TagKeys": [OWNER_TAG] };
     expect(await decision(use(R2, "alice", "sagemaker:CreateEndpoint", arn("endpoint-config", "ec-1"), "alice", hers))).toBe("Allowed");
     expect(await decision(use(R2, "alice", "sagemaker:CreateEndpoint", arn("endpoint-config", "ec-1"), "bob", hers))).toBe("ImplicitlyDenied");
   });
 
-  test("tags: only inside a create; the owner tag is never added to or removed from an existing resource", async () => {
+  test("tags: her own value inside a create or on her own tagged work (pipeline.upsert() re-adds its tags); never another owner's value, never on another's work, never removed", async () => {
     const job = arn("training-job", "job-1");
-    const tag = (owner: string, taggingAction: string | null, action = "sagemaker:AddTags"): SimRequest =>
-      use(R2, "alice", action, job, "bob", { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, owner).name, "aws:TagKeys": [OWNER_TAG], "sagemaker:TaggingAction": taggingAction });
-    expect(await decision(tag("alice", "CreateTrainingJob"))).toBe("Allowed");
-    const retag = await outcome(tag("alice", null));
-    expect(retag.decision).toBe("ExplicitlyDenied");
-    expect(retag.explanation).toMatch(/DenyOwnerTagChanges/);
-    expect(await decision(tag("alice", null, "sagemaker:DeleteTags"))).toBe("ExplicitlyDenied");
+    const tag = (owner: string, taggingAction: string | null, resourceOwner: string | null, action = "sagemaker:AddTags"): SimRequest =>
+      use(R2, "alice", action, job, resourceOwner, { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(R2, owner).name, "aws:TagKeys": [OWNER_TAG], "sagemaker:TaggingAction": taggingAction });
+    expect(await decision(tag("alice", "CreateTrainingJob", null))).toBe("Allowed");
+    expect(await decision(tag("alice", null, "alice"))).toBe("Allowed");
+    // claiming bob's (or an untagged) job for herself
+    expect(await decision(tag("alice", null, "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(tag("alice", null, null))).toBe("ImplicitlyDenied");
+    // handing her own job to bob
+    const handOver = await outcome(tag("bob", null, "alice"));
+    expect(handOver.decision).toBe("ExplicitlyDenied");
+    expect(handOver.explanation).toMatch(/DenyOwnerTagChanges/);
+    const removal = await outcome(tag("alice", null, "alice", "sagemaker:DeleteTags"));
+    expect(removal.decision).toBe("ExplicitlyDenied");
+    expect(removal.explanation).toMatch(/DenyOwnerTagRemoval/);
   });
 
   test("reading stays account-wide (Studio lists everyone's jobs; the SDK's fit() polls DescribeTrainingJob)", async () => {
@@ -1277,13 +1307,18 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     const doc = docOf(R2, "identity", alice, hasSid("ManageOwnWorkOnly"));
     const open = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "ManageOwnWorkOnly").condition);
     expect(await decision(use(open, "alice", "sagemaker:StopTrainingJob", arn("training-job", "job-1"), "bob"))).toBe("Allowed");
-    const strictDoc = docOf(R2S, "identity", roleOf(R2S, "alice").address, hasSid("ManageOwnWorkOnly"));
-    const noTagCheck = brokenCopy(twoUsersStrict, strictDoc, (st) => {
-      st.splice(st.indexOf(bySid(st, "DenyUntaggedCreates")), 1);
-      const allow = bySid(st, "JobsOnlyInThisVpcEncrypted");
-      allow.condition = allow.condition.filter((c: Json) => !String(c.variable).startsWith("aws:RequestTag/"));
-    });
+    // Two parts of the role's policy: the deny lives in "ownership", the create's tag condition in "jobs".
     const strictAlice = roleOf(R2S, "alice").address;
+    const copy: Record<string, Json> = JSON.parse(JSON.stringify(twoUsersStrict));
+    const statementsOf = (sid: string): Json[] => {
+      const d = docOf(R2S, "identity", strictAlice, hasSid(sid));
+      return copy[d.stack].data.aws_iam_policy_document[d.source.replace(/^data\.aws_iam_policy_document\./, "")].statement;
+    };
+    const ownership = statementsOf("DenyUntaggedCreates");
+    ownership.splice(ownership.indexOf(bySid(ownership, "DenyUntaggedCreates")), 1);
+    const allow = bySid(statementsOf("JobsOnlyInThisVpcEncrypted"), "JobsOnlyInThisVpcEncrypted");
+    allow.condition = allow.condition.filter((c: Json) => !String(c.variable).startsWith("aws:RequestTag/"));
+    const noTagCheck = renderPolicies(copy);
     const req = { ...createTraining({ project: "churn" }, R2S), principal: { arn: noTagCheck.fakeOf(strictAlice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(strictAlice) } };
     expect(await decision(req)).toBe("Allowed");
   });

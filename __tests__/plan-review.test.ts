@@ -311,3 +311,23 @@ test("a policy naming SageMaker's image registry accounts says so under the reso
   expect(toRead).toContain("names account `210987654321`, not this environment's");
   expect(toRead).not.toContain("names account `763104351884`");
 });
+
+test("a SageMaker image account anywhere but as the source of ECR pulls (here: trusted to assume a role) needs attention like any other", () => {
+  const trust = (principals: string[]) => ({
+    name: "p-dev-role",
+    assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: principals } }] }),
+  });
+  const md = reviewPlan({
+    stack: "dev-studio",
+    exitCode: 2,
+    plan: {
+      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
+      resource_changes: [
+        { address: "aws_iam_role.r", mode: "managed", type: "aws_iam_role", name: "r", change: { actions: ["update"], before: trust(["arn:aws:iam::111122223333:root"]), after: trust(["arn:aws:iam::111122223333:root", "arn:aws:iam::763104351884:root"]), after_unknown: {} } },
+      ],
+      prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_iam_role.r", values: trust(["arn:aws:iam::111122223333:root"]) }] } } },
+    },
+  }).markdown;
+  expect(md.split("### ⚠️ To read")[1] ?? "").toContain("names account `763104351884`, not this environment's");
+  expect(md).not.toContain("SageMaker's image registry accounts");
+});

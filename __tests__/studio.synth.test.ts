@@ -403,11 +403,11 @@ describe("IAM execution role", () => {
     const policies = resourcesOf(json, "aws_iam_policy").map(([n]) => `aws_iam_policy.${n}`);
     expect(attachments.map(([, a]) => referencedAddress(a.policy_arn)).sort()).toEqual(policies.sort());
     const ofRole = (role: string) => attachments.filter(([, a]) => referencedAddress(a.role) === role).map(([n]) => `aws_iam_role_policy_attachment.${n}`);
-    expect(ofRole(`aws_iam_role.${roleName}`)).toHaveLength(4); // workload, read, studio, jobs
+    expect(ofRole(`aws_iam_role.${roleName}`)).toHaveLength(5); // workload, read, studio, jobs, ownership
     for (const [, p] of resourcesOf(json, "aws_sagemaker_user_profile")) {
       const own = referencedAddress(p.user_settings.execution_role)!;
       expect(own).not.toBe(`aws_iam_role.${roleName}`);
-      expect(ofRole(own)).toHaveLength(4);
+      expect(ofRole(own)).toHaveLength(5);
       expect([...p.depends_on].sort()).toEqual([...ofRole(`aws_iam_role.${roleName}`), ...ofRole(own)].sort());
     }
   });

@@ -7,7 +7,7 @@ import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
-import { addressesOf, jobStatements, sageMakerReadStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobPolicyParts, sageMakerReadStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
@@ -79,7 +79,7 @@ export class NotebookStack extends WorkloadStack {
         ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }),
       }),
       read: sageMakerReadStatements(),
-      jobs: jobStatements({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn, owner: role.name, requireOwnerTag: env.notebook.requireOwnerTag }),
+      ...jobPolicyParts({ account, subnetIds: [subnetId], securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: this.volumeKey.arn, owner: role.name, requireOwnerTag: env.notebook.requireOwnerTag }),
     });
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { stackName, studioDomainName, userExecutionRoleName } from "../modules/config/naming";
-import { addressesOf, jobStatements, SageMakerExecutionRole, sageMakerReadStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobPolicyParts, SageMakerExecutionRole, sageMakerReadStatements, studioStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { StudioDomain } from "../modules/sagemaker/studio-domain";
 import { presignedUrlPolicy } from "../modules/sagemaker/studio-access";
@@ -96,8 +96,8 @@ export class StudioStack extends WorkloadStack {
         }),
         read: sageMakerReadStatements(),
         studio: studioStatements(account, this.studio.domain.id, owner),
-        // Each role's jobs, models, endpoints and pipelines carry its name as owner tag: users stop and delete only their own.
-        jobs: jobStatements({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn, owner: r.name, requireOwnerTag: env.studio.requireOwnerTag }),
+        // Each role's jobs, models, endpoints and pipelines carry its name as owner tag: users stop and delete only their own (jobs and ownership parts).
+        ...jobPolicyParts({ account, subnetIds, securityGroupIds: [this.jobsSecurityGroup.id], volumeKmsKeyArn: storageKeyArn, owner: r.name, requireOwnerTag: env.studio.requireOwnerTag }),
       });
     const shared = policiesOf(role);
     // Users' apps run as their roles: a profile is usable only once its role's policies are attached.

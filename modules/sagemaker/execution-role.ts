@@ -443,10 +443,14 @@ export const OWN_WORK_ACTIONS: ReadonlyArray<string> = [
   "sagemaker:UpdateEndpointWeightsAndCapacities",
   "sagemaker:DeleteEndpoint",
   "sagemaker:InvokeEndpoint",
-  "sagemaker:UpdatePipeline",
-  "sagemaker:DeletePipeline",
-  "sagemaker:StartPipelineExecution",
 ];
+
+/**
+ * A pipeline runs its steps as the pipeline's role, so changing or starting someone else's would
+ * act with their permissions: these need the owner tag whatever requireOwnerTag says, and so does
+ * creating a pipeline.
+ */
+export const OWN_PIPELINE_ACTIONS: ReadonlyArray<string> = ["sagemaker:UpdatePipeline", "sagemaker:DeletePipeline", "sagemaker:StartPipelineExecution"];
 
 /** Every create that must carry the owner tag. */
 const OWNED_CREATES: ReadonlyArray<string> = [
@@ -479,10 +483,29 @@ const OWNED_CREATES: ReadonlyArray<string> = [
  * AddTags is allowed only inside a create, and OWN_WORK_ACTIONS only on resources tagged with
  * `owner`. With `requireOwnerTag`, a create without the tag is refused too; without it (the default),
  * untagged creates are allowed and untagged resources stay manageable by every role of the
- * environment, as the SDK tags nothing by itself (the `...IfExists` conditions). Reading stays
- * account-wide (sageMakerReadStatements).
+ * environment, as the SDK tags nothing by itself (the `...IfExists` conditions). Pipelines always
+ * need the tag (OWN_PIPELINE_ACTIONS: they run as their role). A role may re-add tags to its own
+ * tagged work (never another owner). Reading stays account-wide (sageMakerReadStatements).
  */
 export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[] {
+  const parts = jobPolicyParts(p);
+  return [...parts.jobs, ...parts.ownership];
+}
+
+/** Sids of jobStatements that are about ownership (tags), kept in a policy part of their own. */
+const OWNERSHIP_SIDS = new Set(["DeployOwnEndpointConfigs", "TagOwnWorkOnCreateOnly", "RetagOwnWork", "ManageOwnWorkOnly", "ManageOwnPipelinesOnly", "DenyUntaggedCreates", "DenyOwnerTagChanges", "DenyOwnerTagRemoval"]);
+
+/**
+ * jobStatements as two policy parts, `jobs` (what may be created, where) and `ownership` (who may
+ * tag, stop, change and delete what): together they are over IAM's 6,144-character managed policy
+ * limit (ExecutionRole.attachPolicies).
+ */
+export function jobPolicyParts(p: JobPermissions): { jobs: DataAwsIamPolicyDocumentStatement[]; ownership: DataAwsIamPolicyDocumentStatement[] } {
+  const all = allJobStatements(p);
+  return { jobs: all.filter((st) => !OWNERSHIP_SIDS.has(st.sid ?? "")), ownership: all.filter((st) => OWNERSHIP_SIDS.has(st.sid ?? "")) };
+}
+
+function allJobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[] {
   const { account } = p;
   const inVpc: DataAwsIamPolicyDocumentStatement["condition"] = [
     { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSubnets", values: [...p.subnetIds] },
@@ -493,6 +516,9 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
   const strict = p.requireOwnerTag === true;
   const taggedByMe = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   const mine = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  // Whatever requireOwnerTag says: pipelines (they run as their role), and tag edits on existing work.
+  const alwaysTaggedByMe = { test: "StringEquals", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  const alwaysMine = { test: "StringEquals", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   const arn = (type: string) => account.arn("sagemaker", `${type}/*`);
   const jobArns = VPC_JOBS.map(([, type]) => arn(type));
   const owned = [...jobArns, arn("transform-job"), arn("model"), arn("endpoint-config"), arn("endpoint"), arn("pipeline")];
@@ -531,10 +557,16 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
     {
       // Not on endpoint-config/*: CreateEndpoint acts on the config it deploys too, which must be
       // this role's own (next statement), not merely named in a request tagged as ours.
-      sid: "EndpointsAndPipelinesTaggedOnCreate",
-      actions: ["sagemaker:CreateEndpoint", "sagemaker:CreatePipeline"],
-      resources: [arn("endpoint"), arn("pipeline")],
+      sid: "EndpointsTaggedOnCreate",
+      actions: ["sagemaker:CreateEndpoint"],
+      resources: [arn("endpoint")],
       condition: [taggedByMe],
+    },
+    {
+      sid: "PipelinesTaggedOnCreate",
+      actions: ["sagemaker:CreatePipeline"],
+      resources: [arn("pipeline")],
+      condition: [alwaysTaggedByMe],
     },
     {
       // CreateEndpoint and UpdateEndpoint also act on the endpoint config they deploy: only one
@@ -553,10 +585,24 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
       condition: [{ test: "Null", variable: "sagemaker:TaggingAction", values: ["false"] }, taggedByMe],
     },
     {
+      // Tags on this role's own tagged work after its create (the SDK's pipeline.upsert() re-adds
+      // its tags), never changing the owner (the owner tag may only be given this role's value).
+      sid: "RetagOwnWork",
+      actions: ["sagemaker:AddTags"],
+      resources: owned,
+      condition: [alwaysMine, { test: "StringEqualsIfExists", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] }],
+    },
+    {
       sid: "ManageOwnWorkOnly",
       actions: [...OWN_WORK_ACTIONS],
       resources: owned,
       condition: [mine],
+    },
+    {
+      sid: "ManageOwnPipelinesOnly",
+      actions: [...OWN_PIPELINE_ACTIONS],
+      resources: [arn("pipeline")],
+      condition: [alwaysMine],
     },
     {
       // Defence in depth: even if another policy on this role granted job creation, no job or
@@ -581,16 +627,24 @@ export function jobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatem
         ]
       : []),
     {
-      // The owner tag is never added to, changed on or removed from an existing resource (AddTags
-      // outside a create has no sagemaker:TaggingAction; DeleteTags never has one).
+      // The owner tag is never given another role's value on an existing resource (AddTags
+      // outside a create has no sagemaker:TaggingAction) nor removed (DeleteTags).
       sid: "DenyOwnerTagChanges",
       effect: "Deny",
-      actions: ["sagemaker:AddTags", "sagemaker:DeleteTags"],
+      actions: ["sagemaker:AddTags"],
       resources: ["*"],
       condition: [
         { test: "ForAnyValue:StringEquals", variable: "aws:TagKeys", values: [OWNER_TAG_KEY] },
         { test: "Null", variable: "sagemaker:TaggingAction", values: ["true"] },
+        { test: "StringNotEquals", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] },
       ],
+    },
+    {
+      sid: "DenyOwnerTagRemoval",
+      effect: "Deny",
+      actions: ["sagemaker:DeleteTags"],
+      resources: ["*"],
+      condition: [{ test: "ForAnyValue:StringEquals", variable: "aws:TagKeys", values: [OWNER_TAG_KEY] }],
     },
   ];
 }

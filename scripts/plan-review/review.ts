@@ -13,8 +13,10 @@ import { SAGEMAKER_IMAGE_REGISTRIES } from "../../modules/sagemaker/sagemaker-im
 
 /**
  * The AWS accounts that own SageMaker's images in any region (the SageMaker Python SDK's table the
- * project keeps): naming them lets jobs pull AWS's images, not another customer's, so a policy that
- * names one gets a line under the resource, not a finding about a foreign account.
+ * project keeps): an Allow of ECR pulls whose aws:ResourceAccount names them lets jobs pull AWS's
+ * images, not another customer's, so it gets a line under the resource, not a finding about a
+ * foreign account (imagePullAccounts). Anywhere else (a principal, a trust policy, another action)
+ * such an account is flagged like any other.
  */
 const SAGEMAKER_IMAGE_ACCOUNTS = new Set(Object.values(SAGEMAKER_IMAGE_REGISTRIES).flatMap((byAccount) => Object.keys(byAccount)));
 
@@ -400,6 +402,24 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
   }
 }
 
+/** Accounts named only as the aws:ResourceAccount of Allow statements granting nothing but ECR pulls. */
+function imagePullAccounts(statements: NormalStatement[]): Set<string> {
+  const pulls = new Set(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]);
+  const out = new Set<string>();
+  for (const st of statements) {
+    const actions = st.fields.Action ?? [];
+    if (st.effect !== "Allow" || st.fields.Principal?.some((p) => /\d{12}/.test(p)) || !actions.length || !actions.every((a) => pulls.has(a))) continue;
+    for (const [key, values] of Object.entries(st.conditions)) if (/aws:ResourceAccount$/.test(key)) for (const v of values) out.add(v);
+  }
+  // An account also named elsewhere (a principal, another statement's condition) is not only a pull source.
+  for (const st of statements) {
+    const actions = st.fields.Action ?? [];
+    if (st.effect === "Allow" && actions.length && actions.every((a) => pulls.has(a)) && !st.fields.Principal?.some((p) => /\d{12}/.test(p))) continue;
+    for (const acct of foreignAccounts([st], new Set(["-"]))) out.delete(acct);
+  }
+  return out;
+}
+
 /** Account IDs a policy's principals or account conditions name that are not the environment's. */
 function foreignAccounts(statements: NormalStatement[], accounts: Set<string>): string[] {
   if (!accounts.size) return [];
@@ -429,10 +449,12 @@ function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
       continue;
     }
     const added = foreignAccounts(after, ctx.accounts).filter((acct) => !foreignAccounts(before, ctx.accounts).includes(acct));
-    for (const acct of added.filter((x) => !SAGEMAKER_IMAGE_ACCOUNTS.has(x))) {
+    const pulls = imagePullAccounts(after);
+    const isImageSource = (acct: string) => SAGEMAKER_IMAGE_ACCOUNTS.has(acct) && pulls.has(acct);
+    for (const acct of added.filter((x) => !isImageSource(x))) {
       a.findings.push({ level: "attention", text: `${label} of ${code(displayName(rc.name))} names account ${code(acct)}, not this environment's (${[...ctx.accounts].join(", ") || "unknown"})` });
     }
-    const sagemaker = added.filter((x) => SAGEMAKER_IMAGE_ACCOUNTS.has(x));
+    const sagemaker = added.filter(isImageSource);
     if (sagemaker.length) a.lines.push(`- ${label} names ${sagemaker.length} of SageMaker's image registry accounts (${sagemaker.map(code).join(", ")}; the SageMaker Python SDK's image table): jobs may pull AWS's images`);
     if (action === "create" || action === "delete") {
       a.lines.push(`- ${label}: ${after.length || before.length} statement(s)${action === "create" && via ? " (rendered at apply)" : ""}`);
