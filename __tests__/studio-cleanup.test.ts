@@ -98,7 +98,7 @@ interface Run {
 }
 
 /** Runs the script against a fresh fake account (asynchronously, so the runs of this file overlap). */
-async function run(args: string[]): Promise<Run> {
+async function run(args: string[], initial = initialState()): Promise<Run> {
   const dir = tempDir("cleanup");
   const bin = join(dir, "bin");
   mkdirSync(bin);
@@ -108,7 +108,7 @@ async function run(args: string[]): Promise<Run> {
   mkdirSync(configDir);
   writeFileSync(join(configDir, "qa.json"), JSON.stringify({ accountId: "111122223333", region: "eu-west-1" }));
   const stateFile = join(dir, "state.json");
-  writeFileSync(stateFile, JSON.stringify(initialState()));
+  writeFileSync(stateFile, JSON.stringify(initial));
   const log = join(dir, "calls.log");
   writeFileSync(log, "");
   const child = spawn(
@@ -133,9 +133,14 @@ const appStatus = (state: ReturnType<typeof initialState>, domain: string, owner
   state.apps.find((a) => a.DomainId === domain && ((a as { SpaceName?: string }).SpaceName ?? (a as { UserProfileName?: string }).UserProfileName) === owner)?.Status;
 
 describe("studio-cleanup", () => {
-  let listing: Run, applyOnly: Run, one: Run, typo: Run, all: Run, wrongDomain: Run, unconfirmed: Run, stopOnly: Run, dryDelete: Run, help: Run;
+  let listing: Run, applyOnly: Run, one: Run, typo: Run, all: Run, wrongDomain: Run, unconfirmed: Run, stopOnly: Run, dryDelete: Run, help: Run, twoDomains: Run;
+  /** Domain names are not unique: a second domain of the environment's name. */
+  const withTwin = () => {
+    const st = initialState();
+    return { ...st, domains: [...st.domains, { DomainName: "sagemaker-studio-anfw-qa", DomainId: "d-twin00000000" }] };
+  };
   beforeAll(async () => {
-    [listing, applyOnly, one, typo, all, wrongDomain, unconfirmed, stopOnly, dryDelete, help] = await Promise.all([
+    [listing, applyOnly, one, typo, all, wrongDomain, unconfirmed, stopOnly, dryDelete, help, twoDomains] = await Promise.all([
       run([]),
       run(["--apply"]),
       run(["--delete-space", "alice-lab", "--apply"]),
@@ -146,7 +151,15 @@ describe("studio-cleanup", () => {
       run(["--stop-apps", "--apply"]),
       run(["--delete-space", "team-code"]),
       run(["--help"]),
+      run(["--delete-space", "alice-lab", "--apply"], withTwin()),
     ]);
+  });
+
+  test("two domains of the environment's name: refused, naming both ids, nothing listed or deleted", () => {
+    expect(twoDomains.code).toBe(2);
+    expect(twoDomains.deletes).toEqual([]);
+    expect(twoDomains.stderr).toContain("2 Studio domains are named sagemaker-studio-anfw-qa");
+    expect(twoDomains.stderr).toContain("d-twin00000000");
   });
 
   test("by default: lists each space with owner, app type, status and EBS size, deletes nothing, exits 1 saying what to do", () => {

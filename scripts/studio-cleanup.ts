@@ -186,6 +186,11 @@ export function main(argv: string[]): number {
     console.log(`No Studio domain named ${name} in ${region}: nothing to clean up.`);
     return 0;
   }
+  if (domains.length > 1) {
+    // Domain names are not unique: listing (or, with --delete-space, acting on) the wrong one must not happen.
+    console.error(`${domains.length} Studio domains are named ${name} in ${region} (${domains.map((d) => d.DomainId).join(", ")}): clean up by hand with the AWS CLI, naming the domain id`);
+    return 2;
+  }
   const domainId = domains[0].DomainId as string;
   const apps = listApps(region, domainId).filter(appExists);
   const spaces = listSpaceNames(region, domainId).map((s) => describeSpace(region, domainId, s));
