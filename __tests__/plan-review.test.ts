@@ -331,3 +331,18 @@ test("a SageMaker image account anywhere but as the source of ECR pulls (here: t
   expect(md.split("### ⚠️ To read")[1] ?? "").toContain("names account `763104351884`, not this environment's");
   expect(md).not.toContain("SageMaker's image registry accounts");
 });
+
+test("a DNS firewall rule that stops blocking (dnsFirewall.mode block to alert) says DNS tunnelling is open again", () => {
+  const rule = (action: string) => ({ name: "p-dev-dns-fallback", action, block_response: action === "BLOCK" ? "NXDOMAIN" : null, priority: 200 });
+  const review = (from: string, to: string) =>
+    reviewPlan({
+      stack: "dev-network",
+      exitCode: 2,
+      plan: {
+        resource_changes: [{ address: "aws_route53_resolver_firewall_rule.fallback", mode: "managed", type: "aws_route53_resolver_firewall_rule", name: "fallback", change: { actions: ["update"], before: rule(from), after: rule(to), after_unknown: {} } }],
+        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_route53_resolver_firewall_rule.fallback", values: rule(from) }] } } },
+      },
+    }).markdown;
+  expect(review("BLOCK", "ALERT").split("### ⚠️ To read")[1] ?? "").toMatch(/stops blocking \(BLOCK to ALERT\).*DNS tunnelling/);
+  expect(review("ALERT", "BLOCK")).not.toContain("stops blocking");
+});

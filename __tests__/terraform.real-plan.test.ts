@@ -109,6 +109,8 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
   const allowlistChanged = networkChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", ".pythonhosted.org", "www.kaggle.com", "api.kaggle.com", "huggingface.co"] } }, "allowlist");
   // Back from the default application-layer action to the drop of every established packet.
   const defaultActionChanged = networkChange({ ...BASE, firewall: { statefulDefaultAction: "drop_established" } }, "default-action");
+  // The DNS firewall from its default, block, to alert (a rollout on a new platform).
+  const dnsAlert = networkChange({ ...BASE, dnsFirewall: { mode: "alert" } }, "dns-alert");
   // The upgrade from 0bb1f3d: the current network stack planned against the state its previous
   // firewall deployed (DeployedEnvironment.scenario's deployedEdit), in the same batch.
   const upgradeFrom0bb1f3d = env.scenario("network", BASE, { label: "upgrade-from-0bb1f3d", deployedEdit: asDeployedBy0bb1f3d });
@@ -197,6 +199,14 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       { address: expect.stringMatching(/^aws_networkfirewall_rule_group\.network_inspection_domain-allowlist_/), actions: ["update"] },
       { address: expect.stringMatching(/^aws_route53_resolver_firewall_domain_list\.dns-firewall_allowed_/), actions: ["update"] },
     ]);
+  });
+
+  test("dnsFirewall.mode block -> alert updates one DNS firewall rule in place (BLOCK to ALERT); nothing else changes", async () => {
+    const json = await dnsAlert();
+    expect(summarize(json)).toEqual([{ address: expect.stringMatching(/^aws_route53_resolver_firewall_rule\./), actions: ["update"] }]);
+    const [rule] = json.resource_changes.filter((c: Json) => c.type === "aws_route53_resolver_firewall_rule" && c.change.actions.includes("update"));
+    expect({ before: rule.change.before.action, after: rule.change.after.action }).toEqual({ before: "BLOCK", after: "ALERT" });
+    expect(outputChanges(json)).toEqual([]);
   });
 
   test("changing firewall.statefulDefaultAction updates the firewall policy in place; the firewall and everything else stay", async () => {
@@ -413,7 +423,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       // (at least one profile is required) anfw-user-profile removed, alice added
       "a user profile removed": studioChange({ ...BASE, studio: { userProfiles: ["alice"] } }, "st-profile-removed"),
       "the allowlist changed": studioChange({ ...BASE, firewall: { allowedDomains: ["pypi.org", "huggingface.co"] } }, "st-allowlist"),
-      "the DNS firewall in block mode": studioChange({ ...BASE, dnsFirewall: { mode: "block" } }, "st-dns-block"),
+      "the DNS firewall in alert mode": studioChange({ ...BASE, dnsFirewall: { mode: "alert" } }, "st-dns-alert"),
       "the AZs reordered": studioChange({ availabilityZones: azs("us-east-1", "cab") }, "st-reorder"),
       "an AZ added": studioChange({ availabilityZones: azs("us-east-1", "abcd") }, "st-add"),
       "an AZ dropped": studioChange({ availabilityZones: azs("us-east-1", "ab") }, "st-drop-az"),

@@ -738,6 +738,16 @@ function analyzeTags(rc: Json, a: Analysis): void {
 /* Items                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
+/** A DNS firewall rule that stops blocking (dnsFirewall.mode "block" to "alert"): names off the list resolve again. */
+function analyzeDnsRuleAction(rc: Json, a: Analysis): void {
+  if (rc.type !== "aws_route53_resolver_firewall_rule" || actionOf(rc.change.actions) !== "update") return;
+  const before = rc.change.before?.action;
+  const after = rc.change.after?.action;
+  if (before === "BLOCK" && after !== "BLOCK") {
+    a.findings.push({ level: "attention", text: `DNS firewall rule ${code(displayName(rc.name))} stops blocking (${before} to ${after ?? "?"}): names off the DNS allowlist resolve, so data can leave in DNS queries (DNS tunnelling)` });
+  }
+}
+
 function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   const action = actionOf(rc.change.actions);
   if (rc.mode !== "managed" || action === "no-op" || action === "read") return undefined;
@@ -753,6 +763,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeEndpoint(rc, ctx, a);
   analyzeContract(rc, a);
   analyzeTags(rc, a);
+  analyzeDnsRuleAction(rc, a);
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
     const claimed = [...a.claimed];
