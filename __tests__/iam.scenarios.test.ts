@@ -1189,6 +1189,8 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     ["sagemaker:UpdateEndpoint", arn("endpoint", "e-1")],
     ["sagemaker:DeleteEndpoint", arn("endpoint", "e-1")],
     ["sagemaker:InvokeEndpoint", arn("endpoint", "e-1")],
+    ["sagemaker:InvokeEndpointAsync", arn("endpoint", "e-1")],
+    ["sagemaker:InvokeEndpointWithResponseStream", arn("endpoint", "e-1")],
   ];
   // A pipeline runs as its role: changing or starting another's would act with their permissions.
   const pipelineUses: Array<[string, string]> = [

@@ -101,6 +101,7 @@ export const SAGEMAKER_READ_ACTIONS = [
   "sagemaker:DescribeClusterNode",
   "sagemaker:DescribeCodeRepository",
   "sagemaker:DescribeCompilationJob",
+  "sagemaker:DescribeDataQualityJobDefinition",
   "sagemaker:DescribeContext",
   "sagemaker:DescribeDomain",
   "sagemaker:DescribeEndpoint",
@@ -120,10 +121,13 @@ export const SAGEMAKER_READ_ACTIONS = [
   "sagemaker:DescribeMlflowApp",
   "sagemaker:DescribeMlflowTrackingServer",
   "sagemaker:DescribeModel",
+  "sagemaker:DescribeModelBiasJobDefinition",
   "sagemaker:DescribeModelCard",
   "sagemaker:DescribeModelCardExportJob",
+  "sagemaker:DescribeModelExplainabilityJobDefinition",
   "sagemaker:DescribeModelPackage",
   "sagemaker:DescribeModelPackageGroup",
+  "sagemaker:DescribeModelQualityJobDefinition",
   "sagemaker:DescribeMonitoringSchedule",
   "sagemaker:DescribeNotebookInstance",
   "sagemaker:DescribeNotebookInstanceLifecycleConfig",
@@ -443,6 +447,8 @@ export const OWN_WORK_ACTIONS: ReadonlyArray<string> = [
   "sagemaker:UpdateEndpointWeightsAndCapacities",
   "sagemaker:DeleteEndpoint",
   "sagemaker:InvokeEndpoint",
+  "sagemaker:InvokeEndpointAsync",
+  "sagemaker:InvokeEndpointWithResponseStream",
 ];
 
 /**
