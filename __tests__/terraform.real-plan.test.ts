@@ -14,9 +14,10 @@
  *   in place; changing the allowlist only updates in place; no AZ change touches the notebook, the
  *   domain or a user profile. Upgrading a network 0bb1f3d deployed (its state built from today's
  *   stack with that commit's firewall) creates the refusals group and updates the hygiene group and
- *   the policy in place, replacing nothing. These changes, and the plan review's, are planned together: each
- *   changed stack a module of one root, against its deployed state (planModules), whose plan JSON
- *   is split back into each stack's.
+ *   the policy in place, replacing nothing. Upgrading every stack 71acc53 deployed (before issue 22;
+ *   fixtures/upgrade-71acc53) deletes only the UI endpoints and replaces nothing. These changes, and
+ *   the plan review's, are planned together: each changed stack a module of one root, against its
+ *   deployed state (planModules), whose plan JSON is split back into each stack's.
  */
 import { azs, Json } from "./support/synth";
 import { ACCOUNT, editedContract, editStack, sharedEnvironment, synthEnvironment, ZONES } from "./support/plan-scenarios";
@@ -556,6 +557,76 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         });
         expect(r.json && domainChanges(r.json)).toEqual([["update"]]);
       });
+    });
+  });
+
+  describe("upgrading an environment 71acc53 deployed (before issue 22) to today's stacks", () => {
+    // The deployed states are built from the stacks 71acc53 synthesized for this file's BASE config
+    // (fixtures/upgrade-71acc53, made by that commit's own code: see its README), never from the code
+    // under test; today's stacks for the same config are planned against them, in the same batch.
+    const UPGRADE = join(__dirname, "fixtures", "upgrade-71acc53");
+    const as71acc53 = (kind: "network" | "studio" | "notebook") => (json: Json) => {
+      const old = JSON.parse(readFileSync(join(UPGRADE, `${kind}.cdk.tf.json`), "utf8"));
+      for (const k of Object.keys(json)) delete json[k];
+      Object.assign(json, old);
+    };
+    const upgrade = {
+      network: env.scenario("network", BASE, { label: "upgrade-71acc53-network", deployedEdit: as71acc53("network") }),
+      studio: env.scenario("studio", BASE, { label: "upgrade-71acc53-studio", deployedEdit: as71acc53("studio") }),
+      notebook: env.scenario("notebook", BASE, { label: "upgrade-71acc53-notebook", deployedEdit: as71acc53("notebook") }),
+    };
+    // What holds data or identity: deleting or replacing any of these loses users' work, keys, or
+    // the ARNs that policies and users' tags name.
+    const KEPT = /^aws_(sagemaker_domain|sagemaker_user_profile|sagemaker_notebook_instance|sagemaker_space|s3_bucket|kms_key|kms_alias|iam_role|efs_file_system|vpc|subnet|networkfirewall_firewall|cloudwatch_log_group)$/;
+    const sorted = (json: Json) => summarize(json).sort((a, b) => a.address.localeCompare(b.address));
+    /** Each role's policy changes, as [address prefix, action], for `sorted`'s order (by address). */
+    const policyParts = (role: string): Array<[string, string]> => [
+      [`aws_iam_policy.${role}_policy-jobs_`, "update"],
+      [`aws_iam_policy.${role}_policy-ownership_`, "create"],
+      [`aws_iam_policy.${role}_policy-read_`, "create"],
+      [`aws_iam_policy.${role}_policy-workload_`, "update"],
+      [`aws_iam_role_policy_attachment.${role}_policy-attachment-ownership_`, "create"],
+      [`aws_iam_role_policy_attachment.${role}_policy-attachment-read_`, "create"],
+    ];
+    const expectedChanges = (parts: Array<[string, string]>) =>
+      [...parts].sort(([a], [b]) => a.localeCompare(b)).map(([prefix, action]) => ({ address: expect.stringMatching(new RegExp(`^${prefix.replace(/\./g, "\\.")}`)), actions: [action] }));
+    const actionsOf = (json: Json, type: string) => json.resource_changes.filter((c: Json) => c.type === type).map((c: Json) => c.change.actions);
+
+    test.each(["network", "studio", "notebook"] as const)("%s: 71acc53's stack converges, and the upgrade deletes or replaces nothing that holds data or identity", async (kind) => {
+      expect(env.editedDeployments[`upgrade-71acc53-${kind}`]!.residual).toEqual([]);
+      const json = await upgrade[kind]();
+      const kept = json.resource_changes.filter((c: Json) => KEPT.test(c.type));
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.filter((c: Json) => c.change.actions.includes("delete"))).toEqual([]);
+      // Nothing anywhere is replaced (a replace is a delete and a create).
+      expect(json.resource_changes.filter((c: Json) => c.action_reason?.startsWith("replace") || (c.change.actions.includes("create") && c.change.actions.includes("delete")))).toEqual([]);
+    });
+
+    test("Studio: the UI endpoint is destroyed (opt-in now: studio.uiEndpoint); each role's jobs and workload policies update in place, its read and ownership parts are created and attached; the domain and the profile stay", async () => {
+      const json = await upgrade.studio();
+      expect(sorted(json)).toEqual(expectedChanges([...policyParts("execution-role"), ...policyParts("user-role-anfw-user-profile"), ["aws_vpc_endpoint.studio-endpoint", "delete"]]));
+      // No TLS inspection in BASE: no lifecycle config, so the domain's postcondition has nothing to stop on.
+      expect({ domain: actionsOf(json, "aws_sagemaker_domain"), profiles: actionsOf(json, "aws_sagemaker_user_profile") }).toEqual({ domain: [["no-op"]], profiles: [["no-op"]] });
+    });
+
+    test("notebook: the UI endpoint is destroyed (opt-in now: notebook.uiEndpoint); the role's jobs and workload policies update in place, its read and ownership parts are created and attached; the instance stays", async () => {
+      const json = await upgrade.notebook();
+      expect(sorted(json)).toEqual(expectedChanges([...policyParts("execution-role"), ["aws_vpc_endpoint.notebook-endpoint", "delete"]]));
+      expect(actionsOf(json, "aws_sagemaker_notebook_instance")).toEqual([["no-op"]]);
+    });
+
+    test("network: five in-place updates (the firewall's hygiene and refusals groups' rules, the DNS allowlist, the ECR endpoints' policies); nothing created or deleted, no output changed", async () => {
+      const json = await upgrade.network();
+      expect(sorted(json)).toEqual(
+        expectedChanges([
+          ["aws_networkfirewall_rule_group.network_inspection_protocol-hygiene_", "update"],
+          ["aws_networkfirewall_rule_group.network_inspection_refusals_", "update"],
+          ["aws_route53_resolver_firewall_domain_list.dns-firewall_allowed_", "update"],
+          ["aws_vpc_endpoint.endpoints_interface-ecrapi_", "update"],
+          ["aws_vpc_endpoint.endpoints_interface-ecrdkr_", "update"],
+        ]),
+      );
+      expect(outputChanges(json)).toEqual([]);
     });
   });
 });
