@@ -281,6 +281,20 @@ test("deleting the Studio domain or a profile says spaces' EBS volumes go and ~/
   expect(md).not.toMatch(/home director(y|ies) .*orphaned/);
 });
 
+/** The review of a plan that updates one resource from `before` to `after`, in an environment of account 111122223333. */
+function reviewOfUpdate(stack: string, type: string, name: string, before: Record<string, unknown>, after: Record<string, unknown>) {
+  const address = `${type}.${name}`;
+  return reviewPlan({
+    stack,
+    exitCode: 2,
+    plan: {
+      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
+      resource_changes: [{ address, mode: "managed", type, name, change: { actions: ["update"], before, after, after_unknown: {} } }],
+      prior_state: { values: { root_module: { resources: [{ mode: "managed", address, values: before }] } } },
+    },
+  });
+}
+
 test("a policy naming SageMaker's image registry accounts says so under the resource; another foreign account needs attention", () => {
   const doc = (accounts: string[]) =>
     JSON.stringify({
@@ -288,23 +302,7 @@ test("a policy naming SageMaker's image registry accounts says so under the reso
       Statement: [{ Sid: "EcrPullImages", Effect: "Allow", Action: ["ecr:BatchGetImage"], Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accounts } } }],
     });
   const policy = (accounts: string[]) => ({ name: "p-dev-jobs", policy: doc(accounts) });
-  const review = reviewPlan({
-    stack: "dev-studio",
-    exitCode: 2,
-    plan: {
-      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
-      resource_changes: [
-        {
-          address: "aws_iam_policy.jobs",
-          mode: "managed",
-          type: "aws_iam_policy",
-          name: "jobs",
-          change: { actions: ["update"], before: policy(["111122223333"]), after: policy(["111122223333", "763104351884", "210987654321"]), after_unknown: {} },
-        },
-      ],
-      prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_iam_policy.jobs", values: policy(["111122223333"]) }] } } },
-    },
-  });
+  const review = reviewOfUpdate("dev-studio", "aws_iam_policy", "jobs", policy(["111122223333"]), policy(["111122223333", "763104351884", "210987654321"]));
   const toRead = review.markdown.split("### ⚠️ To read")[1] ?? "";
   // us-east-1's deep learning containers account (SageMaker Python SDK, image_uri_config/pytorch.json)
   expect(review.markdown).toMatch(/names 1 of SageMaker's image registry accounts \(`763104351884`/);
@@ -317,32 +315,14 @@ test("a SageMaker image account anywhere but as the source of ECR pulls (here: t
     name: "p-dev-role",
     assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: principals } }] }),
   });
-  const md = reviewPlan({
-    stack: "dev-studio",
-    exitCode: 2,
-    plan: {
-      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
-      resource_changes: [
-        { address: "aws_iam_role.r", mode: "managed", type: "aws_iam_role", name: "r", change: { actions: ["update"], before: trust(["arn:aws:iam::111122223333:root"]), after: trust(["arn:aws:iam::111122223333:root", "arn:aws:iam::763104351884:root"]), after_unknown: {} } },
-      ],
-      prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_iam_role.r", values: trust(["arn:aws:iam::111122223333:root"]) }] } } },
-    },
-  }).markdown;
+  const md = reviewOfUpdate("dev-studio", "aws_iam_role", "r", trust(["arn:aws:iam::111122223333:root"]), trust(["arn:aws:iam::111122223333:root", "arn:aws:iam::763104351884:root"])).markdown;
   expect(md.split("### ⚠️ To read")[1] ?? "").toContain("names account `763104351884`, not this environment's");
   expect(md).not.toContain("SageMaker's image registry accounts");
 });
 
 test("a DNS firewall rule that stops blocking (dnsFirewall.mode block to alert) says DNS tunnelling is open again", () => {
   const rule = (action: string) => ({ name: "p-dev-dns-fallback", action, block_response: action === "BLOCK" ? "NXDOMAIN" : null, priority: 200 });
-  const review = (from: string, to: string) =>
-    reviewPlan({
-      stack: "dev-network",
-      exitCode: 2,
-      plan: {
-        resource_changes: [{ address: "aws_route53_resolver_firewall_rule.fallback", mode: "managed", type: "aws_route53_resolver_firewall_rule", name: "fallback", change: { actions: ["update"], before: rule(from), after: rule(to), after_unknown: {} } }],
-        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_route53_resolver_firewall_rule.fallback", values: rule(from) }] } } },
-      },
-    }).markdown;
+  const review = (from: string, to: string) => reviewOfUpdate("dev-network", "aws_route53_resolver_firewall_rule", "fallback", rule(from), rule(to)).markdown;
   expect(review("BLOCK", "ALERT").split("### ⚠️ To read")[1] ?? "").toMatch(/stops blocking \(BLOCK to ALERT\).*DNS tunnelling/);
   expect(review("ALERT", "BLOCK")).not.toContain("stops blocking");
 });

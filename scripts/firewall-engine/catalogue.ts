@@ -248,8 +248,3 @@ function payloadLength(p: Packet): number {
   if (ip[9] === 17) return total - ihl - 8;
   return total - ihl;
 }
-
-/** The flow key engine.ts gives the flow. */
-export function keyOf(flow: CatalogueFlow, client: string): string {
-  return `${flow.proto} ${client}:${flow.clientPort ?? 0} > ${flow.server}:${flow.serverPort ?? 0}`;
-}

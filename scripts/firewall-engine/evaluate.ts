@@ -3,8 +3,8 @@
  * out (layout.ts), the catalogue's packets run through Suricata (engine.ts), and each flow's
  * verdict with what it let through before the decision.
  */
-import { Catalogue, CatalogueFlow, buildCatalogue, catalogueSpecs, keyOf } from "./catalogue";
-import { FlowVerdict, decide, runOnPackets } from "./engine";
+import { Catalogue, CatalogueFlow, buildCatalogue, catalogueSpecs } from "./catalogue";
+import { FlowVerdict, decide, flowKey, runOnPackets } from "./engine";
 import { LaidOutPolicy, layOutPolicy } from "./layout";
 
 type Json = Record<string, any>;
@@ -42,7 +42,8 @@ export function evaluate(stack: Json, subject: { allowed: string; allowedDomain?
   const verdicts = decide(policy, runOnPackets(policy, catalogue.pcap, catalogue.isClient));
   const results = new Map<string, FlowResult>();
   for (const flow of catalogue.flows) {
-    const v = verdicts.get(keyOf(flow, client)) ?? { outcome: "not decided" as const, logs: [] };
+    const key = flowKey(flow.proto, client, flow.clientPort, flow.server, flow.serverPort, catalogue.isClient);
+    const v = verdicts.get(key) ?? { outcome: "not decided" as const, logs: [] };
     // A pass forwards the rest; a drop or reset forwards nothing from the deciding packet on.
     const forwarded = (from: "client" | "server") =>
       flow.packets.filter((p) => p.from === from && (v.outcome === "passed" || v.outcome === "not decided" || p.index < (v.packet ?? Infinity))).reduce((sum, p) => sum + p.payload, 0);
