@@ -9,7 +9,7 @@ import { environmentStacks } from "../stacks/environment";
 import { NetworkStack } from "../stacks/network-stack";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
-import { diagramsForStacks, mermaidForStack, README_STACKS, renderIntoReadme } from "../scripts/diagram-lib";
+import { DIAGRAMS_DOC, diagramsForStacks, mermaidForStack, README_STACKS, renderIntoReadme } from "../scripts/diagram-lib";
 import { README_CONFIG, readmeDiagrams } from "../scripts/readme-diagrams";
 import { azs, envFrom, Json, networkStack, notebookStack, resourcesOf, synthJson, withNotebook } from "./support/synth";
 
@@ -114,14 +114,15 @@ test("npm run diagram draws one diagram per stack of every environment, each wor
   }
 });
 
-describe("the README's diagrams", () => {
-  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+describe("the docs' diagrams (docs/architecture.md)", () => {
+  expect(DIAGRAMS_DOC).toBe("docs/architecture.md"); // where the README's links send readers for them
+  const readme = readFileSync(join(__dirname, "..", DIAGRAMS_DOC), "utf8");
   let diagrams: Record<string, string>;
   beforeAll(() => {
     diagrams = readmeDiagrams();
   });
 
-  test("are the current ones for the README's example environment (run `npm run diagram` after changes)", () => {
+  test("are the current ones for the docs' example environment (run `npm run diagram` after changes)", () => {
     expect(README_STACKS.length).toBeGreaterThan(0);
     for (const name of README_STACKS) {
       expect(diagrams[name]).toBeDefined();
@@ -129,7 +130,7 @@ describe("the README's diagrams", () => {
     }
   });
 
-  test("come from a config outside config/, which the README names", () => {
+  test("come from a config outside config/, which the page names", () => {
     expect(README_CONFIG).not.toMatch(/^config[\\/]/);
     expect(readme).toContain(`\`${README_CONFIG}\``);
   });

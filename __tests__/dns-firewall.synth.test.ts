@@ -207,9 +207,10 @@ describe("dnsFirewall.mode: block by default, alert for a rollout", () => {
     expect(warnings(alertStack)).toEqual([expect.stringMatching(/^config\/test\.json: dnsFirewall\.mode is "alert".*DNS tunnelling.*set dnsFirewall\.mode to "block"/)]);
   });
 
-  describe("the README's rollout says what the code does", () => {
-    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-    const rollout = readme.slice(readme.indexOf("**DNS rollout.**"), readme.indexOf("**Data perimeter**"));
+  describe("the docs' rollout says what the code does", () => {
+    const perimeter = readFileSync(join(__dirname, "..", "docs", "egress-perimeter.md"), "utf8");
+    const readme = readFileSync(join(__dirname, "..", "docs", "configuration.md"), "utf8");
+    const rollout = perimeter.slice(perimeter.indexOf("## DNS rollout"), perimeter.indexOf("## Data perimeter"));
 
     test("the config table gives the default the schema gives", () => {
       expect(readme).toMatch(new RegExp(`\\| \`dnsFirewall\\.mode\` \\| \`"${envFrom({}).dnsFirewall.mode}"\``));

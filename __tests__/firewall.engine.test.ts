@@ -16,7 +16,7 @@ import { tcpConversation } from "../scripts/firewall-engine/packets";
 import { http2Request, http2Response, http2Settings } from "../scripts/firewall-engine/protocols";
 import { loadProblems, suricataBinary } from "../scripts/firewall-engine/engine";
 import { layOutPolicy } from "../scripts/firewall-engine/layout";
-import { readmeTable, TABLE_END, TABLE_START } from "../scripts/firewall-engine/table";
+import { readmeTable, TABLE_DOC, TABLE_END, TABLE_START } from "../scripts/firewall-engine/table";
 import { azs, Json, networkStack, synthJson } from "./support/synth";
 import { ALLOWLIST_PRESETS } from "../modules/network/allowlist-presets";
 
@@ -445,8 +445,9 @@ describe("each allowlist preset lets its client's names through and nothing else
   });
 });
 
-test("the README's per-flow table is what the engine layer gives for the README's example (npm run firewall-engine -- --readme)", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+test("docs/egress-perimeter.md's per-flow table is what the engine layer gives for the docs' example (npm run firewall-engine -- --docs)", () => {
+  expect(TABLE_DOC).toBe("docs/egress-perimeter.md");
+  const readme = readFileSync(join(ROOT, TABLE_DOC), "utf8");
   const from = readme.indexOf(TABLE_START);
   const to = readme.indexOf(TABLE_END);
   expect(from).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 /**
  * What every stack's generated configuration promises its users: each output says what it is
  * (`description`, shown by `terraform output` and in Terraform Cloud), and the configuration
- * declares the Terraform and provider versions it needs, as README.md states them, so an older
+ * declares the Terraform and provider versions it needs, as docs/operations.md and docs/architecture.md state them, so an older
  * terraform or another provider release stops at `init` instead of failing somewhere later.
  */
 import { Testing } from "cdktf";
@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { environmentStacks } from "../stacks/environment";
 import { envFrom, Json, synthJson, withNotebook } from "./support/synth";
 
-const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-/** "Terraform >= 1.10" in README's "Deploy". */
-const README_TERRAFORM = /Terraform (>= \d+\.\d+)\b/.exec(README)?.[1];
-/** "(= `hashicorp/aws` 5.100.0)" in README's "Pinned toolchain". */
-const README_AWS_PROVIDER = /`hashicorp\/aws` (\d+\.\d+\.\d+)/.exec(README)?.[1];
+const doc = (page: string) => readFileSync(join(__dirname, "..", "docs", page), "utf8");
+/** "Terraform >= 1.10" in docs/operations.md's "Deploy". */
+const DEPLOY = doc("operations.md").split("\n## Deploy\n")[1] ?? "";
+const README_TERRAFORM = /Terraform (>= \d+\.\d+)\b/.exec(DEPLOY)?.[1];
+/** "(= `hashicorp/aws` 5.100.0)" in docs/architecture.md's "Pinned toolchain". */
+const TOOLCHAIN = doc("architecture.md").split("\n## Pinned toolchain\n")[1] ?? "";
+const README_AWS_PROVIDER = /`hashicorp\/aws` (\d+\.\d+\.\d+)/.exec(TOOLCHAIN)?.[1];
 
 /** Every stack of every kind: Studio (with the optional policy output), notebook, and a notebook-only environment. */
 function allStacks(): Record<string, Json> {
@@ -56,12 +58,12 @@ test("the description check finds an output without one", () => {
   expect(undescribedOutputs(broken)).toEqual(["firewall_arn", "vpc_id"]);
 });
 
-test("every stack requires the Terraform version README.md states", () => {
+test("every stack requires the Terraform version docs/operations.md states", () => {
   expect(README_TERRAFORM).toBe(">= 1.10");
   for (const [name, json] of Object.entries(stacks)) expect({ stack: name, required: json.terraform.required_version }).toEqual({ stack: name, required: README_TERRAFORM });
 });
 
-test("every stack pins the hashicorp/aws release README.md names, and every provider it uses has a constraint", () => {
+test("every stack pins the hashicorp/aws release docs/architecture.md names, and every provider it uses has a constraint", () => {
   expect(README_AWS_PROVIDER).toBeDefined();
   for (const [name, json] of Object.entries(stacks)) {
     const required: Record<string, { source: string; version?: string }> = json.terraform.required_providers;

@@ -161,9 +161,9 @@ describe("plan-review CLI", () => {
   });
 });
 
-test("the review's unit prices are the README's cost table's", () => {
-  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Cost per AZ"), readme.indexOf("## Operations"));
+test("the review's unit prices are docs/cost.md's cost table's", () => {
+  const section = readFileSync(join(__dirname, "..", "docs", "cost.md"), "utf8");
+  expect(section).toMatch(/^# Cost per AZ/);
   const rows = [...section.matchAll(/^\| ([^|]+) \| \$([0-9.]+) \/ hour(?: each)? \| \$([0-9.]+) \|/gm)].map((m) => [m[1].trim(), Number(m[2]), Number(m[3])] as const);
   const byName = (prefix: string) => rows.find(([name]) => name.startsWith(prefix));
   expect(byName("NAT gateway")?.[1]).toBe(UNIT_PRICES.natGateway);

@@ -26,13 +26,12 @@ const review = (stack: string, p: { json: Json; text?: string }, label?: string)
   return r;
 };
 
-/** The README's unit prices (us-east-1, per hour unless said), read from its "Cost per AZ" table. */
+/** The unit prices of docs/cost.md (us-east-1, per hour unless said), read from its "Cost per AZ" table. */
 function readmePrices(): Record<string, number> {
-  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Cost per AZ"));
+  const section = readFileSync(join(__dirname, "..", "docs", "cost.md"), "utf8");
   const price = (row: string) => {
     const m = new RegExp(`\\| ${row}[^|]*\\| \\$([0-9.]+) / hour`).exec(section);
-    if (!m) throw new Error(`README cost table has no row ${row}`);
+    if (!m) throw new Error(`docs/cost.md's table has no row ${row}`);
     return Number(m[1]);
   };
   const perAz = /\| \*\*per AZ\*\* \| \| \*\*\$([0-9.]+)\*\* \|/.exec(section);

@@ -153,14 +153,14 @@ export function mermaidForStack(stackJson: Json, context: DiagramContext = {}): 
   return lines.join("\n");
 }
 
-/** Replaces the block between `<!-- diagram:<stack>:start -->` and `...:end -->` in `readme`. */
+/** Replaces the block between `<!-- diagram:<stack>:start -->` and `...:end -->` in `readme` (the text of DIAGRAMS_DOC). */
 export function renderIntoReadme(readme: string, stack: string, mermaid: string): string {
   const start = `<!-- diagram:${stack}:start -->`;
   const end = `<!-- diagram:${stack}:end -->`;
   const block = `${start}\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${end}`;
   const from = readme.indexOf(start);
   const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README has no ${start} ... ${end} markers`);
+  if (from < 0 || to < from) throw new Error(`${DIAGRAMS_DOC} has no ${start} ... ${end} markers`);
   return readme.slice(0, from) + block + readme.slice(to + end.length);
 }
 
@@ -184,7 +184,9 @@ export function diagramsForStacks(stacks: Readonly<Record<string, Json>>): Recor
 }
 
 /**
- * The stacks whose diagrams the README shows: each workload of the README's example environment
+ * The stacks whose diagrams the docs show (DIAGRAMS_DOC): each workload of the docs' example environment
  * (scripts/readme-diagrams/dev.json, see readme-diagrams.ts), drawn on its network.
  */
 export const README_STACKS = ["dev-studio", "dev-notebook"];
+/** The page that shows README_STACKS' diagrams, between their markers (relative to the project root). */
+export const DIAGRAMS_DOC = "docs/architecture.md";

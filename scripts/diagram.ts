@@ -3,12 +3,12 @@
  * - after `npm run synth`, writes cdktf.out/diagrams/<stack>.mmd for every stack of config/ (one
  *   diagram per stack: each environment's network, Studio and notebook stacks; a workload drawn on
  *   the network stack whose contract it reads);
- * - renders the README's stacks (README_STACKS) between their markers in README.md, from the
- *   README's own example environment (scripts/readme-diagrams/dev.json; see readme-diagrams.ts).
+ * - renders the docs' stacks (README_STACKS) between their markers in DIAGRAMS_DOC
+ *   (docs/architecture.md), from the docs' own example environment (scripts/readme-diagrams/dev.json; see readme-diagrams.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { diagramsForStacks, README_STACKS, renderIntoReadme } from "./diagram-lib";
+import { DIAGRAMS_DOC, diagramsForStacks, README_STACKS, renderIntoReadme } from "./diagram-lib";
 import { README_CONFIG, readmeDiagrams } from "./readme-diagrams";
 
 const root = join(__dirname, "..");
@@ -31,7 +31,7 @@ for (const [stack, mermaid] of Object.entries(diagramsForStacks(stacks))) {
 }
 
 const diagrams = readmeDiagrams();
-let readme = readFileSync(join(root, "README.md"), "utf8");
-for (const stack of README_STACKS) readme = renderIntoReadme(readme, stack, diagrams[stack]);
-writeFileSync(join(root, "README.md"), readme);
-process.stdout.write(`rendered ${README_STACKS.join(", ")} of ${README_CONFIG} into README.md\n`);
+let doc = readFileSync(join(root, DIAGRAMS_DOC), "utf8");
+for (const stack of README_STACKS) doc = renderIntoReadme(doc, stack, diagrams[stack]);
+writeFileSync(join(root, DIAGRAMS_DOC), doc);
+process.stdout.write(`rendered ${README_STACKS.join(", ")} of ${README_CONFIG} into ${DIAGRAMS_DOC}\n`);

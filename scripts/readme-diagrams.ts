@@ -1,8 +1,9 @@
 /**
- * The README's diagrams are drawn from an example environment of their own,
- * scripts/readme-diagrams/dev.json, not from config/: editing or renaming your environments then
- * never makes the README (or the test that keeps it current) stale. `npm run diagram` renders them
- * into README.md; __tests__/diagram.test.ts checks the README holds what this renders.
+ * The docs' diagrams (docs/architecture.md) and per-flow firewall table (docs/egress-perimeter.md)
+ * are drawn from an example environment of their own, scripts/readme-diagrams/dev.json (named for
+ * where they were first shown), not from config/: editing or renaming your environments then never
+ * makes the docs (or the tests that keep them current) stale. `npm run diagram` renders the diagrams
+ * into docs/architecture.md; __tests__/diagram.test.ts checks the page holds what this renders.
  */
 import { App } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,7 +16,7 @@ import { diagramsForStacks, README_STACKS } from "./diagram-lib";
 
 const ROOT = join(__dirname, "..");
 export const README_CONFIG_DIR = join(__dirname, "readme-diagrams");
-/** The example config, as the README and the script's output name it. */
+/** The example config, as the docs and the script's output name it. */
 export const README_CONFIG = relative(ROOT, join(README_CONFIG_DIR, "dev.json"));
 
 /** README_STACKS' diagrams, from the example config synthesized as `npm run synth` would (in a temp dir). */

@@ -1,8 +1,8 @@
 /**
- * The README's per-flow table ("Egress perimeter": what the firewall does to each kind of flow),
- * rendered from the engine layer's results on the README's example environment
- * (scripts/readme-diagrams/dev.json), never written by hand. `npm run firewall-engine -- --readme`
- * renders it into README.md; __tests__/firewall.engine.test.ts checks the README holds what this renders.
+ * The per-flow table of docs/egress-perimeter.md ("What the firewall does to each flow"), rendered
+ * from the engine layer's results on the docs' example environment (scripts/readme-diagrams/dev.json),
+ * never written by hand. `npm run firewall-engine -- --docs` renders it into TABLE_DOC;
+ * __tests__/firewall.engine.test.ts checks the page holds what this renders.
  */
 import { App } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,6 +19,8 @@ const ROOT = join(__dirname, "..", "..");
 
 export const TABLE_START = "<!-- firewall-engine:table:start -->";
 export const TABLE_END = "<!-- firewall-engine:table:end -->";
+/** The page that holds the table between TABLE_START and TABLE_END (relative to the project root). */
+export const TABLE_DOC = "docs/egress-perimeter.md";
 
 /** The names a network stack's allowlist gives the catalogue: its first exact name and first ".domain" entry. */
 export function subjectOf(stack: Json, denied = "example.net"): { allowed: string; allowedDomain?: string; denied: string } {
@@ -82,7 +84,7 @@ export function renderTable(e: Evaluation): string {
   return ["| flow | what the firewall does | deciding rule | alert log (sid, name) |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
-/** The README's table: the catalogue on the README example's network stack. */
+/** TABLE_DOC's table: the catalogue on the docs example's network stack. */
 export function readmeTable(): string {
   const stack = readmeNetworkStack();
   return renderTable(evaluate(stack, subjectOf(stack)));
@@ -91,6 +93,6 @@ export function readmeTable(): string {
 export function renderTableIntoReadme(readme: string, table: string): string {
   const from = readme.indexOf(TABLE_START);
   const to = readme.indexOf(TABLE_END);
-  if (from < 0 || to < from) throw new Error(`README has no ${TABLE_START} ... ${TABLE_END} markers`);
+  if (from < 0 || to < from) throw new Error(`${TABLE_DOC} has no ${TABLE_START} ... ${TABLE_END} markers`);
   return `${readme.slice(0, from)}${TABLE_START}\n${table}\n${readme.slice(to)}`;
 }

@@ -1,13 +1,13 @@
 /**
- * The README's fixed-cost model ("Cost per AZ"), applied to a plan: what the change adds to or
- * removes from the monthly bill before traffic. The unit prices are the README's (us-east-1 list
- * prices, 730 hours); a test reads the README's table and checks these agree with it.
+ * The fixed-cost model of docs/cost.md ("Cost per AZ"), applied to a plan: what the change adds to or
+ * removes from the monthly bill before traffic. The unit prices are that page's (us-east-1 list
+ * prices, 730 hours); a test reads its table and checks these agree with it.
  */
 import { Json } from "./policy-diff";
 
 export const HOURS_PER_MONTH = 730;
 
-/** USD per hour (per month for KMS keys), as in the README's table. */
+/** USD per hour (per month for KMS keys), as in docs/cost.md's table. */
 export const UNIT_PRICES = {
   natGateway: 0.045,
   publicIpv4: 0.005,
@@ -106,7 +106,7 @@ export function costDelta(plan: Json): CostDelta {
 export const dollars = (v: number) => `${v < 0 ? "−" : "+"}$${Math.abs(v).toFixed(2)}`;
 
 /**
- * "+1 AZ (us-east-1d): +$390.55/month network fixed cost". Only the README's model (NAT, public IPv4,
+ * "+1 AZ (us-east-1d): +$390.55/month network fixed cost". Only docs/cost.md's model (NAT, public IPv4,
  * firewall endpoints, interface endpoint ENIs, KMS keys): instance types, storage and traffic are not priced.
  */
 export function costHeadline(d: CostDelta): string {

@@ -891,7 +891,7 @@ export function reviewPlan(input: ReviewInput): Review {
       out.push("### 🛑 Destructive changes", "");
       const ordered = [...destructive.filter((i) => i.stateful), ...destructive.filter((i) => !i.stateful)];
       if (cost.azsRemoved.length)
-        out.push(`- ⚠️ **AZ lane removed: ${cost.azsRemoved.join(", ")}**. Before this apply, move a notebook out of it and remove its subnet from the Studio domain (\`aws sagemaker update-domain\`; README, "Operations"), or deleting the subnet fails`);
+        out.push(`- ⚠️ **AZ lane removed: ${cost.azsRemoved.join(", ")}**. Before this apply, move a notebook out of it and remove its subnet from the Studio domain (\`aws sagemaker update-domain\`; docs/provider-limitations.md), or deleting the subnet fails`);
       // One line per kind of resource and lane: an AZ removal deletes a dozen resources of a few kinds.
       const groups = new Map<string, Item[]>();
       for (const i of ordered) {
@@ -928,7 +928,7 @@ export function reviewPlan(input: ReviewInput): Review {
     }
     if (outputChanges.length) out.push("### Outputs", "", ...outputChanges.slice(0, max).map(([name, c]) => `- ${c.actions.join("+")} \`${name}\``), ...(outputChanges.length > max ? [`- … ${outputChanges.length - max} more`] : []), "");
     if (cost.lines.length) {
-      out.push("### Fixed monthly cost (README, \"Cost per AZ\"; before traffic)", "", "| item | change | per month |", "| --- | --- | --- |");
+      out.push("### Fixed monthly cost (docs/cost.md; before traffic)", "", "| item | change | per month |", "| --- | --- | --- |");
       for (const l of cost.lines) out.push(`| ${l.item} | ${l.count > 0 ? "+" : ""}${l.count} | ${dollars(l.monthly)} |`);
       out.push(`| **total** | | **${dollars(cost.monthly)}** |`, "");
     }
