@@ -46,6 +46,12 @@ describe("a config with presets, synthesized", () => {
     for (const line of waived) expect(line).toMatch(/: acknowledged in config\/test\.json: preset "github": .{20,}/);
   });
 
+  test("each waiver's log line names the domain it accepts (the rule group's address alone does not say which entry)", () => {
+    const waived = infos.filter((l) => l.startsWith("guardrail waived: [NFW_NO_SHARED_HOSTING]"));
+    const named = waived.map((l) => /shared hosting "([^"]+)": acknowledged in /.exec(l)?.[1]);
+    expect(named.sort()).toEqual(["github-cloud.githubusercontent.com", "objects.githubusercontent.com", "raw.githubusercontent.com"]);
+  });
+
   test("the synth log shows the allowlist by preset, with the shared hosting a preset brings and why", () => {
     const summary = infos.filter((l) => l.startsWith("allowlist of config/test.json"));
     expect(summary).toHaveLength(1);

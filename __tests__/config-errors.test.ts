@@ -226,7 +226,7 @@ describe("JSON", () => {
 
 describe("resource names that collide between environment files", () => {
   test('"a-b" + "c" and "a" + "b-c" in one account and region are refused, naming both files and a name', () => {
-    const dir = configDir({ "c.json": { accountId: ACCOUNT, projectName: "a-b" }, "b-c.json": { accountId: ACCOUNT, projectName: "a" } });
+    const dir = configDir({ "c.json": { accountId: ACCOUNT, projectName: "a-b" }, "b-c.json": { accountId: ACCOUNT, projectName: "a", vpcCidr: "10.3.0.0/16" } });
     const problems = loadProblems(dir);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^c\.json: projectName: AWS names collide with b-c\.json \(both deploy to account 111122223333, region us-east-1\): both would create the Network Firewall "a-b-c-firewall" and \d+ more names; /);
@@ -236,9 +236,9 @@ describe("resource names that collide between environment files", () => {
     const dir = configDir({
       "c.json": { accountId: ACCOUNT, projectName: "a-b" },
       "b-c.json": { accountId: ACCOUNT, projectName: "a", region: "eu-west-1" },
-      "d.json": { accountId: ACCOUNT, projectName: "x" },
+      "d.json": { accountId: ACCOUNT, projectName: "x", vpcCidr: "10.3.0.0/16" }, // c.json's default range is taken in this account and region
       "x-d.json": { accountId: OTHER_ACCOUNT, projectName: "x" }, // "x-d" + ... differs anyway; and another account
-      "e.json": { accountId: OTHER_ACCOUNT, projectName: "x-d" }, // "x-d-e" vs x-d.json's "x-x-d": no clash
+      "e.json": { accountId: OTHER_ACCOUNT, projectName: "x-d", vpcCidr: "10.3.0.0/16" }, // "x-d-e" vs x-d.json's "x-x-d": no clash
     });
     expect(loadAllEnvironments(dir, dir).map((e) => e.environment).sort()).toEqual(["b-c", "c", "d", "e", "x-d"]);
   });
@@ -310,7 +310,8 @@ describe("the VPC and the subnet plan", () => {
 });
 
 describe("interface endpoint services", () => {
-  const endpoints = (interfaceServices: unknown[]) => ({ accountId: ACCOUNT, vpcEndpoints: { interfaceServices } });
+  // Studio needs sagemaker.api and sagemaker.runtime (tested in config-surprises.test.ts); these cases are about the names alone.
+  const endpoints = (interfaceServices: unknown[]) => ({ accountId: ACCOUNT, vpcEndpoints: { interfaceServices: [...interfaceServices, "sagemaker.api", "sagemaker.runtime"] } });
 
   test("a typo is refused with the name it probably meant", () => {
     const p = problemsOf(endpoints(["sts", "sagemaker-api"]));
@@ -326,7 +327,7 @@ describe("interface endpoint services", () => {
 
   test("an acknowledged unlisted service is accepted, as its short name", () => {
     const env = parseEnvironment(endpoints(["sts", { service: "kendra", acknowledgeUnlisted: "Kendra search from notebooks (PrivateLink guide)" }]), FILE);
-    expect(env.vpcEndpoints.interfaceServices).toEqual(["sts", "kendra"]);
+    expect(env.vpcEndpoints.interfaceServices).toEqual(["sts", "kendra", "sagemaker.api", "sagemaker.runtime"]);
     expect(env.vpcEndpoints.unlistedServicesAcknowledged).toEqual({ kendra: "Kendra search from notebooks (PrivateLink guide)" });
   });
 

@@ -99,12 +99,15 @@ export class NetworkStack extends EnvironmentStack {
       usage: [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
     });
     this.network = inspectedNetwork(this, env, account, this.networkKey.arn);
+    // Settings the config accepted whose consequence a reviewer should see (modules/config/intent.ts).
+    for (const warning of env.warnings) Annotations.of(this).addWarning(warning);
     const legacyDrop = legacyDefaultActionWarning(env);
     // Printed by `cdktf synth` (npm run synth) with the policy's path, as the guardrails' warnings are.
     if (legacyDrop) Annotations.of(this.network.inspection.policy).addWarning(legacyDrop);
     // Each acknowledged shared-hosting entry of the allowlist is waived for that entry only.
     for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
-      waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
+      // The domain leads the reason: the guardrail's log line names the rule group, not which entry was accepted.
+      waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `shared hosting "${domain}": acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
     }
     // The allowlist as deployed (presets expanded, by preset, with the shared hosting each brings), in the synth log.
     Annotations.of(this.network.inspection.allowlist).addInfo(allowlistSummary(env.sourceFile, env.firewall));

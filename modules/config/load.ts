@@ -15,6 +15,8 @@ import { readJson, stripBom } from "./json-source";
 import { parseSuricataRules } from "./suricata";
 import { expandAllowlist } from "./allowlist";
 import { nameCollisions } from "./collisions";
+import { configWarnings, writtenIssues } from "./intent";
+import { vpcCidrOverlaps } from "./ranges";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 import { PROJECT_RULE_SID_RANGE } from "../network/firewall";
 import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
@@ -66,6 +68,11 @@ export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" 
   readonly notebook: NotebookConfig;
   readonly firewall: FirewallConfig;
   readonly vpcEndpoints: VpcEndpointsConfig;
+  /**
+   * Settings accepted that a reviewer should know the consequence of, each
+   * "<file>: <field>: <consequence>" (modules/config/intent.ts); printed by synth as warnings.
+   */
+  readonly warnings: ReadonlyArray<string>;
 }
 
 export class ConfigError extends Error {
@@ -246,7 +253,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const ok = (path: string) => parsedAt(parsed.failed, path);
   // Fields that failed are missing here; every rule below reads only fields that parsed (ok).
   const cfg = (parsed.value ?? {}) as ConfigFile;
-  for (const issue of crossFieldIssues(cfg, ok)) problems.push(`${sourceFile}: ${formatPath(issue.path)}: ${issue.message}`);
+  for (const issue of [...crossFieldIssues(cfg, ok), ...writtenIssues(raw)]) problems.push(`${sourceFile}: ${formatPath(issue.path)}: ${issue.message}`);
 
   const lifecycle = ok("notebook.lifecycle") ? readLifecycle(cfg.notebook.lifecycle, baseDir, problems, sourceFile) : undefined;
   const suricataRules =
@@ -274,8 +281,10 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const { suricataRulesFile: _path, allowedDomains: entries, tlsInspection: _tls, ...firewallSettings } = firewall;
   const { domains: allowedDomains, sharedHostingAcknowledged, presets: allowlistPresets } = expandAllowlist(entries);
   const { interfaceServices: services, ...endpointSettings } = vpcEndpoints;
+  const warnings = configWarnings(cfg).map((w) => `${sourceFile}: ${formatPath(w.path)}: ${w.message}`);
   return {
     ...rest,
+    warnings,
     environment,
     sourceFile,
     availabilityZones,
@@ -343,7 +352,7 @@ export function loadAllEnvironments(dir: string, cwd = process.cwd()): Environme
       problems.push(...e.problems);
     }
   }
-  problems.push(...nameCollisions(envs));
+  problems.push(...nameCollisions(envs), ...vpcCidrOverlaps(envs));
   if (problems.length > 0) throw new ConfigError(problems);
   return envs;
 }

@@ -11,7 +11,10 @@
 import { z } from "zod";
 import { planLanes } from "../network/subnet-plan";
 import { parseCidr } from "../network/cidr";
-import { sharedHostingProblem } from "./shared-hosting";
+import { publicSuffixProblem, sharedHostingProblem } from "./shared-hosting";
+import { urlShapeProblem } from "./host-names";
+import { azNameProblem } from "./az-names";
+import { coveredEntries, sourceCidrFinding, vpcCidrFinding } from "./ranges";
 import { KNOWN_INTERFACE_SERVICES, uiEndpointProblem, unknownServiceProblem } from "../endpoints/known-services";
 import { DEFAULT_DNS_FIREWALL_MODE } from "../network/dns-firewall";
 import { sageMakerImageProblems } from "../sagemaker/image-registries";
@@ -93,7 +96,13 @@ export function unsupportedPartitionProblem(region: string): string | undefined 
 
 const Region = z
   .string()
-  .regex(REGION, 'must be an AWS region name such as "us-east-1"')
+  .regex(REGION, {
+    // "EU-WEST-1" is a region in the wrong case: say so rather than show the pattern.
+    error: (iss) =>
+      typeof iss.input === "string" && REGION.test(iss.input.toLowerCase())
+        ? `"${iss.input}": region names are lower case; write "${iss.input.toLowerCase()}"`
+        : 'must be an AWS region name such as "us-east-1"',
+  })
   .refine((r) => !REGION.test(r) || unsupportedPartitionProblem(r) === undefined, { error: (iss) => unsupportedPartitionProblem(String(iss.input)) });
 
 /** ARNs in config name resources of the environment's own partition, which is always "aws". */
@@ -110,6 +119,9 @@ const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  * and all its subdomains). Returns the reason it is not one, or undefined.
  */
 export function domainProblem(domain: string): string | undefined {
+  // What a browser or pip shows ("https://pypi.org/simple", "pypi.org:443"): name the host to write.
+  const urlShaped = urlShapeProblem(domain, "pypi.org");
+  if (urlShaped) return `${urlShaped} (the firewall matches the TLS SNI and HTTP Host, which carry no scheme, port or path)`;
   if (domain.includes("*")) return `"${domain}": Network Firewall has no "*" wildcard; write ".example.com" to match a domain and its subdomains`;
   if (domain !== domain.toLowerCase()) return `"${domain}" must be lowercase (domain matching is case-insensitive, so mixed case only hides duplicates)`;
   const name = domain.startsWith(".") ? domain.slice(1) : domain;
@@ -155,7 +167,7 @@ export const FirewallSection = z
           // A preset's names are checked by its own test (__tests__/allowlist-presets.test.ts).
           if (typeof entry !== "string" && "preset" in entry) return;
           const d = typeof entry === "string" ? entry : entry.domain;
-          const problem = domainProblem(d);
+          const problem = domainProblem(d) ?? publicSuffixProblem(d);
           if (problem) {
             ctx.addIssue({ code: "custom", message: problem });
             return;
@@ -279,6 +291,14 @@ export function interfaceServiceOf(entry: InterfaceServiceEntry): string {
   return typeof entry === "string" ? entry : entry.service;
 }
 
+/**
+ * The interface endpoints a Studio domain cannot work without here (README, "AWS APIs"; SageMaker
+ * Developer Guide, "Connect Studio notebooks in a VPC to external resources": in VpcOnly mode
+ * Studio needs the SageMaker API and runtime endpoints, or internet access that this firewall does
+ * not give to *.amazonaws.com). The FIPS variants serve other host names and do not replace them.
+ */
+export const STUDIO_REQUIRED_SERVICES: ReadonlyArray<string> = ["sagemaker.api", "sagemaker.runtime"];
+
 /** A list's own rule: no item twice (by `key`, e.g. an allowlist entry's domain). Runs when every item parsed. */
 function noDuplicates<T>(key: (item: T) => string = String) {
   return (list: ReadonlyArray<T>, ctx: z.RefinementCtx): void => {
@@ -306,9 +326,23 @@ export const StudioSection = z
       .default([...DEFAULTS.userProfiles])
       .describe("User profile names; each gets its own security group that only it can reach"),
     allowedSourceCidrs: z
-      .array(z.string().refine((c) => typeof parseCidr(c) !== "string", { message: 'must be an IPv4 CIDR block without host bits, e.g. "203.0.113.0/24"' }))
+      .array(
+        z
+          .string()
+          .refine((c) => typeof parseCidr(c) !== "string", { message: 'must be an IPv4 CIDR block without host bits, e.g. "203.0.113.0/24"' })
+          .superRefine((c, ctx) => {
+            // Ranges that restrict nothing, or never match aws:SourceIp (modules/config/ranges.ts).
+            const finding = sourceCidrFinding(c);
+            if (finding?.severity === "error") ctx.addIssue({ code: "custom", message: finding.message });
+          }),
+      )
       .max(50)
       .superRefine(noDuplicates())
+      .superRefine((list, ctx) => {
+        for (const [i, j] of coveredEntries(list)) {
+          ctx.addIssue({ code: "custom", path: [i], message: `"${list[i]}" is inside "${list[j]}" (also at [${j}]), which already admits it: remove it` });
+        }
+      })
       .default([])
       .describe(
         "Networks people may open Studio from: the stack then outputs an IAM policy (studio_presigned_url_policy_json) " +
@@ -512,7 +546,13 @@ export const BackendSection = z
       .strictObject({
         type: z.literal("cloud"),
         organization: z.string().min(1).max(40).regex(TFC_NAME, 'must be letters, digits, "-" and "_"').describe("Terraform Cloud organization"),
-        hostname: z.string().regex(/^[a-z0-9.-]+$/, "must be a host name").default("app.terraform.io").describe("Terraform Cloud or Enterprise host"),
+        hostname: z
+          .string()
+          .superRefine((h, ctx) => {
+            const urlShaped = urlShapeProblem(h, "app.terraform.io");
+            if (urlShaped) ctx.addIssue({ code: "custom", message: urlShaped });
+          })
+          .regex(/^[a-z0-9.-]+$/, 'must be a host name, e.g. "app.terraform.io"').default("app.terraform.io").describe("Terraform Cloud or Enterprise host"),
         project: z.string().min(1).max(40).regex(/^[A-Za-z0-9 _-]+$/, 'must be letters, digits, spaces, "-" and "_"').optional().describe("Terraform Cloud project of the workspaces"),
         workspacePrefix: z.string().max(60).regex(/^[A-Za-z0-9_-]*$/, 'must be letters, digits, "-" and "_"').optional().describe('Workspace name = prefix + stack name. Default: "<projectName>-"'),
       })
@@ -530,6 +570,11 @@ export const BackendSection = z
   .describe("Where Terraform keeps each stack's state");
 
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** The default_tags the provider sets on every resource after the config's tags (stacks/aws-provider.ts): a config tag of that key is overwritten. */
+export const PROJECT_TAG_KEYS: ReadonlyArray<string> = ["Project", "Environment", "Stack", "ManagedBy"];
+/** Tag keys the project's code gives meaning to (modules/sagemaker/execution-role.ts, OWNER_TAG_KEY). */
+export const PROJECT_TAG_PREFIX = "sagemaker-anfw:";
 
 /** The file's fields and their own rules; `crossFieldIssues` holds the rules between fields. */
 export const ConfigFileObject = z
@@ -579,7 +624,13 @@ export const ConfigFileObject = z
           .min(1)
           .max(128)
           .regex(TAG_TEXT, "has characters AWS tags do not allow")
-          .refine((k) => !k.toLowerCase().startsWith("aws:"), 'must not start with "aws:" (reserved by AWS)'),
+          .refine((k) => !k.toLowerCase().startsWith("aws:"), 'must not start with "aws:" (reserved by AWS)')
+          .refine((k) => !PROJECT_TAG_KEYS.includes(k), {
+            error: (iss) =>
+              `"${String(iss.input)}" is a tag the project sets on every resource (${PROJECT_TAG_KEYS.join(", ")}: stacks/aws-provider.ts), and the project's value wins, ` +
+              "so yours would silently not be applied; choose another key",
+          })
+          .refine((k) => !k.startsWith(PROJECT_TAG_PREFIX), `must not start with "${PROJECT_TAG_PREFIX}" (the project's own tags, e.g. the owner tag that isolates users' work)`),
         z.string().max(256).regex(TAG_TEXT, "has characters AWS tags do not allow"),
       )
       .default({})
@@ -620,9 +671,10 @@ export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean 
   }
   if (has("availabilityZones", "region")) {
     azs.forEach((az, i) => {
-      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
+      const problem = azNameProblem(az, cfg.region);
+      if (problem) {
         azsOk = false;
-        add(["availabilityZones", i], `"${az}" is not an AZ of region "${cfg.region}" (expected "${cfg.region}" plus a letter)`);
+        add(["availabilityZones", i], problem);
       }
     });
   }
@@ -670,7 +722,38 @@ export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean 
   }
   const notebookAz = has("notebook.availabilityZone") ? cfg.notebook.availabilityZone : undefined;
   if (notebookAz !== undefined && has("availabilityZones", "region") && !azs.includes(notebookAz)) {
-    add(["notebook", "availabilityZone"], `"${notebookAz}" is not one of availabilityZones (${azs.join(", ")})`);
+    const named = azNameProblem(notebookAz, cfg.region);
+    add(["notebook", "availabilityZone"], named && azs.includes(notebookAz.toLowerCase()) ? named : `"${notebookAz}" is not one of availabilityZones (${azs.join(", ")})`);
+  }
+
+  // The VPC's own range: unusable and Docker-bridge ranges are refused (public ones warn: configWarnings).
+  if (has("vpcCidr")) {
+    const finding = vpcCidrFinding(cfg.vpcCidr);
+    if (finding?.severity === "error") add(["vpcCidr"], finding.message);
+  }
+
+  // Studio runs in VpcOnly mode behind a firewall that refuses *.amazonaws.com (shared hosting):
+  // its apps reach SageMaker only through these interface endpoints.
+  if (has("studio.enabled", "vpcEndpoints.interfaceServices") && cfg.studio.enabled) {
+    const listed = cfg.vpcEndpoints.interfaceServices.map(interfaceServiceOf);
+    const missing = STUDIO_REQUIRED_SERVICES.filter((svc) => !listed.includes(svc));
+    if (missing.length > 0) {
+      add(
+        ["vpcEndpoints", "interfaceServices"],
+        `leaves out ${missing.map((m) => `"${m}"`).join(" and ")}, which Studio needs: a VpcOnly domain reaches the SageMaker API and runtime only through ` +
+          "these endpoints (the firewall refuses *.amazonaws.com), so Studio's apps and the SDK in them would fail. " +
+          `Add ${missing.map((m) => `"${m}"`).join(" and ")} to the list, or set studio.enabled to false`,
+      );
+    }
+  }
+  // Fields that only do something in the Studio stack.
+  if (has("studio.enabled", "studio.allowedSourceCidrs") && !cfg.studio.enabled && cfg.studio.allowedSourceCidrs.length > 0) {
+    add(["studio", "allowedSourceCidrs"], "has no effect while studio.enabled is false (the policy is an output of the Studio stack): remove it, or set studio.enabled to true");
+  }
+  // The environment's own account is always admitted (imageRegistryAccounts leaves it out of the list).
+  if (has("vpcEndpoints.ecrImageAccounts", "accountId")) {
+    const own = cfg.vpcEndpoints.ecrImageAccounts.indexOf(cfg.accountId);
+    if (own >= 0) add(["vpcEndpoints", "ecrImageAccounts", own], `"${cfg.accountId}" is this environment's own account, whose images are always admitted: remove it`);
   }
 
   // The plan is keyed by AZ; with bad AZ names it would only repeat those errors as overlaps.

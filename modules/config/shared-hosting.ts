@@ -124,3 +124,20 @@ export function sharedHostingProblem(target: string): string | undefined {
   if (parsed.isPrivate) return `"${target}" is under ${parsed.publicSuffix}, a suffix whose names its customers register (Public Suffix List, private domains)`;
   return undefined;
 }
+
+/**
+ * Why a target is, or covers all of, a public suffix of the ICANN section of the Public Suffix
+ * List ("co.uk", ".co.uk", ".gov.uk"), or undefined. Such an entry admits every unrelated
+ * registrant under the suffix, so no acknowledgement makes it acceptable: unlike a shared-hosting
+ * zone (one company's customers), nobody answers for what is registered there. A name under a
+ * suffix ("www.example.co.uk") is an ordinary name.
+ */
+export function publicSuffixProblem(target: string): string | undefined {
+  const name = target.startsWith(".") ? target.slice(1) : target;
+  const icann = parse(name, { allowPrivateDomains: false });
+  if (icann.publicSuffix !== name || !icann.isIcann) return undefined;
+  return (
+    `"${target}" is a public suffix (Public Suffix List): it ${target.startsWith(".") ? "matches" : "stands for"} every name anyone registers under ${name}, ` +
+    `and no acknowledgement can make that an allowlist; list the exact names you need, e.g. "www.example.${name}"`
+  );
+}
