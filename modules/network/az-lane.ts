@@ -35,9 +35,26 @@ export interface AzLaneProps {
   readonly namePrefix: string;
 }
 
+/** What one lane subnet needs: its AZ, CIDR, VPC and the prefix of its Name tag. */
+export interface LaneSubnetProps {
+  /** The AZ's name ("us-east-1a"). Required. */
+  readonly availabilityZone: string;
+  /** The subnet's CIDR. Required: a subnet cannot move once created. */
+  readonly cidrBlock: string;
+  /** The VPC the subnet and its route table belong to. Required. */
+  readonly vpcId: string;
+  /** Prefix of the Name tag ("<prefix>-<tier>-<az>"). Required. */
+  readonly namePrefix: string;
+}
+
+/** Where a lane route goes: exactly one of an internet gateway, NAT gateway, firewall endpoint or transit gateway. */
+export type LaneRouteTarget = Pick<RouteConfig, "gatewayId" | "natGatewayId" | "vpcEndpointId" | "transitGatewayId">;
+
 /**
  * One tier's subnet of an AZ lane, with its own route table (associated) and at most one default
- * route. Created by AzLane; exported because AzLane's `firewall`, `nat` and `workload` are of this type.
+ * route. Created by AzLane (tiers firewall, nat, workload) and by the hub's lanes (attachment,
+ * firewall, nat; modules/hub); exported because AzLane's `firewall`, `nat` and `workload` are of
+ * this type. The tier names the construct and tags the subnet (`Tier`), which the tests read.
  */
 export class LaneSubnet extends Construct {
   /** The subnet (no public IPs on launch). */
@@ -45,13 +62,13 @@ export class LaneSubnet extends Construct {
   /** The subnet's own route table. */
   readonly routeTable: RouteTable;
 
-  constructor(scope: Construct, tier: Tier, props: AzLaneProps) {
+  constructor(scope: Construct, tier: string, props: LaneSubnetProps) {
     super(scope, tier);
     const name = `${props.namePrefix}-${tier}-${props.availabilityZone}`;
     this.subnet = new Subnet(this, "subnet", {
       vpcId: props.vpcId,
       availabilityZone: props.availabilityZone,
-      cidrBlock: props.cidrs[tier],
+      cidrBlock: props.cidrBlock,
       // No tier is public: even the NAT subnet reaches the internet only through the firewall.
       mapPublicIpOnLaunch: false,
       tags: { Name: name, Tier: tier },
@@ -60,13 +77,16 @@ export class LaneSubnet extends Construct {
     new RouteTableAssociation(this, "association", { subnetId: this.subnet.id, routeTableId: this.routeTable.id });
   }
 
-  /** Exactly one target: an internet gateway, a NAT gateway or a firewall endpoint. */
-  defaultRoute(target: Pick<RouteConfig, "gatewayId" | "natGatewayId" | "vpcEndpointId">): Route {
-    return new Route(this, "default-route", {
-      routeTableId: this.routeTable.id,
-      destinationCidrBlock: ANYWHERE,
-      ...target,
-    });
+  /** Exactly one target: an internet gateway, a NAT gateway, a firewall endpoint or a transit gateway. */
+  defaultRoute(target: LaneRouteTarget, options: Pick<RouteConfig, "dependsOn"> = {}): Route {
+    return this.route("default-route", ANYWHERE, target, options);
+  }
+
+  /** A route of this subnet's table to `destination` (construct id `id`), with exactly one target. */
+  route(id: string, destination: string, target: LaneRouteTarget, options: Pick<RouteConfig, "dependsOn"> = {}): Route {
+    const targets = Object.values(target).filter((t) => t !== undefined);
+    if (targets.length !== 1) throw new Error(`route ${id} of ${this.node.path} needs exactly one target, got ${targets.length}`);
+    return new Route(this, id, { routeTableId: this.routeTable.id, destinationCidrBlock: destination, ...target, ...options });
   }
 }
 
@@ -89,9 +109,11 @@ export class AzLane extends Construct {
     this.availabilityZone = props.availabilityZone;
     this.cidrs = props.cidrs;
 
-    this.firewall = new LaneSubnet(this, "firewall", props);
-    this.nat = new LaneSubnet(this, "nat", props);
-    this.workload = new LaneSubnet(this, "workload", props);
+    const subnet = (tier: Tier) =>
+      new LaneSubnet(this, tier, { availabilityZone: props.availabilityZone, cidrBlock: props.cidrs[tier], vpcId: props.vpcId, namePrefix: props.namePrefix });
+    this.firewall = subnet("firewall");
+    this.nat = subnet("nat");
+    this.workload = subnet("workload");
 
     this.natEip = new Eip(this, "nat-eip", {
       domain: "vpc",

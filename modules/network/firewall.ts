@@ -127,6 +127,41 @@ export interface FirewallOptions {
   readonly protection?: FirewallProtection;
 }
 
+/**
+ * Network Firewall's per-policy limits that bound how many allowlists one policy can hold (AWS
+ * Network Firewall Developer Guide, "AWS Network Firewall quotas"): at most 20 stateful rule groups
+ * referenced by one policy (a quota that cannot be changed), and 30,000 stateful rules (capacity)
+ * across them (adjustable). One rule group's capacity is at most 30,000.
+ */
+export const MAX_STATEFUL_GROUPS_PER_POLICY = 20;
+export const MAX_POLICY_STATEFUL_CAPACITY = 30_000;
+
+/**
+ * A domain allowlist that passes traffic of some sources only: its own strict-order domain-list
+ * rule group whose HOME_NET rule variable is `homeNet`. AWS generates a domain list's rules from
+ * HOME_NET ("By default, Network Firewall domain list inspection only includes traffic coming from
+ * the VPC where you deploy the firewall. To inspect traffic from IP addresses outside of the
+ * deployment VPC, you set the HOME_NET rule variable": Network Firewall API Reference,
+ * RulesSourceList), and a rule group's own rule_variables are accepted for every stateful group,
+ * domain lists included (hashicorp/terraform-provider-aws, internal/service/networkfirewall/
+ * rule_group.go: rule_group.rule_variables beside rules_source). So a source outside `homeNet` is
+ * never passed by this group, whatever names it lists. In strict order a domain list generates
+ * pass rules only (the policy's refusals and default action drop the rest), so several groups
+ * compose as a union for a source in more than one HOME_NET (a spoke's own list and the shared one).
+ */
+export interface ScopedAllowlist {
+  /** Key of the group: its construct id (`allowlist-<key>`) and its key in `allowlists`. Letters, digits and "-". Required. */
+  readonly key: string;
+  /** The rule group's name (unique per account and region). Required. */
+  readonly ruleGroupName: string;
+  /** The sources this allowlist applies to (HOME_NET of its group), CIDRs. Required, at least one. */
+  readonly homeNet: ReadonlyArray<string>;
+  /** Domains, in the form of FirewallOptions.allowedDomains. Required, at least one. */
+  readonly allowedDomains: ReadonlyArray<string>;
+  /** Capacity, at least 2 x the domains; fixed by AWS at creation. Default 100 (DEFAULT_RULE_GROUP_CAPACITY). */
+  readonly capacity?: number;
+}
+
 export interface InspectionFirewallProps extends FirewallOptions {
   /** The firewall's name (unique per account and region; 1-128 of A-Z a-z 0-9 -); the root of the default names. Required. */
   readonly firewallName: string;
@@ -146,6 +181,15 @@ export interface InspectionFirewallProps extends FirewallOptions {
   readonly logGroupPrefix?: string;
   /** Key and retention of the log groups. Default: `kmsKeyArn`, 365 days. */
   readonly logs?: LogSettings;
+  /**
+   * Allowlists each scoped to its own sources (a hub's spokes), instead of the one allowlist of
+   * `allowedDomains` for all of `homeNet`. With them, `allowedDomains`, `allowlistRuleGroupName`
+   * and `allowlistCapacity` must be left out; the groups are evaluated after protocol hygiene, in
+   * the order given (the order does not change a verdict: each only passes, and only its own
+   * sources). `homeNet` stays the sources of the hygiene, refusal and Suricata groups (every scope's).
+   * Default: none (one allowlist).
+   */
+  readonly scopedAllowlists?: ReadonlyArray<ScopedAllowlist>;
 }
 
 /** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist, refusals. */
@@ -306,7 +350,10 @@ export const DEFAULT_STATEFUL_DEFAULT_ACTION: StatefulDefaultAction = "drop_esta
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
   readonly policy: NetworkfirewallFirewallPolicy;
+  /** The allowlist group: the only one, or with scopedAllowlists the first of `allowlists`. */
   readonly allowlist: NetworkfirewallRuleGroup;
+  /** Every allowlist group by key ("default" for the one of `allowedDomains`), in policy order. */
+  readonly allowlists: Readonly<Record<string, NetworkfirewallRuleGroup>>;
   readonly suricata?: NetworkfirewallRuleGroup;
   readonly protocolHygiene?: NetworkfirewallRuleGroup;
   readonly refusals?: NetworkfirewallRuleGroup;
@@ -320,18 +367,43 @@ export class InspectionFirewall extends Construct {
     super(scope, id);
     this.azs = new Set(Object.keys(props.subnetIdsByAz));
     if (this.azs.size === 0) throw new Error("InspectionFirewall needs a firewall subnet in at least one AZ");
-    const allowedDomains = props.allowedDomains ?? DEFAULT_ALLOWED_DOMAINS;
-    const allowlistCapacity = props.allowlistCapacity ?? DEFAULT_RULE_GROUP_CAPACITY;
-    if (allowedDomains.length === 0) throw new Error("the firewall allowlist needs at least one domain");
-    if (allowlistCapacity < 2 * allowedDomains.length) {
-      throw new Error(`allowlistCapacity ${allowlistCapacity} is below 2 x ${allowedDomains.length} domains (each takes an HTTP_HOST and a TLS_SNI rule)`);
+    const scoped = props.scopedAllowlists;
+    if (scoped && (props.allowedDomains !== undefined || props.allowlistRuleGroupName !== undefined || props.allowlistCapacity !== undefined)) {
+      throw new Error("give scopedAllowlists or allowedDomains (with allowlistRuleGroupName, allowlistCapacity), not both");
     }
+    if (scoped && scoped.length === 0) throw new Error("scopedAllowlists needs at least one allowlist");
+    const allowlistSpecs: ReadonlyArray<ScopedAllowlist & { id: string }> = scoped
+      ? scoped.map((a) => ({ ...a, id: `allowlist-${a.key}` }))
+      : [
+          {
+            key: "default",
+            id: "domain-allowlist",
+            ruleGroupName: props.allowlistRuleGroupName ?? `${props.firewallName}-domain-allowlist`,
+            homeNet: props.homeNet,
+            allowedDomains: props.allowedDomains ?? DEFAULT_ALLOWED_DOMAINS,
+            capacity: props.allowlistCapacity,
+          },
+        ];
+    const keys = new Set<string>();
+    for (const a of allowlistSpecs) {
+      const capacity = a.capacity ?? DEFAULT_RULE_GROUP_CAPACITY;
+      const what = scoped ? `allowlist "${a.key}"` : "the firewall allowlist";
+      if (!/^[A-Za-z0-9-]+$/.test(a.key)) throw new Error(`allowlist key "${a.key}" may hold only letters, digits and "-"`);
+      if (keys.has(a.key)) throw new Error(`two allowlists have the key "${a.key}"`);
+      keys.add(a.key);
+      if (a.allowedDomains.length === 0) throw new Error(`${what} needs at least one domain`);
+      if (a.homeNet.length === 0) throw new Error(`${what} needs at least one source CIDR (HOME_NET)`);
+      if (capacity < 2 * a.allowedDomains.length) {
+        throw new Error(`${scoped ? `${what}: capacity` : "allowlistCapacity"} ${capacity} is below 2 x ${a.allowedDomains.length} domains (each takes an HTTP_HOST and a TLS_SNI rule)`);
+      }
+    }
+    if (allowlistSpecs.length > REFUSALS_PRIORITY - ALLOWLIST_PRIORITY) throw new Error(`at most ${REFUSALS_PRIORITY - ALLOWLIST_PRIORITY} allowlists fit between the allowlist and refusal priorities`);
     const protection = props.protection ?? {};
     const logGroupPrefix = props.logGroupPrefix ?? `/aws/vendedlogs/network-firewall/${props.firewallName}`;
     const logs = props.logs ?? { kmsKeyArn: props.kmsKeyArn };
     const encryptionConfiguration = { type: "CUSTOMER_KMS", keyId: props.kmsKeyArn };
-    /** A strict-order stateful group with HOME_NET set; the groups differ only in their rules. */
-    const statefulGroup = (ruleGroupId: string, name: string, description: string, capacity: number, rulesSource: NetworkfirewallRuleGroupRuleGroupRulesSource) =>
+    /** A strict-order stateful group with HOME_NET set (default `props.homeNet`); the groups differ only in their rules. */
+    const statefulGroup = (ruleGroupId: string, name: string, description: string, capacity: number, rulesSource: NetworkfirewallRuleGroupRuleGroupRulesSource, homeNet = props.homeNet) =>
       new NetworkfirewallRuleGroup(this, ruleGroupId, {
         name,
         description,
@@ -339,19 +411,25 @@ export class InspectionFirewall extends Construct {
         capacity,
         encryptionConfiguration,
         ruleGroup: {
-          ruleVariables: { ipSets: [{ key: "HOME_NET", ipSet: { definition: [...props.homeNet] } }] },
+          ruleVariables: { ipSets: [{ key: "HOME_NET", ipSet: { definition: [...homeNet] } }] },
           rulesSource,
           statefulRuleOptions: { ruleOrder: "STRICT_ORDER" },
         },
       });
 
-    this.allowlist = statefulGroup(
-      "domain-allowlist",
-      props.allowlistRuleGroupName ?? `${props.firewallName}-domain-allowlist`,
-      "Domains the workloads may reach over HTTP (Host header) and HTTPS (TLS SNI)",
-      allowlistCapacity,
-      { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["HTTP_HOST", "TLS_SNI"], targets: [...allowedDomains] } },
-    );
+    const allowlists: Record<string, NetworkfirewallRuleGroup> = {};
+    for (const a of allowlistSpecs) {
+      allowlists[a.key] = statefulGroup(
+        a.id,
+        a.ruleGroupName,
+        scoped ? `Domains the sources of "${a.key}" (HOME_NET) may reach over HTTP (Host header) and HTTPS (TLS SNI)` : "Domains the workloads may reach over HTTP (Host header) and HTTPS (TLS SNI)",
+        a.capacity ?? DEFAULT_RULE_GROUP_CAPACITY,
+        { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["HTTP_HOST", "TLS_SNI"], targets: [...a.allowedDomains] } },
+        a.homeNet,
+      );
+    }
+    this.allowlists = allowlists;
+    this.allowlist = allowlists[allowlistSpecs[0].key];
     if (props.suricata) {
       this.suricata = statefulGroup(
         "suricata-rules",
@@ -387,9 +465,12 @@ export class InspectionFirewall extends Construct {
     const references = [
       ...(this.suricata ? [{ resourceArn: this.suricata.arn, priority: SURICATA_PRIORITY }] : []),
       ...(this.protocolHygiene ? [{ resourceArn: this.protocolHygiene.arn, priority: HYGIENE_PRIORITY }] : []),
-      { resourceArn: this.allowlist.arn, priority: ALLOWLIST_PRIORITY },
+      ...allowlistSpecs.map((a, i) => ({ resourceArn: allowlists[a.key].arn, priority: ALLOWLIST_PRIORITY + i })),
       ...(this.refusals ? [{ resourceArn: this.refusals.arn, priority: REFUSALS_PRIORITY }] : []),
     ];
+    if (references.length > MAX_STATEFUL_GROUPS_PER_POLICY) {
+      throw new Error(`the policy would reference ${references.length} stateful rule groups; Network Firewall allows ${MAX_STATEFUL_GROUPS_PER_POLICY} per policy (AWS Network Firewall quotas): split the spokes over two hubs`);
+    }
     if (props.tlsInspection) {
       this.tlsInspection = new NetworkfirewallTlsInspectionConfiguration(this, "tls-inspection", {
         name: props.tlsInspection.name ?? `${props.firewallName}-tls-inspection`,

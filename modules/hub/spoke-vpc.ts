@@ -1,0 +1,146 @@
+/**
+ * A spoke of an egress hub: the environment's VPC without an internet path of its own. Per AZ
+ * (keyed by AZ name) a workload subnet and a Transit Gateway attachment subnet, each with its own
+ * route table; the VPC's attachment to the hub's Transit Gateway (given by ID: the hub shares it
+ * through RAM, this stack creates the attachment in the spoke's account, the hub's stack accepts
+ * it in the hub's account); the workload subnets' 0.0.0.0/0 -> the Transit Gateway. No NAT gateway,
+ * Elastic IP or internet gateway: the hub's firewall is the only way out.
+ *
+ * It has the surface the network stack composes the rest from (InspectedVpc's: `vpc`, `lanes[az]
+ * .workload`, `byAz`), so the VPC endpoints, the data perimeter, the DNS Firewall association and
+ * the published network contract are built on it as on a local-egress network, and the Studio and
+ * notebook stacks need no change.
+ */
+import { Construct } from "constructs";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Ec2TransitGatewayVpcAttachment } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import type { AccountContext } from "../aws/account-context";
+import { LaneSubnet } from "../network/az-lane";
+import { DEFAULT_VPC_CIDR } from "../network/inspected-vpc";
+import { VpcFlowLogs } from "../network/flow-logs";
+import { waive } from "../guardrails";
+import { planSpokeLanes, SpokeLaneCidrs, SpokeTier } from "./hub-plan";
+
+export interface SpokeVpcLogging {
+  /** The account and region (the flow-log role's trust names them). Required. */
+  readonly account: AccountContext;
+  /** Customer managed key of the VPC flow-log group. Required. */
+  readonly kmsKeyArn: string;
+  /** Days the flow logs are kept. Default 365. */
+  readonly retentionDays?: number;
+  /** The flow logs' log group. Default `/aws/vpc-flow-logs/<namePrefix>`. */
+  readonly flowLogGroupName?: string;
+  /** The flow-logs role's name. Default `<namePrefix>-<region>-flow-logs`. */
+  readonly flowLogRoleName?: string;
+}
+
+export interface SpokeVpcProps {
+  /** Prefix of every name and Name tag ("<project>-<environment>"). Required. */
+  readonly namePrefix: string;
+  /** The VPC's CIDR (no overlap with the hub's other spokes). Default "10.2.0.0/16" (as a local-egress network). */
+  readonly vpcCidr?: string;
+  /** The AZs, each with a lane of the spoke plan (planSpokeLanes; letters a-h). Give this or `lanes`. */
+  readonly availabilityZones?: ReadonlyArray<string>;
+  /** Workload and attachment CIDRs keyed by AZ name, for a plan of your own. Give this or `availabilityZones`. */
+  readonly lanes?: Readonly<Record<string, SpokeLaneCidrs>>;
+  /** The hub's Transit Gateway (shared with this account through RAM). Required. */
+  readonly transitGatewayId: string;
+  /** The account, key, log names and retention of the flow logs. Required. */
+  readonly logging: SpokeVpcLogging;
+}
+
+/** One AZ of a spoke: the workload subnet (default route to the Transit Gateway) and the attachment subnet (local routes only). */
+export class SpokeLane extends Construct {
+  readonly availabilityZone: string;
+  readonly cidrs: SpokeLaneCidrs;
+  /** SageMaker ENIs and VPC endpoint ENIs; 0.0.0.0/0 -> the Transit Gateway. */
+  readonly workload: LaneSubnet;
+  /** The Transit Gateway attachment's ENI. Only the VPC's local route: what arrives from the gateway is delivered inside the VPC. */
+  readonly attachment: LaneSubnet;
+  /** The workload subnet's default route (set by SpokeVpc once the attachment exists). */
+  defaultRoute?: Route;
+
+  constructor(scope: Construct, props: { availabilityZone: string; cidrs: SpokeLaneCidrs; vpcId: string; namePrefix: string }) {
+    super(scope, props.availabilityZone);
+    this.availabilityZone = props.availabilityZone;
+    this.cidrs = props.cidrs;
+    const subnet = (tier: SpokeTier) => new LaneSubnet(this, tier, { availabilityZone: props.availabilityZone, cidrBlock: props.cidrs[tier], vpcId: props.vpcId, namePrefix: props.namePrefix });
+    this.workload = subnet("workload");
+    this.attachment = subnet("attachment");
+  }
+}
+
+export class SpokeVpc extends Construct {
+  readonly vpc: Vpc;
+  readonly vpcCidr: string;
+  readonly attachment: Ec2TransitGatewayVpcAttachment;
+  readonly flowLogs: VpcFlowLogs;
+  /** Lanes keyed by AZ name, in the order given. */
+  readonly lanes: Readonly<Record<string, SpokeLane>>;
+
+  constructor(scope: Construct, id: string, props: SpokeVpcProps) {
+    super(scope, id);
+    const vpcCidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
+    this.vpcCidr = vpcCidr;
+    if (props.lanes && props.availabilityZones) throw new Error("SpokeVpc: give availabilityZones or lanes, not both");
+    let planned = props.lanes;
+    if (!planned) {
+      const plan = planSpokeLanes({ vpcCidr, availabilityZones: props.availabilityZones ?? [] });
+      if (plan.issues.length > 0) throw new Error(`SpokeVpc: ${plan.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      planned = plan.lanes;
+    }
+    const azs = Object.keys(planned);
+    if (azs.length === 0) throw new Error("SpokeVpc needs at least one AZ");
+    const prefix = props.namePrefix;
+
+    this.vpc = new Vpc(this, "vpc", {
+      cidrBlock: vpcCidr,
+      // Interface endpoints with private DNS (SageMaker, STS, ...) need both.
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: prefix },
+    });
+    new DefaultSecurityGroup(this, "default-security-group", { vpcId: this.vpc.id, ingress: [], egress: [], tags: { Name: `${prefix}-default-deny-all` } });
+
+    const lanes: Record<string, SpokeLane> = {};
+    for (const az of azs) lanes[az] = new SpokeLane(this, { availabilityZone: az, cidrs: planned[az], vpcId: this.vpc.id, namePrefix: prefix });
+    this.lanes = lanes;
+
+    this.attachment = new Ec2TransitGatewayVpcAttachment(this, "tgw-attachment", {
+      transitGatewayId: props.transitGatewayId,
+      vpcId: this.vpc.id,
+      subnetIds: azs.map((az) => lanes[az].attachment.subnet.id),
+      dnsSupport: "enable",
+      // Only the inspection VPC's attachment needs appliance mode (a spoke holds no stateful appliance).
+      applianceModeSupport: "disable",
+      // transit_gateway_default_route_table_{association,propagation} are left out: the provider cannot
+      // set them on a gateway shared from another account; the hub's accepter sets them (false).
+      tags: { Name: `${prefix}-spoke` },
+    });
+
+    for (const az of azs) {
+      const route = lanes[az].workload.defaultRoute({ transitGatewayId: props.transitGatewayId }, { dependsOn: [this.attachment] });
+      waive(
+        route,
+        "NO_FIREWALL_BYPASS",
+        "egress hub spoke: 0.0.0.0/0 goes to the hub's Transit Gateway, whose spoke route table sends it only to the inspection VPC's firewall (modules/hub); this VPC has no internet gateway",
+      );
+      lanes[az].defaultRoute = route;
+    }
+
+    this.flowLogs = new VpcFlowLogs(this, "flow-logs", {
+      account: props.logging.account,
+      vpcId: this.vpc.id,
+      logGroupName: props.logging.flowLogGroupName ?? `/aws/vpc-flow-logs/${prefix}`,
+      roleName: props.logging.flowLogRoleName ?? `${prefix}-${props.logging.account.region}-flow-logs`,
+      logs: { kmsKeyArn: props.logging.kmsKeyArn, retentionDays: props.logging.retentionDays },
+    });
+  }
+
+  /** AZ name => value, for outputs and for other modules (endpoints, SageMaker). */
+  byAz<T>(pick: (lane: SpokeLane) => T): Record<string, T> {
+    return Object.fromEntries(Object.entries(this.lanes).map(([az, lane]) => [az, pick(lane)]));
+  }
+}
