@@ -51,9 +51,9 @@ const R = renderPolicies(stacks);
 const RA = renderPolicies(withAdmin);
 const twoUsers = synthEnvironment({ studio: { userProfiles: ["alice", "bob"] } });
 const R2 = renderPolicies(twoUsers);
-/** studio.requireOwnerTag: every create must carry the owner tag. */
-const twoUsersStrict = synthEnvironment({ studio: { userProfiles: ["alice", "bob"], requireOwnerTag: true } });
-const R2S = renderPolicies(twoUsersStrict);
+/** studio.requireOwnerTag: false, the opt-out: untagged creates are allowed, and untagged work is every user's. */
+const twoUsersOptOut = synthEnvironment({ studio: { userProfiles: ["alice", "bob"], requireOwnerTag: false } });
+const R2O = renderPolicies(twoUsersOptOut);
 const NO_SAGEMAKER_IMAGES_PLUS_ONE = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: false, ecrImageAccounts: ["210987654321"] } }));
 const SKLEARN_IMAGES_ONLY = renderPolicies(synthEnvironment({ vpcEndpoints: { sagemakerImages: ["sklearn"] } }));
 const ACCOUNT = R.accountId;
@@ -1203,17 +1203,24 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     expect(roleOf(R2, "alice").name).not.toBe(roleOf(R2, "bob").name);
   });
 
-  test.each(uses)("%s on alice's own: Allowed; on bob's: ImplicitlyDenied; on an untagged one: Allowed by default, ImplicitlyDenied with requireOwnerTag", async (action, resource) => {
-    for (const st of [R2, R2S]) {
+  test.each(uses)("%s on alice's own: Allowed; on bob's: ImplicitlyDenied; on an untagged one: ImplicitlyDenied by default, Allowed with requireOwnerTag: false", async (action, resource) => {
+    for (const st of [R2, R2O]) {
       expect(await outcome(use(st, "alice", action, resource, "alice"))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
       expect(await decision(use(st, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
     }
-    expect(await decision(use(R2, "alice", action, resource, null))).toBe("Allowed");
-    expect(await decision(use(R2S, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+    expect(await decision(use(R2, "alice", action, resource, null))).toBe("ImplicitlyDenied");
+    expect(await decision(use(R2O, "alice", action, resource, null))).toBe("Allowed");
+  });
+
+  test("by default alice can stop her own training job and not bob's", async () => {
+    const job = arn("training-job", "job-1");
+    expect(await decision(use(R2, "alice", "sagemaker:StopTrainingJob", job, "alice"))).toBe("Allowed");
+    expect(await decision(use(R2, "alice", "sagemaker:StopTrainingJob", job, "bob"))).toBe("ImplicitlyDenied");
+    expect(await decision(use(R2, "bob", "sagemaker:StopTrainingJob", job, "bob"))).toBe("Allowed");
   });
 
   test.each(pipelineUses)("%s: only on alice's own tagged pipeline, in both modes (an untagged one of bob's would run as bob's role)", async (action, resource) => {
-    for (const st of [R2, R2S]) {
+    for (const st of [R2, R2O]) {
       expect(await decision(use(st, "alice", action, resource, "alice"))).toBe("Allowed");
       expect(await decision(use(st, "alice", action, resource, "bob"))).toBe("ImplicitlyDenied");
       expect(await decision(use(st, "alice", action, resource, null))).toBe("ImplicitlyDenied");
@@ -1237,18 +1244,22 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     },
   });
 
-  test("creating a training job: with her own owner tag Allowed; in bob's name ImplicitlyDenied; untagged Allowed by default (the SDK tags nothing by itself), ExplicitlyDenied with requireOwnerTag", async () => {
-    for (const st of [R2, R2S]) {
-      expect(await outcome(createTraining({ [OWNER_TAG]: roleOf(st, "alice").name, project: "churn" }, st))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
-      expect(await decision(createTraining({ [OWNER_TAG]: roleOf(st, "bob").name }, st))).toBe("ImplicitlyDenied");
-    }
-    expect(await decision(createTraining({ project: "churn" }))).toBe("Allowed");
-    const untagged = await outcome(createTraining({ project: "churn" }, R2S));
+  test("creating a training job, by default: with her own owner tag Allowed; without it ExplicitlyDenied (DenyUntaggedCreates); in bob's name ImplicitlyDenied", async () => {
+    expect(await outcome(createTraining({ [OWNER_TAG]: roleOf(R2, "alice").name, project: "churn" }))).toEqual({ decision: "Allowed", explanation: expect.any(String) });
+    const untagged = await outcome(createTraining({ project: "churn" }));
     expect(untagged.decision).toBe("ExplicitlyDenied");
     expect(untagged.explanation).toMatch(/DenyUntaggedCreates/);
+    expect(await decision(createTraining({}))).toBe("ExplicitlyDenied");
+    expect(await decision(createTraining({ [OWNER_TAG]: roleOf(R2, "bob").name }))).toBe("ImplicitlyDenied");
   });
 
-  test("endpoint configs, endpoints and pipelines: created with her owner tag, never in bob's name; untagged only without requireOwnerTag", async () => {
+  test("creating a training job with requireOwnerTag: false: untagged Allowed, her own tag Allowed, bob's name still ImplicitlyDenied", async () => {
+    expect(await decision(createTraining({ project: "churn" }, R2O))).toBe("Allowed");
+    expect(await decision(createTraining({ [OWNER_TAG]: roleOf(R2O, "alice").name }, R2O))).toBe("Allowed");
+    expect(await decision(createTraining({ [OWNER_TAG]: roleOf(R2O, "bob").name }, R2O))).toBe("ImplicitlyDenied");
+  });
+
+  test("endpoint configs, endpoints and pipelines: created with her owner tag, never in bob's name; untagged only with requireOwnerTag: false", async () => {
     for (const [action, resource] of [
       ["sagemaker:CreateEndpointConfig", arn("endpoint-config", "ec-2")],
       ["sagemaker:CreateEndpoint", arn("endpoint", "e-2")],
@@ -1260,12 +1271,12 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
         context: owner ? { [`aws:RequestTag/${OWNER_TAG}`]: roleOf(st, owner).name, "aws:TagKeys": [OWNER_TAG] } : {},
       });
       expect(await decision(req("alice"))).toBe("Allowed");
-      expect(await decision(req(null))).toBe("Allowed");
-      expect(await decision(req(null, R2S))).toBe("ExplicitlyDenied");
+      expect(await decision(req(null))).toBe("ExplicitlyDenied");
+      expect(await decision(req(null, R2O))).toBe("Allowed");
       expect(await decision(req("bob"))).toBe("ImplicitlyDenied");
     }
     // a pipeline: only with her owner tag, in both modes
-    for (const st of [R2, R2S]) {
+    for (const st of [R2, R2O]) {
       const req = (owner: string | null): SimRequest => ({
         principal: roleOf(st, "alice").principal,
         action: "sagemaker:CreatePipeline",
@@ -1310,10 +1321,10 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     const open = brokenCopy(twoUsers, doc, (st) => delete bySid(st, "ManageOwnWorkOnly").condition);
     expect(await decision(use(open, "alice", "sagemaker:StopTrainingJob", arn("training-job", "job-1"), "bob"))).toBe("Allowed");
     // Two parts of the role's policy: the deny lives in "ownership", the create's tag condition in "jobs".
-    const strictAlice = roleOf(R2S, "alice").address;
-    const copy: Record<string, Json> = JSON.parse(JSON.stringify(twoUsersStrict));
+    const strictAlice = roleOf(R2, "alice").address;
+    const copy: Record<string, Json> = JSON.parse(JSON.stringify(twoUsers));
     const statementsOf = (sid: string): Json[] => {
-      const d = docOf(R2S, "identity", strictAlice, hasSid(sid));
+      const d = docOf(R2, "identity", strictAlice, hasSid(sid));
       return copy[d.stack].data.aws_iam_policy_document[d.source.replace(/^data\.aws_iam_policy_document\./, "")].statement;
     };
     const ownership = statementsOf("DenyUntaggedCreates");
@@ -1321,7 +1332,7 @@ describe("11. one user's role cannot stop, change or delete another user's jobs,
     const allow = bySid(statementsOf("JobsOnlyInThisVpcEncrypted"), "JobsOnlyInThisVpcEncrypted");
     allow.condition = allow.condition.filter((c: Json) => !String(c.variable).startsWith("aws:RequestTag/"));
     const noTagCheck = renderPolicies(copy);
-    const req = { ...createTraining({ project: "churn" }, R2S), principal: { arn: noTagCheck.fakeOf(strictAlice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(strictAlice) } };
+    const req = { ...createTraining({ project: "churn" }), principal: { arn: noTagCheck.fakeOf(strictAlice, "arn"), identityPolicies: noTagCheck.identityPoliciesOfRole(strictAlice) } };
     expect(await decision(req)).toBe("Allowed");
   });
 });

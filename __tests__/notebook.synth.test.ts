@@ -3,13 +3,13 @@
  * security group and role, what the network stack holds for it, and coexistence with the Studio
  * stack of the same environment.
  */
-import { Testing, TerraformStack } from "cdktf";
+import { AnnotationMetadataEntryType, Testing, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NetworkStack } from "../stacks/network-stack";
 import { NotebookStack } from "../stacks/notebook-stack";
 import { StudioStack } from "../stacks/studio-stack";
-import { azs, envFrom, Json, notebookStack, resourcesOf, synthJson, one, policyStatements, withNotebook } from "./support/synth";
+import { azs, envFrom, Json, notebookStack, resourcesOf, synthJson, one, policyStatements, TEST_ACCOUNT, withNotebook } from "./support/synth";
 
 const FIXTURES = join(__dirname, "fixtures");
 
@@ -135,19 +135,102 @@ test("the instance (whose lifecycle scripts run as the role) waits for the role'
   expect([...instance.depends_on].sort()).toEqual(attachments.sort());
 });
 
-test("no lifecycle configuration unless configured", () => {
-  expect(resourcesOf(json, "aws_sagemaker_notebook_instance_lifecycle_configuration")).toEqual([]);
-  expect(instance.lifecycle_config_name).toBeUndefined();
+/** The YAML documents a script writes through `cat > <path> <<'<DELIM>'` heredocs, by path. */
+function heredocFiles(script: string): Record<string, string> {
+  return Object.fromEntries([...script.matchAll(/cat > (\S+) <<'(\w+)'\n([\s\S]*?)\n\2\n/g)].map((m) => [m[1], m[3]]));
+}
+// js-yaml is in node_modules (a dependency of jest's coverage tooling); the SDK reads the file with PyYAML's safe_load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml: { load(s: string): Json } = require("js-yaml");
+const onStartOf = (j: Json) => Buffer.from(one(j, "aws_sagemaker_notebook_instance_lifecycle_configuration")[1].on_start, "base64").toString("utf8");
+const OWNER = "sagemaker-anfw:owner";
+/** Where the SageMaker SDK reads tags from its defaults file (aws/sagemaker-python-sdk, config_schema.py), and what each covers. */
+const SDK_TAG_PATHS = [
+  ["TrainingJob"],
+  ["ProcessingJob"],
+  ["TransformJob"],
+  ["Model"],
+  ["EndpointConfig"],
+  ["Endpoint"],
+  ["Pipeline"],
+  ["PythonSDK", "Modules", "RemoteFunction"],
+];
+
+describe("the on-start script: the SageMaker SDK tags what it creates with the role's owner tag", () => {
+  const [, role] = resourcesOf(json, "aws_iam_role").find(([n]) => n.startsWith("execution-role"))!;
+  const script = onStartOf(json);
+  const files = heredocFiles(script);
+
+  test("without any lifecycle config in the config, the instance still runs one on every start (no on-create)", () => {
+    const [lcName, lc] = one(json, "aws_sagemaker_notebook_instance_lifecycle_configuration");
+    expect(lc.on_create).toBeUndefined();
+    expect(instance.lifecycle_config_name).toBe(`\${aws_sagemaker_notebook_instance_lifecycle_configuration.${lcName}.name}`);
+    expect(script.startsWith("#!/bin/bash\nset -e\n")).toBe(true);
+  });
+
+  test("it writes the SDK's admin defaults file (/etc/xdg/sagemaker/config.yaml, platformdirs' site_config_dir on Linux), schema version 1.0, nothing else at the top", () => {
+    expect(Object.keys(files)).toEqual(["/etc/xdg/sagemaker/config.yaml"]);
+    const config = yaml.load(files["/etc/xdg/sagemaker/config.yaml"]);
+    expect(Object.keys(config).sort()).toEqual(["SageMaker", "SchemaVersion"]);
+    expect(config.SchemaVersion).toBe("1.0");
+  });
+
+  test.each(SDK_TAG_PATHS.map((p) => [p.join(".")]))("SageMaker.%s: Tags is exactly the owner tag with the role's name", (path) => {
+    const config = yaml.load(files["/etc/xdg/sagemaker/config.yaml"]);
+    const entity = path.split(".").reduce((node: Json, k: string) => node?.[k], config.SageMaker);
+    expect(entity).toEqual({ Tags: [{ Key: OWNER, Value: role.name }] });
+  });
+
+  test("no entity the defaults file tags is outside that list (the SDK refuses the whole file on a key its schema lacks)", () => {
+    const config = yaml.load(files["/etc/xdg/sagemaker/config.yaml"]);
+    const leaves: string[] = [];
+    const walk = (node: Json, path: string[]) => {
+      if ("Tags" in node) leaves.push(path.join("."));
+      else for (const [k, v] of Object.entries<Json>(node)) walk(v, [...path, k]);
+    };
+    walk(config.SageMaker, []);
+    expect(leaves.sort()).toEqual(SDK_TAG_PATHS.map((p) => p.join(".")).sort());
+  });
+
+  test("a lifecycle script from config (relative to the config file) runs after the defaults are written, its own failures not stopping the start", () => {
+    const withScript = synthJson(notebookStack({ notebook: { lifecycle: { onStart: "on-start.sh" } } }, FIXTURES));
+    const [lcName, lc] = one(withScript, "aws_sagemaker_notebook_instance_lifecycle_configuration");
+    const full = onStartOf(withScript);
+    const own = readFileSync(join(FIXTURES, "on-start.sh"), "utf8").replace(/^#!.*\n/, "");
+    expect(full.endsWith(own)).toBe(true);
+    const defaults = full.indexOf("/etc/xdg/sagemaker/config.yaml");
+    expect(defaults).toBeGreaterThan(0);
+    expect(full.indexOf("\nset +e\n")).toBeGreaterThan(defaults);
+    expect(full.indexOf(own)).toBeGreaterThan(full.indexOf("\nset +e\n"));
+    expect(lc.on_create).toBeUndefined();
+    expect(one(withScript, "aws_sagemaker_notebook_instance")[1].lifecycle_config_name).toBe(`\${aws_sagemaker_notebook_instance_lifecycle_configuration.${lcName}.name}`);
+  });
+
+  test("with TLS inspection the CA is installed first, then the same defaults", () => {
+    const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: "inspection-ca.pem" };
+    const tls = onStartOf(synthJson(notebookStack({ firewall: { tlsInspection: TLS } }, FIXTURES)));
+    const pem = readFileSync(join(FIXTURES, "inspection-ca.pem"), "utf8").trim();
+    expect(tls.indexOf(pem)).toBeGreaterThan(0);
+    expect(tls.indexOf("/etc/xdg/sagemaker/config.yaml")).toBeGreaterThan(tls.indexOf("update-ca-trust extract"));
+    expect(heredocFiles(tls)["/etc/xdg/sagemaker/config.yaml"]).toBe(files["/etc/xdg/sagemaker/config.yaml"]);
+  });
 });
 
-test("a lifecycle script from config (relative to the config file) becomes the instance's lifecycle configuration", () => {
-  const withScript = synthJson(notebookStack({ notebook: { lifecycle: { onStart: "on-start.sh" } } }, FIXTURES));
-  const [lcName, lc] = one(withScript, "aws_sagemaker_notebook_instance_lifecycle_configuration");
-  expect(Buffer.from(lc.on_start, "base64").toString()).toBe(readFileSync(join(FIXTURES, "on-start.sh"), "utf8"));
-  expect(lc.on_create).toBeUndefined();
-  expect(one(withScript, "aws_sagemaker_notebook_instance")[1].lifecycle_config_name).toBe(
-    `\${aws_sagemaker_notebook_instance_lifecycle_configuration.${lcName}.name}`,
-  );
+describe("requireOwnerTag: on by default; false is warned at synth with its consequence", () => {
+  const warnings = (stack: ReturnType<typeof notebookStack>) =>
+    stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data)));
+  const ownership = (j: Json) => Object.values<Json>(j.data.aws_iam_policy_document).flatMap((d) => d.statement ?? []).map((st: Json) => st.sid);
+
+  test("by default: untagged creates are denied (DenyUntaggedCreates), and no warning", () => {
+    expect(ownership(json)).toContain("DenyUntaggedCreates");
+    expect(warnings(stack).filter((w) => w.includes("requireOwnerTag"))).toEqual([]);
+  });
+
+  test("notebook.requireOwnerTag: false: no such deny, and a warning that untagged work is manageable by every user", () => {
+    const open = notebookStack({ notebook: { requireOwnerTag: false } });
+    expect(ownership(synthJson(open))).not.toContain("DenyUntaggedCreates");
+    expect(warnings(open)).toEqual([expect.stringMatching(/notebook\.requireOwnerTag is false: .*every user of the environment can stop, change and delete them/)]);
+  });
 });
 
 test("instance type, volume size and name from config", () => {

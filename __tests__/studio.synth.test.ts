@@ -3,8 +3,9 @@
  * holds for it, and the Studio stack itself (IAM, the domain and its user profiles, outputs), which
  * reaches the network only through the published contract.
  */
-import { TerraformStack } from "cdktf";
+import { AnnotationMetadataEntryType, TerraformStack } from "cdktf";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { azs, Json, one, policyStatements as statementsOf, referencedAddress, resourcesOf, studioStack, synthJson, TEST_ACCOUNT } from "./support/synth";
 
@@ -210,13 +211,14 @@ describe("VPC endpoints (in the network stack)", () => {
   });
 
   test("the list is configurable", () => {
-    const custom = environment({ vpcEndpoints: { interfaceServices: ["sts", "kms"] } }).net;
+    // (Studio needs sagemaker.api and sagemaker.runtime: the config refuses a list without them)
+    const custom = environment({ vpcEndpoints: { interfaceServices: ["sts", "kms", "sagemaker.api", "sagemaker.runtime"] } }).net;
     expect(
       resourcesOf(custom, "aws_vpc_endpoint")
         .filter(([, e]) => e.vpc_endpoint_type === "Interface")
         .map(([, e]) => e.service_name)
         .sort(),
-    ).toEqual(["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.sts"]);
+    ).toEqual(["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.sagemaker.api", "com.amazonaws.us-east-1.sagemaker.runtime", "com.amazonaws.us-east-1.sts"]);
   });
 
   test("endpoint security group admits only HTTPS from the Studio stack's security groups, and sends nothing", () => {
@@ -453,7 +455,9 @@ describe("SageMaker Studio", () => {
     const FIXTURES = join(__dirname, "fixtures");
     const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: "inspection-ca.pem" };
     const tls = synthJson(studioStack({ firewall: { tlsInspection: TLS } }, FIXTURES));
-    const [lcAddress, lc] = one(tls, "aws_sagemaker_studio_lifecycle_config");
+    const trustedCa = resourcesOf(tls, "aws_sagemaker_studio_lifecycle_config").filter(([n]) => n.startsWith("trusted-ca-"));
+    expect(trustedCa).toHaveLength(1);
+    const [[lcAddress, lc]] = trustedCa;
     const [, tlsDomain] = one(tls, "aws_sagemaker_domain");
 
     test("each CA's lifecycle config is its own resource, named and addressed after its script's digest (AWS cannot update one)", () => {
@@ -479,6 +483,113 @@ describe("SageMaker Studio", () => {
       expect(check.error_message).not.toContain("app-network-access-type");
       expect(check.error_message).toContain(`studio-lifecycle-config/${lc.studio_lifecycle_config_name}`);
       expect(domain.lifecycle.postcondition[0].error_message).toContain(`'{"JupyterLabAppSettings":{"DefaultResourceSpec":{},"LifecycleConfigArns":[]}}'`);
+    });
+  });
+
+  describe("each user profile's own JupyterLab lifecycle config: the SageMaker SDK tags what it creates with that profile's role", () => {
+    // js-yaml is in node_modules (a dependency of jest's coverage tooling); the SDK reads the file with PyYAML's safe_load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml: { load(s: string): Json } = require("js-yaml");
+    const OWNER = "sagemaker-anfw:owner";
+    /** Where the SageMaker SDK reads tags from its defaults file (aws/sagemaker-python-sdk, config_schema.py). */
+    const SDK_TAG_PATHS = ["TrainingJob", "ProcessingJob", "TransformJob", "Model", "EndpointConfig", "Endpoint", "Pipeline", "PythonSDK.Modules.RemoteFunction"];
+    const FIXTURES = join(__dirname, "fixtures");
+    const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: "inspection-ca.pem" };
+    const two = environment({ studio: { userProfiles: ["alice", "bob"] } }).json;
+    const twoTls = synthJson(studioStack({ studio: { userProfiles: ["alice", "bob"] }, firewall: { tlsInspection: TLS } }, FIXTURES));
+    const roles = (j: Json) => new Map(resourcesOf(j, "aws_iam_role").map(([n, r]) => [`\${aws_iam_role.${n}.arn}`, r]));
+    const configs = (j: Json) => new Map(resourcesOf(j, "aws_sagemaker_studio_lifecycle_config").map(([n, c]) => [`\${aws_sagemaker_studio_lifecycle_config.${n}.arn}`, { address: n, config: c }]));
+    const scriptOf = (c: Json) => Buffer.from(c.studio_lifecycle_config_content, "base64").toString("utf8");
+    /** The YAML of every `<<'DELIM'` heredoc whose body starts with a SchemaVersion or comment line and holds `SchemaVersion:`. */
+    const sdkYamls = (script: string) => [...script.matchAll(/<<'(\w+)'\n([\s\S]*?)\n\1\n/g)].map((m) => m[2]).filter((b) => /^SchemaVersion: /m.test(b));
+    /** Each profile: its role (from user_settings.execution_role) and its lifecycle config (from its JupyterLab settings). */
+    const perProfile = (j: Json) =>
+      resourcesOf(j, "aws_sagemaker_user_profile").map(([, p]) => {
+        const lab = p.user_settings.jupyter_lab_app_settings;
+        expect(lab.lifecycle_config_arns).toHaveLength(1);
+        expect(lab.default_resource_spec.lifecycle_config_arn).toBe(lab.lifecycle_config_arns[0]);
+        return { name: p.user_profile_name, profile: p, role: roles(j).get(p.user_settings.execution_role)!, lc: configs(j).get(lab.lifecycle_config_arns[0])! };
+      });
+
+    test.each([
+      ["without TLS inspection", two],
+      ["with TLS inspection", twoTls],
+    ])("%s: each profile runs (by default, and may choose only) a JupyterLab config of its own whose SDK defaults tag every entity with its own role's name", (_, j) => {
+      const profiles = perProfile(j);
+      expect(profiles.map((p) => p.name).sort()).toEqual(["alice", "bob"]);
+      expect(new Set(profiles.map((p) => p.lc.address)).size).toBe(2);
+      for (const { name, role, lc } of profiles) {
+        expect(role.tags).toEqual({ UserProfile: name });
+        expect(lc.config.studio_lifecycle_config_app_type).toBe("JupyterLab");
+        const docs = sdkYamls(scriptOf(lc.config));
+        expect(docs).toHaveLength(1);
+        const config = yaml.load(docs[0]);
+        expect(config.SchemaVersion).toBe("1.0");
+        for (const path of SDK_TAG_PATHS) {
+          expect({ path, entity: path.split(".").reduce((node: Json, k: string) => node?.[k], config.SageMaker) }).toEqual({ path, entity: { Tags: [{ Key: OWNER, Value: role.name }] } });
+        }
+      }
+    });
+
+    test("with TLS inspection each profile's config also trusts the CA (a profile's default replaces the domain's, and an app runs one config)", () => {
+      const pem = readFileSync(join(FIXTURES, "inspection-ca.pem"), "utf8").trim();
+      for (const { lc } of perProfile(twoTls)) expect(scriptOf(lc.config)).toContain(pem);
+      for (const { lc } of perProfile(two)) expect(scriptOf(lc.config)).not.toContain("BEGIN CERTIFICATE");
+    });
+
+    test("the script writes the admin file with sudo when it can, else the user file only when there is none or it is its own, never failing the app's start", () => {
+      const script = scriptOf(perProfile(two)[0].lc.config);
+      expect(script).toMatch(/sudo -n true/);
+      expect(script).toMatch(/site_config_dir\("sagemaker"\)/);
+      expect(script).toMatch(/\[ ! -e "\$user_file" \] \|\| head -n 1 "\$user_file" \| grep -qxF/);
+      expect(script).toMatch(/\) \|\| echo "sagemaker-anfw: could not write/);
+    });
+
+    test("named and addressed after a digest of its script (AWS cannot update one), created before the old one is destroyed", () => {
+      for (const { name, lc } of perProfile(twoTls)) {
+        const digest = createHash("sha256").update(lc.config.studio_lifecycle_config_content).digest("hex").slice(0, 8);
+        expect(lc.address).toBe(`user-lifecycle-${name}-${digest}`);
+        expect(lc.config.studio_lifecycle_config_name).toBe(`sagemaker-studio-anfw-test-studio-${name}-${digest}`);
+        expect(lc.config.lifecycle).toEqual({ create_before_destroy: true });
+      }
+      const long = "p".repeat(63);
+      const [longLc] = perProfile(environment({ studio: { userProfiles: [long] } }).json);
+      expect(longLc.lc.config.studio_lifecycle_config_name.length).toBeLessThanOrEqual(63);
+    });
+
+    test("profiles ignore exactly the image fields AWS fills next to a default lifecycle config (#39894)", () => {
+      for (const { profile } of perProfile(two)) {
+        expect(profile.lifecycle.ignore_changes.sort()).toEqual(
+          ["sagemaker_image_arn", "sagemaker_image_version_alias", "sagemaker_image_version_arn"].map((f) => `user_settings[0].jupyter_lab_app_settings[0].default_resource_spec[0].${f}`),
+        );
+      }
+    });
+
+    test("the domain gets none of them: without TLS inspection it has no JupyterLab defaults at all; with it, only the CA's config", () => {
+      const [, d] = one(two, "aws_sagemaker_domain");
+      expect(d.default_user_settings.jupyter_lab_app_settings).toBeUndefined();
+      expect(d.default_space_settings.jupyter_lab_app_settings).toBeUndefined();
+      const [, dTls] = one(twoTls, "aws_sagemaker_domain");
+      const [[caAddress]] = resourcesOf(twoTls, "aws_sagemaker_studio_lifecycle_config").filter(([n]) => n.startsWith("trusted-ca-"));
+      expect(dTls.default_user_settings.jupyter_lab_app_settings.lifecycle_config_arns).toEqual([`\${aws_sagemaker_studio_lifecycle_config.${caAddress}.arn}`]);
+    });
+  });
+
+  describe("requireOwnerTag: on by default; false is warned at synth with its consequence", () => {
+    const warnings = (stack: ReturnType<typeof studioStack>) =>
+      stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data)));
+    const sids = (j: Json) => Object.values<Json>(j.data.aws_iam_policy_document).flatMap((d) => d.statement ?? []).map((st: Json) => st.sid);
+
+    test("by default every role's ownership part denies untagged creates, and nothing is warned about it", () => {
+      const stack = studioStack({ studio: { userProfiles: ["alice", "bob"] } });
+      expect(sids(synthJson(stack)).filter((sid) => sid === "DenyUntaggedCreates")).toHaveLength(3);
+      expect(warnings(stack).filter((w) => w.includes("requireOwnerTag"))).toEqual([]);
+    });
+
+    test("studio.requireOwnerTag: false: no such deny, and one warning that untagged work is manageable by every user", () => {
+      const stack = studioStack({ studio: { requireOwnerTag: false } });
+      expect(sids(synthJson(stack))).not.toContain("DenyUntaggedCreates");
+      expect(warnings(stack)).toEqual([expect.stringMatching(/studio\.requireOwnerTag is false: .*every user of the environment can stop, change and delete them/)]);
     });
   });
 

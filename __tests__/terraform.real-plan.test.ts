@@ -15,7 +15,9 @@
  *   domain or a user profile. Upgrading a network 0bb1f3d deployed (its state built from today's
  *   stack with that commit's firewall) creates the refusals group and updates the hygiene group and
  *   the policy in place, replacing nothing. Upgrading every stack 71acc53 deployed (before issue 22;
- *   fixtures/upgrade-71acc53) deletes only the UI endpoints and replaces nothing. These changes, and
+ *   fixtures/upgrade-71acc53) deletes only the UI endpoints and replaces nothing; it creates each
+ *   profile's JupyterLab lifecycle config and the notebook's on-start one (the SDK's owner tag) and
+ *   updates the profiles and the instance in place, never the domain. These changes, and
  *   the plan review's, are planned together: each changed stack a module of one root, against its
  *   deployed state (planModules), whose plan JSON is split back into each stack's.
  */
@@ -442,6 +444,12 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       },
     });
     const TLS_STATE = () => env.editedDeployments[tlsDeployed]!.statePath;
+    /** The deployed CA's lifecycle config (the domain's default), not a profile's own. */
+    const trustedCaConfig = () => {
+      const cas = Object.entries(stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config")).filter(([a]) => a.includes(".trusted-ca-"));
+      expect(cas).toHaveLength(1);
+      return cas[0][1];
+    };
 
     /** The Studio stack of `raw`, its cdk.tf.json edited by `edit`, planned alone against `statePath`. */
     const planStudio = async (raw: Record<string, unknown>, statePath: string, label: string, edit?: (json: Json) => void) => {
@@ -471,11 +479,22 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
     test("a Studio deployed with TLS inspection converges, with the CA's lifecycle config as the domain's default", () => {
       const deployed = env.editedDeployments[tlsDeployed]!;
       expect({ residual: deployed.residual, converged: deployed.converged }).toEqual({ residual: [], converged: true });
-      const [lc] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config"));
+      const lc = trustedCaConfig();
       const [domain] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_domain"));
       for (const settings of [domain.default_user_settings[0], domain.default_space_settings[0]]) {
         expect(settings.jupyter_lab_app_settings[0].lifecycle_config_arns).toEqual([lc.arn]);
         expect(settings.jupyter_lab_app_settings[0].default_resource_spec[0].lifecycle_config_arn).toBe(lc.arn);
+      }
+      // Each profile runs its own config instead (the SDK's owner tag, and the CA: an app runs one).
+      const configs = stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config");
+      const profiles = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_user_profile"));
+      expect(profiles.length).toBeGreaterThan(0);
+      for (const p of profiles) {
+        const [arn] = p.user_settings[0].jupyter_lab_app_settings[0].lifecycle_config_arns;
+        expect(p.user_settings[0].jupyter_lab_app_settings[0].default_resource_spec[0].lifecycle_config_arn).toBe(arn);
+        const [address, own] = Object.entries(configs).find(([, c]) => c.arn === arn)!;
+        expect(address).toMatch(new RegExp(`^aws_sagemaker_studio_lifecycle_config\\.user-lifecycle-${p.user_profile_name}-[0-9a-f]{8}$`));
+        expect(Buffer.from(own.studio_lifecycle_config_content, "base64").toString("utf8")).toContain("BEGIN CERTIFICATE");
       }
     });
 
@@ -519,7 +538,7 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         created.push(dir);
         const r = await planStudio({ ...BASE, firewall: { tlsInspection: { ...TLS, caCertificateFile: join(dir, "ca.pem") } } }, TLS_STATE(), "st-tls-new-ca");
         expectStopped(r);
-        const [lc] = Object.values(stateInstances(TLS_STATE(), "aws_sagemaker_studio_lifecycle_config"));
+        const lc = trustedCaConfig();
         expect(r.output).toContain(`runs the JupyterLab lifecycle config(s) ["${lc.studio_lifecycle_config_name}"] by default`);
         const wanted = /-target=aws_sagemaker_studio_lifecycle_config\.(trusted-ca-[0-9a-f]{8})/.exec(r.output)?.[1];
         expect(wanted).toBeDefined();
@@ -534,7 +553,10 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         const state = JSON.parse(readFileSync(TLS_STATE(), "utf8"));
         const [domain] = state.resources.filter((r: Json) => r.type === "aws_sagemaker_domain");
         const attrs = domain.instances[0].attributes;
-        for (const settings of [attrs.default_user_settings[0], attrs.default_space_settings[0]]) {
+        const profiles = state.resources.filter((r: Json) => r.type === "aws_sagemaker_user_profile").map((r: Json) => r.instances[0].attributes.user_settings[0]);
+        expect(profiles.length).toBeGreaterThan(0);
+        // The domain's defaults, and (UpdateUserProfile and CreateUserProfile answer alike) each profile's own.
+        for (const settings of [attrs.default_user_settings[0], attrs.default_space_settings[0], ...profiles]) {
           Object.assign(settings.jupyter_lab_app_settings[0].default_resource_spec[0], {
             sagemaker_image_arn: "arn:aws:sagemaker:us-east-1:885854791233:image/sagemaker-distribution-cpu",
             sagemaker_image_version_alias: "2.0.0",
@@ -556,6 +578,14 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
           for (const d of Object.values<Json>(json.resource.aws_sagemaker_domain)) d.lifecycle.ignore_changes = ["subnet_ids"];
         });
         expect(r.json && domainChanges(r.json)).toEqual([["update"]]);
+      });
+
+      test("(without the profiles' ignore_changes on those image fields, the same plan would update every profile: the case is real)", async () => {
+        const r = await planStudio(TLS_ON, withAwsImage(), "st-aws-image-profiles-broken", (json) => {
+          for (const p of Object.values<Json>(json.resource.aws_sagemaker_user_profile)) delete p.lifecycle;
+        });
+        const profiles = r.json?.resource_changes.filter((c: Json) => c.type === "aws_sagemaker_user_profile").map((c: Json) => c.change.actions);
+        expect(profiles).toEqual([["update"]]);
       });
     });
   });
@@ -602,17 +632,39 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(json.resource_changes.filter((c: Json) => c.action_reason?.startsWith("replace") || (c.change.actions.includes("create") && c.change.actions.includes("delete")))).toEqual([]);
     });
 
-    test("Studio: the UI endpoint is destroyed (opt-in now: studio.uiEndpoint); each role's jobs and workload policies update in place, its read and ownership parts are created and attached; the domain and the profile stay", async () => {
+    test("Studio: the UI endpoint is destroyed (opt-in now: studio.uiEndpoint); each role's jobs and workload policies update in place, its read and ownership parts are created and attached; the profile's own JupyterLab lifecycle config is created and the profile updated in place to run it; the domain is not updated", async () => {
       const json = await upgrade.studio();
-      expect(sorted(json)).toEqual(expectedChanges([...policyParts("execution-role"), ...policyParts("user-role-anfw-user-profile"), ["aws_vpc_endpoint.studio-endpoint", "delete"]]));
-      // No TLS inspection in BASE: no lifecycle config, so the domain's postcondition has nothing to stop on.
-      expect({ domain: actionsOf(json, "aws_sagemaker_domain"), profiles: actionsOf(json, "aws_sagemaker_user_profile") }).toEqual({ domain: [["no-op"]], profiles: [["no-op"]] });
+      expect(sorted(json)).toEqual(
+        expectedChanges([
+          ...policyParts("execution-role"),
+          ...policyParts("user-role-anfw-user-profile"),
+          ["aws_sagemaker_studio_lifecycle_config.user-lifecycle-anfw-user-profile-", "create"],
+          ["aws_sagemaker_user_profile.studio_anfw-user-profile_", "update"],
+          ["aws_vpc_endpoint.studio-endpoint", "delete"],
+        ]),
+      );
+      // No TLS inspection in BASE: no lifecycle config of the domain's, so its postcondition has nothing to stop on.
+      expect(actionsOf(json, "aws_sagemaker_domain")).toEqual([["no-op"]]);
+      const [profile] = json.resource_changes.filter((c: Json) => c.type === "aws_sagemaker_user_profile");
+      // The profile's JupyterLab settings are all that changes: nothing else of the profile, and the lifecycle config is the new one.
+      const { jupyter_lab_app_settings: before, ...restBefore } = profile.change.before.user_settings[0];
+      const { jupyter_lab_app_settings: after, ...restAfter } = profile.change.after.user_settings[0];
+      // (an unset optional string is "" in the state and null in the plan: the provider reads them as one)
+      const unset = (o: Json) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === "" ? null : v]));
+      expect({ before, restAfter: unset(restAfter) }).toEqual({ before: [], restAfter: unset(restBefore) });
+      expect(after).toHaveLength(1);
     });
 
-    test("notebook: the UI endpoint is destroyed (opt-in now: notebook.uiEndpoint); the role's jobs and workload policies update in place, its read and ownership parts are created and attached; the instance stays", async () => {
+    test("notebook: the UI endpoint is destroyed (opt-in now: notebook.uiEndpoint); the role's jobs and workload policies update in place, its read and ownership parts are created and attached; an on-start lifecycle config is created and the instance updated in place to run it", async () => {
       const json = await upgrade.notebook();
-      expect(sorted(json)).toEqual(expectedChanges([...policyParts("execution-role"), ["aws_vpc_endpoint.notebook-endpoint", "delete"]]));
-      expect(actionsOf(json, "aws_sagemaker_notebook_instance")).toEqual([["no-op"]]);
+      expect(sorted(json)).toEqual(
+        expectedChanges([
+          ...policyParts("execution-role"),
+          ["aws_sagemaker_notebook_instance.notebook_instance_", "update"],
+          ["aws_sagemaker_notebook_instance_lifecycle_configuration.notebook_lifecycle_", "create"],
+          ["aws_vpc_endpoint.notebook-endpoint", "delete"],
+        ]),
+      );
     });
 
     test("network: five in-place updates (the firewall's hygiene and refusals groups' rules, the DNS allowlist, the ECR endpoints' policies); nothing created or deleted, no output changed", async () => {

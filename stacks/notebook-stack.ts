@@ -7,9 +7,10 @@ import { Annotations, TerraformOutput } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 import { kmsAliasName, notebookInstanceName, stackName } from "../modules/config/naming";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
-import { addressesOf, jobPolicyParts, sageMakerReadStatements, workloadStatements } from "../modules/sagemaker/execution-role";
+import { addressesOf, jobPolicyParts, ownerTagOptOutWarning, sageMakerReadStatements, workloadStatements } from "../modules/sagemaker/execution-role";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
-import { notebookOnStartWithCa } from "../modules/sagemaker/trusted-ca";
+import { notebookOnStart } from "../modules/sagemaker/trusted-ca";
+import { sdkDefaultsAsRoot } from "../modules/sagemaker/sdk-defaults";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { sageMakerUiEndpoint } from "../modules/endpoints/service-endpoints";
 import { SecureNotebookInstance } from "../modules/sagemaker/notebook-instance";
@@ -59,10 +60,13 @@ export class NotebookStack extends WorkloadStack {
       executionRoleArn: role.arn,
       instanceType: env.notebook.instanceType,
       volumeSizeGb: env.notebook.volumeSizeGb,
-      // With TLS inspection the instance must trust the firewall's CA: installed on every start.
-      lifecycle: env.firewall.tlsInspection
-        ? { ...env.notebook.lifecycle, onStart: notebookOnStartWithCa(env.firewall.tlsInspection.caCertificatePem, env.notebook.lifecycle?.onStart) }
-        : env.notebook.lifecycle,
+      // On every start (the root volume is rebuilt then): with TLS inspection, trust the firewall's
+      // CA; the SageMaker SDK's admin defaults, so what it creates carries the role's owner tag
+      // (requireOwnerTag refuses creates without it); then notebook.lifecycle.onStart.
+      lifecycle: {
+        ...env.notebook.lifecycle,
+        onStart: notebookOnStart({ caPem: env.firewall.tlsInspection?.caCertificatePem, rootLines: sdkDefaultsAsRoot(role.name), userScriptBase64: env.notebook.lifecycle?.onStart }),
+      },
       endpoints: this.endpointIngress,
       s3PrefixListId: contract.s3PrefixListId,
     });
@@ -83,6 +87,7 @@ export class NotebookStack extends WorkloadStack {
     });
     // The lifecycle scripts run as the role at creation: not before its policies are attached.
     this.notebook.instance.addOverride("depends_on", addressesOf(permissions));
+    if (!env.notebook.requireOwnerTag) Annotations.of(role.role).addWarning(ownerTagOptOutWarning(env.sourceFile, "notebook"));
 
     // Only for people on VPN or Direct Connect (notebook.uiEndpoint); the network's DNS firewall
     // then allows this instance's name (known at synth, so it is there, not here).

@@ -1102,6 +1102,10 @@ export class RenderedStack {
       case "aws_networkfirewall_rule_group.arn":
       case "aws_networkfirewall_rule_group.id":
         return `arn:${P}:network-firewall:${region}:${acct}:stateful-rulegroup/${str("name") ?? name}`;
+      case "aws_sagemaker_studio_lifecycle_config.id":
+        return f("studio_lifecycle_config_name");
+      case "aws_sagemaker_studio_lifecycle_config.arn":
+        return `arn:${P}:sagemaker:${region}:${acct}:studio-lifecycle-config/${f("studio_lifecycle_config_name")}`;
       case "aws_sagemaker_notebook_instance.arn":
         // SageMaker writes notebook instance ARNs in lower case
         return `arn:${P}:sagemaker:${region}:${acct}:notebook-instance/${f("name").toLowerCase()}`;

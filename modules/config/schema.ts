@@ -358,11 +358,11 @@ export const StudioSection = z
       ),
     requireOwnerTag: z
       .boolean()
-      .default(false)
+      .default(true)
       .describe(
-        "Refuse every job, model, endpoint (config) and pipeline a Studio user creates without its owner tag (sagemaker-anfw:owner = the role's name), so every one is " +
-          "isolated to its creator. Off by default: the SageMaker Python SDK adds no tag unless its defaults file says so (README, \"Users control only their own work\"), " +
-          "so untagged work is created and is manageable by every user of the environment; work tagged with an owner is always isolated",
+        "Refuse every job, model, endpoint (config) and pipeline a Studio user creates without its owner tag (sagemaker-anfw:owner = the role's name), so each one is " +
+          "isolated to its creator. On by default: each user profile's JupyterLab lifecycle config writes the SageMaker Python SDK's defaults file, which adds the tag " +
+          "(README, \"Users control only their own work\"). false allows untagged creates, and untagged work is then manageable by every user of the environment (warned at synth)",
       ),
   })
   .describe("SageMaker Studio domain settings");
@@ -523,11 +523,11 @@ export const NotebookSection = z
       ),
     requireOwnerTag: z
       .boolean()
-      .default(false)
+      .default(true)
       .describe(
-        "Refuse every job, model, endpoint (config) and pipeline the notebook creates without its owner tag (sagemaker-anfw:owner = the role's name), so every one is " +
-          "isolated to its creator. Off by default: the SageMaker Python SDK adds no tag unless its defaults file says so (README, \"Users control only their own work\"), " +
-          "so untagged work is created and is manageable by every user of the environment; work tagged with an owner is always isolated",
+        "Refuse every job, model, endpoint (config) and pipeline the notebook creates without its owner tag (sagemaker-anfw:owner = the role's name), so each one is " +
+          "isolated to its creator. On by default: the instance's on-start script writes the SageMaker Python SDK's defaults file, which adds the tag " +
+          "(README, \"Users control only their own work\"). false allows untagged creates, and untagged work is then manageable by every user of the environment (warned at synth)",
       ),
   })
   .describe("The notebook-instance stack");

@@ -414,11 +414,21 @@ export interface JobPermissions {
   readonly owner: string;
   /**
    * Refuse creates without the owner tag, so every job, model, endpoint and pipeline is isolated to
-   * its creator. Default false: the SageMaker Python SDK tags nothing unless its defaults file says
-   * so, and `Estimator.fit()` would fail; untagged work is then created and manageable by every role
-   * of the environment, while tagged work is always its owner's only.
+   * its creator. Default true: the SageMaker Python SDK adds the tag from the defaults file the
+   * apps' lifecycle scripts write (sdk-defaults.ts). False allows untagged creates, and untagged
+   * work is then manageable by every role of the environment (ownerTagOptOutWarning); tagged work
+   * is always its owner's only, and pipelines always need the tag.
    */
   readonly requireOwnerTag?: boolean;
+}
+
+/** The synth warning of `<service>.requireOwnerTag: false`, naming its consequence. */
+export function ownerTagOptOutWarning(sourceFile: string, service: "studio" | "notebook"): string {
+  return (
+    `${sourceFile}: ${service}.requireOwnerTag is false: training, processing, tuning and transform jobs, models, endpoint configs and endpoints created without ` +
+    `the owner tag (${OWNER_TAG_KEY}) are allowed, and every user of the environment can stop, change and delete them (pipelines still need the tag). ` +
+    `Remove the setting to refuse untagged creates (README, "Users control only their own work")`
+  );
 }
 
 /**
@@ -487,9 +497,9 @@ const OWNED_CREATES: ReadonlyArray<string> = [
  * aws:ResourceTag on use; sagemaker:TaggingAction is set when AddTags is authorized as part of a
  * create): a create may carry OWNER_TAG_KEY only with `owner` (someone else's name is refused),
  * AddTags is allowed only inside a create, and OWN_WORK_ACTIONS only on resources tagged with
- * `owner`. With `requireOwnerTag`, a create without the tag is refused too; without it (the default),
- * untagged creates are allowed and untagged resources stay manageable by every role of the
- * environment, as the SDK tags nothing by itself (the `...IfExists` conditions). Pipelines always
+ * `owner`. With `requireOwnerTag` (the default), a create without the tag is refused too; with it
+ * false, untagged creates are allowed and untagged resources stay manageable by every role of the
+ * environment (the `...IfExists` conditions). Pipelines always
  * need the tag (OWN_PIPELINE_ACTIONS: they run as their role). A role may re-add tags to its own
  * tagged work (never another owner). Reading stays account-wide (sageMakerReadStatements).
  */
@@ -519,7 +529,7 @@ function allJobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[
     { test: "ForAllValues:StringEquals", variable: "sagemaker:VpcSecurityGroupIds", values: [...p.securityGroupIds] },
     { test: "Null", variable: "sagemaker:VpcSecurityGroupIds", values: ["false"] },
   ];
-  const strict = p.requireOwnerTag === true;
+  const strict = p.requireOwnerTag !== false;
   const taggedByMe = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   const mine = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   // Whatever requireOwnerTag says: pipelines (they run as their role), and tag edits on existing work.
@@ -619,7 +629,7 @@ function allJobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[
       resources: ["*"],
       condition: [{ test: "Null", variable: "sagemaker:VpcSubnets", values: ["true"] }],
     },
-    // Defence in depth, with requireOwnerTag: nothing this role creates goes untagged, whatever
+    // Defence in depth, with requireOwnerTag (the default): nothing this role creates goes untagged, whatever
     // else is attached to the role.
     ...(strict
       ? [

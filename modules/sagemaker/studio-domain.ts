@@ -51,6 +51,14 @@ export interface StudioDomainProps {
    */
   readonly jupyterLabLifecycleConfig?: DomainLifecycleConfig;
   /**
+   * Each user profile's own JupyterLab lifecycle config (its ARN), the one its apps run by default
+   * and the only one they may choose: a profile's JupyterLab settings replace the domain's, so it
+   * must do everything the domain's would (e.g. trust the CA) as well as its own. Profiles are
+   * updated with UpdateUserProfile, which provider issue #45528 does not affect. Default: none
+   * (the domain's defaults apply).
+   */
+  readonly jupyterLabLifecycleConfigArnOf?: (profile: string) => string | undefined;
+  /**
    * The interface endpoints, told to admit HTTPS from every group made here: ServiceEndpoints in
    * the same stack, an EndpointIngress in another. Required (without it the apps cannot reach AWS
    * APIs).
@@ -74,6 +82,9 @@ export interface DomainLifecycleConfig {
   readonly createCommand: string;
 }
 
+/** The image fields AWS fills next to a default lifecycle config (provider issue #39894). */
+export const IMAGE_FIELDS_AWS_FILLS: ReadonlyArray<string> = ["sagemaker_image_arn", "sagemaker_image_version_alias", "sagemaker_image_version_arn"];
+
 /**
  * One user profile of the domain and its own security group (TCP only within the group; HTTPS
  * out; registered with the endpoints). Created by StudioDomain for each of `userProfiles`.
@@ -95,10 +106,20 @@ export class UserProfileGroup extends Construct {
       endpointClientId: `studio-user-${name}`,
     });
 
+    const lc = props.jupyterLabLifecycleConfigArnOf?.(name);
     this.profile = new SagemakerUserProfile(this, "profile", {
       domainId,
       userProfileName: name,
-      userSettings: { executionRole: props.executionRoleArnOf?.(name) ?? props.executionRoleArn, securityGroups: [this.securityGroup.id] },
+      userSettings: {
+        executionRole: props.executionRoleArnOf?.(name) ?? props.executionRoleArn,
+        securityGroups: [this.securityGroup.id],
+        ...(lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc], defaultResourceSpec: { lifecycleConfigArn: lc } } } : {}),
+      },
+      // AWS fills the image of a default resource spec that names only a lifecycle config
+      // (provider issue #39894; the provider's user_profile.go has these fields Optional, not
+      // Computed), which would plan an update after every apply. We set none of them, so ignoring
+      // exactly these hides nothing configured; the provider sends the stored values back on update.
+      ...(lc ? { lifecycle: { ignoreChanges: IMAGE_FIELDS_AWS_FILLS.map((f) => `user_settings[0].jupyter_lab_app_settings[0].default_resource_spec[0].${f}`) } } : {}),
     });
   }
 }

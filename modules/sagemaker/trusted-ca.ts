@@ -54,22 +54,35 @@ PY
  * (base64, optional). Throws if the result is over LIFECYCLE_SCRIPT_MAX_BASE64.
  */
 export function notebookOnStartWithCa(pem: string, userScriptBase64?: string): string {
-  const user = userScriptBase64 ? Buffer.from(userScriptBase64, "base64").toString("utf8").replace(/^#!.*\n/, "") : "";
-  const script = `#!/bin/bash
-set -e
-# The system store too (root's yum and pip, and the on-start script below).
+  return notebookOnStart({ caPem: pem, userScriptBase64 });
+}
+
+/**
+ * A notebook instance's on-start script (base64): with `caPem`, the CA for root and ec2-user;
+ * then `rootLines` (shell, as root, e.g. the SageMaker SDK's defaults); then `userScriptBase64`
+ * (notebook.lifecycle.onStart, after `set +e`, as bash runs it by default). Throws if the result
+ * is over LIFECYCLE_SCRIPT_MAX_BASE64.
+ */
+export function notebookOnStart(opts: { caPem?: string; rootLines?: string; userScriptBase64?: string }): string {
+  const user = opts.userScriptBase64 ? Buffer.from(opts.userScriptBase64, "base64").toString("utf8").replace(/^#!.*\n/, "") : "";
+  const ca = opts.caPem
+    ? `# The system store too (root's yum and pip, and the on-start script below).
 cat > /etc/pki/ca-trust/source/anchors/anfw-tls-inspection-ca.pem <<'PEM'
-${pem.trim()}
+${opts.caPem.trim()}
 PEM
 update-ca-trust extract
 sudo -u ec2-user -i bash <<'ANFW_TRUSTED_CA'
-${trustedCaScript(pem)}
+${trustedCaScript(opts.caPem)}
 ANFW_TRUSTED_CA
-set +e
+`
+    : "";
+  const script = `#!/bin/bash
+set -e
+${ca}${opts.rootLines ?? ""}set +e
 ${user ? `# --- notebook.lifecycle.onStart ---\n${user}` : ""}`;
   const base64 = Buffer.from(script, "utf8").toString("base64");
   if (base64.length > LIFECYCLE_SCRIPT_MAX_BASE64) {
-    throw new Error(`the notebook's on-start script with the TLS inspection CA is ${base64.length} base64 characters; AWS allows ${LIFECYCLE_SCRIPT_MAX_BASE64}: shorten notebook.lifecycle.onStart`);
+    throw new Error(`the notebook's on-start script${opts.caPem ? " with the TLS inspection CA" : ""} is ${base64.length} base64 characters; AWS allows ${LIFECYCLE_SCRIPT_MAX_BASE64}: shorten notebook.lifecycle.onStart`);
   }
   return base64;
 }
