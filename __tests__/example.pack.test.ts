@@ -10,11 +10,17 @@
  * example's before the install, and npm installs only the tarball. `--legacy-peer-deps`: npm
  * checks a peer dependency against registry metadata even when node_modules already satisfies it;
  * the example lists every peer itself, at the versions the library names.
+ *
+ * What the tarball holds is read from `npm pack --json`, the same listing `npm pack --dry-run --json`
+ * and `npm publish --dry-run` print (the pack is real here because the example installs it), and from
+ * the package as npm unpacked it into the example's node_modules. The release workflow publishes a
+ * tarball made by the same `npm pack` (.github/workflows/release.yml).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { describeWithTerraform, terraform } from "./support/terraform";
 
 const ROOT = join(__dirname, "..");
@@ -63,8 +69,28 @@ function provide(nodeModules: string, name: string): void {
   }
 }
 
+/**
+ * Files under `dir` (paths relative to it, "/"-separated); a directory `prune` names is one entry,
+ * with a trailing "/", instead of its files.
+ */
+function filesUnder(dir: string, prune: (rel: string) => boolean, rel = ""): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) return prune(path) ? [`${path}/`] : filesUnder(dir, prune, path);
+    return [path];
+  });
+}
+
+/**
+ * Whether git ignores `path` (relative to the repository root; a directory ends in "/"), whether or
+ * not it exists: git takes a path it cannot find for a file, so a directory is asked about through
+ * a file in it.
+ */
+const gitIgnores = (path: string) => spawnSync("git", ["check-ignore", "-q", "--no-index", path.endsWith("/") ? `${path}probe` : path], { cwd: ROOT }).status === 0;
+
 describe("the packed library, installed into examples/basic", () => {
   let work: string;
+  let example: string;
   let tarballFiles: string[];
   let stackDir: string;
   let synthesized: Record<string, any>;
@@ -74,7 +100,7 @@ describe("the packed library, installed into examples/basic", () => {
     const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], ROOT));
     tarballFiles = packed.files.map((f: { path: string }) => f.path);
 
-    const example = join(work, "example");
+    example = join(work, "example");
     cpSync(EXAMPLE, example, { recursive: true, filter: (src) => !/(^|\/)(node_modules|cdktf\.out)$|\.js$/.test(src.slice(EXAMPLE.length)) });
     const manifest = packageJson(example);
     expect(manifest.dependencies?.[LIBRARY.name]).toBe(`file:../../${packed.filename}`); // what the README's steps produce
@@ -103,6 +129,40 @@ describe("the packed library, installed into examples/basic", () => {
     expect(tarballFiles.filter((f) => /^dist\/config\/(schema|load|naming|json-schema)\./.test(f))).toEqual([]);
   });
 
+  test("dist/ holds the library's modules only: each file is built from a modules/ source (no test, fixture, script, bench, stack or config)", () => {
+    const dist = tarballFiles.filter((f) => f.startsWith("dist/"));
+    expect(dist.length).toBeGreaterThan(0);
+    const notFromModules = dist.filter((f) => !existsSync(join(ROOT, "modules", f.slice("dist/".length).replace(/(\.d)?\.ts$|\.js$/, ".ts"))));
+    expect(notFromModules).toEqual([]);
+    // Nor any other file a build or a run leaves next to them.
+    expect(tarballFiles.filter((f) => /(^|\/)(__tests__|fixtures|cdktf\.out|node_modules|\.gen)\/|\.test\.|\.tsbuildinfo$|\.tgz$|(^|\/)(tsconfig[^/]*|cdktf)\.json$/.test(f))).toEqual([]);
+  });
+
+  test("the packed code needs only Node.js, its own files and the declared dependencies and peers (no dev dependency, so not the AGPL IAM simulator)", () => {
+    const installed = join(example, "node_modules", LIBRARY.name);
+    const allowed = new Set([...Object.keys(LIBRARY.dependencies ?? {}), ...Object.keys(LIBRARY.peerDependencies ?? {})]);
+    const js = tarballFiles.filter((f) => f.endsWith(".js"));
+    const problems: string[] = [];
+    for (const file of js) {
+      for (const [, spec] of readFileSync(join(installed, file), "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
+        if (spec.startsWith(".")) {
+          const target = posix.normalize(posix.join(posix.dirname(file), spec));
+          if (![target, `${target}.js`, `${target}/index.js`].some((t) => tarballFiles.includes(t))) problems.push(`${file}: ${spec} is not in the tarball`);
+          continue;
+        }
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+        if (!builtinModules.includes(spec.replace(/^node:/, "")) && !allowed.has(name)) problems.push(`${file}: requires ${name}, not a dependency or peer`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // The IAM simulator the tests use is AGPL-licensed: not one file of the package may name it.
+    const devOnly = Object.keys(LIBRARY.devDependencies).filter((d) => !allowed.has(d));
+    expect(devOnly).toContain("@cloud-copilot/iam-simulate");
+    // (package.json lists the dev dependencies by name, as every published package.json does: not code.)
+    const naming = tarballFiles.filter((f) => f !== "package.json" && devOnly.some((d) => readFileSync(join(installed, f), "utf8").includes(`"${d}`)));
+    expect(naming).toEqual([]);
+  });
+
   test("every .js in the tarball has its .d.ts", () => {
     const js = tarballFiles.filter((f) => f.endsWith(".js"));
     expect(js.length).toBeGreaterThan(0);
@@ -127,5 +187,14 @@ describe("the packed library, installed into examples/basic", () => {
       expect(result.diagnostics).toEqual([]);
       expect(r.code).toBe(0);
     });
+  });
+
+  // Issue 23: following the example's steps (npm install, then npm run synth: tsc and node main.js)
+  // left an untracked package-lock.json in examples/basic. Run here in a copy, so whatever they create
+  // is checked against the repository's ignore rules as if it were in examples/basic.
+  test("the example's steps leave nothing in examples/basic that git would show as untracked", () => {
+    const created = filesUnder(example, (dir) => gitIgnores(`examples/basic/${dir}/`)).filter((f) => !existsSync(join(EXAMPLE, f)));
+    expect(created).toEqual(expect.arrayContaining(["main.js", "node_modules/", "cdktf.out/"])); // the steps did run here
+    expect(created.filter((f) => !gitIgnores(`examples/basic/${f}`))).toEqual([]);
   });
 });

@@ -257,3 +257,41 @@ describe("studio-cleanup", () => {
     expect(r.stderr).toContain("--env <environment> is required");
   });
 });
+
+describe("studio-cleanup --help, as the README and help document it", () => {
+  /** The child's environment without the npm_* variables of an enclosing `npm test` (they would configure the inner npm). */
+  const cleanEnv = (extra: NodeJS.ProcessEnv) => ({
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_") || ["npm_config_cache", "npm_config_userconfig"].includes(k.toLowerCase()))),
+    ...extra,
+  });
+
+  /** `npm run -s studio-cleanup -- <args>` in the project, with the fake AWS CLI on PATH recording any call. */
+  function npmRun(args: string[]) {
+    const dir = tempDir("cleanup-help");
+    try {
+      mkdirSync(join(dir, "bin"));
+      writeFileSync(join(dir, "bin", "aws"), FAKE_AWS);
+      chmodSync(join(dir, "bin", "aws"), 0o755);
+      writeFileSync(join(dir, "state.json"), JSON.stringify(initialState()));
+      writeFileSync(join(dir, "calls.log"), "");
+      const r = spawnSync("npm", ["run", "-s", "studio-cleanup", "--", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: cleanEnv({ PATH: `${join(dir, "bin")}:${process.env.PATH}`, FAKE_AWS_STATE: join(dir, "state.json"), FAKE_AWS_LOG: join(dir, "calls.log") }),
+      });
+      return { ...r, calls: readFileSync(join(dir, "calls.log"), "utf8") };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // Issue 23: `npm run studio-cleanup -- --help` must print the usage and exit 0, with no --env, no
+  // config file and no AWS call; so must --help after an option missing its value or a typo.
+  test.each([[["--help"]], [["-h"]], [["--env", "--help"]], [["--delete-spcae", "x", "--help"]]])("npm run studio-cleanup -- %j prints the usage and exits 0", (args) => {
+    const r = npmRun(args);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(r.stdout).toMatch(/^Usage: npm run studio-cleanup -- --env <environment> \[options\]\n/);
+    for (const flag of ["--env", "--delete-space", "--delete-all-spaces", "--confirm-domain", "--stop-apps", "--apply", "--help"]) expect(r.stdout).toContain(`  ${flag}`);
+    expect(r.calls).toBe("");
+  });
+});

