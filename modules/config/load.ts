@@ -17,6 +17,7 @@ import { expandAllowlist } from "./allowlist";
 import { nameCollisions } from "./collisions";
 import { configWarnings, writtenIssues } from "./intent";
 import { vpcCidrOverlaps } from "./ranges";
+import { HubConfig, hubIssues, hubModeWrittenIssues, HUBS_FOLDER, loadHubs } from "./hubs";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 import { PROJECT_RULE_SID_RANGE } from "../network/firewall";
 import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
@@ -253,7 +254,7 @@ export function parseEnvironment(raw: unknown, sourceFile: string, baseDir = dir
   const ok = (path: string) => parsedAt(parsed.failed, path);
   // Fields that failed are missing here; every rule below reads only fields that parsed (ok).
   const cfg = (parsed.value ?? {}) as ConfigFile;
-  for (const issue of [...crossFieldIssues(cfg, ok), ...writtenIssues(raw)]) problems.push(`${sourceFile}: ${formatPath(issue.path)}: ${issue.message}`);
+  for (const issue of [...crossFieldIssues(cfg, ok), ...writtenIssues(raw), ...hubModeWrittenIssues(raw)]) problems.push(`${sourceFile}: ${formatPath(issue.path)}: ${issue.message}`);
 
   const lifecycle = ok("notebook.lifecycle") ? readLifecycle(cfg.notebook.lifecycle, baseDir, problems, sourceFile) : undefined;
   const suricataRules =
@@ -326,6 +327,14 @@ export function loadEnvironment(file: string, cwd = process.cwd()): EnvironmentC
  * "dev.json" could both exist and name one environment twice.
  */
 export function loadAllEnvironments(dir: string, cwd = process.cwd()): EnvironmentConfig[] {
+  return loadConfig(dir, cwd).environments;
+}
+
+/**
+ * Every environment file and every hub file (<dir>/hubs/<hub>.json, modules/config/hubs.ts) of a
+ * config directory, with the rules between them; all problems of all files in one ConfigError.
+ */
+export function loadConfig(dir: string, cwd = process.cwd()): { environments: EnvironmentConfig[]; hubs: HubConfig[] } {
   const dirLabel = relative(cwd, dir) || dir;
   let entries: string[];
   try {
@@ -353,6 +362,9 @@ export function loadAllEnvironments(dir: string, cwd = process.cwd()): Environme
     }
   }
   problems.push(...nameCollisions(envs), ...vpcCidrOverlaps(envs));
+  const hubs = loadHubs(dir, cwd);
+  const failedHubs = hubs.problems.map((p) => /(?:^|\/)([^/:]+)\.json:/.exec(p)?.[1]).filter((n): n is string => n !== undefined);
+  problems.push(...hubs.problems, ...hubIssues(hubs.hubs, envs, relative(cwd, join(dir, HUBS_FOLDER)) || HUBS_FOLDER, failedHubs));
   if (problems.length > 0) throw new ConfigError(problems);
-  return envs;
+  return { environments: envs, hubs: hubs.hubs };
 }

@@ -533,6 +533,45 @@ export const NotebookSection = z
   .describe("The notebook-instance stack");
 
 /** Terraform Cloud / Enterprise names: organizations and workspaces use letters, digits, "-" and "_". */
+/** A hub's name: its file config/hubs/<hub>.json and its stack <hub>-inspection. */
+export const HUB_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const HUB_NAME_RULE = 'must be a hub\'s name (config/hubs/<hub>.json): 1-20 lowercase letters, digits or hyphens, starting with a letter';
+
+/**
+ * Where the environment's internet traffic leaves: its own inspected network (local, today's
+ * layout), or a regional egress hub (modules/hub, docs/hub.md) that the network reaches through
+ * the hub's Transit Gateway. The IDs are the hub's and the spoke's outputs, given in the order of
+ * the cross-account deploy (docs/hub.md, "Deploy order").
+ */
+export const EgressSection = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("local") }).describe("Own Network Firewall, NAT gateway and Elastic IP per AZ (the default)"),
+    z
+      .strictObject({
+        mode: z.literal("hub"),
+        hub: z.string().regex(HUB_NAME, HUB_NAME_RULE).describe("The hub's name: config/hubs/<hub>.json in the same config directory"),
+        transitGatewayId: z
+          .string()
+          .regex(/^tgw-[0-9a-f]{8,17}$/, 'must be a Transit Gateway ID such as "tgw-0123456789abcdef0" (the hub stack\'s transit_gateway_id output)')
+          .optional()
+          .describe("The hub's Transit Gateway (the <hub>-inspection stack's transit_gateway_id output). Until it is set, this environment's stacks are not synthesized"),
+        attachmentId: z
+          .string()
+          .regex(/^tgw-attach-[0-9a-f]{8,17}$/, 'must be a Transit Gateway attachment ID such as "tgw-attach-0123456789abcdef0" (this environment\'s network stack\'s transit_gateway_attachment_id output)')
+          .optional()
+          .describe("This environment's attachment (its network stack's transit_gateway_attachment_id output): the hub then accepts, associates and routes it"),
+        sharedAllowlist: z.boolean().default(false).describe("Also reach the hub's sharedAllowlist (besides firewall.allowedDomains, which the hub passes for this environment's addresses only)"),
+        dnsRuleGroupId: z
+          .string()
+          .regex(/^rslvr-frg-[0-9a-f]{8,17}$/, 'must be a DNS Firewall rule group ID such as "rslvr-frg-0123456789abcdef" (the hub stack\'s dns_firewall_rule_group_id output)')
+          .optional()
+          .describe("Associate the hub's shared DNS Firewall rule group (its dns_firewall_rule_group_id output) after this environment's own names, instead of a rule group of its own"),
+      })
+      .describe("Through a regional egress hub's Transit Gateway: no NAT gateway, Elastic IP or internet gateway in this VPC"),
+  ])
+  .default({ mode: "local" })
+  .describe('Where internet traffic leaves: "local" (own firewall and NAT per AZ, the default) or "hub" (a regional egress hub, docs/hub.md)');
+
 const TFC_NAME = /^[A-Za-z0-9_-]+$/;
 const S3_BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
@@ -617,6 +656,7 @@ export const ConfigFileObject = z
     notebook: NotebookSection.prefault({}),
     vpcEndpoints: VpcEndpointsSection.prefault({}),
     dnsFirewall: DnsFirewallSection.prefault({}),
+    egress: EgressSection,
     tags: z
       .record(
         z
@@ -754,6 +794,14 @@ export function crossFieldIssues(cfg: ConfigFile, ok: (path: string) => boolean 
   if (has("vpcEndpoints.ecrImageAccounts", "accountId")) {
     const own = cfg.vpcEndpoints.ecrImageAccounts.indexOf(cfg.accountId);
     if (own >= 0) add(["vpcEndpoints", "ecrImageAccounts", own], `"${cfg.accountId}" is this environment's own account, whose images are always admitted: remove it`);
+  }
+
+  // A hub spoke's subnets follow the spoke plan (modules/hub/hub-plan.ts), which takes no overrides.
+  if (has("egress", "subnetCidrs") && cfg.egress.mode === "hub" && cfg.subnetCidrs !== undefined) {
+    add(["subnetCidrs"], 'has no effect with egress.mode "hub": a spoke\'s workload subnets are the default plan\'s and it has no firewall or NAT subnets; remove subnetCidrs, or use egress.mode "local"');
+  }
+  if (has("egress") && cfg.egress.mode === "hub" && cfg.egress.attachmentId !== undefined && cfg.egress.transitGatewayId === undefined) {
+    add(["egress", "attachmentId"], "comes from this environment's network stack, which needs egress.transitGatewayId first: set transitGatewayId (the hub's output), deploy the network stack, then set attachmentId");
   }
 
   // The plan is keyed by AZ; with bad AZ names it would only repeat those errors as overlaps.
