@@ -17,8 +17,6 @@ const DOCS = readdirSync(join(ROOT, "docs"))
   .map((f) => `docs/${f}`);
 const PAGES = ["README.md", ...DOCS];
 
-/** Pages other engineers write (issue 23 A and D); linked before they land. Remove a name once its page exists. */
-const PENDING = new Set(["docs/preview.md", "docs/releasing.md"].filter((p) => !existsSync(join(ROOT, p))));
 
 /** Text outside fenced code blocks (links and headings inside them are examples, not the page's). */
 function prose(markdown: string): string {
@@ -49,7 +47,6 @@ export function brokenLinks(file: string, markdown: string, readPage: (path: str
     if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
     const [path, anchor] = target.split("#");
     const resolved = path === "" ? file : normalize(join(dirname(file), path)).replace(/\\/g, "/");
-    if (PENDING.has(resolved) && !anchor) continue;
     const text = readPage(resolved);
     if (text === undefined) {
       broken.push(`${file}: ${target}: no file ${resolved}`);
