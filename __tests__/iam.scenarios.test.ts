@@ -1381,6 +1381,9 @@ describe("12. Studio opens without errors: its read-only calls are granted, writ
     ["sagemaker:ListTrainingPlans", "*"],
     ["sagemaker:ListProjects", "*"],
     ["sagemaker:ListTags", a("training-job/job-1")],
+    // Lineage (model cards' lineage pane, the SDK's LineageQuery) and the Experiments charts.
+    ["sagemaker:QueryLineage", "*"],
+    ["sagemaker:BatchGetMetrics", a("experiment-trial-component/run-1")],
   ];
   const roles = (): Array<[string, SimPrincipal]> => [
     ["alice's", { arn: R2.fakeOf(userRole(R2, "alice"), "arn"), identityPolicies: R2.identityPoliciesOfRole(userRole(R2, "alice")) }],

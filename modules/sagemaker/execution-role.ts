@@ -217,6 +217,10 @@ export const SAGEMAKER_READ_ACTIONS = [
   "sagemaker:ListWorkforces",
   "sagemaker:ListWorkteams",
   "sagemaker:Search",
+  // Studio's lineage view and the SDK's LineageQuery (the guardrail pane of model cards follows
+  // lineage), and the Experiments charts (run metrics): both read-only, in AmazonSageMakerReadOnly.
+  "sagemaker:QueryLineage",
+  "sagemaker:BatchGetMetrics",
 ];
 
 export interface WorkloadPermissions {
