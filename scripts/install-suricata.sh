@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Suricata for the firewall engine test layer (README, Tests) on Debian 12 (bookworm):
+# Installs Suricata for the firewall engine test layer (docs/testing.md) on Debian 12 (bookworm):
 # Debian's bookworm-backports suite has Suricata 7.0.x (bookworm itself has 6.0). Adds the suite to
 # apt's sources (the same mirror and key as the machine's bookworm entry) when it is missing. Needs root.
 # Does nothing when a suricata 7 or 8 is already on PATH.

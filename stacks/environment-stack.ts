@@ -9,7 +9,7 @@ import { accountCheckProviderFor, awsProviderFor } from "./aws-provider";
 import { configureBackend } from "./backend";
 
 /**
- * The Terraform versions every stack declares (README, "Deploy"): 1.10 for the S3 backend's lock
+ * The Terraform versions every stack declares (docs/operations.md, "Deploy"): 1.10 for the S3 backend's lock
  * file (use_lockfile).
  */
 export const REQUIRED_TERRAFORM_VERSION = ">= 1.10";

@@ -268,7 +268,7 @@ export function uiEndpointWarning(sourceFile: string, service: "studio" | "noteb
     `${sourceFile}: ${service}.uiEndpoint is on: processes in the VPC reach ${what} through the ${service} interface endpoint without passing Network Firewall, ` +
     "and can reach the endpoint's addresses directly with any other " +
     (service === "studio" ? "domain's name (the DNS firewall governs names only; the endpoint policy limits CreateApp to this domain). " : "instance's name (the DNS firewall governs names only; the endpoint policy admits this instance only). ") +
-    `Keep it only while people reach ${service === "studio" ? "Studio" : "the instance"} over VPN or Direct Connect through this VPC (README, "Egress perimeter")`
+    `Keep it only while people reach ${service === "studio" ? "Studio" : "the instance"} over VPN or Direct Connect through this VPC (docs/egress-perimeter.md)`
   );
 }
 
@@ -277,7 +277,7 @@ export function dnsAlertModeWarning(env: Pick<EnvironmentConfig, "sourceFile" | 
   if (env.dnsFirewall.mode !== "alert") return undefined;
   return (
     `${env.sourceFile}: dnsFirewall.mode is "alert" (rollout): names off the DNS allowlist still resolve, so data can leave in DNS queries ` +
-    "(DNS tunnelling) until you switch. Read the DNS query log for ALERT lines (README, \"Egress perimeter\", DNS rollout), then set dnsFirewall.mode to \"block\""
+    "(DNS tunnelling) until you switch. Read the DNS query log for ALERT lines (docs/egress-perimeter.md, \"DNS rollout\"), then set dnsFirewall.mode to \"block\""
   );
 }
 

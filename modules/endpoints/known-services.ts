@@ -84,7 +84,7 @@ export const KNOWN_INTERFACE_SERVICES: Readonly<Record<string, string>> = {
  * in vpcEndpoints.interfaceServices: they exist only when the field named here is true. With
  * private DNS they answer every Studio domain's or notebook instance's name, of any account, past
  * Network Firewall, and no client inside the VPC needs them (people open Studio from outside), so
- * they are off by default and opted into per workload (README, "Egress perimeter").
+ * they are off by default and opted into per workload (docs/egress-perimeter.md).
  * Sources: SageMaker AI Developer Guide, "Connect to Studio through an interface VPC endpoint" and
  * "Connect to a notebook instance through a VPC interface endpoint".
  */
@@ -100,7 +100,7 @@ export function uiEndpointProblem(name: string): string | undefined {
   return (
     `"${name}" (aws.sagemaker.<region>.${name}) is not configured here: remove it and, only if people reach ${name === "studio" ? "Studio" : "the notebook instance"} ` +
     `over VPN or Direct Connect through this VPC, set ${field}: true (it is off by default: with private DNS the endpoint reaches every ` +
-    `${name === "studio" ? "Studio domain" : "notebook instance"} of every account past Network Firewall; README, "Egress perimeter")`
+    `${name === "studio" ? "Studio domain" : "notebook instance"} of every account past Network Firewall; docs/egress-perimeter.md)`
   );
 }
 

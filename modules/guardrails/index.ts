@@ -77,7 +77,7 @@ export class GuardrailViolation extends Error {
             own.map((f) => `  [${f.ruleId}] ${f.address} (${f.path}): ${f.message}`).join("\n")
           );
         })
-        .join("\n") + `\nFix the resource, or waive the rule on that one resource with waive(resource, "<RULE>", "<reason>") (README, "Security").`,
+        .join("\n") + `\nFix the resource, or waive the rule on that one resource with waive(resource, "<RULE>", "<reason>") (docs/security.md, "Waivers").`,
     );
     this.findings = violations;
     this.name = "GuardrailViolation";

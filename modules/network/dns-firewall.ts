@@ -42,7 +42,7 @@ export type DnsFirewallMode = "block" | "alert";
  * chooses otherwise, and an environment deployed in block mode never turns to alert on an upgrade.
  * The names below are what AWS documents, not what a deployed SageMaker was seen to resolve; in
  * block mode a missing one fails Studio apps, jobs or yum with NXDOMAIN, in alert mode it is one
- * ALERT line in the query log: a new platform may start in alert mode (README, "Egress perimeter",
+ * ALERT line in the query log: a new platform may start in alert mode (docs/egress-perimeter.md,
  * DNS rollout), which leaves DNS tunnelling open (Network Firewall refuses every connection off the
  * allowlist either way) and says so at every synth.
  */

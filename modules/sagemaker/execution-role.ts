@@ -431,7 +431,7 @@ export function ownerTagOptOutWarning(sourceFile: string, service: "studio" | "n
   return (
     `${sourceFile}: ${service}.requireOwnerTag is false: training, processing, tuning and transform jobs, models, endpoint configs and endpoints created without ` +
     `the owner tag (${OWNER_TAG_KEY}) are allowed, and every user of the environment can stop, change and delete them (pipelines still need the tag). ` +
-    `Remove the setting to refuse untagged creates (README, "Users control only their own work")`
+    `Remove the setting to refuse untagged creates (docs/threat-model.md, "Users control only their own work")`
   );
 }
 

@@ -170,7 +170,7 @@ export class StudioDomain extends Construct {
         // internal/service/sagemaker/domain.go, resourceDomainUpdate: any change but tags). So no
         // change the config allows may plan an update of it (terraform.real-plan checks each):
         // - subnet_ids: also ForceNew (#48778), a new AZ would replace the domain and its
-        //   profiles. Extend the subnets with `aws sagemaker update-domain` (README, "Adding an AZ").
+        //   profiles. Extend the subnets with `aws sagemaker update-domain` (docs/operations.md, "Add an AZ").
         // - the JupyterLab defaults: set at creation only. AWS fills image fields next to a lifecycle
         //   config (sagemaker_image_arn, sagemaker_image_version_alias: #39894), which would plan an
         //   update after every apply; and a new lifecycle config could not be applied anyway. The
@@ -226,6 +226,6 @@ function lifecycleConfigCheck(lc: DomainLifecycleConfig | undefined): { conditio
     errorMessage:
       `Studio domain \${self.id} runs the JupyterLab lifecycle config(s) ${deployed} by default, but the configuration wants ${lc ? `"${lc.name}"` : "none"} ` +
       `(firewall.tlsInspection turned on or off, or its CA changed). hashicorp/aws 5.100.0 cannot update a VpcOnly domain (provider issue #45528), so this plan changes nothing. ` +
-      `Instead: ${steps.map((s, i) => `(${i + 1}) ${s}`).join("; ")}. README, "Known provider limitations".`,
+      `Instead: ${steps.map((s, i) => `(${i + 1}) ${s}`).join("; ")}. docs/provider-limitations.md.`,
   };
 }

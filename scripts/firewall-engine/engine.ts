@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { LaidOutPolicy, LaidOutRule } from "./layout";
 
 export const SURICATA_INSTALL_HINT =
-  "Suricata is needed for the firewall engine layer: on Debian 12, add the bookworm-backports suite to apt's sources and `apt-get install -t bookworm-backports suricata` (README, Tests; .ci/run does this)";
+  "Suricata is needed for the firewall engine layer: on Debian 12, add the bookworm-backports suite to apt's sources and `apt-get install -t bookworm-backports suricata` (docs/testing.md; .ci/run does this)";
 
 /** The Suricata binary (SURICATA, else `suricata` on PATH) and its version; throws with how to install it when missing. */
 export function suricataBinary(): { path: string; version: string } {
