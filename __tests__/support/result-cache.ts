@@ -7,7 +7,8 @@
  * deterministic (fixed fake values, a stub with fixed answers). The key is a SHA-256 of
  * - the toolchain: `terraform version` and the provider package files of the mirror (path, size,
  *   mtime), or "registry" without a mirror;
- * - the harness: every file of __tests__/support/ (the stub's behaviour and how runs are made);
+ * - the harness: every file of __tests__/support/ and scripts/preview/ (the stub's behaviour and
+ *   how runs are made);
  * - the run: every configuration file of its directory (stub URLs folded to one placeholder, as the
  *   port is random), its arguments, the content of any file an argument names, the TF_* environment
  *   variables, and the fingerprint of the AWS stub it talks to (account, region, zones, services,
@@ -71,11 +72,13 @@ export function toolchainFingerprint(terraformBin: string, mirror: string | unde
 
 let harness: string | undefined;
 
-/** Every file of __tests__/support/ (this file included). */
+/** Every file of __tests__/support/ (this file included) and of scripts/preview/ (the stub, the runs). */
 export function harnessFingerprint(): string {
   if (harness) return harness;
   const h = createHash("sha256");
-  for (const f of filesUnder(SUPPORT_DIR, () => false)) h.update(f).update("\0").update(readFileSync(join(SUPPORT_DIR, f))).update("\0");
+  for (const dir of [SUPPORT_DIR, join(PROJECT_ROOT, "scripts", "preview")]) {
+    for (const f of filesUnder(dir, () => false)) h.update(relative(PROJECT_ROOT, join(dir, f))).update("\0").update(readFileSync(join(dir, f))).update("\0");
+  }
   harness = h.digest("hex");
   return harness;
 }

@@ -65,6 +65,9 @@ function terraform(cwd: string, args: string[]): Promise<Ran> {
   });
 }
 
+/** Terraform's ways of saying a dir needs (another) `terraform init`. */
+const INIT_NEEDED = /Inconsistent dependency lock file|Required plugins are not installed|Backend initialization required|Module not installed|Missing required provider|run:\s+terraform init/i;
+
 /** Plans `stack` into dir/<stack>.{tfplan,json,txt,exit}; returns plan's -detailed-exitcode. */
 export async function runPlan(outdir: string, stack: string, workingDirectory: string, dir: string): Promise<number> {
   const cwd = join(outdir, workingDirectory);
@@ -73,13 +76,27 @@ export async function runPlan(outdir: string, stack: string, workingDirectory: s
     writeFileSync(join(dir, `${stack}.txt`), text);
     return 1;
   };
-  if (!existsSync(join(cwd, ".terraform"))) {
-    const init = await terraform(cwd, ["init", "-input=false", "-no-color"]);
-    if (init.code !== 0) return fail(`terraform init failed in ${cwd} (exit ${init.code}):\n${init.stdout}\n${init.stderr}`);
+  const init = async () => {
+    const r = await terraform(cwd, ["init", "-input=false", "-no-color"]);
+    return r.code === 0 ? undefined : `terraform init failed in ${cwd} (exit ${r.code}):\n${r.stdout}\n${r.stderr}`;
+  };
+  // A failed init can leave .terraform behind (the backend's settings) without a lock file or
+  // providers: a dir counts as initialised only with both.
+  if (!existsSync(join(cwd, ".terraform")) || !existsSync(join(cwd, ".terraform.lock.hcl"))) {
+    const failed = await init();
+    if (failed) return fail(failed);
   }
   const planFile = resolve(dir, `${stack}.tfplan`);
   // -lock=false: a review must never block an apply.
-  const plan = await terraform(cwd, ["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", `-out=${planFile}`]);
+  const planArgs = ["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", `-out=${planFile}`];
+  let plan = await terraform(cwd, planArgs);
+  // Terraform says the dir needs `terraform init` (a half-done one, a backend or module changed
+  // since): initialise once and plan again, rather than putting that message in the review.
+  if (plan.code === 1 && INIT_NEEDED.test(`${plan.stdout}\n${plan.stderr}`)) {
+    const failed = await init();
+    if (failed) return fail(failed);
+    plan = await terraform(cwd, planArgs);
+  }
   if (plan.code === 1) return fail(`${plan.stdout}\n${plan.stderr}`);
   // The two renderings only read the plan file: made side by side (each loads the provider schema).
   const [json, text] = await Promise.all([terraform(cwd, ["show", "-json", "-no-color", planFile]), terraform(cwd, ["show", "-no-color", planFile])]);

@@ -1,0 +1,228 @@
+/**
+ * `npm run preview` (scripts/preview): the working tree's stacks planned by the real AWS provider
+ * against a deployed state synthesized from a base, offline, and reviewed as the pull-request
+ * workflow reviews real plans. One base (3 AZs, Studio) is synthesized and deployed once for the
+ * file; each scenario synthesizes a changed config with the product's own synth and plans it
+ * against that base. What each scenario must show comes from the AWS behaviour the real-plan
+ * tests established (terraform.real-plan.test.ts) and from the config change itself, never from
+ * the preview's renderer.
+ *
+ * Also here: the CLI's --help and options, the git-ref base (a commit made in a temporary clone),
+ * and `plan-review --run` after a failed `terraform init` (issue 23, E).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Review } from "../scripts/plan-review/review";
+import { runPlan } from "../scripts/plan-review/cli";
+import { parsePreviewArgs, runPreview, UsageError, usage } from "../scripts/preview/cli";
+import { deployBase, DeployedBase, planAgainst, PreviewReport, renderPreview, synthesizeTree } from "../scripts/preview/preview";
+import { realProviderEnv } from "./support/real-plan";
+import { scratchDir } from "./support/scratch";
+import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
+
+const REPO = join(__dirname, "..");
+const ACCOUNT = "111122223333";
+const ENV = "pv";
+const zones = (letters: string) => [...letters].map((l) => `us-east-1${l}`);
+const BASE = {
+  accountId: ACCOUNT,
+  region: "us-east-1",
+  availabilityZones: zones("abc"),
+  vpcCidr: "10.2.0.0/16",
+  firewall: { allowedDomains: [{ preset: "pip" }] },
+};
+const CA_PEM = join(__dirname, "fixtures", "inspection-ca.pem");
+const TLS = { certificateAuthorityArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`, caCertificateFile: "inspection-ca.pem" };
+
+/** Writes `raw` as config/pv.json (with the CA fixture beside it) under `root`; returns the config dir. */
+function writeConfig(root: string, raw: Record<string, unknown>): string {
+  const dir = join(root, "config");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${ENV}.json`), JSON.stringify(raw, null, 2));
+  copyFileSync(CA_PEM, join(dir, "inspection-ca.pem"));
+  return dir;
+}
+
+/** This tree's app synthesized (by the product's synth) with `raw` as its only config. */
+function synthOf(raw: Record<string, unknown>, label: string): string {
+  const root = scratchDir(`preview-${label}`);
+  synthesizeTree(REPO, join(root, "out"), writeConfig(root, raw));
+  return join(root, "out");
+}
+
+const reviewOf = (report: PreviewReport, kind: "network" | "studio"): Review => {
+  const r = report.reviews.find((x) => x.stack === `${ENV}-${kind}`);
+  if (!r) throw new Error(`no review of ${ENV}-${kind}: ${report.reviews.map((x) => x.stack).join(", ")}`);
+  return r;
+};
+const typesOf = (r: Review, action: string) => [...new Set(r.items.filter((i) => i.action === action).map((i) => i.type))].sort();
+
+test("--help prints the usage (options, base, exit codes) and exits 0 without terraform or git", async () => {
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO, "scripts", "preview", "cli.ts"), "--help"], { encoding: "utf8", env: { ...process.env, PATH: "" } });
+  expect(r.status).toBe(0);
+  for (const option of ["--base REF", "--base-synth DIR", "--out FILE", "--fail-on destructive", "merge base"]) expect(r.stdout).toContain(option);
+  expect(r.stdout).toMatch(/Exit code: 0 reviewed/);
+  expect((await runPreview(parsePreviewArgs(["--help"]))).markdown).toBe(usage());
+});
+
+test("options: unknown ones, missing values, two bases and other --fail-on conditions are usage errors", () => {
+  expect(parsePreviewArgs(["--base", "v1.2.0", "--out", "p.md", "--fail-on", "destructive"])).toEqual({ help: false, base: "v1.2.0", out: "p.md", failOnDestructive: true });
+  for (const bad of [["--bogus"], ["--base"], ["--base", "a", "--base-synth", "b"], ["--fail-on", "changes"], ["--out", "--base"]]) {
+    expect(() => parsePreviewArgs(bad)).toThrow(UsageError);
+  }
+});
+
+describeWithTerraform("npm run preview against a base deployed once", () => {
+  let base: DeployedBase;
+  const reports: Record<string, PreviewReport> = {};
+  const preview = async (label: string, raw: Record<string, unknown>): Promise<PreviewReport> =>
+    (reports[label] ??= renderPreview(await planAgainst(base, synthOf(raw, label)), { base: "the test's base" }));
+
+  beforeAll(async () => {
+    base = await deployBase(synthOf(BASE, "base"));
+  });
+  afterAll(() => base?.close());
+
+  test("the base converged: every stack of it has a deployed state, and the network publishes its contract", () => {
+    expect(Object.keys(base.stacks).sort()).toEqual([`${ENV}-network`, `${ENV}-studio`]);
+    for (const s of Object.values(base.stacks)) expect(s.converged).toBe(true);
+    expect(Object.keys(base.stacks[`${ENV}-network`].parameters).some((n) => n.endsWith("/network/contract"))).toBe(true);
+  });
+
+  test("nothing changed: the review says no changes, for every stack, and nothing is destructive", async () => {
+    const r = await preview("same", BASE);
+    expect(r.markdown).toContain("**No changes**");
+    expect(r.reviews.map((x) => [x.stack, x.verdict])).toEqual([
+      [`${ENV}-network`, "no changes"],
+      [`${ENV}-studio`, "no changes"],
+    ]);
+    expect(r.destructive || r.failed).toBe(false);
+  });
+
+  test("it says what it cannot know: drift, real IDs, what only AWS decides, data sources answered by the stub", async () => {
+    const md = (await preview("same", BASE)).markdown;
+    for (const phrase of ["**Drift**", "**Real IDs", "**What only AWS decides**", "**Data sources** are answered by a local stub", "no AWS call was made"]) expect(md).toContain(phrase);
+  });
+
+  test("AZs reordered: no resource changes in any stack (the network plans no change at all), nothing destructive", async () => {
+    const r = await preview("reordered", { ...BASE, availabilityZones: zones("cab") });
+    expect(r.reviews.flatMap((x) => x.items.map((i) => `${x.stack}: ${i.action} ${i.address}`))).toEqual([]);
+    expect(reviewOf(r, "network").verdict).toBe("no changes");
+    expect(r.destructive || r.failed).toBe(false);
+  });
+
+  test("an AZ added: the network only creates (us-east-1d's lane) and updates in place; nothing replaced or deleted; Studio only updates IAM policies in place (not the domain)", async () => {
+    const r = await preview("added", { ...BASE, availabilityZones: zones("abcd") });
+    const network = reviewOf(r, "network");
+    expect(network.counts.replace + network.counts.delete).toBe(0);
+    expect(network.items.filter((i) => i.action === "create").map((i) => i.address).some((a) => a.startsWith("aws_subnet.") || a.includes("aws_subnet"))).toBe(true);
+    expect(network.items.filter((i) => i.action === "create" && i.type === "aws_nat_gateway").map((i) => i.az)).toEqual(["us-east-1d"]);
+    expect(network.cost.azsAdded).toEqual(["us-east-1d"]);
+    const studio = reviewOf(r, "studio");
+    expect(studio.counts.replace + studio.counts.delete + studio.counts.create).toBe(0);
+    expect(studio.items.filter((i) => i.action === "update").length).toBeGreaterThan(0);
+    expect(studio.items.filter((i) => !i.type.startsWith("aws_iam_")).map((i) => `${i.action} ${i.address}`)).toEqual([]);
+    expect(r.destructive).toBe(false);
+  });
+
+  test("an AZ dropped: the network deletes only that AZ's lane, and the review calls it destructive", async () => {
+    const r = await preview("dropped", { ...BASE, availabilityZones: zones("ab") });
+    const network = reviewOf(r, "network");
+    expect(network.counts.delete).toBeGreaterThan(0);
+    expect(network.counts.replace).toBe(0);
+    expect([...new Set(network.items.filter((i) => i.action === "delete" && i.az).map((i) => i.az))]).toEqual(["us-east-1c"]);
+    expect(network.items.filter((i) => i.action === "delete" && i.type === "aws_nat_gateway").map((i) => i.az)).toEqual(["us-east-1c"]);
+    expect(network.markdown).toContain("Destructive changes");
+    expect(r.destructive).toBe(true);
+  });
+
+  test("an allowlist edit: the allowlist's rule group and the DNS firewall's domain list update in place and the review names the added domain; nothing else", async () => {
+    const r = await preview("allowlist", { ...BASE, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
+    const network = reviewOf(r, "network");
+    expect(network.counts.create + network.counts.replace + network.counts.delete).toBe(0);
+    expect(typesOf(network, "update")).toEqual(["aws_networkfirewall_rule_group", "aws_route53_resolver_firewall_domain_list"]);
+    expect(network.markdown).toContain("huggingface.co");
+    expect(network.items.some((i) => i.concern === "allowlist")).toBe(true);
+    expect(reviewOf(r, "studio").verdict).toBe("no changes");
+  });
+
+  test("TLS inspection turned on: the network creates its TLS inspection configuration and REPLACES the firewall policy (the provider forces a new policy for a TLS inspection configuration); Studio's plan stops with the procedure, and the review shows it failed", async () => {
+    const r = await preview("tls", { ...BASE, firewall: { ...BASE.firewall, tlsInspection: TLS } });
+    const network = reviewOf(r, "network");
+    expect(typesOf(network, "create")).toContain("aws_networkfirewall_tls_inspection_configuration");
+    expect(network.destructive.map((i) => `${i.action} ${i.type}`)).toEqual(["replace aws_networkfirewall_firewall_policy"]);
+    const studio = reviewOf(r, "studio");
+    expect(studio.failed).toBe(true);
+    expect(studio.markdown).toMatch(/-target/);
+    expect(r.failed).toBe(true);
+  });
+});
+
+describeWithTerraform("npm run preview with a git base", () => {
+  test("the default base of a repository without a remote is main's merge base: an uncommitted allowlist edit shows as the network's in-place update, the review goes to --out, and the worktree is removed", async () => {
+    // A clone of this repository (its committed code) whose config/ is the file's base, committed.
+    const repo = join(scratchDir("preview-repo"), "repo");
+    execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", REPO, repo]);
+    const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { encoding: "utf8" });
+    git("remote", "remove", "origin");
+    git("checkout", "-q", "-B", "main", "HEAD");
+    symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"), "dir");
+    git("rm", "-q", "-r", "config");
+    writeConfig(repo, BASE);
+    git("add", "config");
+    git("commit", "-q", "-m", "base");
+    const committed = git("rev-parse", "HEAD").trim();
+    writeConfig(repo, { ...BASE, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
+    const out = join(scratchDir("preview-out"), "review.md");
+    const saved = process.env.SAGEMAKER_ANFW_CONFIG_DIR;
+    delete process.env.SAGEMAKER_ANFW_CONFIG_DIR;
+    try {
+      const r = await runPreview(parsePreviewArgs(["--out", out, "--fail-on", "destructive"]), repo);
+      expect(r.code).toBe(0);
+      expect(r.markdown).toContain(`commit \`${committed.slice(0, 12)}\``);
+      expect(r.markdown).toMatch(/`pv-network`: needs attention|`pv-network`: safe additions/);
+      expect(r.markdown).toContain("huggingface.co");
+      expect(r.markdown).toContain("`pv-studio`: no changes");
+    } finally {
+      if (saved !== undefined) process.env.SAGEMAKER_ANFW_CONFIG_DIR = saved;
+    }
+    expect(git("worktree", "list").trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describeWithTerraform("npm run plan-review --run after a failed terraform init", () => {
+  test("initialises again instead of writing 'Inconsistent dependency lock file' into the review", async () => {
+    // A stack whose init failed after writing its backend (.terraform/terraform.tfstate), as an init
+    // that cannot install the provider leaves it; no lock file.
+    const outdir = scratchDir("plan-review-init");
+    const stack = join(outdir, "stacks", "s");
+    mkdirSync(stack, { recursive: true });
+    writeFileSync(
+      join(stack, "cdk.tf.json"),
+      JSON.stringify({ terraform: { backend: { local: { path: "s.tfstate" } }, required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } }, output: { x: { value: 1 } } }),
+    );
+    const badConfig = join(outdir, "bad.tfrc");
+    mkdirSync(join(outdir, "empty-mirror"));
+    writeFileSync(badConfig, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(join(outdir, "empty-mirror"))}\n    include = ["registry.terraform.io/*/*"]\n  }\n}\n`);
+    const env = realProviderEnv();
+    const failed = spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: stack, env: { ...env, TF_CLI_CONFIG_FILE: badConfig }, encoding: "utf8" });
+    expect(failed.status).not.toBe(0);
+    expect(existsSync(join(stack, ".terraform"))).toBe(true);
+    expect(existsSync(join(stack, ".terraform.lock.hcl"))).toBe(false);
+
+    const plans = scratchDir("plan-review-init-plans");
+    const saved = process.env.TF_CLI_CONFIG_FILE;
+    process.env.TF_CLI_CONFIG_FILE = terraformCliConfig();
+    try {
+      const code = await runPlan(outdir, "s", join("stacks", "s"), plans);
+      const text = readFileSync(join(plans, "s.txt"), "utf8");
+      expect(text).not.toContain("Inconsistent dependency lock file");
+      expect(code).toBe(2);
+      expect(readFileSync(join(plans, "s.exit"), "utf8")).toBe("2");
+    } finally {
+      if (saved === undefined) delete process.env.TF_CLI_CONFIG_FILE;
+      else process.env.TF_CLI_CONFIG_FILE = saved;
+    }
+  });
+});
