@@ -131,6 +131,8 @@ const CASES: Array<[string, Json, (j: Json) => void, string]> = [
   ["IAM_NO_WILDCARD_ACTIONS", notebookJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy)[0].actions.push("sagemaker:*"), "aws_iam_policy"],
   ["IAM_NO_WILDCARD_ACTIONS", networkJson, (j) => statementsOf(j, first(j, "aws_iam_role_policy")[1].policy)[0].actions.push("logs:Put*"), "aws_iam_role_policy"],
   ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy).push({ sid: "Bad", actions: ["iam:CreateRole"], resources: ["*"] }), "aws_iam_policy"],
+  // A write that looks like a read by its name (the Service Authorization Reference says Write).
+  ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => statementsOf(j, first(j, "aws_iam_policy")[1].policy).push({ sid: "Bad", actions: ["cloudwatch:QueryTraces"], resources: ["*"] }), "aws_iam_policy"],
   ["IAM_NO_UNBOUND_STAR_WRITES", studioJson, (j) => delete statementsOf(j, first(j, "aws_iam_policy")[1].policy).find((s) => s.sid === "CloudWatchMetricsWriteSageMakerNamespaces")!.condition, "aws_iam_policy"],
   ["IAM_NO_ADMIN_POLICIES", studioJson, (j) => (first(j, "aws_iam_role_policy_attachment")[1].policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"), "aws_iam_role_policy_attachment"],
   ["SAGEMAKER_NOTEBOOK_LOCKED_DOWN", notebookJson, (j) => (first(j, "aws_sagemaker_notebook_instance")[1].direct_internet_access = "Enabled"), "aws_sagemaker_notebook_instance"],

@@ -24,7 +24,9 @@ export interface Rule {
 }
 
 const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
-const READ_ACTION = /^[a-z0-9-]+:(Get|List|Describe|Search|BatchGet)/;
+// Reads by name prefix, plus named reads without one. Not "Query" in general: cloudwatch:QueryTraces
+// is a Write in the Service Authorization Reference; sagemaker:QueryLineage is a List action.
+const READ_ACTION = /^[a-z0-9-]+:(Get|List|Describe|Search|BatchGet)|^sagemaker:QueryLineage$/;
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
 export const MIN_LOG_RETENTION_DAYS = 365;
 /**
