@@ -72,6 +72,23 @@ test("pull requests plan against the deployed state: the plan job refuses the lo
   }
 });
 
+test("every job that runs the full tests installs Suricata first, on Debian (the engine layer fails without it)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml: { load(s: string): any } = require("js-yaml");
+  const jobs = files.flatMap((file) =>
+    Object.entries<any>(yaml.load(readFileSync(join(WORKFLOWS, file), "utf8")).jobs).map(([name, job]) => ({ where: `${file}: ${name}`, job })),
+  );
+  const runs = (job: any): string[] => (job.steps ?? []).map((s: any) => String(s.run ?? ""));
+  const testing = jobs.filter(({ job }) => runs(job).some((r) => /(^|\s)(npm test|bash \.ci\/run)\b/.test(r)));
+  expect(testing.map((j) => j.where).sort()).toEqual(["deploy.yml: test", "pull-request.yml: test", "release.yml: test"]);
+  for (const { where, job } of testing) {
+    const r = runs(job);
+    const install = r.findIndex((x) => /install-suricata\.sh|bash \.ci\/run/.test(x));
+    const test = r.findIndex((x) => /(^|\s)(npm test|bash \.ci\/run)\b/.test(x));
+    expect({ where, container: job.container, installsBeforeTesting: install >= 0 && install <= test }).toEqual({ where, container: expect.stringMatching(/bookworm/), installsBeforeTesting: true });
+  }
+});
+
 describe("the release workflow", () => {
   // js-yaml is in node_modules (a dependency of jest's coverage tooling).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
