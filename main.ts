@@ -1,6 +1,7 @@
 /**
- * Entry point: validates every config/<environment>.json, then synthesizes each environment's
- * stacks (<env>-network, then <env>-studio and <env>-notebook as enabled). Validation runs to completion before the App exists, so a bad config writes no JSON.
+ * Entry point: validates every config/<environment>.json and config/hubs/<hub>.json, then synthesizes
+ * each hub's <hub>-inspection stack and each environment's stacks (<env>-network, then <env>-studio
+ * and <env>-notebook as enabled). Validation runs to completion before the App exists, so a bad config writes no JSON.
  * During synth the guardrails check every stack (after its aspects); any violation, of any stack,
  * is reported together and stops synth with exit 1. A failed synth removes the previous output's
  * stacks and manifest (removePreviousOutput).
@@ -8,22 +9,24 @@
 import { App } from "cdktf";
 import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, configErrorReport, loadAllEnvironments } from "./modules/config/load";
+import { ConfigError, configErrorReport, loadConfig } from "./modules/config/load";
 import { GuardrailViolation, synthWithGuardrails } from "./modules/guardrails";
 import { environmentStacks } from "./stacks/environment";
+import { hubStack } from "./stacks/hub";
 
 function main(): void {
   const configDir = process.env.SAGEMAKER_ANFW_CONFIG_DIR ?? join(__dirname, "config");
-  let environments;
+  let config;
   try {
-    environments = loadAllEnvironments(configDir);
+    config = loadConfig(configDir);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     fail(configErrorReport(e));
   }
 
   const app = new App();
-  for (const env of environments) environmentStacks(app, env);
+  for (const hub of config.hubs) hubStack(app, hub, config.environments);
+  for (const env of config.environments) environmentStacks(app, env);
   try {
     // Every stack's guardrail violations in one report.
     synthWithGuardrails(app);

@@ -190,3 +190,7 @@ describe("a hub file is validated like an environment file", () => {
     expect(() => loadAllEnvironments(dir, dir)).toThrow(/team-b\.json: egress\.hub: "nowhere" is not a hub/);
   });
 });
+
+test("a hub no environment uses is refused (its firewall's HOME_NET would be empty)", () => {
+  expectRefused({ ...BASE, "hubs/spare.json": hub({ vpcCidr: "100.64.2.0/23" }) }, "hubs/spare.json: (spokes)", "no environment uses hub spare", '"hub": "spare"');
+});

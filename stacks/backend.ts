@@ -7,7 +7,8 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../modules/config/load";
 
-export function configureBackend(stack: TerraformStack, env: EnvironmentConfig): void {
+/** `projectName` is the default key prefix and workspace prefix (a hub passes its own: stacks/hub.ts). */
+export function configureBackend(stack: TerraformStack, env: Pick<EnvironmentConfig, "backend" | "projectName" | "region">): void {
   const name = stack.node.id;
   const backend = env.backend;
   switch (backend.type) {

@@ -37,7 +37,7 @@ import {
   suricataRuleGroupName,
 } from "../modules/config/naming";
 import { AvailabilityChecks } from "../modules/aws";
-import { PublishedNetworkContract } from "../modules/contract/network-contract";
+import { NetworkContractValues, PublishedNetworkContract } from "../modules/contract/network-contract";
 import { interfaceServiceName, SAGEMAKER_UI_SERVICES, ServiceEndpoints } from "../modules/endpoints/service-endpoints";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../modules/logging/encrypted-log-group";
@@ -46,6 +46,7 @@ import { SecureBucket } from "../modules/storage/secure-bucket";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { waive } from "../modules/guardrails";
 import { allowlistSummary } from "../modules/config/allowlist";
+import { SpokeDnsFirewall, SpokeNetwork, SpokeVpc } from "../modules/hub";
 import { EnvironmentStack } from "./environment-stack";
 
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
@@ -54,9 +55,11 @@ export const SAGEMAKER_VOLUME_SERVICES = ["sagemaker", "elasticfilesystem", "ec2
 export class NetworkStack extends EnvironmentStack {
   readonly checks: AvailabilityChecks;
   readonly networkKey: CustomerKey;
-  readonly network: InspectedVpc;
+  /** The inspected VPC (local egress), or the spoke VPC of an egress hub (egress.mode "hub", docs/hub.md). */
+  readonly network: InspectedVpc | SpokeVpc;
   readonly endpoints: ServiceEndpoints;
-  readonly dnsFirewall: DnsFirewall;
+  /** The network's own DNS Firewall, or (a hub spoke with egress.dnsRuleGroupId) the hub's shared group behind the spoke's own names. */
+  readonly dnsFirewall: DnsFirewall | SpokeDnsFirewall;
   readonly s3Key: CustomerKey;
   /** Protects the Studio home EFS; only when Studio is enabled. */
   readonly studioStorageKey?: CustomerKey;
@@ -70,6 +73,10 @@ export class NetworkStack extends EnvironmentStack {
     const { account } = this;
     const prefix = namePrefix(env);
     const keep = env.storage.preventDestroy;
+    // A hub spoke: SpokeNetwork in place of InspectedVpc, ServiceEndpoints and DnsFirewall (built
+    // once the buckets exist, below); keys, buckets and the contract are the same, so the
+    // workloads read a spoke as they read a local network.
+    const hubEgress = env.egress.mode === "hub" ? env.egress : undefined;
 
     this.checks = new AvailabilityChecks(this, "availability", {
       region: env.region,
@@ -95,22 +102,26 @@ export class NetworkStack extends EnvironmentStack {
     this.networkKey = new CustomerKey(this, "network-key", {
       account,
       aliasName: kmsAliasName(env, "network"),
-      description: `Encrypts the Network Firewall configuration and the network logs of ${prefix}`,
-      usage: [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
+      // A spoke has no firewall of its own (the hub's inspects its traffic): the key encrypts its logs.
+      description: hubEgress ? `Encrypts the network logs of ${prefix}` : `Encrypts the Network Firewall configuration and the network logs of ${prefix}`,
+      usage: hubEgress ? [cloudWatchLogsKeyUse(account)] : [cloudWatchLogsKeyUse(account), ...keyUseThrough("NetworkFirewall", account, ["network-firewall"])],
     });
-    this.network = inspectedNetwork(this, env, account, this.networkKey.arn);
+    const local = hubEgress ? undefined : inspectedNetwork(this, env, account, this.networkKey.arn);
     // Settings the config accepted whose consequence a reviewer should see (modules/config/intent.ts).
     for (const warning of env.warnings) Annotations.of(this).addWarning(warning);
-    const legacyDrop = legacyDefaultActionWarning(env);
-    // Printed by `cdktf synth` (npm run synth) with the policy's path, as the guardrails' warnings are.
-    if (legacyDrop) Annotations.of(this.network.inspection.policy).addWarning(legacyDrop);
-    // Each acknowledged shared-hosting entry of the allowlist is waived for that entry only.
-    for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
-      // The domain leads the reason: the guardrail's log line names the rule group, not which entry was accepted.
-      waive(this.network.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `shared hosting "${domain}": acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
+    // A spoke's allowlist is a rule group of the hub's policy: its waivers and summary are the hub stack's (stacks/hub.ts).
+    if (local) {
+      const legacyDrop = legacyDefaultActionWarning(env);
+      // Printed by `cdktf synth` (npm run synth) with the policy's path, as the guardrails' warnings are.
+      if (legacyDrop) Annotations.of(local.inspection.policy).addWarning(legacyDrop);
+      // Each acknowledged shared-hosting entry of the allowlist is waived for that entry only.
+      for (const [domain, reason] of Object.entries(env.firewall.sharedHostingAcknowledged)) {
+        // The domain leads the reason: the guardrail's log line names the rule group, not which entry was accepted.
+        waive(local.inspection.allowlist, "NFW_NO_SHARED_HOSTING", `shared hosting "${domain}": acknowledged in ${env.sourceFile}: ${reason}`, { finding: `"${domain}"` });
+      }
+      // The allowlist as deployed (presets expanded, by preset, with the shared hosting each brings), in the synth log.
+      Annotations.of(local.inspection.allowlist).addInfo(allowlistSummary(env.sourceFile, env.firewall));
     }
-    // The allowlist as deployed (presets expanded, by preset, with the shared hosting each brings), in the synth log.
-    Annotations.of(this.network.inspection.allowlist).addInfo(allowlistSummary(env.sourceFile, env.firewall));
 
     this.s3Key = new CustomerKey(this, "s3-key", {
       account,
@@ -157,13 +168,8 @@ export class NetworkStack extends EnvironmentStack {
       dataBuckets.map((b) => b.arn),
     );
 
-    const workload = Object.values(this.network.lanes).map((l) => l.workload);
-    this.endpoints = new ServiceEndpoints(this, "endpoints", {
-      account,
-      namePrefix: prefix,
-      vpcId: this.network.vpc.id,
-      subnetIds: workload.map((w) => w.subnet.id),
-      routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
+    // The endpoints and their perimeter: the same for a local network and a spoke.
+    const endpointSettings = {
       // Never the studio and notebook endpoints: they live in their workload stacks (their policies
       // name the domain and the instance, which do not exist yet here), and only when configured.
       interfaceServices: env.vpcEndpoints.interfaceServices.filter((svc) => !SAGEMAKER_UI_SERVICES.includes(svc)),
@@ -175,36 +181,68 @@ export class NetworkStack extends EnvironmentStack {
       },
       // SageMaker's image registries of the region (the table's families per vpcEndpoints.sagemakerImages) plus ecrImageAccounts.
       perimeter: { organizationId: env.vpcEndpoints.organizationId, ecrImageAccounts: imageRegistryAccounts({ region: env.region, accountId: env.accountId, sagemakerImages: env.vpcEndpoints.sagemakerImages, extraAccounts: env.vpcEndpoints.ecrImageAccounts }) },
-    });
-    for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
-
+    };
     // DNS: exactly the allowlist and the names the VPC's own resolution needs (networkDnsNames).
     // The SageMaker UI services' private DNS names (*.studio.<region>.sagemaker.aws: every domain
     // of every account) are never allowed: with studio.uiEndpoint the Studio stack allows its own
     // domain's names (DnsAllowance); with notebook.uiEndpoint the instance's name is here.
     const dnsNames = networkDnsNames(env);
-    this.dnsFirewall = new DnsFirewall(this, "dns-firewall", {
-      vpcId: this.network.vpc.id,
-      namePrefix: prefix,
+    const dnsSettings = {
       allowedDomains: dnsNames.allowedDomains,
       allowedDomainListsAtPlan: dnsNames.endpointServices.map((s) => this.checks.services[s].privateDnsNames),
       mode: env.dnsFirewall.mode,
       mutationProtection: env.dnsFirewall.mutationProtection,
       queryLog: { logGroupName: dnsQueryLogGroupName(env), kmsKeyArn: this.networkKey.arn, retentionDays: env.logging.retentionDays },
-    });
-    const dnsAlert = dnsAlertModeWarning(env);
-    if (dnsAlert) Annotations.of(this.dnsFirewall.defaultRule).addWarning(dnsAlert);
+    };
+    let spokeVpc: SpokeVpc | undefined;
+    let networkFields: Pick<NetworkContractValues, "vpcId" | "workloadSubnetIds" | "endpointSecurityGroupId" | "s3EndpointId" | "s3PrefixListId">;
+    if (local) {
+      this.network = local;
+      const workload = Object.values(local.lanes).map((l) => l.workload);
+      this.endpoints = new ServiceEndpoints(this, "endpoints", {
+        ...endpointSettings,
+        account,
+        namePrefix: prefix,
+        vpcId: local.vpc.id,
+        subnetIds: workload.map((w) => w.subnet.id),
+        routeTableIdsByAz: local.byAz((l) => l.workload.routeTable.id),
+      });
+      const dnsFirewall = new DnsFirewall(this, "dns-firewall", { ...dnsSettings, vpcId: local.vpc.id, namePrefix: prefix });
+      this.dnsFirewall = dnsFirewall;
+      const dnsAlert = dnsAlertModeWarning(env);
+      if (dnsAlert) Annotations.of(dnsFirewall.defaultRule).addWarning(dnsAlert);
+      networkFields = {
+        vpcId: local.vpc.id,
+        workloadSubnetIds: local.byAz((l) => l.workload.subnet.id),
+        endpointSecurityGroupId: this.endpoints.securityGroup.id,
+        s3EndpointId: this.endpoints.s3Gateway.id,
+        s3PrefixListId: this.endpoints.s3Gateway.prefixListId,
+      };
+    } else {
+      const spoke = new SpokeNetwork(this, "network", {
+        namePrefix: prefix,
+        vpcCidr: env.vpcCidr,
+        availabilityZones: env.availabilityZones,
+        transitGatewayId: hubEgress!.transitGatewayId!,
+        logging: { account, kmsKeyArn: this.networkKey.arn, retentionDays: env.logging.retentionDays, flowLogGroupName: flowLogGroupName(env), flowLogRoleName: flowLogRoleName(env) },
+        endpoints: endpointSettings,
+        dns: { ...dnsSettings, sharedRuleGroupId: hubEgress!.dnsRuleGroupId },
+      });
+      this.network = spokeVpc = spoke.network;
+      this.endpoints = spoke.endpoints;
+      this.dnsFirewall = spoke.dnsFirewall;
+      const dnsAlert = dnsAlertModeWarning(env);
+      if (dnsAlert && spoke.dnsFirewall instanceof DnsFirewall) Annotations.of(spoke.dnsFirewall.defaultRule).addWarning(dnsAlert);
+      networkFields = spoke.contract;
+    }
+    for (const bucket of dataBuckets) bucket.restrictToVpcEndpoint(this.endpoints.s3Gateway.id, env.storage.adminRoleArns);
 
     const keyArns: Record<string, string> = { s3: this.s3Key.arn };
     if (this.studioStorageKey) keyArns.studio_storage = this.studioStorageKey.arn;
     this.contract = new PublishedNetworkContract(this, "contract", {
       parameterName: networkContractParameterName(env),
       values: {
-        vpcId: this.network.vpc.id,
-        workloadSubnetIds: this.network.byAz((l) => l.workload.subnet.id),
-        endpointSecurityGroupId: this.endpoints.securityGroup.id,
-        s3EndpointId: this.endpoints.s3Gateway.id,
-        s3PrefixListId: this.endpoints.s3Gateway.prefixListId,
+        ...networkFields,
         keyArns,
         buckets: Object.fromEntries(Object.entries(buckets).map(([suffix, b]) => [suffix, { name: b.name, arn: b.arn }])),
       },
@@ -218,7 +256,8 @@ export class NetworkStack extends EnvironmentStack {
       new SsmParameter(this, `parameter-${name}`, { name: ssmParameterName(env, name), type: "String", value, description });
     }
 
-    networkOutputs(this, this.network);
+    if (local) networkOutputs(this, local);
+    if (spokeVpc) spokeOutputs(this, spokeVpc);
     new TerraformOutput(this, "s3_vpc_endpoint_id", {
       description: "ID of the S3 gateway endpoint, the only way the buckets admit object data",
       value: this.endpoints.s3Gateway.id,
@@ -328,6 +367,17 @@ function inspectedNetwork(scope: Construct, env: EnvironmentConfig, account: Net
       flowLogRoleName: flowLogRoleName(env),
     },
   });
+}
+
+/** A hub spoke's network outputs, keyed by AZ name; the attachment ID is what the hub's config needs next (docs/hub.md, deploy order). */
+function spokeOutputs(scope: Construct, network: SpokeVpc): void {
+  new TerraformOutput(scope, "vpc_id", { description: "ID of the spoke VPC", value: network.vpc.id });
+  new TerraformOutput(scope, "transit_gateway_attachment_id", {
+    description: "This VPC's attachment to the hub's Transit Gateway: set it as egress.attachmentId, then deploy the hub so that it accepts and routes it",
+    value: network.attachment.id,
+  });
+  new TerraformOutput(scope, "workload_subnet_ids", { description: "AZ name => workload subnet ID (SageMaker and VPC endpoint ENIs)", value: network.byAz((l) => l.workload.subnet.id) });
+  new TerraformOutput(scope, "subnet_cidrs", { description: "AZ name => the CIDRs of its workload and Transit Gateway attachment subnets", value: network.byAz((l) => l.cidrs) });
 }
 
 /** Network outputs, all keyed by AZ name. */

@@ -306,6 +306,11 @@ export function hubIssues(hubs: ReadonlyArray<HubConfig>, envs: ReadonlyArray<Sp
 
   for (const hub of hubs) {
     const spokes = spokesOf(hub, envs);
+    if (spokes.length === 0) {
+      // The firewall's HOME_NET would be empty: a hub serves at least one environment.
+      problems.push(`${hub.sourceFile}: (spokes): no environment uses hub ${hub.name}: set "egress": { "mode": "hub", "hub": "${hub.name}" } in an environment file, or remove this file`);
+      continue;
+    }
     // One ALLOW group per spoke, the shared one, and the hygiene and refusal groups in one policy.
     const groups = spokes.length + (hub.sharedAllowlist && spokes.some((s) => s.egress.mode === "hub" && s.egress.sharedAllowlist) ? 1 : 0) + 2;
     if (groups > MAX_STATEFUL_GROUPS_PER_POLICY) {
