@@ -113,6 +113,9 @@ function concernOf(rc: Json): Concern {
   if (t === "aws_networkfirewall_rule_group" && v.rule_group?.[0]?.rules_source?.[0]?.rules_source_list?.length) return "allowlist";
   if (t.startsWith("aws_route53_resolver_firewall")) return "allowlist";
   if (/^aws_(route|route_table|route_table_association|default_route_table|main_route_table_association|nat_gateway|eip|internet_gateway|egress_only_internet_gateway|networkfirewall_firewall|subnet|vpc|vpc_ipv4_cidr_block_association)$/.test(t)) return "egress";
+  // An egress hub (docs/hub.md): the gateway, its routes, attachments and accepters are the path to the
+  // hub's firewall; the RAM share decides which accounts may attach to it.
+  if (t.startsWith("aws_ec2_transit_gateway") || t.startsWith("aws_ram_")) return "egress";
   if (t.startsWith("aws_networkfirewall_")) return "firewall";
   if (t.includes("security_group")) return "sg";
   if (t.startsWith("aws_vpc_endpoint")) return "endpoints";
@@ -161,6 +164,12 @@ const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => strin
   aws_iam_role: { stateful: false, text: (v) => `the role \`${v.name ?? "?"}\` is re-created: sessions using it fail until then, and anything that trusts it by ARN must be updated` },
   aws_ssm_parameter: { stateful: false, text: (v) => `\`${v.name ?? "?"}\` is unpublished: stacks that read it cannot plan until it is back` },
   aws_route: { stateful: false, text: (v) => `traffic of its route table to ${v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?"} loses this path` },
+  aws_ec2_transit_gateway: { stateful: false, text: () => "**egress of every spoke of the hub stops**: every attachment, route table and route goes with the gateway" },
+  aws_ec2_transit_gateway_vpc_attachment: { stateful: false, text: () => "**the VPC loses its path to the hub**: its egress stops until it is re-attached and accepted again" },
+  aws_ec2_transit_gateway_vpc_attachment_accepter: { stateful: false, text: (v) => `**the spoke's attachment${v.transit_gateway_attachment_id ? ` ${v.transit_gateway_attachment_id}` : ""} is deleted**: that spoke's egress stops` },
+  aws_ec2_transit_gateway_route: { stateful: false, text: (v) => `traffic of the gateway's route table to ${v.destination_cidr_block ?? "?"} loses this path${v.blackhole ? " (a blackhole: that range becomes reachable if another route covers it)" : ""}` },
+  aws_ec2_transit_gateway_route_table_association: { stateful: false, text: () => "the attachment is in no route table: it carries no traffic" },
+  aws_ram_principal_association: { stateful: false, text: (v) => `\`${v.principal ?? "?"}\` loses the share: it cannot create new attachments (existing ones stay)` },
   aws_route_table_association: { stateful: false, text: () => "the subnet falls back to the VPC's main route table" },
   aws_s3_bucket_public_access_block: { stateful: false, text: () => "the bucket's public access block is lifted" },
   aws_s3_bucket_policy: { stateful: false, text: () => "the bucket policy's denies (TLS only, VPC only) are lifted" },
@@ -365,7 +374,9 @@ function analyzeDangerous(rc: Json, ctx: Ctx, a: Analysis): void {
     if (toIgw && !firewallTable)
       a.findings.push({ level: "attention", text: `${name} sends ${dest ?? "traffic"} straight to the internet gateway from a route table that is not a firewall subnet's: **that path bypasses the firewall**` });
     // The targets of this design: a firewall endpoint (from the firewall's endpoint map), a NAT gateway, the IGW.
-    const known = !!v.nat_gateway_id || refs("nat_gateway_id").length > 0 || firewallEndpointRef(refs("vpc_endpoint_id")) || toIgw;
+    // A hub spoke's default route goes to the hub's Transit Gateway, behind which the hub's firewall sits (docs/hub.md).
+    const toTgw = !!v.transit_gateway_id || refs("transit_gateway_id").length > 0;
+    const known = !!v.nat_gateway_id || refs("nat_gateway_id").length > 0 || firewallEndpointRef(refs("vpc_endpoint_id")) || toIgw || toTgw;
     if ((action === "create" || action === "replace") && !known)
       a.findings.push({ level: "attention", text: `${name} routes ${dest ?? "?"} to a target that is neither a firewall endpoint, a NAT gateway nor the internet gateway` });
   }
@@ -495,7 +506,7 @@ export function isPublicCidr(cidr: string): boolean {
 
 /** The resource types this project creates (modules/, stacks/); a create of any other type needs reading. */
 export const KNOWN_TYPES = new Set(
-  "aws_cloudwatch_log_group aws_cloudwatch_log_resource_policy aws_default_security_group aws_eip aws_flow_log aws_iam_policy aws_iam_role aws_iam_role_policy aws_iam_role_policy_attachment aws_internet_gateway aws_kms_alias aws_kms_key aws_nat_gateway aws_networkfirewall_firewall aws_networkfirewall_firewall_policy aws_networkfirewall_logging_configuration aws_networkfirewall_rule_group aws_networkfirewall_tls_inspection_configuration aws_route aws_route_table aws_route_table_association aws_route53_resolver_firewall_config aws_route53_resolver_firewall_domain_list aws_route53_resolver_firewall_rule aws_route53_resolver_firewall_rule_group aws_route53_resolver_firewall_rule_group_association aws_route53_resolver_query_log_config aws_route53_resolver_query_log_config_association aws_s3_bucket aws_s3_bucket_lifecycle_configuration aws_s3_bucket_logging aws_s3_bucket_ownership_controls aws_s3_bucket_policy aws_s3_bucket_public_access_block aws_s3_bucket_server_side_encryption_configuration aws_s3_bucket_versioning aws_sagemaker_domain aws_sagemaker_notebook_instance aws_sagemaker_notebook_instance_lifecycle_configuration aws_sagemaker_studio_lifecycle_config aws_sagemaker_user_profile aws_security_group aws_ssm_parameter aws_subnet aws_vpc aws_vpc_endpoint aws_vpc_endpoint_route_table_association aws_vpc_security_group_egress_rule aws_vpc_security_group_ingress_rule".split(
+  "aws_cloudwatch_log_group aws_cloudwatch_log_resource_policy aws_default_security_group aws_ec2_transit_gateway aws_ec2_transit_gateway_route aws_ec2_transit_gateway_route_table aws_ec2_transit_gateway_route_table_association aws_ec2_transit_gateway_vpc_attachment aws_ec2_transit_gateway_vpc_attachment_accepter aws_eip aws_flow_log aws_iam_policy aws_iam_role aws_iam_role_policy aws_iam_role_policy_attachment aws_internet_gateway aws_kms_alias aws_kms_key aws_nat_gateway aws_networkfirewall_firewall aws_networkfirewall_firewall_policy aws_networkfirewall_logging_configuration aws_networkfirewall_rule_group aws_networkfirewall_tls_inspection_configuration aws_ram_principal_association aws_ram_resource_association aws_ram_resource_share aws_route aws_route_table aws_route_table_association aws_route53_resolver_firewall_config aws_route53_resolver_firewall_domain_list aws_route53_resolver_firewall_rule aws_route53_resolver_firewall_rule_group aws_route53_resolver_firewall_rule_group_association aws_route53_resolver_query_log_config aws_route53_resolver_query_log_config_association aws_s3_bucket aws_s3_bucket_lifecycle_configuration aws_s3_bucket_logging aws_s3_bucket_ownership_controls aws_s3_bucket_policy aws_s3_bucket_public_access_block aws_s3_bucket_server_side_encryption_configuration aws_s3_bucket_versioning aws_sagemaker_domain aws_sagemaker_notebook_instance aws_sagemaker_notebook_instance_lifecycle_configuration aws_sagemaker_studio_lifecycle_config aws_sagemaker_user_profile aws_security_group aws_ssm_parameter aws_subnet aws_vpc aws_vpc_endpoint aws_vpc_endpoint_route_table_association aws_vpc_security_group_egress_rule aws_vpc_security_group_ingress_rule".split(
     " ",
   ),
 );
