@@ -46,7 +46,7 @@ import { SecureBucket } from "../modules/storage/secure-bucket";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { waive } from "../modules/guardrails";
 import { allowlistSummary } from "../modules/config/allowlist";
-import { SpokeDnsFirewall, SpokeNetwork, SpokeVpc } from "../modules/hub";
+import { composeSpokeNetwork, SpokeDnsFirewall, SpokeVpc } from "../modules/hub";
 import { EnvironmentStack } from "./environment-stack";
 
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
@@ -219,7 +219,11 @@ export class NetworkStack extends EnvironmentStack {
         s3PrefixListId: this.endpoints.s3Gateway.prefixListId,
       };
     } else {
-      const spoke = new SpokeNetwork(this, "network", {
+      // Built in this stack's own scope under the local network's construct IDs ("network",
+      // "endpoints", "dns-firewall"), so the VPC, the workload subnets and route tables, the
+      // endpoints, their security group and the DNS Firewall keep their Terraform addresses when
+      // an environment moves between local egress and the hub (docs/hub.md, "Moving an environment").
+      const spoke = composeSpokeNetwork(this, {
         namePrefix: prefix,
         vpcCidr: env.vpcCidr,
         availabilityZones: env.availabilityZones,

@@ -39,55 +39,90 @@ export interface SpokeNetworkProps extends SpokeVpcProps {
   readonly dns: SpokeNetworkDns;
 }
 
+/** What composeSpokeNetwork builds. */
+export interface SpokeNetworkParts {
+  readonly network: SpokeVpc;
+  readonly endpoints: ServiceEndpoints;
+  /** The spoke's own DNS Firewall, or the shared group's association with the spoke's names ahead of it. */
+  readonly dnsFirewall: DnsFirewall | SpokeDnsFirewall;
+  /** The network contract's network fields (the network stack adds its keys and buckets). */
+  readonly contract: Pick<NetworkContractValues, "vpcId" | "workloadSubnetIds" | "endpointSecurityGroupId" | "s3EndpointId" | "s3PrefixListId">;
+}
+
+/**
+ * Builds a spoke's network directly in `scope`, under the construct IDs a local-egress network
+ * stack gives the same things: the VPC "network" (InspectedVpc's ID; inside it the VPC, the default
+ * security group, the flow logs and each AZ's workload subnet, route table and default route keep
+ * InspectedVpc's IDs), the endpoints "endpoints" and the DNS Firewall "dns-firewall". cdktf derives a
+ * resource's Terraform address from its construct path, so in a network stack these resources have
+ * the same addresses with either egress, and moving an environment between local egress and a hub
+ * plans them as no-ops or in-place updates instead of replacements (docs/hub.md, "Moving an
+ * environment between local egress and a hub"). `scope` must have no children with those IDs.
+ */
+export function composeSpokeNetwork(scope: Construct, props: SpokeNetworkProps): SpokeNetworkParts {
+  const account: AccountContext = props.logging.account;
+  const network = new SpokeVpc(scope, "network", props);
+  const endpoints = new ServiceEndpoints(scope, "endpoints", {
+    ...props.endpoints,
+    account,
+    namePrefix: props.namePrefix,
+    vpcId: network.vpc.id,
+    subnetIds: Object.values(network.lanes).map((l) => l.workload.subnet.id),
+    routeTableIdsByAz: network.byAz((l) => l.workload.routeTable.id),
+  });
+  const dns = props.dns;
+  const dnsFirewall =
+    dns.sharedRuleGroupId === undefined
+      ? new DnsFirewall(scope, "dns-firewall", {
+          vpcId: network.vpc.id,
+          namePrefix: props.namePrefix,
+          allowedDomains: dns.allowedDomains,
+          allowedDomainListsAtPlan: dns.allowedDomainListsAtPlan,
+          mode: dns.mode,
+          mutationProtection: dns.mutationProtection,
+          queryLog: dns.queryLog,
+        })
+      : new SpokeDnsFirewall(scope, "dns-firewall", {
+          vpcId: network.vpc.id,
+          namePrefix: props.namePrefix,
+          sharedRuleGroupId: dns.sharedRuleGroupId,
+          allowedDomains: dns.allowedDomains,
+          allowedDomainListsAtPlan: dns.allowedDomainListsAtPlan,
+          mutationProtection: dns.mutationProtection,
+          queryLog: dns.queryLog,
+        });
+  const contract = {
+    vpcId: network.vpc.id,
+    workloadSubnetIds: network.byAz((l) => l.workload.subnet.id),
+    endpointSecurityGroupId: endpoints.securityGroup.id,
+    s3EndpointId: endpoints.s3Gateway.id,
+    s3PrefixListId: endpoints.s3Gateway.prefixListId,
+  };
+  return { network, endpoints, dnsFirewall, contract };
+}
+
+/**
+ * The spoke network as one construct, for a stack of your own. A network stack uses
+ * composeSpokeNetwork instead, so that its resources keep a local-egress network's addresses
+ * (under this construct they have its ID in their paths, hence other addresses).
+ */
 export class SpokeNetwork extends Construct {
   readonly network: SpokeVpc;
   readonly endpoints: ServiceEndpoints;
   /** The spoke's own DNS Firewall, or the shared group's association with the spoke's names ahead of it. */
   readonly dnsFirewall: DnsFirewall | SpokeDnsFirewall;
+  private readonly parts: SpokeNetworkParts;
 
   constructor(scope: Construct, id: string, props: SpokeNetworkProps) {
     super(scope, id);
-    const account: AccountContext = props.logging.account;
-    this.network = new SpokeVpc(this, "network", props);
-    this.endpoints = new ServiceEndpoints(this, "endpoints", {
-      ...props.endpoints,
-      account,
-      namePrefix: props.namePrefix,
-      vpcId: this.network.vpc.id,
-      subnetIds: Object.values(this.network.lanes).map((l) => l.workload.subnet.id),
-      routeTableIdsByAz: this.network.byAz((l) => l.workload.routeTable.id),
-    });
-    const dns = props.dns;
-    this.dnsFirewall =
-      dns.sharedRuleGroupId === undefined
-        ? new DnsFirewall(this, "dns-firewall", {
-            vpcId: this.network.vpc.id,
-            namePrefix: props.namePrefix,
-            allowedDomains: dns.allowedDomains,
-            allowedDomainListsAtPlan: dns.allowedDomainListsAtPlan,
-            mode: dns.mode,
-            mutationProtection: dns.mutationProtection,
-            queryLog: dns.queryLog,
-          })
-        : new SpokeDnsFirewall(this, "dns-firewall", {
-            vpcId: this.network.vpc.id,
-            namePrefix: props.namePrefix,
-            sharedRuleGroupId: dns.sharedRuleGroupId,
-            allowedDomains: dns.allowedDomains,
-            allowedDomainListsAtPlan: dns.allowedDomainListsAtPlan,
-            mutationProtection: dns.mutationProtection,
-            queryLog: dns.queryLog,
-          });
+    this.parts = composeSpokeNetwork(this, props);
+    this.network = this.parts.network;
+    this.endpoints = this.parts.endpoints;
+    this.dnsFirewall = this.parts.dnsFirewall;
   }
 
   /** The network contract's network fields (the network stack adds its keys and buckets). */
-  get contract(): Pick<NetworkContractValues, "vpcId" | "workloadSubnetIds" | "endpointSecurityGroupId" | "s3EndpointId" | "s3PrefixListId"> {
-    return {
-      vpcId: this.network.vpc.id,
-      workloadSubnetIds: this.network.byAz((l) => l.workload.subnet.id),
-      endpointSecurityGroupId: this.endpoints.securityGroup.id,
-      s3EndpointId: this.endpoints.s3Gateway.id,
-      s3PrefixListId: this.endpoints.s3Gateway.prefixListId,
-    };
+  get contract(): SpokeNetworkParts["contract"] {
+    return this.parts.contract;
   }
 }
