@@ -21,6 +21,8 @@ export interface CatalogueSubject {
 
 export interface CatalogueFlow {
   readonly id: string;
+  /** The flow's source address (the client). */
+  readonly client: string;
   /** What the flow is, as the README's table says it. */
   readonly title: string;
   readonly proto: "tcp" | "udp" | "icmp";
@@ -45,6 +47,9 @@ interface FlowSpec {
   readonly title: string;
   readonly build: (clientPort: number, server: string) => { proto: CatalogueFlow["proto"]; serverPort?: number; packets: Packet[]; labels: string[] };
 }
+
+/** A flow to build: `client` is the source its packets were built from, when not the catalogue's one client (a hub's several spokes). */
+export type CatalogueSpec = { id: string; title: string; client?: string; build: (clientPort: number, server: string) => ReturnType<FlowSpec["build"]> };
 
 /** TCP steps with labels (the label of each data step, for tests that ask "was the second segment let through?"). */
 function tcp(port: number, steps: ReadonlyArray<TcpStep & { label?: string }>) {
@@ -213,11 +218,18 @@ export function nameSpecs(names: ReadonlyArray<string>, client: string): Array<{
   ]);
 }
 
-/** The pcap of the specs, one flow after the other, each with its own client port (and, for ICMP, server address). */
-export function buildCatalogue(specs: ReadonlyArray<{ id: string; title: string; build: (clientPort: number, server: string) => ReturnType<FlowSpec["build"]> }>, client: string): Catalogue {
+/**
+ * The pcap of the specs, one flow after the other, each with its own client port (and, for ICMP, server
+ * address). A spec's `client` (default `client`) is its source: flows from several sources (a hub's
+ * spokes) share one pcap and one Suricata run.
+ */
+export function buildCatalogue(specs: ReadonlyArray<CatalogueSpec>, client: string): Catalogue {
   const flows: CatalogueFlow[] = [];
   const packets: Packet[] = [];
+  const clients = new Set([client, ...specs.map((s) => s.client ?? client)]);
+  if (specs.length > 20000) throw new Error(`${specs.length} flows: client ports 40000 + i would run past 60000`);
   specs.forEach((spec, i) => {
+    const source = spec.client ?? client;
     const clientPort = 40000 + i;
     const server = `203.0.113.${(i % 200) + 20}`;
     const built = spec.build(clientPort, server);
@@ -225,15 +237,17 @@ export function buildCatalogue(specs: ReadonlyArray<{ id: string; title: string;
     packets.push(...built.packets);
     flows.push({
       id: spec.id,
+      client: source,
       title: spec.title,
       proto: built.proto,
       server,
       serverPort: built.serverPort,
       clientPort: built.proto === "icmp" ? undefined : clientPort,
-      packets: built.packets.map((p, j) => ({ index: first + j, from: fromOf(p, client), payload: payloadLength(p), label: built.labels[j] })),
+      packets: built.packets.map((p, j) => ({ index: first + j, from: fromOf(p, source), payload: payloadLength(p), label: built.labels[j] })),
     });
   });
-  return { flows, pcap: pcapFile(packets), isClient: (ip) => ip === client };
+  if (new Set(flows.map((f) => f.id)).size !== flows.length) throw new Error("two flows of the catalogue share an id: their verdicts could not be told apart");
+  return { flows, pcap: pcapFile(packets), isClient: (ip) => clients.has(ip) };
 }
 
 function fromOf(p: Packet, client: string): "client" | "server" {

@@ -29,7 +29,19 @@ export interface LaidOutRule {
 export interface LaidOutPolicy {
   readonly policyName: string;
   /** Each stateful rule group as written (variables unsubstituted), for loading it on its own. */
-  readonly groups: ReadonlyArray<{ readonly name: string; readonly priority: number; readonly source: "rules" | "domain list"; readonly rules: ReadonlyArray<string>; readonly variables: Readonly<Record<string, string>> }>;
+  readonly groups: ReadonlyArray<{
+    readonly name: string;
+    /** The rule group's own name (its `name` attribute, as the console and the logs show it). */
+    readonly ruleGroupName: string;
+    readonly priority: number;
+    readonly source: "rules" | "domain list";
+    readonly rules: ReadonlyArray<string>;
+    /** The group's rule variables, HOME_NET as Network Firewall resolves it (see `resolvedHomeNet`). */
+    readonly variables: Readonly<Record<string, string>>;
+    /** The CIDRs of HOME_NET for this group, and where they come from. */
+    readonly homeNet: ReadonlyArray<string>;
+    readonly homeNetFrom: HomeNetSource;
+  }>;
   readonly defaultActions: ReadonlyArray<string>;
   /** Every rule, default actions last, in the order Network Firewall evaluates them. */
   readonly rules: ReadonlyArray<LaidOutRule>;
@@ -154,11 +166,64 @@ function substitute(rule: string, variables: Readonly<Record<string, string>>): 
   return out;
 }
 
+/** A Terraform JSON block: an object, or a list of one (both are valid synth output). */
+const block = (v: unknown): Json | undefined => (Array.isArray(v) ? v[0] : (v as Json | undefined));
+const list = (v: unknown): Json[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v as Json]);
+
+function ipSetsOf(ruleVariables: unknown): Record<string, string[]> {
+  const sets: Record<string, string[]> = {};
+  for (const s of list(block(ruleVariables)?.ip_sets)) sets[s.key] = [...block(s.ip_set)!.definition];
+  return sets;
+}
+
 function groupVariables(ruleGroup: Json): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const s of ruleGroup.rule_variables?.ip_sets ?? []) vars[s.key] = `[${s.ip_set.definition.join(",")}]`;
-  for (const s of ruleGroup.rule_variables?.port_sets ?? []) vars[s.key] = `[${s.port_set.definition.join(",")}]`;
+  for (const [k, v] of Object.entries(ipSetsOf(ruleGroup.rule_variables))) vars[k] = `[${v.join(",")}]`;
+  for (const s of list(block(ruleGroup.rule_variables)?.port_sets)) vars[s.key] = `[${block(s.port_set)!.definition.join(",")}]`;
   return vars;
+}
+
+/** Where a group's HOME_NET comes from: its own rule variable, the policy's variables, or the firewall's VPC. */
+export type HomeNetSource = "rule group" | "policy variables" | "firewall VPC";
+
+/**
+ * HOME_NET of one stateful rule group as Network Firewall resolves it, in this order:
+ * 1. the group's own HOME_NET rule variable ("(Optional) HOME_NET rule group variable – Used to
+ *    expand the local network definition beyond the CIDR range of the VPC where you deploy Network
+ *    Firewall": Developer Guide, "Stateful domain list rule groups in AWS Network Firewall",
+ *    https://docs.aws.amazon.com/network-firewall/latest/developerguide/stateful-rule-groups-domain-names.html);
+ * 2. else the policy's HOME_NET ("Policy variables affect all rule groups that don't already define
+ *    HOME_NET": Developer Guide, "Troubleshooting rules", read at
+ *    https://docs.amazonaws.cn/en_us/network-firewall/latest/developerguide/troubleshooting-rules.md);
+ * 3. else the CIDR of the VPC the firewall is deployed in ("By default, Network Firewall domain list
+ *    inspection only includes traffic coming from the VPC where you deploy the firewall": API
+ *    Reference, RulesSourceList; "If you don't override HOME_NET with your own CIDRs, Network
+ *    Firewall by default uses the CIDR of your inspection VPC": API Reference, PolicyVariables).
+ * EXTERNAL_NET is then the group's negation of that HOME_NET (`substitute`), as the Troubleshooting
+ * page says ("the value of EXTERNAL_NET in the rule group is the negation of the HOME_NET value").
+ * A domain list's generated rules use $HOME_NET as their source, so a domain-list group passes
+ * traffic of the sources in its resolved HOME_NET only: what the hub's per-spoke allowlists rest on.
+ */
+export function resolvedHomeNet(ruleGroup: Json, policy: Json, stack: Json): { cidrs: string[]; from: HomeNetSource } {
+  const own = ipSetsOf(ruleGroup.rule_variables).HOME_NET;
+  if (own) return { cidrs: own, from: "rule group" };
+  // The policy's rule_variables is a list of {key, ip_set} (no ip_sets wrapper: provider schema of
+  // aws_networkfirewall_firewall_policy, policy_variables.rule_variables).
+  const policyHome = list(block(block(policy.firewall_policy)?.policy_variables)?.rule_variables).find((v) => v.key === "HOME_NET");
+  const fromPolicy = policyHome ? [...block(policyHome.ip_set)!.definition] : undefined;
+  if (fromPolicy) return { cidrs: fromPolicy, from: "policy variables" };
+  return { cidrs: firewallVpcCidrs(stack), from: "firewall VPC" };
+}
+
+/** The CIDR of the VPC the stack's firewall is deployed in (its vpc_id must reference an aws_vpc of the stack). */
+export function firewallVpcCidrs(stack: Json): string[] {
+  const firewalls = Object.values<Json>(stack.resource?.aws_networkfirewall_firewall ?? {});
+  if (firewalls.length !== 1) throw new Error(`cannot tell the firewall's VPC: expected one aws_networkfirewall_firewall, found ${firewalls.length}`);
+  const m = /^\$\{aws_vpc\.([^.]+)\.id\}$/.exec(String(firewalls[0].vpc_id));
+  const vpc = m ? stack.resource?.aws_vpc?.[m[1]] : undefined;
+  if (!vpc?.cidr_block) throw new Error(`cannot tell the firewall's VPC CIDR from vpc_id "${firewalls[0].vpc_id}" (a group without HOME_NET defaults to it)`);
+  // Secondary CIDRs (aws_vpc_ipv4_cidr_block_association) are not read: the project's VPCs have none.
+  return [vpc.cidr_block];
 }
 
 /** The stack's one firewall policy, laid out. */
@@ -176,8 +241,18 @@ export function layOutPolicy(stack: Json): LaidOutPolicy {
     if (!group) throw new Error(`the policy references rule group ${name}, which the stack does not define`);
     if (group.type !== "STATEFUL") throw new Error(`rule group ${name} is not STATEFUL`);
     const source = group.rule_group.rules_source;
-    const rules = source.rules_string !== undefined ? String(source.rules_string).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")) : domainListRules(source.rules_source_list);
-    return { name, priority: ref.priority as number, rules, variables: groupVariables(group.rule_group), source: source.rules_string !== undefined ? ("rules" as const) : ("domain list" as const) };
+    const rules = source.rules_string !== undefined ? String(source.rules_string).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")) : domainListRules(block(source.rules_source_list)!);
+    const home = resolvedHomeNet(group.rule_group, policy, stack);
+    return {
+      name,
+      ruleGroupName: String(group.name ?? name),
+      priority: ref.priority as number,
+      rules,
+      variables: { ...groupVariables(group.rule_group), HOME_NET: `[${home.cidrs.join(",")}]` },
+      homeNet: home.cidrs,
+      homeNetFrom: home.from,
+      source: source.rules_string !== undefined ? ("rules" as const) : ("domain list" as const),
+    };
   });
   const rules: LaidOutRule[] = groups.flatMap((g) =>
     g.rules.map((r) => {
