@@ -326,3 +326,62 @@ test("a DNS firewall rule that stops blocking (dnsFirewall.mode block to alert) 
   expect(review("BLOCK", "ALERT").split("### ⚠️ To read")[1] ?? "").toMatch(/stops blocking \(BLOCK to ALERT\).*DNS tunnelling/);
   expect(review("ALERT", "BLOCK")).not.toContain("stops blocking");
 });
+
+describe("egress hub changes in the review (docs/hub.md)", () => {
+  // A hub's plan, written out as terraform's plan JSON shapes it: a spoke's accepter, its route and
+  // its blackhole in the gateway's tables (created), and another spoke's accepter (deleted).
+  const accepter = (attachment: string, spoke: string, account: string) => ({
+    transit_gateway_attachment_id: attachment,
+    transit_gateway_default_route_table_association: false,
+    transit_gateway_default_route_table_propagation: false,
+    tags: { Name: `central-${spoke}`, Spoke: spoke, SpokeAccount: account },
+  });
+  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions, before, after, after_unknown: {} },
+  });
+  const hubPlan = (changes: ReturnType<typeof rc>[]) =>
+    reviewPlan({
+      stack: "central-inspection",
+      exitCode: 2,
+      plan: {
+        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["333333333333"] } } } } },
+        resource_changes: changes,
+        // A deployed hub: its gateway is in the state.
+        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_ec2_transit_gateway.hub_tgw", values: {} }] } } },
+      },
+    });
+  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+
+  test("a spoke's accepter and its route are changes to read, naming the spoke, its account, its attachment and range; its blackhole is not", () => {
+    const r = hubPlan([
+      rc("aws_ec2_transit_gateway_vpc_attachment_accepter", "hub_spoke-team-c_accepter_9BA7CC98", ["create"], null, accepter("tgw-attach-0c0c0c0c0c0c0c0c0", "team-c", "444455556666")),
+      rc("aws_ec2_transit_gateway_route", "hub_spoke-team-c_route_B1AB99F7", ["create"], null, { destination_cidr_block: "10.30.0.0/16", blackhole: false }),
+      rc("aws_ec2_transit_gateway_route", "hub_spoke-team-c_blackhole_9692278E", ["create"], null, { destination_cidr_block: "10.31.0.0/16", blackhole: true }),
+    ]);
+    const text = toRead(r.markdown);
+    expect(text).toContain("accepts the attachment `tgw-attach-0c0c0c0c0c0c0c0c0` of spoke `team-c` (account `444455556666`)");
+    expect(text).toContain("carries `10.30.0.0/16` to an attachment");
+    expect(text).not.toContain("10.31.0.0/16");
+    expect(r.items.map((i) => i.concern)).toEqual(["egress", "egress", "egress"]);
+    expect(r.verdict).toBe("needs attention");
+  });
+
+  test("deleting a spoke's accepter says its attachment goes with it and its egress stops, among the destructive changes and the changes to read", () => {
+    const r = hubPlan([rc("aws_ec2_transit_gateway_vpc_attachment_accepter", "hub_spoke-team-a_accepter_DDD3ADA6", ["delete"], accepter("tgw-attach-0a0a0a0a0a0a0a0a0", "team-a", "111111111111"), null)]);
+    expect(toRead(r.markdown)).toContain("**the attachment `tgw-attach-0a0a0a0a0a0a0a0a0` of spoke `team-a` (account `111111111111`) is deleted with it** and that spoke's egress stops");
+    expect(r.destructive.map((i) => i.type)).toEqual(["aws_ec2_transit_gateway_vpc_attachment_accepter"]);
+    expect(r.reasons).toEqual(expect.arrayContaining(["1 other resource(s) deleted or replaced"]));
+  });
+
+  test("a route deleted, or an accepter updated in place (its tags), is not read as a new path", () => {
+    const r = hubPlan([
+      rc("aws_ec2_transit_gateway_route", "hub_spoke-team-a_route_0CECA244", ["delete"], { destination_cidr_block: "10.10.0.0/16", blackhole: false }, null),
+      rc("aws_ec2_transit_gateway_vpc_attachment_accepter", "hub_spoke-team-b_accepter_1", ["update"], accepter("tgw-attach-0b0b", "team-b", "222222222222"), { ...accepter("tgw-attach-0b0b", "team-b", "222222222222"), tags: { Owner: "x" } }),
+    ]);
+    expect(toRead(r.markdown)).not.toMatch(/carries|accepts the attachment|is deleted with it/);
+  });
+});

@@ -759,6 +759,31 @@ function analyzeDnsRuleAction(rc: Json, a: Analysis): void {
   }
 }
 
+/**
+ * An egress hub's side of a spoke (docs/hub.md). Accepting an attachment is where another account's
+ * VPC starts sending its traffic through the hub, and a gateway route to an attachment is where a
+ * range starts to be carried: both are read, naming the spoke, its account and its range. Deleting
+ * an accepter deletes the attachment itself (the provider's accepter delete calls
+ * DeleteTransitGatewayVpcAttachment: hashicorp/terraform-provider-aws,
+ * internal/service/ec2/transitgateway_vpc_attachment_accepter.go), so that spoke's egress stops.
+ */
+function analyzeHubSpoke(rc: Json, a: Analysis): void {
+  const action = actionOf(rc.change.actions);
+  const v = ((action === "delete" ? rc.change.before : rc.change.after) ?? {}) as Json;
+  const name = code(displayName(rc.name));
+  if (rc.type === "aws_ec2_transit_gateway_vpc_attachment_accepter") {
+    const attachment = v.transit_gateway_attachment_id ? ` ${code(v.transit_gateway_attachment_id)}` : "";
+    const account = v.tags?.SpokeAccount ?? v.vpc_owner_id;
+    const spoke = `${v.tags?.Spoke ? `spoke ${code(v.tags.Spoke)}` : "a spoke"}${account ? ` (account ${code(account)})` : ""}`;
+    if (action === "create")
+      a.findings.push({ level: "attention", text: `${name} accepts the attachment${attachment} of ${spoke}: that VPC's traffic enters the hub, judged by its allowlist` });
+    if (action === "delete" || action === "replace")
+      a.findings.push({ level: "attention", text: `${name} is deleted: **the attachment${attachment} of ${spoke} is deleted with it** and that spoke's egress stops` });
+  }
+  if (rc.type === "aws_ec2_transit_gateway_route" && (action === "create" || action === "replace") && !v.blackhole)
+    a.findings.push({ level: "attention", text: `${name}: the gateway's route table carries ${code(v.destination_cidr_block ?? "?")} to an attachment` });
+}
+
 function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   const action = actionOf(rc.change.actions);
   if (rc.mode !== "managed" || action === "no-op" || action === "read") return undefined;
@@ -775,6 +800,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeContract(rc, a);
   analyzeTags(rc, a);
   analyzeDnsRuleAction(rc, a);
+  analyzeHubSpoke(rc, a);
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
     const claimed = [...a.claimed];
