@@ -502,8 +502,9 @@ const OWNED_CREATES: ReadonlyArray<string> = [
  * create): a create may carry OWNER_TAG_KEY only with `owner` (someone else's name is refused),
  * AddTags is allowed only inside a create, and OWN_WORK_ACTIONS only on resources tagged with
  * `owner`. With `requireOwnerTag` (the default), a create without the tag is refused too; with it
- * false, untagged creates are allowed and untagged resources stay manageable by every role of the
- * environment (the `...IfExists` conditions). Pipelines always
+ * false, untagged creates are allowed. In both modes untagged resources (made before the upgrade, or
+ * by principals outside the environment's roles) stay manageable by every role of the environment
+ * (`aws:ResourceTag ...IfExists`), so an upgrade locks nobody out of running work. Pipelines always
  * need the tag (OWN_PIPELINE_ACTIONS: they run as their role). A role may re-add tags to its own
  * tagged work (never another owner). Reading stays account-wide (sageMakerReadStatements).
  */
@@ -535,7 +536,12 @@ function allJobStatements(p: JobPermissions): DataAwsIamPolicyDocumentStatement[
   ];
   const strict = p.requireOwnerTag !== false;
   const taggedByMe = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
-  const mine = { test: strict ? "StringEquals" : "StringEqualsIfExists", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
+  // On use, in both modes: work with the owner tag is its owner's only; work without it stays every
+  // role's. With requireOwnerTag no role of the environment can create untagged work, so what is
+  // untagged was made before the owner tag existed (an upgrade) or by principals outside these
+  // roles: refusing it to everyone would leave running endpoints and jobs that only an
+  // administrator could stop, invoke or delete (review of issue 22).
+  const mine = { test: "StringEqualsIfExists", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   // Whatever requireOwnerTag says: pipelines (they run as their role), and tag edits on existing work.
   const alwaysTaggedByMe = { test: "StringEquals", variable: `aws:RequestTag/${OWNER_TAG_KEY}`, values: [p.owner] };
   const alwaysMine = { test: "StringEquals", variable: `aws:ResourceTag/${OWNER_TAG_KEY}`, values: [p.owner] };
