@@ -272,7 +272,7 @@ describe("InspectionFirewall on its own", () => {
 
   test("an allowlist larger than half its capacity is refused (each domain takes an HTTP_HOST and a TLS_SNI rule)", () => {
     const domains = Array.from({ length: 51 }, (_, i) => `host${i}.example.com`);
-    expect(() => new InspectionFirewall(new TerraformStack(Testing.app(), "x"), "fw", { firewallName: "f", vpcId: "v", subnetIdsByAz: { a: "s" }, homeNet: [], kmsKeyArn: KEY, allowedDomains: domains })).toThrow(
+    expect(() => new InspectionFirewall(new TerraformStack(Testing.app(), "x"), "fw", { firewallName: "f", vpcId: "v", subnetIdsByAz: { a: "s" }, homeNet: ["10.0.0.0/16"], kmsKeyArn: KEY, allowedDomains: domains })).toThrow(
       /allowlistCapacity 100 is below 2 x 51/,
     );
   });

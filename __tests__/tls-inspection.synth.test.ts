@@ -64,15 +64,28 @@ describe("the firewall inspects the workloads' HTTPS", () => {
 
 describe("the workloads trust the inspection CA", () => {
   test("Studio: a JupyterLab lifecycle configuration with the CA, the default of every user and space", () => {
-    const [lcName, lc] = one(studio, "aws_sagemaker_studio_lifecycle_config");
+    // The domain's default (shared spaces, and any profile without its own) installs the CA.
+    const [, domain] = one(studio, "aws_sagemaker_domain");
+    const domainLc = domain.default_user_settings.jupyter_lab_app_settings.default_resource_spec.lifecycle_config_arn;
+    const lcName = /^\$\{aws_sagemaker_studio_lifecycle_config\.([^.]+)\.arn\}$/.exec(domainLc)![1];
+    const lc = resourcesOf(studio, "aws_sagemaker_studio_lifecycle_config").find(([n]) => n === lcName)![1];
     expect(lc.studio_lifecycle_config_app_type).toBe("JupyterLab");
     const script = decode(lc.studio_lifecycle_config_content);
     expect(script).toContain(PEM);
     expect(script).toMatch(/REQUESTS_CA_BUNDLE/);
     const arn = `\${aws_sagemaker_studio_lifecycle_config.${lcName}.arn}`;
-    const [, domain] = one(studio, "aws_sagemaker_domain");
     for (const settings of [domain.default_user_settings, domain.default_space_settings]) {
       expect(settings.jupyter_lab_app_settings).toEqual({ lifecycle_config_arns: [arn], default_resource_spec: { lifecycle_config_arn: arn } });
+    }
+    // Each user profile runs a lifecycle config of its own (the SDK defaults with its owner), which
+    // replaces the domain's: every one of them must install the CA too.
+    const profiles = resourcesOf(studio, "aws_sagemaker_user_profile");
+    expect(profiles.length).toBeGreaterThan(0);
+    for (const [, profile] of profiles) {
+      const own = profile.user_settings.jupyter_lab_app_settings?.default_resource_spec?.lifecycle_config_arn;
+      const ownName = /^\$\{aws_sagemaker_studio_lifecycle_config\.([^.]+)\.arn\}$/.exec(own)![1];
+      const ownLc = resourcesOf(studio, "aws_sagemaker_studio_lifecycle_config").find(([n]) => n === ownName)![1];
+      expect(decode(ownLc.studio_lifecycle_config_content)).toContain(PEM);
     }
   });
 
