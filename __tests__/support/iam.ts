@@ -1220,6 +1220,11 @@ export interface SimRequest {
   context?: Record<string, string | string[] | null>;
   /** Defaults to the region in the resource ARN, else us-east-1. */
   region?: string;
+  /**
+   * Service control policies of the principal's account, at one level below AWS's default
+   * FullAWSAccess (which every organisation level has unless removed); none: no SCP applies.
+   */
+  serviceControlPolicies?: PolicyRef[];
 }
 
 export interface SimResult {
@@ -1296,7 +1301,12 @@ export async function simulate(req: SimRequest): Promise<SimResult> {
         contextVariables: ctx,
       },
       identityPolicies: isService ? [] : ((req.principal as { identityPolicies?: PolicyRef[] }).identityPolicies ?? []),
-      serviceControlPolicies: [],
+      serviceControlPolicies: req.serviceControlPolicies
+        ? [
+            { orgIdentifier: "r-root", policies: [{ name: "FullAWSAccess", policy: FULL_ACCESS_SCP }] },
+            { orgIdentifier: principalAccount ?? resourceAccount, policies: [{ name: "FullAWSAccess", policy: FULL_ACCESS_SCP }, ...req.serviceControlPolicies] },
+          ]
+        : [],
       resourceControlPolicies: [],
       ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
       ...(!isService && (req.principal as { permissionBoundary?: IamPolicy }).permissionBoundary
@@ -1375,7 +1385,7 @@ async function authorizeWithKeys(simulation: Simulation, readmitted: string[]): 
     ),
     sessionPolicy: undefined,
     identityPolicies: simulation.identityPolicies.map(load),
-    serviceControlPolicies: [],
+    serviceControlPolicies: simulation.serviceControlPolicies.map((level) => ({ orgIdentifier: level.orgIdentifier, policies: level.policies.map(load) })),
     // as runSimulation does: RCPFullAWSAccess first at every level given (none here)
     resourceControlPolicies: simulation.resourceControlPolicies.map((level) => ({
       orgIdentifier: level.orgIdentifier,
@@ -1388,6 +1398,9 @@ async function authorizeWithKeys(simulation: Simulation, readmitted: string[]): 
     serviceSettings: { s3: { blockPublicAccess: undefined } },
   });
 }
+
+/** AWS's default SCP, attached to every root, OU and account unless removed. */
+const FULL_ACCESS_SCP = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
 const FULL_ACCESS_RCP = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] };
 
