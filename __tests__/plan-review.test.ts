@@ -385,3 +385,83 @@ describe("egress hub changes in the review (docs/hub.md)", () => {
     expect(toRead(r.markdown)).not.toMatch(/carries|accepts the attachment|is deleted with it/);
   });
 });
+
+describe("SageMaker changes that interrupt users or fail the apply", () => {
+  // Plan JSON as terraform writes it: resource_changes with actions, before, after; a deployed stack
+  // (something in prior_state), in account 111122223333.
+  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions, before, after, after_unknown: {} },
+  });
+  const review = (changes: ReturnType<typeof rc>[]) =>
+    reviewPlan({
+      stack: "dev-studio",
+      exitCode: 2,
+      plan: {
+        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
+        resource_changes: changes,
+        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_sagemaker_domain.d", values: {} }] } } },
+      },
+    });
+  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+  const destructiveSection = (md: string) => (md.split("### 🛑 Destructive changes")[1] ?? "").split("\n### ")[0];
+
+  test("a notebook instance updated in place is stopped and started again (provider 5.100.0); a tags-only update is not", () => {
+    const nb = (extra: Record<string, unknown>) => ({ name: "p-dev-notebook", instance_type: "ml.t3.medium", volume_size: 50, tags: { Team: "a" }, ...extra });
+    const resized = toRead(review([rc("aws_sagemaker_notebook_instance", "notebook", ["update"], nb({}), nb({ instance_type: "ml.m5.xlarge" }))]).markdown);
+    expect(resized).toMatch(/`p-dev-notebook`.*stopped.*`instance_type`.*started again if it was running.*kernels end.*volume.*kept/);
+    const retagged = toRead(review([rc("aws_sagemaker_notebook_instance", "notebook", ["update"], nb({}), nb({ tags: { Team: "b" } }))]).markdown);
+    expect(retagged).not.toMatch(/stopped/);
+  });
+
+  test("a deleted execution role says deleted (not re-created), and that what it owns is left to administrators", () => {
+    const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+    const role = (name: string, service = "sagemaker.amazonaws.com") => ({ name, assume_role_policy: trust(service) });
+    const deleted = destructiveSection(review([rc("aws_iam_role", "alice_role", ["delete"], role("p-dev-alice-us-east-1"), null)]).markdown);
+    expect(deleted).toMatch(/`p-dev-alice-us-east-1` is \*\*deleted\*\*/);
+    expect(deleted).not.toMatch(/re-created/);
+    // The owner tag the execution role's policies key ownership on (modules/sagemaker/execution-role.ts).
+    expect(deleted).toContain("`sagemaker-anfw:owner` = `p-dev-alice-us-east-1`");
+    expect(deleted).toMatch(/only by administrators\*\* \(or by a role of the same name created later\)/);
+    // A role SageMaker does not assume owns no work; a replaced role is re-created.
+    const other = destructiveSection(review([rc("aws_iam_role", "flow", ["delete"], role("p-dev-flow-logs", "vpc-flow-logs.amazonaws.com"), null)]).markdown);
+    expect(other).toMatch(/`p-dev-flow-logs` is \*\*deleted\*\*/);
+    expect(other).not.toContain("sagemaker-anfw:owner");
+    const replaced = destructiveSection(review([rc("aws_iam_role", "alice_role", ["delete", "create"], role("p-dev-alice-us-east-1"), role("p-dev-alice-us-east-1"))]).markdown);
+    expect(replaced).toMatch(/re-created/);
+  });
+
+  test("deleting a Studio lifecycle config says the apply fails while apps use it, and what to do", () => {
+    const lc = (name: string) => ({ studio_lifecycle_config_name: name, studio_lifecycle_config_app_type: "JupyterLab" });
+    const deleted = review([rc("aws_sagemaker_studio_lifecycle_config", "user-lifecycle-alice-0a1b2c3d", ["delete"], lc("p-dev-alice-0a1b2c3d"), null)]).markdown;
+    expect(toRead(deleted)).toMatch(/`p-dev-alice-0a1b2c3d` \*\*fails while a running app uses it\*\*.*next apply deletes it.*stop their JupyterLab spaces/);
+    expect(destructiveSection(deleted)).not.toMatch(/hold no data/);
+    // create_before_destroy: the old side of the replacement is left deposed.
+    const replaced = review([rc("aws_sagemaker_studio_lifecycle_config", "trusted-ca", ["create", "delete"], lc("p-dev-trusted-ca"), lc("p-dev-trusted-ca"))]).markdown;
+    expect(toRead(replaced)).toMatch(/`p-dev-trusted-ca` \*\*fails while a running app uses it\*\*.*left deposed/);
+  });
+
+  test("a policy that first refuses untagged creates (Sid DenyUntaggedCreates) tells users to restart; not when already there or for a new role", () => {
+    const doc = (...sids: string[]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: sids.map((Sid) => ({ Sid, Effect: Sid.startsWith("Deny") ? "Deny" : "Allow", Action: ["sagemaker:CreateTrainingJob"], Resource: "*", Condition: { Null: { "aws:RequestTag/sagemaker-anfw:owner": "true" } } })),
+      });
+    const policy = (sids: string[]) => ({ name: "p-dev-alice-us-east-1-ownership", policy: doc(...sids) });
+    const restart = /starts refusing creates without the owner tag.*restart.*\*\*Tell users to restart\*\*/;
+    // The upgrade: the ownership part is created for an existing role.
+    expect(toRead(review([rc("aws_iam_policy", "ownership", ["create"], null, policy(["ManageOwnWorkOnly", "DenyUntaggedCreates"]))]).markdown)).toMatch(restart);
+    // An update that adds the statement (requireOwnerTag turned back on).
+    expect(toRead(review([rc("aws_iam_policy", "ownership", ["update"], policy(["ManageOwnWorkOnly"]), policy(["ManageOwnWorkOnly", "DenyUntaggedCreates"]))]).markdown)).toMatch(restart);
+    // Already enforced: its conditions change, nothing new for running apps.
+    const before = policy(["DenyUntaggedCreates"]);
+    const after = { ...before, policy: before.policy.replace('"true"', '"false"') };
+    expect(review([rc("aws_iam_policy", "ownership", ["update"], before, after)]).markdown).not.toMatch(/Tell users to restart/);
+    // A new user's role and its policy: no app runs with it yet.
+    const newRole = rc("aws_iam_role", "bob_role", ["create"], null, { name: "p-dev-bob-us-east-1" });
+    expect(review([newRole, rc("aws_iam_policy", "bob_ownership", ["create"], null, { ...policy(["DenyUntaggedCreates"]), name: "p-dev-bob-us-east-1-ownership" })]).markdown).not.toMatch(/Tell users to restart/);
+  });
+});

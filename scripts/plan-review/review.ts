@@ -10,6 +10,7 @@ import { diffPolicies, Json, NormalStatement, parsePolicy, renderStatementChange
 import { ALLOWLIST_PRESET_NAMES, ALLOWLIST_PRESETS } from "../../modules/network/allowlist-presets";
 import { sharedHostingProblem } from "../../modules/config/shared-hosting";
 import { SAGEMAKER_IMAGE_REGISTRIES } from "../../modules/sagemaker/sagemaker-image-registries";
+import { OWNER_TAG_KEY } from "../../modules/sagemaker/execution-role";
 
 /**
  * The AWS accounts that own SageMaker's images in any region (the SageMaker Python SDK's table the
@@ -125,8 +126,33 @@ function concernOf(rc: Json): Concern {
   return "other";
 }
 
+/**
+ * A SageMaker execution role: its trust policy lets SageMaker assume it (modules/sagemaker/execution-role.ts).
+ * Its name is the owner tag value of the work it creates (jobPolicyParts' `owner`: the stacks pass the role's name).
+ */
+function isExecutionRole(v: Json): boolean {
+  return (parsePolicy(v.assume_role_policy) ?? []).some((s) => s.effect === "Allow" && (s.fields.Principal ?? []).includes("Service:sagemaker.amazonaws.com"));
+}
+
+/**
+ * What deleting an IAM role means. Deleted (a removed Studio user profile takes its role with it): the
+ * work it owns (jobs, models, endpoint configs, endpoints, pipelines tagged OWNER_TAG_KEY = its name)
+ * stays, but every other role's policy only lets a role stop, change or delete work tagged with its own
+ * name (jobPolicyParts: ManageOwnWorkOnly, ManageOwnPipelinesOnly), so only administrators (or a role
+ * created later under the same name, whose policies name the same owner) can manage it. Replaced: the
+ * same name comes back with a new unique ID.
+ */
+function roleConsequence(v: Json, action: Action): string {
+  const name = code(v.name ?? "?");
+  if (action !== "delete") return `the role ${name} is re-created: sessions using it fail until then, and anything that trusts it by ARN must be updated`;
+  const owned = isExecutionRole(v)
+    ? `; **the training, processing, tuning and transform jobs, models, endpoint configs, endpoints and pipelines it created (tagged ${code(`${OWNER_TAG_KEY}`)} = ${name}) stay, and can be stopped, changed or deleted only by administrators** (or by a role of the same name created later): running endpoints keep running and billing, so stop what must not outlive it before the apply`
+    : "";
+  return `the role ${name} is **deleted**: sessions using it fail, and anything that names it (trust policies, resource policies, SageMaker resources run as it) loses it${owned}`;
+}
+
 /** What deleting (or replacing) a resource of each type means for users. Stateful ones hold data. */
-const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => string }> = {
+const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json, action: Action) => string }> = {
   aws_sagemaker_domain: {
     stateful: true,
     text: () =>
@@ -161,7 +187,11 @@ const CONSEQUENCES: Record<string, { stateful: boolean; text: (v: Json) => strin
     text: () => "DNS filtering of the VPC stops until it is re-created (with mutation protection on, AWS refuses this: turn it off first)",
   },
   aws_flow_log: { stateful: false, text: () => "flow logging of the VPC stops until it is re-created" },
-  aws_iam_role: { stateful: false, text: (v) => `the role \`${v.name ?? "?"}\` is re-created: sessions using it fail until then, and anything that trusts it by ARN must be updated` },
+  aws_iam_role: { stateful: false, text: roleConsequence },
+  aws_sagemaker_studio_lifecycle_config: {
+    stateful: false,
+    text: (v) => `the lifecycle config ${code(v.studio_lifecycle_config_name ?? "?")} is deleted: AWS refuses while a running app uses it (see "To read")`,
+  },
   aws_ssm_parameter: { stateful: false, text: (v) => `\`${v.name ?? "?"}\` is unpublished: stacks that read it cannot plan until it is back` },
   aws_route: { stateful: false, text: (v) => `traffic of its route table to ${v.destination_cidr_block ?? v.destination_ipv6_cidr_block ?? v.destination_prefix_list_id ?? "?"} loses this path` },
   aws_ec2_transit_gateway: { stateful: false, text: () => "**egress of every spoke of the hub stops**: every attachment, route table and route goes with the gateway" },
@@ -258,6 +288,8 @@ interface Ctx {
   readonly firewallMappingChanges: boolean;
   /** The environment's accounts (the provider's allowed_account_ids). */
   readonly accounts: Set<string>;
+  /** Names of the IAM roles this plan creates (new roles: no app runs with them yet). */
+  readonly createdRoles: Set<string>;
 }
 
 /** What an attribute's configuration expression references ("aws_subnet.x", "local.y[...]"), known at plan time. */
@@ -454,6 +486,7 @@ function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
     a.claimed.add(attr);
     const { before, after, via } = policyVersions(rc, attr, ctx);
     const label = attr === "assume_role_policy" ? "trust policy" : "policy";
+    ownerTagEnforcementStarts(rc, before, after, ctx, a);
     if (after === undefined || before === undefined) {
       a.lines.push(`- ${label}: known after apply${via ? "" : " (its document is not in the plan)"}`);
       if (action === "update") a.findings.push({ level: "attention", text: `${label} of ${code(rc.address)} changes to a value known only after apply` });
@@ -484,6 +517,32 @@ function analyzePolicies(rc: Json, ctx: Ctx, a: Analysis): void {
     const narrowOnly = changes.every((c) => !c.widens.length);
     if (narrowOnly) a.findings.push({ level: "info", text: `${label} of ${code(displayName(rc.name))} changes without widening access` });
   }
+}
+
+/** The Sid of the statement that refuses creates without the owner tag (execution-role.ts jobPolicyParts; stable while its conditions change). */
+export const OWNER_TAG_DENY_SID = "DenyUntaggedCreates";
+
+/**
+ * A policy that starts refusing untagged creates (OWNER_TAG_DENY_SID among its new statements). The
+ * SageMaker Python SDK adds the owner tag from its defaults file (modules/sagemaker/sdk-defaults.ts),
+ * which a lifecycle script writes when a JupyterLab app or a notebook instance starts: apps and
+ * kernels already running have no file, so their creates are refused until they restart. Not said
+ * of a policy of a role this plan creates (its name is `<role>-<part>`, ExecutionRole.attachPolicies):
+ * nothing runs with a new role yet.
+ */
+function ownerTagEnforcementStarts(rc: Json, before: NormalStatement[] | undefined, after: NormalStatement[] | undefined, ctx: Ctx, a: Analysis): void {
+  const has = (list: NormalStatement[] | undefined) => (list ?? []).some((st) => st.sid === OWNER_TAG_DENY_SID && st.effect === "Deny");
+  if (!has(after) || before === undefined || has(before)) return;
+  const v = (rc.change.after ?? {}) as Json;
+  const owner = [v.role, v.name].find((n): n is string => typeof n === "string" && n.length > 0);
+  if (owner && [...ctx.createdRoles].some((role) => owner === role || owner.startsWith(`${role}-`))) return;
+  a.findings.push({
+    level: "attention",
+    text:
+      `${code(v.name ?? displayName(rc.name))} starts refusing creates without the owner tag ${code(OWNER_TAG_KEY)} (${code(OWNER_TAG_DENY_SID)}): running JupyterLab apps and notebook kernels get the SDK defaults file that adds the tag only when they restart, ` +
+      `so until then their training, processing and transform jobs, models, endpoints and pipelines are refused (AccessDenied). **Tell users to restart**: Studio users stop and start their JupyterLab spaces; ` +
+      `a notebook instance is stopped and started (its on-start script writes the file; this apply does that itself if it updates the instance)`,
+  });
 }
 
 /** "tcp 443 → 0.0.0.0/0" for the one-rule security group resources. */
@@ -784,6 +843,49 @@ function analyzeHubSpoke(rc: Json, a: Analysis): void {
     a.findings.push({ level: "attention", text: `${name}: the gateway's route table carries ${code(v.destination_cidr_block ?? "?")} to an attachment` });
 }
 
+/**
+ * SageMaker changes that interrupt users though nothing is replaced.
+ *
+ * - A notebook instance updated in place (anything but its tags): hashicorp/aws 5.100.0,
+ *   internal/service/sagemaker/notebook_instance.go resourceNotebookInstanceUpdate, stops a running
+ *   instance (StopNotebookInstance), calls UpdateNotebookInstance, and starts it again
+ *   (StartNotebookInstance) only if it was InService; a tags-only update just retags it. The ML
+ *   storage volume is kept across a stop; running kernels and what they hold in memory are not.
+ * - A Studio lifecycle config deleted (also the old one of a replacement): AWS refuses while an app
+ *   runs with it (SageMaker API reference, DeleteStudioLifecycleConfig: "there must be no running apps
+ *   using the Lifecycle Configuration"), so the apply fails there. Replaced with create_before_destroy
+ *   (stacks/studio-stack.ts userLifecycleConfig) the new config is in use by then and the old one is
+ *   left deposed; deleted outright, it stays in the state. Either way the next apply deletes it again.
+ */
+function analyzeSageMakerDisruption(rc: Json, a: Analysis): void {
+  const action = actionOf(rc.change.actions);
+  const name = code(displayName(rc.name));
+  if (rc.type === "aws_sagemaker_notebook_instance" && action === "update") {
+    const changed = changedAttributes(rc).filter((k) => k !== "tags");
+    if (changed.length)
+      a.findings.push({
+        level: "attention",
+        text: `the notebook instance ${code(rc.change.before?.name ?? displayName(rc.name))} (${name}) is **stopped for this update** (${changed.map(code).join(", ")}) and started again if it was running: running kernels end and unsaved work in them is lost; the ML storage volume (/home/ec2-user/SageMaker) is kept. Tell its users before the apply`,
+      });
+  }
+  if (rc.type === "aws_sagemaker_studio_lifecycle_config" && (action === "delete" || action === "replace")) {
+    const v = (rc.change.before ?? {}) as Json;
+    const lc = code(v.studio_lifecycle_config_name ?? displayName(rc.name));
+    const createdFirst = action === "replace" && rc.change.actions[0] === "create";
+    const after = createdFirst
+      ? "the new config is created first and the old one is left deposed in the state"
+      : action === "replace"
+        ? "the new config is not created until the old one is deleted"
+        : "the config stays in the state";
+    a.findings.push({
+      level: "attention",
+      text:
+        `deleting the lifecycle config ${lc} **fails while a running app uses it** (AWS DeleteStudioLifecycleConfig: "there must be no running apps using the Lifecycle Configuration"), and the apply with it: ${after}, and the next apply deletes it. ` +
+        `Before applying, ask users to stop their JupyterLab spaces (or stop their apps: \`aws sagemaker delete-app\`), or apply, have them restart their spaces, and apply again`,
+    });
+  }
+}
+
 function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   const action = actionOf(rc.change.actions);
   if (rc.mode !== "managed" || action === "no-op" || action === "read") return undefined;
@@ -801,6 +903,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeTags(rc, a);
   analyzeDnsRuleAction(rc, a);
   analyzeHubSpoke(rc, a);
+  analyzeSageMakerDisruption(rc, a);
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
     const claimed = [...a.claimed];
@@ -829,7 +932,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
     az,
     lines: a.lines,
     findings: a.findings,
-    consequence: consequence ? consequence.text(values) : action === "delete" || action === "replace" ? "holds no data; check what depends on it in the full plan" : undefined,
+    consequence: consequence ? consequence.text(values, action) : action === "delete" || action === "replace" ? "holds no data; check what depends on it in the full plan" : undefined,
     stateful: consequence?.stateful ?? false,
   };
 }
@@ -904,6 +1007,7 @@ export function reviewPlan(input: ReviewInput): Review {
     accounts: new Set(
       (([] as Json[]).concat(plan.configuration?.provider_config?.aws ?? []) as Json[]).flatMap((p) => (p?.expressions?.allowed_account_ids?.constant_value ?? []) as string[]),
     ),
+    createdRoles: new Set(rcs.filter((r) => r.type === "aws_iam_role" && actionOf(r.change.actions) === "create" && typeof r.change.after?.name === "string").map((r) => r.change.after.name as string)),
     firewallMappingChanges: rcs.some(
       (r) => r.type === "aws_networkfirewall_firewall" && actionOf(r.change.actions) === "update" && (r.change.after_unknown?.subnet_mapping || JSON.stringify(r.change.before?.subnet_mapping) !== JSON.stringify(r.change.after?.subnet_mapping)),
     ),
