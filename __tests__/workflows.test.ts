@@ -10,7 +10,7 @@ import { scratchDir } from "./support/scratch";
 
 const WORKFLOWS = join(__dirname, "..", ".github", "workflows");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { postPlanComments, reviewGate, planRunOf, marker, DESTRUCTIVE_LABEL } = require("../.github/scripts/plan-comment.js");
+const { postPlanComments, reviewGate, previewGate, planRunOf, marker, DESTRUCTIVE_LABEL } = require("../.github/scripts/plan-comment.js");
 
 let lint: (input: string, path: string) => Array<{ line: number; column: number; message: string; kind: string }>;
 beforeAll(async () => {
@@ -51,7 +51,7 @@ test("the gate always reports (a skipped required check would pass), judges with
   expect(gate).toMatch(/\n {4}if: always\(\)\n/);
   expect(gate).toContain("ref: ${{ github.event.pull_request.base.sha }}");
   // Partial plans (a cancelled or crashed plan job still uploads what it made) never pass.
-  expect(gate).toMatch(/if: always\(\) && \(needs\.environments\.result != 'success' \|\| needs\.plan\.result != 'success'\)\n\s+run: \|[\s\S]*exit 1/);
+  expect(gate).toMatch(/if: always\(\) && needs\.environments\.outputs\.credentialed == 'true' && \(needs\.environments\.result != 'success' \|\| needs\.plan\.result != 'success'\)\n\s+run: \|[\s\S]*exit 1/);
   // The plan job runs the pull request's code: it may not write to the pull request.
   const planJob = pr.slice(pr.indexOf("  plan:"), pr.indexOf("  review-gate:"));
   expect(planJob).not.toMatch(/pull-requests: write|issues: write/);
@@ -286,4 +286,103 @@ test("the workflows' environment list and regions: every config/<name>.json, eac
   const provider = { aws: [{ alias: "account", region: "us-east-1" }, { region: "eu-west-1" }] };
   writeFileSync(join(root, "cdktf.out", "stacks", "dev-network", "cdk.tf.json"), JSON.stringify({ provider }));
   expect(regionOf("dev", root)).toBe("eu-west-1");
+});
+
+describe("the gate without a credentialed plan (the preview's plans)", () => {
+  const HEAD = "c".repeat(40);
+  const OLD = "d".repeat(40);
+  const context = { repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 9, head: { sha: HEAD }, user: { login: "author" }, labels: [] } } };
+  /**
+   * The preview artifact as the gate job has it after the base branch's plan-review ran on it:
+   * preview/exit (npm run preview's exit code), preview/plans/summary.json, preview/plans/removed.json.
+   */
+  function previewDir(opts: { exit?: number; sha?: string; stacks?: Record<string, { failed?: boolean; destructive?: string[] }>; removed?: string[] }): string {
+    const dir = scratchDir("preview-gate");
+    mkdirSync(join(dir, "plans"), { recursive: true });
+    if (opts.exit !== undefined) writeFileSync(join(dir, "exit"), `${opts.exit}\n`);
+    if (opts.stacks) {
+      const stacks = Object.fromEntries(Object.entries(opts.stacks).map(([k, v]) => [k, { failed: v.failed ?? false, destructive: v.destructive ?? [] }]));
+      writeFileSync(join(dir, "plans", "summary.json"), JSON.stringify({ sha: opts.sha ?? HEAD, stacks }));
+    }
+    if (opts.removed) writeFileSync(join(dir, "plans", "removed.json"), JSON.stringify(opts.removed));
+    return dir;
+  }
+  const permissions: Record<string, string> = { rita: "write" };
+  async function gate(dir: string, reviews: Array<Record<string, unknown>> = []) {
+    const { github, calls } = fakeGithub([], reviews);
+    Object.assign(github.rest, { repos: { getCollaboratorPermissionLevel: async (a: { username: string }) => ({ data: { permission: permissions[a.username] ?? "none" } }) } });
+    let failed: string | undefined;
+    const core = { setFailed: (m: string) => (failed = m), notice: () => undefined, info: () => undefined, warning: () => undefined };
+    await previewGate({ github, context, core, dir });
+    return { failed, calls };
+  }
+  const approval = (login: string, sha = HEAD) => ({ user: { login, type: "User" }, commit_id: sha, state: "APPROVED" });
+
+  test("passes when the preview's plans delete and replace nothing", async () => {
+    expect((await gate(previewDir({ exit: 0, stacks: { "dev-network": {}, "dev-studio": {} }, removed: [] }))).failed).toBeUndefined();
+  });
+
+  test("a delete the base branch's review finds, or a removed stack, fails and labels until someone with write access other than the author approves the head commit", async () => {
+    const deletes = previewDir({ exit: 3, stacks: { "dev-network": {}, "dev-studio": { destructive: ["delete aws_iam_role.alice"] } }, removed: [] });
+    const r = await gate(deletes);
+    expect(r.failed).toMatch(/Destructive changes in dev-studio/);
+    expect(r.calls).toEqual([`label + ${DESTRUCTIVE_LABEL}`]);
+    expect((await gate(deletes, [approval("author")])).failed).toBeDefined();
+    expect((await gate(deletes, [approval("rita", OLD)])).failed).toBeDefined();
+    expect((await gate(deletes, [approval("rita")])).failed).toBeUndefined();
+    // A removed stack: no plan shows its resources, they stay deployed (docs/preview.md).
+    expect((await gate(previewDir({ exit: 3, stacks: { "dev-network": {} }, removed: ["dev-notebook"] }))).failed).toMatch(/dev-notebook \(removed\)/);
+  });
+
+  test("the preview's own exit code 3 is gated even when the base branch's review finds nothing (a review the pull request changed would not hide it)", async () => {
+    expect((await gate(previewDir({ exit: 3, stacks: { "dev-network": {} }, removed: [] }))).failed).toMatch(/Destructive changes in the preview/);
+  });
+
+  test("fails on a missing or failed preview, a failed plan, or a review of another commit", async () => {
+    expect((await gate(previewDir({ stacks: { "dev-network": {} } }))).failed).toMatch(/no preview of this commit/);
+    expect((await gate(previewDir({ exit: 1, stacks: { "dev-network": { failed: true } } }))).failed).toMatch(/a plan of the preview failed.*the preview's plan of dev-network failed/);
+    expect((await gate(previewDir({ exit: 2 }))).failed).toMatch(/could not run.*no review of the preview's plans/);
+    expect((await gate(previewDir({ exit: 0, sha: OLD, stacks: { "dev-network": {} } }))).failed).toMatch(/is of commit d+, not c+/);
+  });
+
+  test("on a review, without plan roles, the head commit's run counts when its preview job succeeded", async () => {
+    const run = async (jobs: Array<[string, string]>) => {
+      const { github } = fakeGithub([]);
+      Object.assign(github.rest, { actions: { listWorkflowRuns: async () => ({ data: { workflow_runs: [{ id: 51, run_number: 4, status: "completed" }] } }), listJobsForWorkflowRun: () => undefined } });
+      github.paginate = (async () => jobs.map(([name, conclusion]) => ({ name, conclusion }))) as typeof github.paginate;
+      let failed: string | undefined;
+      const r = await planRunOf({ github, context, core: { setFailed: (m: string) => (failed = m) }, credentialed: false });
+      return { r, failed };
+    };
+    expect(await run([["preview", "success"], ["plan", "skipped"], ["review-gate", "failure"]])).toEqual({ r: { id: 51, environments: [], preview: true }, failed: undefined });
+    expect((await run([["preview", "failure"], ["plan", "skipped"]])).failed).toMatch(/preview of commit c+ did not succeed \(failure\)/);
+  });
+
+  test("the workflow: the preview job fails on destructive changes for the gate (not itself), runs no write token; the gate judges with the base branch's scripts; forks skip the comment", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml: { load(s: string): any } = require("js-yaml");
+    const pr = yaml.load(readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8"));
+    const runs = (job: string): string => pr.jobs[job].steps.map((st: any) => String(st.run ?? "")).join("\n");
+    const uses = (job: string): string[] => pr.jobs[job].steps.map((st: any) => String(st.uses ?? ""));
+    expect(runs("preview")).toMatch(/npm run preview -- --base "\$BASE_SHA" .*--plans preview\/plans --fail-on destructive/);
+    expect(pr.jobs.preview.permissions).toEqual({ contents: "read" });
+    const failStep = pr.jobs.preview.steps.find((st: any) => /fail if the preview failed/.test(st.name ?? ""));
+    expect(failStep.if).toContain("!= '3'");
+    // The gate (write permission) checks out the base commit only, and needs the preview.
+    const gate = pr.jobs["review-gate"];
+    expect(gate.needs).toContain("preview");
+    expect(gate.permissions["pull-requests"]).toBe("write");
+    const checkouts = gate.steps.filter((st: any) => String(st.uses).startsWith("actions/checkout@"));
+    expect(checkouts.map((st: any) => st.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
+    expect(runs("review-gate")).toMatch(/npm run plan-review -- --dir preview\/plans --sha "\$HEAD_SHA"/);
+    expect(gate.steps.map((st: any) => String(st.with?.script ?? "")).join()).toContain("previewGate(");
+    // Without plan roles the gate fails when the preview did not run to the end.
+    expect(gate.steps.some((st: any) => /needs\.preview\.result != 'success'/.test(String(st.if)) && /exit 1/.test(String(st.run)))).toBe(true);
+    // The commenting job runs no pull-request code, and skips a fork's run (its token is read-only).
+    expect(uses("preview-comment").filter((u) => u.startsWith("actions/checkout"))).toEqual([]);
+    expect(pr.jobs["preview-comment"].if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    const review = readFileSync(join(WORKFLOWS, "review-gate.yml"), "utf8");
+    expect(review).toContain("previewGate(");
+    expect(review).toMatch(/name: preview\n\s+path: preview\n\s+run-id: \$\{\{ steps\.run\.outputs\.id \}\}/);
+  });
 });

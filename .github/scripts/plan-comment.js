@@ -6,6 +6,9 @@
 // - reviewGate: fails while the head commit's plan summaries (written by the base branch's review
 //   scripts from the plan jobs' artifacts) show a failed plan, or a delete or replace that no one with
 //   write access other than the author has approved for that commit; labels the pull request.
+// - previewGate: the same rule where no credentialed plan ran (no plan roles, or a fork's run, which
+//   gets no secrets): on the preview job's plans (`npm run preview -- --plans`), reviewed by the base
+//   branch's scripts, its removed stacks and its `--fail-on destructive` exit code.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -90,10 +93,7 @@ async function approversOf(github, { owner, repo }, reviews, sha, author) {
  * with write access other than the author approved this very commit. A new push needs a new approval.
  */
 async function reviewGate({ github, context, core, root, environments }) {
-  const pr = context.payload.pull_request;
-  const sha = pr.head.sha;
-  const { owner, repo } = context.repo;
-  const issue_number = pr.number;
+  const sha = context.payload.pull_request.head.sha;
   const summaries = readSummaries(root);
   const problems = [];
   if (!environments.length) problems.push("no environment was planned");
@@ -112,6 +112,19 @@ async function reviewGate({ github, context, core, root, environments }) {
     .filter(([, v]) => v.destructive.length)
     .map(([stack]) => stack)
     .sort();
+  return { ...(await approvalGate({ github, context, core, destructive, where: "their plan comments" })), problems };
+}
+
+/**
+ * The approval rule both gates apply to `destructive` (stacks, or what stands for them): labels the
+ * pull request; passes when nothing is destructive or someone with write access other than the author
+ * approved the head commit; fails otherwise.
+ */
+async function approvalGate({ github, context, core, destructive, where }) {
+  const pr = context.payload.pull_request;
+  const sha = pr.head.sha;
+  const { owner, repo } = context.repo;
+  const issue_number = pr.number;
   const labelled = (pr.labels || []).some((l) => l.name === DESTRUCTIVE_LABEL);
   try {
     if (destructive.length && !labelled) await github.rest.issues.addLabels({ owner, repo, issue_number, labels: [DESTRUCTIVE_LABEL] });
@@ -121,24 +134,66 @@ async function reviewGate({ github, context, core, root, environments }) {
   }
   if (!destructive.length) {
     core.info(`The plans of ${sha} delete and replace nothing.`);
-    return { destructive, approvers: [], problems };
+    return { destructive, approvers: [] };
   }
   const reviews = await github.paginate(github.rest.pulls.listReviews, { owner, repo, pull_number: issue_number, per_page: 100 });
   const approvers = await approversOf(github, { owner, repo }, reviews, sha, pr.user.login);
   if (approvers.length) core.notice(`Destructive changes in ${destructive.join(", ")}, approved for ${sha} by ${approvers.join(", ")}.`);
   else
     core.setFailed(
-      `Destructive changes in ${destructive.join(", ")} (see their plan comments). An approving review of commit ${sha} by someone with write access other than the author lets this check pass.`,
+      `Destructive changes in ${destructive.join(", ")} (see ${where}). An approving review of commit ${sha} by someone with write access other than the author lets this check pass.`,
     );
-  return { destructive, approvers, problems };
+  return { destructive, approvers };
+}
+
+/** npm run preview's exit codes (scripts/preview/cli.ts): 0 reviewed, 1 a plan failed, 2 could not run, 3 --fail-on destructive. */
+const PREVIEW_EXIT = { 0: "reviewed", 1: "a plan of the preview failed", 2: "the preview could not run", 3: "destructive" };
+
+/**
+ * The gate where no credentialed plan ran, on the preview job's artifact under `dir` (as
+ * download-artifact lays it out): `exit` (the preview's exit code with --fail-on destructive),
+ * `plans/<stack>.{json,txt,exit}` and `plans/removed.json` (stacks the base has and the head no
+ * longer synthesizes), and `plans/summary.json`, written by the base branch's `npm run plan-review`
+ * in the gate job, so a pull request cannot change how its preview is judged. Destructive: a stack
+ * the base branch's review finds deleting or replacing, a removed stack, or, if neither names one,
+ * the preview's own exit code 3. Fails on a missing or failed preview, or a summary of another commit;
+ * then the same approval rule as reviewGate.
+ */
+async function previewGate({ github, context, core, dir }) {
+  const sha = context.payload.pull_request.head.sha;
+  const read = (f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+  const problems = [];
+  const exitText = read("exit");
+  const exit = exitText === undefined ? undefined : Number(exitText.trim());
+  const summaryText = read(path.join("plans", "summary.json"));
+  const summary = summaryText ? JSON.parse(summaryText) : undefined;
+  const removed = JSON.parse(read(path.join("plans", "removed.json")) || "[]");
+  if (exit === undefined) problems.push("no preview of this commit (the preview job's artifact has no exit code)");
+  else if (exit !== 0 && exit !== 3) problems.push(`${PREVIEW_EXIT[exit] || `the preview exited ${exit}`} (see the preview job)`);
+  if (!summary) problems.push("no review of the preview's plans");
+  else if (summary.sha !== sha) problems.push(`the review of the preview is of commit ${summary.sha}, not ${sha}`);
+  else for (const [stack, v] of Object.entries(summary.stacks)) if (v.failed) problems.push(`the preview's plan of ${stack} failed`);
+  if (problems.length) {
+    core.setFailed(`${problems.join("; ")}.`);
+    return { destructive: [], approvers: [], problems };
+  }
+  const destructive = [
+    ...Object.entries(summary.stacks)
+      .filter(([, v]) => v.destructive.length)
+      .map(([stack]) => stack),
+    ...removed.map((stack) => `${stack} (removed)`),
+  ].sort();
+  if (exit === 3 && !destructive.length) destructive.push("the preview (npm run preview --fail-on destructive exited 3)");
+  return { ...(await approvalGate({ github, context, core, destructive, where: "the preview comment" })), problems };
 }
 
 /**
  * For review-gate.yml: the latest pull-request.yml run of the head commit, finished, with every
- * plan job successful; its id and environments (from its "plan (<env>)" jobs). Fails the step and
- * returns null otherwise (that run's own review-gate job reports when it ends).
+ * plan job successful; its id and environments (from its "plan (<env>)" jobs). Without plan roles
+ * (`credentialed` false), its preview job must have succeeded instead, and `preview` is true. Fails
+ * the step and returns null otherwise (that run's own review-gate job reports when it ends).
  */
-async function planRunOf({ github, context, core }) {
+async function planRunOf({ github, context, core, credentialed = true }) {
   const sha = context.payload.pull_request.head.sha;
   const { owner, repo } = context.repo;
   const { data } = await github.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: "pull-request.yml", head_sha: sha, event: "pull_request", per_page: 50 });
@@ -152,6 +207,15 @@ async function planRunOf({ github, context, core }) {
     return null;
   }
   const jobs = await github.paginate(github.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id: run.id, filter: "latest", per_page: 100 });
+  if (!credentialed) {
+    // No plan roles (or a fork's run, which gets no secrets): the preview is what the gate judges.
+    const preview = jobs.find((j) => j.name === "preview");
+    if (!preview || preview.conclusion !== "success") {
+      core.setFailed(`The preview of commit ${sha} did not succeed (${preview ? preview.conclusion : "no preview job"}).`);
+      return null;
+    }
+    return { id: run.id, environments: [], preview: true };
+  }
   const plans = jobs.filter((j) => /^plan \((.+)\)$/.test(j.name));
   const failed = plans.filter((j) => j.conclusion !== "success").map((j) => j.name);
   if (failed.length) {
@@ -169,4 +233,4 @@ async function postAllPlanComments({ github, context, root }) {
   return stacks;
 }
 
-module.exports = { postPlanComments, postAllPlanComments, reviewGate, planRunOf, readSummaries, approversOf, marker, DESTRUCTIVE_LABEL, APPROVER_PERMISSIONS };
+module.exports = { postPlanComments, postAllPlanComments, reviewGate, previewGate, approvalGate, planRunOf, readSummaries, approversOf, marker, DESTRUCTIVE_LABEL, APPROVER_PERMISSIONS };

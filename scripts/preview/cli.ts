@@ -1,5 +1,5 @@
 /**
- * npm run preview -- [--base REF | --base-synth DIR] [--out FILE] [--fail-on destructive]
+ * npm run preview -- [--base REF | --base-synth DIR] [--head-synth DIR] [--out FILE] [--plans DIR] [--fail-on destructive]
  *
  * What the working tree's change does, offline: its stacks (synthesized with the working tree's
  * config dir, SAGEMAKER_ANFW_CONFIG_DIR or config/) are planned by the real AWS provider with
@@ -14,6 +14,10 @@
  * --base-synth DIR   the base: a saved synth output directory (a cdktf.out with manifest.json).
  * --head-synth DIR   plan this synth output instead of synthesizing the working tree.
  * --out FILE         write the review there instead of to stdout.
+ * --plans DIR        also write each stack's plan as `npm run plan-review -- --dir DIR` reads it
+ *                    (<stack>.json, .txt, .exit) and DIR/removed.json (stacks no longer
+ *                    synthesized): the pull-request workflow's gate reviews them with the base
+ *                    branch's scripts (docs/ci-cd.md).
  * --fail-on destructive
  *                    exit 3 when a stack deletes or replaces anything (or a stack is removed).
  * --help             this text.
@@ -26,7 +30,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
-import { checkoutBase, configDirFor, defaultBaseRef, deployBase, planAgainst, renderPreview, synthesizeTree } from "./preview";
+import { baseLabel, checkoutBase, configDirFor, defaultBase, deployBase, HeadPlans, planAgainst, renderPreview, synthesizeTree } from "./preview";
 import { previewRuntime, removePreviewTempDirs } from "./runtime";
 import { terraformBinary } from "./terraform";
 
@@ -36,6 +40,7 @@ export interface PreviewArgs {
   readonly baseSynth?: string;
   readonly headSynth?: string;
   readonly out?: string;
+  readonly plans?: string;
   readonly failOnDestructive: boolean;
 }
 
@@ -55,6 +60,7 @@ export function parsePreviewArgs(argv: ReadonlyArray<string>): PreviewArgs {
     else if (a === "--base-synth") args.baseSynth = value(i++, a);
     else if (a === "--head-synth") args.headSynth = value(i++, a);
     else if (a === "--out") args.out = value(i++, a);
+    else if (a === "--plans") args.plans = value(i++, a);
     else if (a === "--fail-on") {
       const v = value(i++, a);
       if (v !== "destructive") throw new UsageError(`--fail-on ${v}: the only condition is "destructive"`);
@@ -81,12 +87,13 @@ export async function runPreview(args: PreviewArgs, repo = REPO): Promise<{ code
   try {
     const notes: string[] = [];
     let baseOut: string;
-    let baseLabel: string;
+    let label: string;
     if (args.baseSynth) {
       baseOut = resolve(args.baseSynth);
-      baseLabel = `the synth output ${args.baseSynth}`;
+      label = `the synth output \`${args.baseSynth}\``;
     } else {
-      const ref = args.base ?? defaultBaseRef(repo);
+      const merge = args.base ? undefined : defaultBase(repo);
+      const ref = args.base ?? merge!.commit;
       const tree = checkoutBase(repo, ref);
       cleanups.push(tree.remove);
       const config = configDirFor(repo, tree.dir);
@@ -97,7 +104,7 @@ export async function runPreview(args: PreviewArgs, repo = REPO): Promise<{ code
       baseOut = join(previewRuntime().tempDir("preview-base-synth"), "out");
       log(`synthesizing the base ${ref} (${tree.commit.slice(0, 12)})`);
       synthesizeTree(tree.dir, baseOut, config.dir);
-      baseLabel = `\`${args.base ?? "the merge base"}\` (commit \`${tree.commit.slice(0, 12)}\`)`;
+      label = baseLabel(tree.commit, args.base, merge?.branch);
     }
     let headOut: string;
     if (args.headSynth) headOut = resolve(args.headSynth);
@@ -112,7 +119,8 @@ export async function runPreview(args: PreviewArgs, repo = REPO): Promise<{ code
       log("planning the working tree against it");
       const head = await planAgainst(base, headOut);
       const sha = spawnSync("git", ["-C", repo, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout?.trim() || undefined;
-      const report = renderPreview(head, { base: baseLabel, sha, notes });
+      const report = renderPreview(head, { base: label, sha, notes });
+      if (args.plans) writePlans(head, args.plans);
       const code = report.failed ? 1 : args.failOnDestructive && report.destructive ? 3 : 0;
       return { code, markdown: report.markdown };
     } finally {
@@ -121,6 +129,22 @@ export async function runPreview(args: PreviewArgs, repo = REPO): Promise<{ code
   } finally {
     for (const c of cleanups.reverse()) c();
   }
+}
+
+/**
+ * Each stack's plan as `npm run plan-review -- --dir` reads it (scripts/plan-review/cli.ts
+ * reviewDirectory: <stack>.json, <stack>.txt, <stack>.exit), and removed.json: the stacks the base
+ * has and the head no longer synthesizes, which no plan shows (the gate counts them as destructive,
+ * as --fail-on destructive does).
+ */
+export function writePlans(head: HeadPlans, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const s of head.stacks) {
+    if (s.plan) writeFileSync(join(dir, `${s.stack}.json`), JSON.stringify(s.plan));
+    writeFileSync(join(dir, `${s.stack}.txt`), s.text ?? "");
+    writeFileSync(join(dir, `${s.stack}.exit`), String(s.exitCode));
+  }
+  writeFileSync(join(dir, "removed.json"), JSON.stringify(head.removed));
 }
 
 export async function main(argv: ReadonlyArray<string>): Promise<number> {

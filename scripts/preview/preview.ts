@@ -85,14 +85,28 @@ function git(repo: string, args: string[]): { code: number; out: string } {
  * origin/main), or with the local `main` when there is no such remote branch.
  */
 export function defaultBaseRef(repo: string): string {
+  return defaultBase(repo).commit;
+}
+
+/** defaultBaseRef with the branch it is the merge base with (the review's header names both). */
+export function defaultBase(repo: string): { commit: string; branch: string } {
   const originHead = git(repo, ["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"]);
   const candidates = [originHead.code === 0 ? originHead.out : undefined, "origin/main", "main"].filter((c): c is string => !!c);
   for (const branch of candidates) {
     if (git(repo, ["rev-parse", "--verify", "-q", `${branch}^{commit}`]).code !== 0) continue;
     const base = git(repo, ["merge-base", "HEAD", branch]);
-    if (base.code === 0) return base.out;
+    if (base.code === 0) return { commit: base.out, branch };
   }
   throw new Error(`no default base: neither origin/main nor main exists in ${repo}; give --base <ref> or --base-synth <dir>`);
+}
+
+/**
+ * The base as the review's header names it: the ref given, or the merge base and the branch it is
+ * taken with, and the commit's short SHA (what a reader can `git show`).
+ */
+export function baseLabel(commit: string, given?: string, branch?: string): string {
+  const short = `commit \`${commit.slice(0, 12)}\``;
+  return given ? `\`${given}\` (${short})` : `the merge base of HEAD and \`${branch ?? "main"}\` (${short})`;
 }
 
 export interface BaseTree {
