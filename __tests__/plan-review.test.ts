@@ -465,3 +465,23 @@ describe("SageMaker changes that interrupt users or fail the apply", () => {
     expect(review([newRole, rc("aws_iam_policy", "bob_ownership", ["create"], null, { ...policy(["DenyUntaggedCreates"]), name: "p-dev-bob-us-east-1-ownership" })]).markdown).not.toMatch(/Tell users to restart/);
   });
 });
+
+describe("policy diffs: an ...IfExists condition made strict", () => {
+  // requireOwnerTag's default (modules/sagemaker/execution-role.ts): StringEqualsIfExists on the
+  // request's owner tag became StringEquals; the upgrade's preview called it "widens" on every role.
+  const stmt = (op: string, values: string[]) => policy({ Sid: "Jobs", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob"], Resource: ["*"], Condition: { [op]: { "aws:RequestTag/owner": values } } });
+
+  test("StringEqualsIfExists to StringEquals with the same values does not widen (IAM: a request without the tag is refused now)", async () => {
+    const [c] = diff(stmt("StringEqualsIfExists", ["alice"]), stmt("StringEquals", ["alice"]));
+    expect(c.widens).toEqual([]);
+    const arn = "arn:aws:sagemaker:us-east-1:111122223333:training-job/x";
+    expect(await decision(stmt("StringEqualsIfExists", ["alice"]), "sagemaker:CreateTrainingJob", arn)).toBe("Allowed");
+    expect(await decision(stmt("StringEquals", ["alice"]), "sagemaker:CreateTrainingJob", arn)).toBe("ImplicitlyDenied");
+  });
+
+  test("made strict but with another value, or the IfExists dropped with nothing in its place, still widens", () => {
+    expect(diff(stmt("StringEqualsIfExists", ["alice"]), stmt("StringEquals", ["alice", "bob"]))[0].widens).toEqual(["condition StringEqualsIfExists aws:RequestTag/owner removed"]);
+    const none = policy({ Sid: "Jobs", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob"], Resource: ["*"] });
+    expect(diff(stmt("StringEqualsIfExists", ["alice"]), none)[0].widens).toEqual(["condition StringEqualsIfExists aws:RequestTag/owner removed"]);
+  });
+});

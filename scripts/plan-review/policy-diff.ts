@@ -163,6 +163,16 @@ function changedStatementWidens(effect: string, fields: Record<string, ListDiff>
       const born = before.conditions[key] === undefined && after.conditions[key] !== undefined;
       const matchesMore = negated ? d.removed.length > 0 : d.added.some((v) => isWildcard(v) || v === UNKNOWN || !BENIGN_VALUE_KEYS.has(key.replace(/^\S+ /, "")));
       const matchesLess = negated ? d.added.length > 0 : d.removed.length > 0;
+      // An ...IfExists operator made strict on the same key ("StringEqualsIfExists k" to
+      // "StringEquals k"): IfExists also matches when the key is absent from the request (IAM User
+      // Guide, "Condition operators": "...IfExists condition operators": "If the key is not present,
+      // evaluate the condition element as true"), so the strict form matches less, unless it now lists
+      // more values (fewer, for a negated operator).
+      const strict = key.replace(/IfExists(?= )/, "");
+      const madeStrict =
+        strict !== key && gone && after.conditions[strict] !== undefined &&
+        (negated ? before.conditions[key].every((v) => after.conditions[strict].includes(v)) : after.conditions[strict].every((v) => before.conditions[key].includes(v)));
+      if (allow && madeStrict) continue;
       if (allow && gone) out.push(`condition ${key} removed`);
       else if (allow && !born && matchesMore) out.push(`condition ${key} now matches more (${negated ? `no longer excludes ${d.removed.join(", ")}` : d.added.join(", ")})`);
       else if (!allow && born) out.push(`Deny now only applies when ${key} matches`);
