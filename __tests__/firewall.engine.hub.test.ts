@@ -158,9 +158,9 @@ describe("the fixture hub's policy", () => {
     ]);
   });
 
-  test("an address in no spoke (the hub's own VPC, a range no spoke declares) reaches no name at all: dropped by the default action", () => {
+  test("an address in no spoke (the hub's own VPC, a range no spoke declares) reaches no name at all: dropped by the hygiene group's foreign-source rule", () => {
     expect(verdicts(matrix, OUTSIDE)).toEqual(expected(OUTSIDE, () => false));
-    for (const s of OUTSIDE) expect([s, result(matrix, s, "tls:huggingface.co").rule?.source, result(matrix, s, "tls:huggingface.co").clientBytesForwarded]).toEqual([s, "default action", 0]);
+    for (const s of OUTSIDE) expect([s, result(matrix, s, "tls:huggingface.co").rule?.sid, result(matrix, s, "tls:huggingface.co").clientBytesForwarded]).toEqual([s, 9100018, 0]);
   });
 
   test.each(SPOKE_SOURCES)("hygiene and refusals hold for %s: IP literal, other ports, non-TLS on 443, UDP, ICMP, server data, CONNECT", (s) => {
@@ -186,9 +186,9 @@ describe("the fixture hub's policy", () => {
     });
   });
 
-  test("known gap (docs/hub.md, 'Engine layer'): an address in no spoke gets none of the hygiene rules, so one-way UDP and ICMP, and bytes that are not TLS on 443, are not decided (forwarded)", () => {
+  test("an address in no spoke sends nothing at all: one-way UDP and ICMP and bytes that are not TLS on 443 are dropped by 9100018 (the rules that name $HOME_NET as the source do not see it)", () => {
     for (const s of OUTSIDE)
-      expect([s, ...["dns-udp", "icmp", "not-tls-on-443"].map((id) => result(matrix, s, id).outcome)]).toEqual([s, "not decided", "not decided", "not decided"]);
+      expect([s, ...["dns-udp", "icmp", "not-tls-on-443"].map((id) => `${result(matrix, s, id).outcome} ${result(matrix, s, id).rule?.sid}`)]).toEqual([s, "dropped 9100018", "dropped 9100018", "dropped 9100018"]);
   });
 });
 
@@ -227,7 +227,17 @@ describe("each expectation can fail: broken copies of the fixture's policy", () 
     });
     expect(layOutPolicy(broken).groups.find((g) => g.homeNetFrom === "firewall VPC")?.homeNet).toEqual([HUB_CIDR]);
     const e = matrixOf(broken, ["alpha", "hub-vpc"]);
-    expect([result(e, "alpha", "tls:huggingface.co").outcome, result(e, "hub-vpc", "tls:huggingface.co").outcome]).toEqual(["reset", "passed"]);
+    // The hub VPC's own address is still dropped first by 9100018 (the hygiene group's HOME_NET is every spoke).
+    expect([result(e, "alpha", "tls:huggingface.co").outcome, result(e, "hub-vpc", "tls:huggingface.co").rule?.sid]).toEqual(["reset", 9100018]);
+  });
+
+  test("without the foreign-source rule (9100018), an address in no spoke sends one-way UDP and ICMP undecided: the gap it closes", () => {
+    const broken = withGroup((g) => {
+      const rules = g.rule_group.rules_source.rules_string;
+      if (rules?.includes("sid:9100018;")) g.rule_group.rules_source.rules_string = rules.split("\n").filter((r: string) => !r.includes("sid:9100018;")).join("\n");
+    });
+    const e = matrixOf(broken, ["hub-vpc"], true);
+    expect(["dns-udp", "icmp"].map((id) => result(e, "hub-vpc", id).outcome)).toEqual(["not decided", "not decided"]);
   });
 
   test("hygiene narrowed to alpha's range: UDP from gamma is no longer dropped by the hygiene rule", () => {

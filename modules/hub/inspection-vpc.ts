@@ -209,7 +209,8 @@ export class InspectionVpc extends Construct {
       ...fw,
       firewallName: fw.firewallName ?? `${prefix}-firewall`,
       suricata: fw.suricata && { ...fw.suricata, ruleGroupName: fw.suricata.ruleGroupName ?? `${prefix}-suricata` },
-      protocolHygiene: { ...fw.protocolHygiene, ruleGroupName: fw.protocolHygiene?.ruleGroupName ?? `${prefix}-protocol-hygiene` },
+      // Spokes send from addresses the hub only knows by their declared ranges: refuse the rest.
+      protocolHygiene: { refuseOtherSources: true, ...fw.protocolHygiene, ruleGroupName: fw.protocolHygiene?.ruleGroupName ?? `${prefix}-protocol-hygiene` },
       tlsInspection: fw.tlsInspection && { ...fw.tlsInspection, name: fw.tlsInspection.name ?? `${prefix}-tls-inspection` },
       vpcId: this.vpc.id,
       subnetIdsByAz: Object.fromEntries(azs.map((az) => [az, lanes[az].firewall.subnet.id])),

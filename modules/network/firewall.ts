@@ -67,7 +67,22 @@ export interface ProtocolHygieneOptions {
   readonly enabled?: boolean;
   /** The rule group's name. Default `<firewallName>-protocol-hygiene`. */
   readonly ruleGroupName?: string;
+  /**
+   * Also drop every packet whose source and destination are both outside HOME_NET
+   * (FOREIGN_SOURCE_RULE). Default false: an environment's own firewall sees only its NAT
+   * gateways' traffic, always from HOME_NET. A hub sees whatever its spokes send: every other rule
+   * here names `$HOME_NET` as the source, so a spoke's undeclared range or a spoofed source would
+   * pass one-way UDP, ICMP and first bytes undecided.
+   */
+  readonly refuseOtherSources?: boolean;
 }
+
+/**
+ * Drops traffic that neither comes from nor goes to HOME_NET: from a source no spoke declares
+ * (a secondary CIDR left out, a spoofed address) to anywhere but a spoke. Replies to the spokes
+ * (destination in HOME_NET) are not matched.
+ */
+export const FOREIGN_SOURCE_RULE = 'drop ip !$HOME_NET any -> !$HOME_NET any (msg:"source outside every protected range"; sid:9100018; rev:1;)';
 
 /**
  * TLS inspection of egress HTTPS from HOME_NET to port 443: the firewall decrypts with
@@ -447,7 +462,7 @@ export class InspectionFirewall extends Construct {
         "Logs every SNI/Host; drops CONNECT, IP literals, non-TLS on 443, non-HTTP on 80, UDP and ICMP out",
         // Fixed by AWS at creation: room for the rules to grow without replacing the group.
         100,
-        { rulesString: `${protocolHygieneRules(props.tlsInspection !== undefined).join("\n")}\n` },
+        { rulesString: `${[...(props.protocolHygiene?.refuseOtherSources ? [FOREIGN_SOURCE_RULE] : []), ...protocolHygieneRules(props.tlsInspection !== undefined)].join("\n")}\n` },
       );
     }
 
