@@ -147,6 +147,13 @@ describe("help", () => {
     for (const [, name] of help.matchAll(/npm run ([a-z][\w-]*(?::[a-z][\w-]*)?)/g)) expect({ name, exists: name in scripts }).toEqual({ name, exists: true });
   });
 
+  test("the testing page names every test file (so a new layer's tests are never undocumented)", () => {
+    const page = read("docs/testing.md");
+    const files = readdirSync(join(ROOT, "__tests__")).filter((f) => f.endsWith(".test.ts")).map((f) => f.replace(/\.test\.ts$/, ""));
+    expect(files.length).toBeGreaterThan(20);
+    expect(files.filter((f) => !page.includes(`\`${f}\``))).toEqual([]);
+  });
+
   test("says which files test:unit runs that need terraform (the ones its patterns leave in)", () => {
     const patterns = /--testPathIgnorePatterns ((?:[^\s-][^\s]* ?)+)/.exec(scripts["test:unit"])?.[1].trim().split(/\s+/) ?? [];
     expect(patterns.length).toBeGreaterThan(0);
