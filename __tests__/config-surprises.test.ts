@@ -324,3 +324,14 @@ describe("warnings reach the synth log", () => {
     expect(warnings).toContainEqual(expect.stringMatching(/^config\/test\.json: studio\.allowedSourceCidrs\[0\]: 20\.0\.0\.0\/12 admits 1,048,576 addresses/));
   });
 });
+
+describe("acknowledgeSharedHosting: the reason, as text", () => {
+  test("true (a checkbox, not a reason) is refused with what to write, not the schema's type message", () => {
+    const message = expectRefused(
+      { firewall: { allowedDomains: ["pypi.org", { domain: ".cloudfront.net", acknowledgeSharedHosting: true }] } },
+      "firewall.allowedDomains[1].acknowledgeSharedHosting",
+      "why this shared-hosting name is needed and who accepted the risk",
+    );
+    expect(message).not.toMatch(/expected string, received/);
+  });
+});

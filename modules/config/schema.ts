@@ -155,7 +155,7 @@ export const FirewallSection = z
             .strictObject({
               domain: z.string(),
               acknowledgeSharedHosting: z
-                .string()
+                .string({ error: "must be the reason, as text: why this shared-hosting name is needed and who accepted the risk (at least 20 characters), not true or a number" })
                 .trim()
                 .min(20, "must say why (at least 20 characters): who needs this shared-hosting name, and who accepted the risk")
                 .describe("Why this shared-hosting entry is needed and who accepted that data may reach any customer of that host"),
