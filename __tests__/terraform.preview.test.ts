@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { Review } from "../scripts/plan-review/review";
 import { runPlan } from "../scripts/plan-review/cli";
 import { parsePreviewArgs, runPreview, UsageError, usage } from "../scripts/preview/cli";
-import { deployBase, DeployedBase, planAgainst, PreviewReport, renderPreview, synthesizeTree } from "../scripts/preview/preview";
+import { baseLabel, deployBase, DeployedBase, planAgainst, PreviewReport, renderPreview, synthesizeTree } from "../scripts/preview/preview";
 import { realProviderEnv } from "./support/real-plan";
 import { scratchDir } from "./support/scratch";
 import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
@@ -64,11 +64,25 @@ test("--help prints the usage (options, base, exit codes) and exits 0 without te
   for (const option of ["--base REF", "--base-synth DIR", "--out FILE", "--fail-on destructive", "merge base"]) expect(r.stdout).toContain(option);
   expect(r.stdout).toMatch(/Exit code: 0 reviewed/);
   expect((await runPreview(parsePreviewArgs(["--help"]))).markdown).toBe(usage());
+  // The usage line names every option the text below it describes (--help aside).
+  const [line, ...rest] = usage().split("\n");
+  const described = rest.map((l) => /^(--[a-z-]+)/.exec(l)?.[1]).filter((o): o is string => !!o && o !== "--help");
+  expect(described.length).toBeGreaterThanOrEqual(6);
+  expect(described.filter((o) => !line.includes(o))).toEqual([]);
+});
+
+test("the header names the base: the ref given, or the merge base and its branch, each with its short SHA", () => {
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  const header = (base: string) => renderPreview({ stacks: [], removed: [] }, { base }).markdown.split("\n").find((l) => l.startsWith("Planned with")) ?? "";
+  expect(header(baseLabel(sha, undefined, "origin/main"))).toContain("**the merge base of HEAD and `origin/main` (commit `0123456789ab`)**");
+  expect(header(baseLabel(sha, "v0.3.0"))).toContain("**`v0.3.0` (commit `0123456789ab`)**");
+  expect(header(baseLabel(sha, undefined, "origin/main"))).not.toContain("`the merge base`");
 });
 
 test("options: unknown ones, missing values, two bases and other --fail-on conditions are usage errors", () => {
   expect(parsePreviewArgs(["--base", "v1.2.0", "--out", "p.md", "--fail-on", "destructive"])).toEqual({ help: false, base: "v1.2.0", out: "p.md", failOnDestructive: true });
-  for (const bad of [["--bogus"], ["--base"], ["--base", "a", "--base-synth", "b"], ["--fail-on", "changes"], ["--out", "--base"]]) {
+  expect(parsePreviewArgs(["--plans", "preview/plans"])).toEqual({ help: false, plans: "preview/plans", failOnDestructive: false });
+  for (const bad of [["--bogus"], ["--base"], ["--base", "a", "--base-synth", "b"], ["--fail-on", "changes"], ["--out", "--base"], ["--plans"]]) {
     expect(() => parsePreviewArgs(bad)).toThrow(UsageError);
   }
 });
@@ -178,9 +192,16 @@ describeWithTerraform("npm run preview with a git base", () => {
     const saved = process.env.SAGEMAKER_ANFW_CONFIG_DIR;
     delete process.env.SAGEMAKER_ANFW_CONFIG_DIR;
     try {
-      const r = await runPreview(parsePreviewArgs(["--out", out, "--fail-on", "destructive"]), repo);
+      const plans = scratchDir("preview-plans");
+      const r = await runPreview(parsePreviewArgs(["--out", out, "--fail-on", "destructive", "--plans", plans]), repo);
       expect(r.code).toBe(0);
-      expect(r.markdown).toContain(`commit \`${committed.slice(0, 12)}\``);
+      // The clone has no remote: the base is the merge base with its main (the commit made above).
+      expect(r.markdown).toContain(`the merge base of HEAD and \`main\` (commit \`${committed.slice(0, 12)}\`)`);
+      // --plans: what npm run plan-review --dir reads (the gate reviews them with the base branch's scripts).
+      expect(readFileSync(join(plans, "pv-network.exit"), "utf8")).toBe("2");
+      expect(readFileSync(join(plans, "pv-studio.exit"), "utf8")).toBe("0");
+      expect(JSON.parse(readFileSync(join(plans, "pv-network.json"), "utf8")).resource_changes.length).toBeGreaterThan(0);
+      expect(JSON.parse(readFileSync(join(plans, "removed.json"), "utf8"))).toEqual([]);
       expect(r.markdown).toMatch(/`pv-network`: needs attention|`pv-network`: safe additions/);
       expect(r.markdown).toContain("huggingface.co");
       expect(r.markdown).toContain("`pv-studio`: no changes");
