@@ -556,8 +556,11 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
         const profiles = state.resources.filter((r: Json) => r.type === "aws_sagemaker_user_profile").map((r: Json) => r.instances[0].attributes.user_settings[0]);
         expect(profiles.length).toBeGreaterThan(0);
         // The domain's defaults, and (UpdateUserProfile and CreateUserProfile answer alike) each profile's own.
-        for (const settings of [attrs.default_user_settings[0], attrs.default_space_settings[0], ...profiles]) {
-          Object.assign(settings.jupyter_lab_app_settings[0].default_resource_spec[0], {
+        // Code Editor's default resource spec is the same API type next to its lifecycle config (profiles only).
+        const specs = [attrs.default_user_settings[0], attrs.default_space_settings[0], ...profiles].map((s: Json) => s.jupyter_lab_app_settings[0].default_resource_spec[0]);
+        specs.push(...profiles.map((s: Json) => s.code_editor_app_settings[0].default_resource_spec[0]));
+        for (const spec of specs) {
+          Object.assign(spec, {
             sagemaker_image_arn: "arn:aws:sagemaker:us-east-1:885854791233:image/sagemaker-distribution-cpu",
             sagemaker_image_version_alias: "2.0.0",
           });
@@ -632,12 +635,13 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(json.resource_changes.filter((c: Json) => c.action_reason?.startsWith("replace") || (c.change.actions.includes("create") && c.change.actions.includes("delete")))).toEqual([]);
     });
 
-    test("Studio: the UI endpoint is destroyed (opt-in now: studio.uiEndpoint); each role's jobs and workload policies update in place, its read and ownership parts are created and attached; the profile's own JupyterLab lifecycle config is created and the profile updated in place to run it; the domain is not updated", async () => {
+    test("Studio: the UI endpoint is destroyed (opt-in now: studio.uiEndpoint); each role's jobs and workload policies update in place, its read and ownership parts are created and attached; the profile's own JupyterLab and Code Editor lifecycle configs are created and the profile updated in place to run them; the domain is not updated", async () => {
       const json = await upgrade.studio();
       expect(sorted(json)).toEqual(
         expectedChanges([
           ...policyParts("execution-role"),
           ...policyParts("user-role-anfw-user-profile"),
+          ["aws_sagemaker_studio_lifecycle_config.user-code-editor-lifecycle-anfw-user-profile-", "create"],
           ["aws_sagemaker_studio_lifecycle_config.user-lifecycle-anfw-user-profile-", "create"],
           ["aws_sagemaker_user_profile.studio_anfw-user-profile_", "update"],
           ["aws_vpc_endpoint.studio-endpoint", "delete"],
@@ -647,12 +651,13 @@ describeWithTerraform("real provider: an environment deployed, then changed", ()
       expect(actionsOf(json, "aws_sagemaker_domain")).toEqual([["no-op"]]);
       const [profile] = json.resource_changes.filter((c: Json) => c.type === "aws_sagemaker_user_profile");
       // The profile's JupyterLab settings are all that changes: nothing else of the profile, and the lifecycle config is the new one.
-      const { jupyter_lab_app_settings: before, ...restBefore } = profile.change.before.user_settings[0];
-      const { jupyter_lab_app_settings: after, ...restAfter } = profile.change.after.user_settings[0];
+      const { jupyter_lab_app_settings: before, code_editor_app_settings: ceBefore, ...restBefore } = profile.change.before.user_settings[0];
+      const { jupyter_lab_app_settings: after, code_editor_app_settings: ceAfter, ...restAfter } = profile.change.after.user_settings[0];
       // (an unset optional string is "" in the state and null in the plan: the provider reads them as one)
       const unset = (o: Json) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === "" ? null : v]));
-      expect({ before, restAfter: unset(restAfter) }).toEqual({ before: [], restAfter: unset(restBefore) });
+      expect({ before, ceBefore, restAfter: unset(restAfter) }).toEqual({ before: [], ceBefore: [], restAfter: unset(restBefore) });
       expect(after).toHaveLength(1);
+      expect(ceAfter).toHaveLength(1);
     });
 
     test("notebook: the UI endpoint is destroyed (opt-in now: notebook.uiEndpoint); the role's jobs and workload policies update in place, its read and ownership parts are created and attached; an on-start lifecycle config is created and the instance updated in place to run it", async () => {

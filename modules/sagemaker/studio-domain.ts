@@ -59,6 +59,12 @@ export interface StudioDomainProps {
    */
   readonly jupyterLabLifecycleConfigArnOf?: (profile: string) => string | undefined;
   /**
+   * Each user profile's own Code Editor lifecycle config (its ARN; app type CodeEditor), the one its
+   * Code Editor apps run by default and the only one they may choose, for the same reasons as
+   * jupyterLabLifecycleConfigArnOf. Default: none.
+   */
+  readonly codeEditorLifecycleConfigArnOf?: (profile: string) => string | undefined;
+  /**
    * The interface endpoints, told to admit HTTPS from every group made here: ServiceEndpoints in
    * the same stack, an EndpointIngress in another. Required (without it the apps cannot reach AWS
    * APIs).
@@ -107,19 +113,29 @@ export class UserProfileGroup extends Construct {
     });
 
     const lc = props.jupyterLabLifecycleConfigArnOf?.(name);
+    const ce = props.codeEditorLifecycleConfigArnOf?.(name);
+    // The lifecycle config is both the default and the only allowed one, per app type.
+    const settings = (arn: string) => ({ lifecycleConfigArns: [arn], defaultResourceSpec: { lifecycleConfigArn: arn } });
+    // AWS fills the image of a default resource spec that names only a lifecycle config
+    // (provider issue #39894; the provider's user_profile.go has these fields Optional, not
+    // Computed), which would plan an update after every apply. Code Editor's default resource spec
+    // is the same ResourceSpec type in the API, with the same three fields, Optional only in
+    // 5.100.0's schema (`terraform providers schema -json`): ignored likewise. We set none of
+    // them, so ignoring exactly these hides nothing configured; the provider sends the stored
+    // values back on update.
+    const filled = [...(lc ? ["jupyter_lab_app_settings"] : []), ...(ce ? ["code_editor_app_settings"] : [])].flatMap((block) =>
+      IMAGE_FIELDS_AWS_FILLS.map((f) => `user_settings[0].${block}[0].default_resource_spec[0].${f}`),
+    );
     this.profile = new SagemakerUserProfile(this, "profile", {
       domainId,
       userProfileName: name,
       userSettings: {
         executionRole: props.executionRoleArnOf?.(name) ?? props.executionRoleArn,
         securityGroups: [this.securityGroup.id],
-        ...(lc ? { jupyterLabAppSettings: { lifecycleConfigArns: [lc], defaultResourceSpec: { lifecycleConfigArn: lc } } } : {}),
+        ...(lc ? { jupyterLabAppSettings: settings(lc) } : {}),
+        ...(ce ? { codeEditorAppSettings: settings(ce) } : {}),
       },
-      // AWS fills the image of a default resource spec that names only a lifecycle config
-      // (provider issue #39894; the provider's user_profile.go has these fields Optional, not
-      // Computed), which would plan an update after every apply. We set none of them, so ignoring
-      // exactly these hides nothing configured; the provider sends the stored values back on update.
-      ...(lc ? { lifecycle: { ignoreChanges: IMAGE_FIELDS_AWS_FILLS.map((f) => `user_settings[0].jupyter_lab_app_settings[0].default_resource_spec[0].${f}`) } } : {}),
+      ...(filled.length > 0 ? { lifecycle: { ignoreChanges: filled } } : {}),
     });
   }
 }
