@@ -570,7 +570,9 @@ describe("SageMaker Studio", () => {
       const script = scriptOf(perProfile(two)[0].lc.config);
       expect(script).toMatch(/sudo -n true/);
       expect(script).toMatch(/site_config_dir\("sagemaker"\)/);
-      expect(script).toMatch(/\[ ! -e "\$user_file" \] \|\| head -n 1 "\$user_file" \| grep -qxF/);
+      // (what each branch does is run with bash in sdk-defaults.test.ts)
+      expect(script).toMatch(/elif \[ ! -e "\$user_file" \] \|\| ours; then/);
+      expect(script).toMatch(/head -n 1 "\$user_file" \| grep -qxF/);
       expect(script).toMatch(/\) \|\| echo "sagemaker-anfw: could not write/);
     });
 

@@ -15,9 +15,15 @@
  * - src/sagemaker/config/config_schema.py: `Tags` is accepted under SageMaker.TrainingJob,
  *   ProcessingJob, TransformJob, Model, EndpointConfig, Endpoint, Pipeline (and AutoMLJob,
  *   CompilationJob, EdgePackagingJob, FeatureGroup, MonitoringSchedule), and
- *   SageMaker.PythonSDK.Modules.RemoteFunction; not for hyperparameter tuning jobs (no entry) nor
- *   model packages. Every object has additionalProperties: false, so a key the installed SDK does
- *   not know makes the whole file invalid: only keys of the schema are written.
+ *   SageMaker.PythonSDK.Modules.RemoteFunction; hyperparameter tuning jobs and model packages have
+ *   no entry. Every object has additionalProperties: false, so a key the installed SDK does not
+ *   know makes the whole file invalid (config.py raises, and sagemaker.Session() with it): only
+ *   keys of the schema are written, and the file needs SDK 2.166.0 or later, the first release
+ *   whose schema has SageMaker.Endpoint (2.148.0 to 2.165.0 refuse the file; checked against the
+ *   schemas of 2.165.0, 2.166.0, 2.257.6 and 3.20.0 in __tests__/sdk-defaults.test.ts).
+ * - src/sagemaker/session.py, _get_tuning_request (2.229.0 and later; not before): a tuning job
+ *   gets SageMaker.TrainingJob's Tags, so HyperparameterTuner(...).fit() is tagged too; with SDK
+ *   2.166.0 to 2.228.x it is not, and needs tags=[...] passed.
  * - src/sagemaker/session.py, _append_sagemaker_config_tags: a config tag is added only when the
  *   request has no tag with the same key, so a tag the user passes wins (with another owner's
  *   value, IAM refuses the create).
@@ -26,8 +32,9 @@ import { OWNER_TAG_KEY } from "./execution-role";
 
 /**
  * The SDK config paths (dot-separated, under the file's root) whose `Tags` get the owner tag: the
- * creates jobPolicyParts isolates that the SDK can tag from its defaults. Tuning jobs are not among
- * them (the schema has no entry): `HyperparameterTuner(..., tags=[...])` must pass the tag.
+ * creates jobPolicyParts isolates that the SDK can tag from its defaults. Tuning jobs have no entry
+ * of their own: SDK 2.229.0 and later tag them with SageMaker.TrainingJob's (session.py,
+ * _get_tuning_request); with an older SDK, `HyperparameterTuner(..., tags=[...])` must pass the tag.
  */
 export const SDK_TAGGED_ENTITIES: ReadonlyArray<string> = [
   "SageMaker.TrainingJob",
@@ -75,44 +82,57 @@ export const SDK_DEFAULTS_HEREDOC = "ANFW_SDK_DEFAULTS";
 
 /**
  * Shell lines, run as root (a notebook instance's on-start script), that write the admin defaults
- * file. The instance's root volume is rebuilt on every start, so this runs on every start.
+ * file. The instance's root volume is rebuilt on every start, so this runs on every start. A
+ * failure here is logged and never fails the on-start script: AWS does not start an instance whose
+ * on-start script fails (which would lock its users out), and a create without the tag is refused
+ * anyway, with the log saying what to pass.
  */
 export function sdkDefaultsAsRoot(owner: string): string {
   return `# SageMaker Python SDK defaults: the owner tag on what it creates (modules/sagemaker/sdk-defaults.ts).
+( set -e
 mkdir -p /etc/xdg/sagemaker
 cat > /etc/xdg/sagemaker/config.yaml <<'${SDK_DEFAULTS_HEREDOC}'
 ${sdkDefaultsYaml(owner)}${SDK_DEFAULTS_HEREDOC}
 chmod 0644 /etc/xdg/sagemaker/config.yaml
+) || echo "sagemaker-anfw: could not write the SageMaker SDK defaults; pass tags=[{'Key': '${OWNER_TAG_KEY}', 'Value': '${owner}'}] yourself" >&2
 `;
 }
 
 /**
- * Shell lines for a Studio JupyterLab lifecycle config, which runs as sagemaker-user: the admin
- * file where the SDK looks for it (platformdirs' site_config_dir, asked of the image's Python) when
- * passwordless sudo works; it lives in the app's container, so it is rewritten on every app start
- * and never touches the user's home. Otherwise the user file, but only when there is none or it is
- * one of ours (the marker): a user's own file is never overwritten, and the log says what to add.
- * A failure here never stops the app from starting (a create without the tag is refused anyway).
+ * Shell lines for a Studio JupyterLab or Code Editor lifecycle config, which runs as
+ * sagemaker-user: the admin file where the SDK looks for it (platformdirs' site_config_dir, asked
+ * of the image's Python) when passwordless sudo works; it lives in the app's container, so it is
+ * rewritten on every app start, and a user file of ours (the marker on its first line) left from a
+ * start without sudo is removed, since the SDK would let its older Tags override the admin file's.
+ * Otherwise the user file, but only when there is none or it is one of ours: a user's own file is
+ * never overwritten, and the log says what to add. A failure here (no HOME, a read-only home)
+ * never stops the app from starting (a create without the tag is refused anyway).
  */
 export function sdkDefaultsAsStudioUser(owner: string): string {
   return `# SageMaker Python SDK defaults: the owner tag on what it creates (modules/sagemaker/sdk-defaults.ts).
 (
   set -u
   tmp="$(mktemp)"
+  trap 'rm -f "$tmp"' EXIT
   cat > "$tmp" <<'${SDK_DEFAULTS_HEREDOC}'
 ${sdkDefaultsYaml(owner)}${SDK_DEFAULTS_HEREDOC}
   chmod 0644 "$tmp"
   admin_dir="$(python3 -c 'from platformdirs import site_config_dir; print(site_config_dir("sagemaker"))' 2>/dev/null || true)"
   [ -n "$admin_dir" ] || admin_dir=/etc/xdg/sagemaker
-  user_file="\${XDG_CONFIG_HOME:-$HOME/.config}/sagemaker/config.yaml"
+  # Empty without HOME and XDG_CONFIG_HOME: then there is no user file to read or write.
+  user_file=""
+  if [ -n "\${XDG_CONFIG_HOME:-}" ]; then user_file="$XDG_CONFIG_HOME/sagemaker/config.yaml"; elif [ -n "\${HOME:-}" ]; then user_file="$HOME/.config/sagemaker/config.yaml"; fi
+  ours() { [ -n "$user_file" ] && [ -f "$user_file" ] && head -n 1 "$user_file" | grep -qxF '${SDK_DEFAULTS_MARKER}'; }
   if sudo -n true 2>/dev/null && sudo mkdir -p "$admin_dir" && sudo cp "$tmp" "$admin_dir/config.yaml" && sudo chmod 0644 "$admin_dir/config.yaml"; then
     echo "sagemaker-anfw: SageMaker SDK defaults written to $admin_dir/config.yaml"
-  elif [ ! -e "$user_file" ] || head -n 1 "$user_file" | grep -qxF '${SDK_DEFAULTS_MARKER}'; then
+    if ours; then rm -f "$user_file" && echo "sagemaker-anfw: removed our older $user_file (it would override the admin file)"; fi
+  elif [ -z "$user_file" ]; then
+    echo "sagemaker-anfw: neither sudo nor HOME: could not write the SageMaker SDK defaults; pass tags=[{'Key': '${OWNER_TAG_KEY}', 'Value': '${owner}'}] yourself" >&2
+  elif [ ! -e "$user_file" ] || ours; then
     mkdir -p "$(dirname "$user_file")" && cp "$tmp" "$user_file" && echo "sagemaker-anfw: SageMaker SDK defaults written to $user_file"
   else
     echo "sagemaker-anfw: $user_file is your own and was left alone; add Tags [{Key: '${OWNER_TAG_KEY}', Value: '${owner}'}] to each entity in it, or creates are refused" >&2
   fi
-  rm -f "$tmp"
 ) || echo "sagemaker-anfw: could not write the SageMaker SDK defaults; pass tags=[{'Key': '${OWNER_TAG_KEY}', 'Value': '${owner}'}] yourself" >&2
 `;
 }
