@@ -485,3 +485,66 @@ describe("policy diffs: an ...IfExists condition made strict", () => {
     expect(diff(stmt("StringEqualsIfExists", ["alice"]), none)[0].widens).toEqual(["condition StringEqualsIfExists aws:RequestTag/owner removed"]);
   });
 });
+
+describe("egress hub settings turned the unsafe way (docs/plan-review.md)", () => {
+  // Plan JSON as terraform shapes it; the attribute names are the provider's (hashicorp/aws 5.100.0:
+  // aws_ec2_transit_gateway, aws_ec2_transit_gateway_vpc_attachment, aws_ram_resource_share).
+  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
+    address: `${type}.${name}`,
+    mode: "managed",
+    type,
+    name,
+    change: { actions, before, after, after_unknown: {} },
+  });
+  const review = (...changes: ReturnType<typeof rc>[]) =>
+    reviewPlan({
+      stack: "central-inspection",
+      exitCode: 2,
+      plan: {
+        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["333333333333"] } } } } },
+        resource_changes: changes,
+        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_ec2_transit_gateway.hub_tgw", values: {} }] } } },
+      },
+    });
+  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+  const gateway = { auto_accept_shared_attachments: "disable", default_route_table_association: "disable", default_route_table_propagation: "disable", dns_support: "enable" };
+  const inspection = { appliance_mode_support: "enable", dns_support: "enable", tags: { Name: "central-inspection" } };
+
+  test("appliance mode turned off on the inspection attachment: replies through another AZ's endpoint are dropped", () => {
+    const r = review(rc("aws_ec2_transit_gateway_vpc_attachment", "hub_network_tgw-attachment_1", ["update"], inspection, { ...inspection, appliance_mode_support: "disable" }));
+    const text = toRead(r.markdown);
+    expect(text).toMatch(/the inspection VPC's attachment\): \*\*appliance mode is turned off\*\*/);
+    expect(text).toMatch(/another AZ's firewall endpoint.*drops them \(asymmetric/);
+    // Said once, by name: not also as a generic "change in place".
+    expect(text).not.toContain("change in place");
+    expect(r.verdict).toBe("needs attention");
+  });
+
+  test("auto-accept of shared attachments turned on: any account in the share attaches without a reviewed accepter", () => {
+    const text = toRead(review(rc("aws_ec2_transit_gateway", "hub_tgw_transit-gateway_1", ["update"], gateway, { ...gateway, auto_accept_shared_attachments: "enable" })).markdown);
+    expect(text).toMatch(/\*\*auto-accept of shared attachments is turned on\*\*: any account the share reaches can attach a VPC of any range without a reviewed accepter/);
+  });
+
+  test("default route table association or propagation turned on (a replacement of the gateway, by the provider): attachments routed without review", () => {
+    for (const k of ["default_route_table_association", "default_route_table_propagation"]) {
+      const text = toRead(review(rc("aws_ec2_transit_gateway", "hub_tgw_transit-gateway_1", ["delete", "create"], gateway, { ...gateway, [k]: "enable" })).markdown);
+      expect({ k, said: new RegExp(`\\*\\*\`${k}\` is turned on\\*\\*: every new attachment .*routed without a reviewed association or route`).test(text) }).toEqual({ k, said: true });
+    }
+  });
+
+  test("the RAM share's allow_external_principals turning true: accounts outside the organisation", () => {
+    const share = { name: "central-tgw", allow_external_principals: false };
+    const text = toRead(review(rc("aws_ram_resource_share", "hub_share_share_1", ["update"], share, { ...share, allow_external_principals: true })).markdown);
+    expect(text).toMatch(/\*\*the share allows external principals\*\*: accounts outside the organisation can be given the hub's gateway \(share `central-tgw`\)/);
+  });
+
+  test("the safe way round says none of it: appliance mode turned on, auto-accept and the defaults turned off, the share closed; a spoke's attachment created without appliance mode", () => {
+    const md = review(
+      rc("aws_ec2_transit_gateway_vpc_attachment", "hub_network_tgw-attachment_1", ["update"], { ...inspection, appliance_mode_support: "disable" }, inspection),
+      rc("aws_ec2_transit_gateway", "hub_tgw_transit-gateway_1", ["update"], { auto_accept_shared_attachments: "enable", default_route_table_association: "enable", default_route_table_propagation: "enable" }, gateway),
+      rc("aws_ram_resource_share", "hub_share_share_1", ["update"], { name: "s", allow_external_principals: true }, { name: "s", allow_external_principals: false }),
+      rc("aws_ec2_transit_gateway_vpc_attachment", "network_tgw-attachment_2", ["create"], null, { appliance_mode_support: "disable", tags: { Name: "dev-spoke" } }),
+    ).markdown;
+    expect(md).not.toMatch(/appliance mode is turned off|auto-accept of shared attachments is turned on|is turned on\*\*: every new attachment|allows external principals/);
+  });
+});

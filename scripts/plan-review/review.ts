@@ -844,6 +844,68 @@ function analyzeHubSpoke(rc: Json, a: Analysis): void {
 }
 
 /**
+ * The hub's settings that keep every path reviewed and symmetric (docs/hub.md, "Accepting spokes" and
+ * "Appliance mode"), read by name when one turns the unsafe way, in place or (the gateway's default
+ * route table settings: the provider forces a new gateway when one goes from disable to enable, by
+ * hashicorp/terraform-provider-aws internal/service/ec2/transitgateway_.go CustomizeDiff) by replacement:
+ *
+ * - `appliance_mode_support` enable -> disable on an attachment: only the inspection VPC's has it on
+ *   (modules/hub/inspection-vpc.ts); without it the gateway may send a flow's reply through another
+ *   AZ's firewall endpoint, which holds no state for the flow and drops it.
+ * - `auto_accept_shared_attachments` -> enable on the gateway: an account the share reaches attaches
+ *   a VPC of any range with no accepter in the hub's plan to review.
+ * - `default_route_table_association` / `_propagation` -> enable: attachments are associated with, or
+ *   propagate their ranges into, the gateway's default table without a reviewed association or route.
+ * - `allow_external_principals` -> true on the RAM share: accounts outside the organisation can be
+ *   given the gateway (and the shared DNS rule group).
+ *
+ * A create with the unsafe value is read too (a new hub with auto-accept on is as open as a changed one).
+ */
+function analyzeHubSettings(rc: Json, a: Analysis): void {
+  const action = actionOf(rc.change.actions);
+  if (action !== "create" && action !== "update" && action !== "replace") return;
+  const before = (action === "create" ? {} : (rc.change.before ?? {})) as Json;
+  const after = (rc.change.after ?? {}) as Json;
+  const name = code(displayName(rc.name));
+  // Turned to `bad` by this change: from anything else (a create has no before).
+  const turns = (k: string, bad: unknown) => after[k] === bad && before[k] !== bad;
+  const claim = (k: string) => {
+    a.claimed.add(k);
+    a.lines.push(`- ${k}: ${short(action === "create" ? "(new)" : before[k])} → ${short(after[k])}`);
+  };
+  if (rc.type === "aws_ec2_transit_gateway_vpc_attachment" && before.appliance_mode_support === "enable" && after.appliance_mode_support !== "enable") {
+    claim("appliance_mode_support");
+    const which = /-inspection$/.test(String(after.tags?.Name ?? before.tags?.Name ?? "")) ? " (the inspection VPC's attachment)" : "";
+    a.findings.push({
+      level: "attention",
+      text: `${name}${which}: **appliance mode is turned off**: the gateway may send a flow's replies through another AZ's firewall endpoint, which holds no state for the flow and drops them (asymmetric routing: connections through the hub fail)`,
+    });
+  }
+  if (rc.type === "aws_ec2_transit_gateway") {
+    if (turns("auto_accept_shared_attachments", "enable")) {
+      claim("auto_accept_shared_attachments");
+      a.findings.push({
+        level: "attention",
+        text: `${name}: **auto-accept of shared attachments is turned on**: any account the share reaches can attach a VPC of any range without a reviewed accepter in the hub's plan`,
+      });
+    }
+    for (const k of ["default_route_table_association", "default_route_table_propagation"]) {
+      if (!turns(k, "enable")) continue;
+      claim(k);
+      const what = k.endsWith("association") ? "every new attachment is associated with the gateway's default route table" : "every new attachment propagates its ranges into the gateway's default route table";
+      a.findings.push({ level: "attention", text: `${name}: **${code(k)} is turned on**: ${what}, routed without a reviewed association or route` });
+    }
+  }
+  if (rc.type === "aws_ram_resource_share" && turns("allow_external_principals", true)) {
+    claim("allow_external_principals");
+    a.findings.push({
+      level: "attention",
+      text: `${name}: **the share allows external principals**: accounts outside the organisation can be given the hub's gateway${after.name ? ` (share ${code(after.name)})` : ""}`,
+    });
+  }
+}
+
+/**
  * SageMaker changes that interrupt users though nothing is replaced.
  *
  * - A notebook instance updated in place (anything but its tags): hashicorp/aws 5.100.0,
@@ -903,6 +965,7 @@ function itemOf(rc: Json, ctx: Ctx): Item | undefined {
   analyzeTags(rc, a);
   analyzeDnsRuleAction(rc, a);
   analyzeHubSpoke(rc, a);
+  analyzeHubSettings(rc, a);
   analyzeSageMakerDisruption(rc, a);
   if (action === "update" || action === "replace") {
     const replacePaths = ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => String(p[0]));
