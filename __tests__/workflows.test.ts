@@ -36,10 +36,11 @@ test("deploy waits for approval of the production environment; each environment 
   const deploy = readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8");
   expect(deploy).toMatch(/\n {4}environment: production\n/);
   expect(deploy).toContain("fromJSON(secrets.AWS_DEPLOY_ROLES || '{}')[matrix.environment]");
+  expect(deploy).toContain("fromJSON(secrets.AWS_DEPLOY_ROLES || '{}')[matrix.target]");
   const pr = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
   expect(pr).toContain("fromJSON(secrets.AWS_PLAN_ROLES || '{}')[matrix.environment]");
   // The plan job runs the review command users run (which plans with -lock=false), then the gate reads it back.
-  expect(pr).toContain('npm run plan-review -- --run --env "$ENVIRONMENT"');
+  expect(pr).toContain('npm run plan-review -- --run --sha "$HEAD_SHA" --dir "$DIR" $STACKS');
   expect(readFileSync(join(__dirname, "..", "scripts", "plan-review", "cli.ts"), "utf8")).toContain('"-lock=false"');
   expect(pr).toMatch(/review-gate:[\s\S]*reviewGate\(/);
   for (const text of [deploy, pr]) expect(text).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
@@ -65,10 +66,19 @@ test("the gate always reports (a skipped required check would pass), judges with
   expect(review).toContain("reviewGate(");
 });
 
-test("pull requests plan against the deployed state: the plan job refuses the local backend, as deploy does", () => {
-  for (const file of ["pull-request.yml", "deploy.yml"]) {
-    const text = readFileSync(join(WORKFLOWS, file), "utf8");
-    expect({ file, refuses: /grep -l '"local"' cdktf\.out\/stacks\/"\$ENVIRONMENT"-\*\/cdk\.tf\.json[\s\S]{0,300}exit 1/.test(text) }).toEqual({ file, refuses: true });
+test("pull requests plan against the deployed state: the plan job refuses the local backend, as deploy does (hubs' stacks too)", () => {
+  const pr = readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8");
+  expect(pr).toMatch(/for stack in \$STACKS; do\n\s+if grep -l '"local"' "cdktf\.out\/stacks\/\$stack\/cdk\.tf\.json"[\s\S]{0,300}exit 1/);
+  const apply = readFileSync(join(__dirname, "..", ".github", "scripts", "apply-stacks.sh"), "utf8");
+  expect(apply).toMatch(/grep -l '"local"' "cdktf\.out\/stacks\/\$stack\/cdk\.tf\.json"[\s\S]{0,300}exit 1/);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml: { load(s: string): any } = require("js-yaml");
+  const deploy = yaml.load(readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8"));
+  for (const job of ["deploy-hubs", "deploy"]) {
+    const runs: string[] = deploy.jobs[job].steps.map((st: any) => String(st.run ?? ""));
+    const check = runs.findIndex((r) => r.includes("apply-stacks.sh --check-backend $STACKS"));
+    const applyAt = runs.findIndex((r) => /apply-stacks\.sh \$STACKS/.test(r));
+    expect({ job, check: check >= 0, before: check < applyAt }).toEqual({ job, check: true, before: true });
   }
 });
 
@@ -384,5 +394,181 @@ describe("the gate without a credentialed plan (the preview's plans)", () => {
     const review = readFileSync(join(WORKFLOWS, "review-gate.yml"), "utf8");
     expect(review).toContain("previewGate(");
     expect(review).toMatch(/name: preview\n\s+path: preview\n\s+run-id: \$\{\{ steps\.run\.outputs\.id \}\}/);
+  });
+});
+
+describe("hubs in CI: planned, gated and deployed like environments, before them (docs/ci-cd.md)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const targetsLib = require("../.github/scripts/environments.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { cutsOfPlan, cutsOfSummary, guard } = require("../.github/scripts/egress-guard.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml: { load(s: string): any } = require("js-yaml");
+
+  /** A config dir and a synthesized cdktf.out as the workflows see them. */
+  function repo(stacks: Record<string, string>): string {
+    const root = scratchDir("targets");
+    mkdirSync(join(root, "config", "hubs"), { recursive: true });
+    for (const f of ["dev.json", "team-b.json"]) writeFileSync(join(root, "config", f), "{}");
+    writeFileSync(join(root, "config", "hubs", "central.json"), "{}");
+    writeFileSync(join(root, "config", "hubs", "notes.md"), "not a hub");
+    const manifest: Record<string, unknown> = {};
+    for (const [stack, region] of Object.entries(stacks)) {
+      manifest[stack] = { workingDirectory: `stacks/${stack}` };
+      mkdirSync(join(root, "cdktf.out", "stacks", stack), { recursive: true });
+      writeFileSync(join(root, "cdktf.out", "stacks", stack, "cdk.tf.json"), JSON.stringify({ provider: { aws: [{ alias: "a", region: "xx" }, { region }] } }));
+    }
+    writeFileSync(join(root, "cdktf.out", "manifest.json"), JSON.stringify({ stacks: manifest }));
+    return root;
+  }
+
+  test("the targets: each hub as hub:<name> first, then the environments; a hub's stack, region and artifact name", () => {
+    // team-b is a spoke waiting for its hub: no stacks synthesized yet.
+    const root = repo({ "central-inspection": "us-east-2", "dev-network": "eu-west-1", "dev-notebook": "eu-west-1", "dev-studio": "eu-west-1" });
+    expect(targetsLib.targets(root)).toEqual(["hub:central", "dev", "team-b"]);
+    expect(targetsLib.environmentNames(root)).toEqual(["dev", "team-b"]);
+    expect(targetsLib.stacksOf("hub:central", root)).toEqual(["central-inspection"]);
+    expect(targetsLib.stacksOf("dev", root)).toEqual(["dev-network", "dev-studio", "dev-notebook"]);
+    expect(targetsLib.stacksOf("team-b", root)).toEqual([]);
+    expect(targetsLib.regionOf("hub:central", root)).toBe("us-east-2");
+    // Artifact names cannot hold ":"; the gate maps the artifact back to its target.
+    expect(targetsLib.artifactOf("hub:central")).toBe("hub_central");
+    expect(targetsLib.targetOfArtifact("hub_central")).toBe("hub:central");
+    expect(targetsLib.targetOfArtifact("dev")).toBe("dev");
+    // deploy.yml's `only` input: a subset, an unknown name refused.
+    expect(targetsLib.select(["hub:central", "dev"], "dev")).toEqual(["dev"]);
+    expect(targetsLib.select(["dev"], "hub:central", ["hub:central", "dev"])).toEqual([]);
+    expect(() => targetsLib.select(["dev"], "central")).toThrow(/no target central/);
+  });
+
+  const HEAD = "e".repeat(40);
+  const context = { repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 7, head: { sha: HEAD }, user: { login: "author" }, labels: [] } } };
+  async function run(gateFn: (a: any) => Promise<any>, args: Record<string, unknown>, reviews: Array<Record<string, unknown>> = []) {
+    const { github } = fakeGithub([], reviews);
+    Object.assign(github.rest, { repos: { getCollaboratorPermissionLevel: async () => ({ data: { permission: "write" } }) } });
+    const out = { failed: undefined as string | undefined, warnings: [] as string[], notices: [] as string[] };
+    const core = { setFailed: (m: string) => (out.failed = m), warning: (m: string) => out.warnings.push(m), notice: (m: string) => out.notices.push(m), info: () => undefined };
+    const result = await gateFn({ github, context, core, ...args });
+    return { ...out, result };
+  }
+  const accepterGone = "delete aws_ec2_transit_gateway_vpc_attachment_accepter.hub_spoke-team-a_accepter_1";
+  function planDirs(dirs: Record<string, Record<string, string[]>>): string {
+    const root = scratchDir("gate-hub-plans");
+    for (const [artifact, stacks] of Object.entries(dirs)) {
+      mkdirSync(join(root, `plans-${artifact}`), { recursive: true });
+      const s = Object.fromEntries(Object.entries(stacks).map(([k, destructive]) => [k, { failed: false, destructive }]));
+      writeFileSync(join(root, `plans-${artifact}`, "summary.json"), JSON.stringify({ sha: HEAD, stacks: s }));
+    }
+    return root;
+  }
+
+  test("the review gate wants the hub's plan, and gates a deleted accepter like any destructive change, saying the deploy will not apply it", async () => {
+    const missing = await run(reviewGate, { root: planDirs({ dev: { "dev-network": [] } }), environments: ["hub:central", "dev"] });
+    expect(missing.failed).toMatch(/no plan review of hub hub:central/);
+    const root = planDirs({ hub_central: { "central-inspection": [accepterGone] }, dev: { "dev-network": [] } });
+    const r = await run(reviewGate, { root, environments: ["hub:central", "dev"] });
+    expect(r.failed).toMatch(/Destructive changes in central-inspection/);
+    expect(r.failed).toMatch(/central-inspection cuts an egress path \(delete aws_ec2_transit_gateway_vpc_attachment_accepter\.hub_spoke-team-a_accepter_1\): the merge's deploy will not apply it; .*egress-changes-done/);
+    // Approved: the gate passes, and still warns that the deploy needs the dispatch.
+    const ok = await run(reviewGate, { root, environments: ["hub:central", "dev"] }, [{ user: { login: "rita", type: "User" }, commit_id: HEAD, state: "APPROVED" }]);
+    expect(ok.failed).toBeUndefined();
+    expect(ok.warnings.join()).toMatch(/central-inspection cuts an egress path/);
+  });
+
+  test("a local -> hub move (the network's firewall deleted) is flagged as a move; an AZ removed (its NAT gateway deleted) is destructive but no move", async () => {
+    const move = await run(reviewGate, {
+      root: planDirs({ dev: { "dev-network": ["delete aws_nat_gateway.network_us-east-1a_nat-gateway_1", "delete aws_networkfirewall_firewall.network_inspection_firewall_2"] } }),
+      environments: ["dev"],
+    });
+    expect(move.failed).toMatch(/dev-network cuts an egress path \(delete aws_networkfirewall_firewall\.network_inspection_firewall_2\)/);
+    const az = await run(reviewGate, { root: planDirs({ dev: { "dev-network": ["delete aws_nat_gateway.network_us-east-1d_nat-gateway_1", "delete aws_subnet.network_us-east-1d_nat_subnet_2"] } }), environments: ["dev"] });
+    expect(az.failed).toMatch(/Destructive changes in dev-network/);
+    expect(az.failed).not.toMatch(/egress path/);
+    expect(az.warnings).toEqual([]);
+  });
+
+  test("the preview gate covers hub stacks: a hub's deleted accepter in the preview is gated and flagged", async () => {
+    const dir = scratchDir("preview-hub");
+    mkdirSync(join(dir, "plans"), { recursive: true });
+    writeFileSync(join(dir, "exit"), "3\n");
+    writeFileSync(join(dir, "plans", "summary.json"), JSON.stringify({ sha: HEAD, stacks: { "central-inspection": { failed: false, destructive: [accepterGone] }, "team-a-network": { failed: false, destructive: [] } } }));
+    const r = await run(previewGate, { dir });
+    expect(r.failed).toMatch(/Destructive changes in central-inspection .*central-inspection cuts an egress path/);
+  });
+
+  const rc = (type: string, address: string, actions: string[]) => ({ address, mode: "managed", type, name: address.split(".")[1], change: { actions } });
+  test("the deploy guard: what a plan cuts, from the plan (deploy) and from a review summary (gate) alike; a confirmed stack passes", () => {
+    const move = { resource_changes: [rc("aws_nat_gateway", "aws_nat_gateway.a", ["delete"]), rc("aws_networkfirewall_firewall", "aws_networkfirewall_firewall.fw", ["delete"]), rc("aws_route", "aws_route.r", ["update"])] };
+    expect(cutsOfPlan(move).map((c: { action: string; address: string }) => `${c.action} ${c.address}`)).toEqual(["delete aws_networkfirewall_firewall.fw"]);
+    const back = { resource_changes: [rc("aws_ec2_transit_gateway_vpc_attachment", "aws_ec2_transit_gateway_vpc_attachment.att", ["create", "delete"])] };
+    expect(cutsOfPlan(back).map((c: { action: string }) => c.action)).toEqual(["replace"]);
+    expect(cutsOfPlan({ resource_changes: [rc("aws_nat_gateway", "aws_nat_gateway.a", ["delete"]), rc("aws_ec2_transit_gateway_vpc_attachment", "aws_ec2_transit_gateway_vpc_attachment.att", ["update"])] })).toEqual([]);
+    expect(cutsOfSummary([accepterGone, "delete aws_subnet.s", "replace aws_internet_gateway.igw"]).map((c: { address: string }) => c.address)).toEqual([
+      "aws_ec2_transit_gateway_vpc_attachment_accepter.hub_spoke-team-a_accepter_1",
+      "aws_internet_gateway.igw",
+    ]);
+    expect(guard({ stack: "dev-network", plan: move, confirmed: "" }).refused).toBe(true);
+    expect(guard({ stack: "dev-network", plan: move, confirmed: "prod-network, central-inspection" }).refused).toBe(true);
+    expect(guard({ stack: "dev-network", plan: move, confirmed: "central-inspection dev-network" }).refused).toBe(false);
+  });
+
+  test("deploy applies the very plan it checked, and nothing of a refused one (apply-stacks.sh with a stub terraform)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawnSync } = require("node:child_process");
+    const root = scratchDir("apply-stacks");
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    // The stub logs each call and, for `show -json`, prints the plan the test put in the stack's dir.
+    writeFileSync(
+      join(bin, "terraform"),
+      '#!/bin/sh\necho "$*" >> "$LOG"\ncase "$*" in *"show -json"*) dir=$(echo "$1" | sed "s/^-chdir=//"); cat "$dir/stub-plan.json";; esac\n',
+      { mode: 0o755 },
+    );
+    const apply = (plan: unknown, confirmed: string) => {
+      const dir = join(root, "cdktf.out", "stacks", "dev-network");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "stub-plan.json"), JSON.stringify(plan));
+      const log = join(root, `log-${Math.random()}`);
+      writeFileSync(log, "");
+      const r = spawnSync("bash", [join(__dirname, "..", ".github", "scripts", "apply-stacks.sh"), "dev-network"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, LOG: log, CONFIRMED: confirmed },
+      });
+      return { code: r.status, out: r.stdout, calls: readFileSync(log, "utf8").trim().split("\n") };
+    };
+    const move = { resource_changes: [rc("aws_networkfirewall_firewall", "aws_networkfirewall_firewall.fw", ["delete"])] };
+    const refused = apply(move, "");
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/::error::dev-network: the plan deletes an egress path \(delete aws_networkfirewall_firewall\.fw/);
+    expect(refused.calls.filter((c) => / apply /.test(` ${c} `))).toEqual([]);
+    const confirmed = apply(move, "dev-network");
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.calls.at(-1)).toBe("-chdir=cdktf.out/stacks/dev-network apply -no-color -input=false deploy.tfplan");
+    expect(confirmed.calls.some((c) => c.includes("plan -no-color -input=false -out=deploy.tfplan"))).toBe(true);
+    expect(apply({ resource_changes: [rc("aws_route", "aws_route.r", ["update"])] }, "").code).toBe(0);
+  });
+
+  test("the workflows: pull requests plan every target; deploy applies the hubs in their own job before the environments, both through the guard", () => {
+    const pr = yaml.load(readFileSync(join(WORKFLOWS, "pull-request.yml"), "utf8"));
+    expect(pr.jobs.environments.steps.map((st: any) => String(st.run ?? "")).join()).toContain("node .github/scripts/environments.js targets");
+    expect(pr.jobs.plan.steps.find((st: any) => String(st.uses).startsWith("actions/upload-artifact@")).with.name).toBe("plans-${{ steps.target.outputs.artifact }}");
+    const deploy = yaml.load(readFileSync(join(WORKFLOWS, "deploy.yml"), "utf8"));
+    const hubs = deploy.jobs["deploy-hubs"];
+    const envs = deploy.jobs.deploy;
+    expect(hubs.environment).toBe("production");
+    expect(hubs.strategy.matrix.target).toBe("${{ fromJSON(needs.environments.outputs.hubs) }}");
+    expect(envs.needs).toContain("deploy-hubs");
+    // The environments run after the hubs succeeded or when there are none, never after a failed hub.
+    expect([...String(envs.if).matchAll(/needs\.deploy-hubs\.result (\S+) '(\w+)'/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(["== success", "== skipped"]);
+    expect(envs.if).toMatch(/needs\.test\.result == 'success'/);
+    for (const job of [hubs, envs]) {
+      expect(job.if).toContain("github.ref == 'refs/heads/main'");
+      const step = job.steps.find((st: any) => /apply-stacks\.sh \$STACKS/.test(String(st.run ?? "")));
+      expect(step.env.CONFIRMED).toBe("${{ inputs.egress-changes-done }}");
+    }
+    expect(Object.keys(deploy.on.workflow_dispatch.inputs).sort()).toEqual(["egress-changes-done", "only"]);
+    // No apply anywhere but through the guard's script.
+    expect(JSON.stringify(deploy.jobs)).not.toMatch(/terraform[^"]*apply/);
   });
 });

@@ -11,6 +11,8 @@
 //   branch's scripts, its removed stacks and its `--fail-on destructive` exit code.
 const fs = require("node:fs");
 const path = require("node:path");
+const { targetOfArtifact } = require("./environments.js");
+const { cutsOfSummary } = require("./egress-guard.js");
 
 /** The label the gate puts on pull requests whose plans delete or replace something. */
 const DESTRUCTIVE_LABEL = "plan: destructive";
@@ -49,9 +51,10 @@ function isOurs(comment) {
 }
 
 /**
- * The review summaries under `root` (one dir per environment, as download-artifact lays out the
- * plan jobs' artifacts: <root>/plans-<env>/summary.json, written by `npm run plan-review` of the
- * base branch's scripts). Returns env -> summary.
+ * The review summaries under `root` (one dir per target, as download-artifact lays out the plan
+ * jobs' artifacts: <root>/plans-<artifact>/summary.json, written by `npm run plan-review` of the
+ * base branch's scripts; a hub's artifact is hub_<name>: environments.js artifactOf). Returns
+ * target (an environment, or hub:<name>) -> summary.
  */
 function readSummaries(root) {
   const out = {};
@@ -59,7 +62,7 @@ function readSummaries(root) {
   for (const d of fs.readdirSync(root)) {
     const m = /^plans-(.+)$/.exec(d);
     const file = path.join(root, d, "summary.json");
-    if (m && fs.existsSync(file)) out[m[1]] = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (m && fs.existsSync(file)) out[targetOfArtifact(m[1])] = JSON.parse(fs.readFileSync(file, "utf8"));
   }
   return out;
 }
@@ -87,8 +90,21 @@ async function approversOf(github, { owner, repo }, reviews, sha, author) {
 }
 
 /**
+ * The stacks among `summaries`' whose plans cut an egress path (egress-guard.js): stack -> the cuts.
+ * deploy.yml will not apply them unless dispatched by a person naming them, so the gate says so.
+ */
+function egressCutsOf(stacks) {
+  return Object.fromEntries(
+    Object.entries(stacks)
+      .map(([stack, v]) => [stack, cutsOfSummary(v.destructive)])
+      .filter(([, cuts]) => cuts.length),
+  );
+}
+
+/**
  * The gate, on the summaries the trusted review step wrote for the head commit (never on comments,
- * which people with write access can edit or delete). Fails when an environment has no summary, a
+ * which people with write access can edit or delete). `environments` are the targets the plan jobs
+ * ran for (environments and hubs, hub:<name>: environments.js). Fails when a target has no summary, a
  * summary is of another commit, a plan failed, or a plan deletes or replaces something and no one
  * with write access other than the author approved this very commit. A new push needs a new approval.
  */
@@ -99,7 +115,7 @@ async function reviewGate({ github, context, core, root, environments }) {
   if (!environments.length) problems.push("no environment was planned");
   for (const env of environments) {
     const s = summaries[env];
-    if (!s) problems.push(`no plan review of environment ${env}`);
+    if (!s) problems.push(`no plan review of ${env.startsWith("hub:") ? "hub" : "environment"} ${env}`);
     else if (s.sha !== sha) problems.push(`the plan review of ${env} is of commit ${s.sha}, not ${sha}`);
     else for (const [stack, v] of Object.entries(s.stacks)) if (v.failed) problems.push(`the plan of ${stack} failed`);
   }
@@ -107,20 +123,21 @@ async function reviewGate({ github, context, core, root, environments }) {
     core.setFailed(`${problems.join("; ")}.`);
     return { destructive: [], approvers: [], problems };
   }
-  const destructive = Object.values(summaries)
-    .flatMap((s) => Object.entries(s.stacks))
+  const stacks = Object.fromEntries(Object.values(summaries).flatMap((s) => Object.entries(s.stacks)));
+  const destructive = Object.entries(stacks)
     .filter(([, v]) => v.destructive.length)
     .map(([stack]) => stack)
     .sort();
-  return { ...(await approvalGate({ github, context, core, destructive, where: "their plan comments" })), problems };
+  return { ...(await approvalGate({ github, context, core, destructive, egress: egressCutsOf(stacks), where: "their plan comments" })), problems };
 }
 
 /**
  * The approval rule both gates apply to `destructive` (stacks, or what stands for them): labels the
  * pull request; passes when nothing is destructive or someone with write access other than the author
- * approved the head commit; fails otherwise.
+ * approved the head commit; fails otherwise. `egress` (stack -> the egress paths its plan cuts) is said
+ * either way, as a warning: approved or not, deploy.yml will not apply those stacks on the merge.
  */
-async function approvalGate({ github, context, core, destructive, where }) {
+async function approvalGate({ github, context, core, destructive, where, egress = {} }) {
   const pr = context.payload.pull_request;
   const sha = pr.head.sha;
   const { owner, repo } = context.repo;
@@ -132,18 +149,23 @@ async function approvalGate({ github, context, core, destructive, where }) {
   } catch (e) {
     core.warning(`could not update the "${DESTRUCTIVE_LABEL}" label: ${e.message}`);
   }
+  const cut = Object.keys(egress).sort();
+  const egressNote = cut.length
+    ? ` ${cut.join(", ")} cut${cut.length === 1 ? "s" : ""} an egress path (${cut.flatMap((s) => egress[s].map((c) => `${c.action} ${c.address}`)).join(", ")}): the merge's deploy will not apply ${cut.length === 1 ? "it" : "them"}; do the move's manual steps, then run the deploy workflow by hand with egress-changes-done naming ${cut.length === 1 ? "it" : "them"} (docs/hub.md, "Moving an environment"; docs/ci-cd.md).`
+    : "";
+  if (egressNote) core.warning(egressNote.trim());
   if (!destructive.length) {
     core.info(`The plans of ${sha} delete and replace nothing.`);
     return { destructive, approvers: [] };
   }
   const reviews = await github.paginate(github.rest.pulls.listReviews, { owner, repo, pull_number: issue_number, per_page: 100 });
   const approvers = await approversOf(github, { owner, repo }, reviews, sha, pr.user.login);
-  if (approvers.length) core.notice(`Destructive changes in ${destructive.join(", ")}, approved for ${sha} by ${approvers.join(", ")}.`);
+  if (approvers.length) core.notice(`Destructive changes in ${destructive.join(", ")}, approved for ${sha} by ${approvers.join(", ")}.${egressNote}`);
   else
     core.setFailed(
-      `Destructive changes in ${destructive.join(", ")} (see ${where}). An approving review of commit ${sha} by someone with write access other than the author lets this check pass.`,
+      `Destructive changes in ${destructive.join(", ")} (see ${where}). An approving review of commit ${sha} by someone with write access other than the author lets this check pass.${egressNote}`,
     );
-  return { destructive, approvers };
+  return { destructive, approvers, egress: cut };
 }
 
 /** npm run preview's exit codes (scripts/preview/cli.ts): 0 reviewed, 1 a plan failed, 2 could not run, 3 --fail-on destructive. */
@@ -184,7 +206,7 @@ async function previewGate({ github, context, core, dir }) {
     ...removed.map((stack) => `${stack} (removed)`),
   ].sort();
   if (exit === 3 && !destructive.length) destructive.push("the preview (npm run preview --fail-on destructive exited 3)");
-  return { ...(await approvalGate({ github, context, core, destructive, where: "the preview comment" })), problems };
+  return { ...(await approvalGate({ github, context, core, destructive, egress: egressCutsOf(summary.stacks), where: "the preview comment" })), problems };
 }
 
 /**
@@ -225,7 +247,7 @@ async function planRunOf({ github, context, core, credentialed = true }) {
   return { id: run.id, environments: plans.map((j) => /^plan \((.+)\)$/.exec(j.name)[1]).sort() };
 }
 
-/** Posts every review under `root` (<root>/plans-<env>/<stack>.md). */
+/** Posts every review under `root` (<root>/plans-<artifact>/<stack>.md). */
 async function postAllPlanComments({ github, context, root }) {
   const stacks = [];
   if (!fs.existsSync(root)) return stacks;
@@ -233,4 +255,4 @@ async function postAllPlanComments({ github, context, root }) {
   return stacks;
 }
 
-module.exports = { postPlanComments, postAllPlanComments, reviewGate, previewGate, approvalGate, planRunOf, readSummaries, approversOf, marker, DESTRUCTIVE_LABEL, APPROVER_PERMISSIONS };
+module.exports = { postPlanComments, postAllPlanComments, reviewGate, previewGate, approvalGate, planRunOf, readSummaries, approversOf, egressCutsOf, marker, DESTRUCTIVE_LABEL, APPROVER_PERMISSIONS };
