@@ -4,10 +4,13 @@
  * else the firewall's VPC; scripts/firewall-engine/layout.ts), run in a real Suricata on packets from
  * several sources at once (one pcap, one run), decided in strict order. Per-spoke allowlists: a
  * spoke's name passes for its own addresses only; the shared list for the spokes that asked for it;
- * nothing for an address in no spoke. Hygiene and refusals hold for every spoke.
+ * nothing for an address in no spoke. Hygiene and refusals hold for every spoke. No address is in two
+ * allowlist groups, so the verdicts are the same whether or not Network Firewall generates drop rules
+ * for an ALLOWLIST domain list in strict order (both layouts are run: layout.ts, domainListDrops).
  *
  * Two hubs: a fixture built here (alpha and beta with their own, different lists, beta with two
- * ranges; gamma on the shared list only) and examples/hub/config's `central-inspection` as
+ * ranges; gamma on the shared list only; delta with its own list and the shared one) and
+ * examples/hub/config's `central-inspection` as
  * `npm run synth` writes it. Every source address, name and expected outcome is written here from
  * the config, never read from the code under test. Suricata is required, as in
  * firewall.engine.test.ts (this file's name holds "engine": test:unit skips it).
@@ -19,7 +22,7 @@ import { HubStack, HubStackProps } from "../stacks/hub-stack";
 import { catalogueSpecs, nameSpecs } from "../scripts/firewall-engine/catalogue";
 import { Evaluation, FlowResult, evaluateSources } from "../scripts/firewall-engine/evaluate";
 import { loadProblems } from "../scripts/firewall-engine/engine";
-import { layOutPolicy } from "../scripts/firewall-engine/layout";
+import { LayoutOptions, layOutPolicy } from "../scripts/firewall-engine/layout";
 import { Json, readStackJson, synthJson } from "./support/synth";
 import { scratchDir } from "./support/scratch";
 
@@ -29,6 +32,7 @@ const ROOT = join(__dirname, "..");
 const HUB_CIDR = "100.64.0.0/23";
 const ALPHA_NAMES = ["huggingface.co", ".hf.co"];
 const BETA_NAMES = ["api.kaggle.com"];
+const DELTA_NAMES = ["repo.anaconda.com"];
 const SHARED_NAMES = ["conda.anaconda.org"];
 const PROPS: HubStackProps = {
   name: "engine-hub",
@@ -43,6 +47,7 @@ const PROPS: HubStackProps = {
       { name: "alpha", cidrs: ["10.10.0.0/16"], accountId: "111122223333", attachmentId: "tgw-attach-0aaaaaaaaaaaaaaa1", accept: true, allowedDomains: ALPHA_NAMES, sharedAllowlist: false },
       { name: "beta", cidrs: ["10.20.0.0/16", "10.21.0.0/16"], accountId: "222233334444", attachmentId: "tgw-attach-0bbbbbbbbbbbbbbb2", accept: true, allowedDomains: BETA_NAMES, sharedAllowlist: false },
       { name: "gamma", cidrs: ["10.30.0.0/16"], accountId: "333344445555", attachmentId: "tgw-attach-0ccccccccccccccc3", accept: true, sharedAllowlist: true },
+      { name: "delta", cidrs: ["10.40.0.0/16"], accountId: "555566667777", attachmentId: "tgw-attach-0ddddddddddddddd4", accept: true, allowedDomains: DELTA_NAMES, sharedAllowlist: true },
     ],
   },
 };
@@ -53,30 +58,32 @@ const ADDRESS = {
   beta: "10.20.3.7",
   "beta-second-range": "10.21.3.7",
   gamma: "10.30.3.7",
+  delta: "10.40.3.7",
   "hub-vpc": "100.64.0.77",
   "no-spoke": "10.99.3.7",
 } as const;
 type Source = keyof typeof ADDRESS;
 const SOURCES = Object.keys(ADDRESS) as Source[];
-const SPOKE_SOURCES: Source[] = ["alpha", "beta", "beta-second-range", "gamma"];
+const SPOKE_SOURCES: Source[] = ["alpha", "beta", "beta-second-range", "gamma", "delta"];
 const OUTSIDE: Source[] = ["hub-vpc", "no-spoke"];
 
-/** The names each source may reach (written from PROPS: own list, plus the shared one for gamma). */
+/** The names each source may reach (written from PROPS: own list, plus the shared one for gamma and delta). */
 const MAY_REACH: Record<Source, string[]> = {
   alpha: ["huggingface.co", "files.hf.co", "hf.co"],
   beta: ["api.kaggle.com"],
   "beta-second-range": ["api.kaggle.com"],
   gamma: ["conda.anaconda.org"],
+  delta: ["repo.anaconda.com", "conda.anaconda.org"],
   "hub-vpc": [],
   "no-spoke": [],
 };
-const NAMES = ["huggingface.co", "files.hf.co", "hf.co", "api.kaggle.com", "conda.anaconda.org", "example.net"];
+const NAMES = ["huggingface.co", "files.hf.co", "hf.co", "api.kaggle.com", "repo.anaconda.com", "conda.anaconda.org", "example.net"];
 
 const fixture = synthJson(new HubStack(Testing.app(), PROPS));
 const copy = (j: Json): Json => JSON.parse(JSON.stringify(j));
 
 /** Every source's TLS and HTTP flow to every name, and (for the allowed name of each) the whole catalogue. */
-function matrixOf(stack: Json, sources: ReadonlyArray<Source> = SOURCES, full = false): Evaluation {
+function matrixOf(stack: Json, sources: ReadonlyArray<Source> = SOURCES, full = false, layout: LayoutOptions = {}): Evaluation {
   return evaluateSources(
     stack,
     sources.map((source) => ({
@@ -84,7 +91,14 @@ function matrixOf(stack: Json, sources: ReadonlyArray<Source> = SOURCES, full = 
       client: ADDRESS[source],
       specs: [...nameSpecs(NAMES, ADDRESS[source]), ...(full ? catalogueSpecs({ client: ADDRESS[source], allowed: MAY_REACH[source][0] ?? "huggingface.co", denied: "example.net" }) : [])],
     })),
+    layout,
   );
+}
+
+/** Pairs of domain-list groups of a laid-out policy whose resolved HOME_NETs share a CIDR (the fixture's ranges never nest, so equal CIDRs are what to look for). */
+function sharedSources(stack: Json): string[] {
+  const lists = layOutPolicy(stack).groups.filter((g) => g.source === "domain list");
+  return lists.flatMap((a, i) => lists.slice(i + 1).flatMap((b) => a.homeNet.filter((c) => b.homeNet.includes(c)).map((c) => `${c} in ${a.ruleGroupName} and ${b.ruleGroupName}`)));
 }
 
 function result(e: Evaluation, source: string, id: string): FlowResult {
@@ -119,23 +133,36 @@ const listTargets = (g: Json): string[] | undefined => g.rule_group.rules_source
 const isGroupFor = (targets: string[]) => (g: Json) => JSON.stringify(listTargets(g)) === JSON.stringify(targets);
 
 let matrix: Evaluation;
+/** The same flows with the drop rules the Developer Guide shows for an ALLOWLIST domain list (layout.ts, domainListDrops). */
+let withDrops: Evaluation;
 beforeAll(() => {
   matrix = matrixOf(fixture, SOURCES, true);
+  withDrops = matrixOf(fixture, SPOKE_SOURCES, false, { domainListDrops: true });
 });
 
 describe("the fixture hub's policy", () => {
-  test("every group loads into Suricata with its own HOME_NET, with no error or warning; each allowlist's HOME_NET is its spokes' ranges", () => {
-    const policy = layOutPolicy(fixture);
-    for (const g of policy.groups) expect({ group: g.name, problems: loadProblems(g.rules, g.variables) }).toEqual({ group: g.name, problems: [] });
-    const lists = policy.groups.filter((g) => g.source === "domain list").map((g) => [g.homeNet, g.homeNetFrom]);
+  test("every group loads into Suricata with its own HOME_NET, with no error or warning (with the documented domain-list drops too); each allowlist's HOME_NET is its spokes' ranges", () => {
+    for (const layout of [{}, { domainListDrops: true }]) {
+      for (const g of layOutPolicy(fixture, layout).groups) expect({ group: g.name, layout, problems: loadProblems(g.rules, g.variables) }).toEqual({ group: g.name, layout, problems: [] });
+    }
+    const lists = layOutPolicy(fixture).groups.filter((g) => g.source === "domain list").map((g) => [g.homeNet, g.homeNetFrom]);
     expect(lists).toEqual(
       expect.arrayContaining([
         [["10.10.0.0/16"], "rule group"],
         [["10.20.0.0/16", "10.21.0.0/16"], "rule group"],
         [["10.30.0.0/16"], "rule group"],
+        [["10.40.0.0/16"], "rule group"],
       ]),
     );
-    expect(lists).toHaveLength(3);
+    expect(lists).toHaveLength(4);
+  });
+
+  test("no address is in two allowlist groups: delta, on the shared list with a list of its own, is in its own group only", () => {
+    expect(sharedSources(fixture)).toEqual([]);
+  });
+
+  test("with the drop rules AWS documents for an ALLOWLIST domain list, every spoke's verdicts are the same: each reaches its own names and the shared ones it asked for, nothing else", () => {
+    expect(verdicts(withDrops, SPOKE_SOURCES)).toEqual(expected(SPOKE_SOURCES, (s, n) => MAY_REACH[s].includes(n)));
   });
 
   test("each spoke reaches its own names and the shared ones it asked for; every other name is refused (TLS and HTTP)", () => {
@@ -149,12 +176,13 @@ describe("the fixture hub's policy", () => {
     }
   });
 
-  test("the shared name passes for gamma (on the shared list) only: alpha and beta, not on it, are refused", () => {
+  test("the shared name passes for gamma and delta (on the shared list) only: alpha and beta, not on it, are refused", () => {
     expect(SPOKE_SOURCES.map((s) => [s, result(matrix, s, "tls:conda.anaconda.org").outcome])).toEqual([
       ["alpha", "reset"],
       ["beta", "reset"],
       ["beta-second-range", "reset"],
       ["gamma", "passed"],
+      ["delta", "passed"],
     ]);
   });
 
@@ -193,6 +221,26 @@ describe("the fixture hub's policy", () => {
 });
 
 describe("each expectation can fail: broken copies of the fixture's policy", () => {
+  // The layout before review finding 1: delta also in the shared group's HOME_NET, its own group
+  // holding its own names only. Without generated drops the union passes; with them the first group
+  // (the shared one, at the lower priority) drops delta's own name before delta's group is read.
+  const twoGroupsForDelta = () =>
+    withGroup((g) => {
+      if (isGroupFor(SHARED_NAMES)(g)) homeNetOf(g).push("10.40.0.0/16");
+      if (isGroupFor([...DELTA_NAMES, ...SHARED_NAMES])(g)) g.rule_group.rules_source.rules_source_list.targets = [...DELTA_NAMES];
+    });
+
+  test("delta in two allowlist groups (its own, and the shared one): the overlap check finds it", () => {
+    expect(sharedSources(twoGroupsForDelta())).toEqual([expect.stringContaining("10.40.0.0/16 in ")]);
+  });
+
+  test("delta in two allowlist groups: passed as a union without generated drops, but with the documented drops its own name is refused", () => {
+    const broken = twoGroupsForDelta();
+    expect(result(matrixOf(broken, ["delta"]), "delta", "tls:repo.anaconda.com").outcome).toBe("passed");
+    const e = matrixOf(broken, ["delta"], false, { domainListDrops: true });
+    expect([result(e, "delta", "tls:repo.anaconda.com").outcome, result(e, "delta", "tls:repo.anaconda.com").rule?.msg]).toEqual(["dropped", "not matching any TLS allowlisted FQDNs"]);
+  });
+
   test("alpha's HOME_NET widened to beta's range: alpha's name passes for beta", () => {
     const broken = withGroup((g) => {
       if (isGroupFor(ALPHA_NAMES)(g)) homeNetOf(g).push("10.20.0.0/16");
@@ -278,16 +326,23 @@ describe("examples/hub/config's central-inspection, as npm run synth writes it",
     const got = Object.fromEntries(Object.keys(sources).flatMap((s) => ALL.map((n) => [`${s} ${n}`, [result(e, s, `tls:${n}`).outcome, result(e, s, `http:${n}`).outcome].join("/")])));
     const want = Object.fromEntries(Object.keys(sources).flatMap((s) => ALL.map((n) => [`${s} ${n}`, may[s].includes(n) ? "passed/passed" : s === "hub" ? "dropped/dropped" : "reset/reset"])));
     expect(got).toEqual(want);
+    // team-b (its own list and the shared one) is in one allowlist group; with the documented
+    // domain-list drops the same names pass and the same are refused (dropped by the group, not reset).
+    expect(sharedSources(stack)).toEqual([]);
+    const d = evaluateSources(stack, [{ source: "team-b", client: TEAM_B, specs: nameSpecs(ALL, TEAM_B) }], { domainListDrops: true });
+    expect(Object.fromEntries(ALL.map((n) => [n, result(d, "team-b", `tls:${n}`).outcome === "passed" && result(d, "team-b", `http:${n}`).outcome === "passed"]))).toEqual(Object.fromEntries(ALL.map((n) => [n, may["team-b"].includes(n)])));
   });
 
-  test("npm run firewall-engine prints the hub's matrix from the synthesized stacks (team-a's row: its Kaggle name passes, the shared pip name is reset)", () => {
+  test("npm run firewall-engine prints the hub's matrix from the synthesized stacks (team-a's row: its Kaggle name passes, team-b's name is reset)", () => {
     const cli = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "firewall-engine", "cli.ts")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir } });
     expect({ code: cli.status, stderr: cli.stderr }).toEqual({ code: 0, stderr: "" });
     const lines = cli.stdout.split("\n");
     const header = lines.find((l) => l.startsWith("| from"))!.split("|").map((c) => c.trim());
     const teamA = lines.find((l) => l.startsWith("| 10.10.0.0/16"))!.split("|").map((c) => c.trim());
     const column = (name: string) => header.findIndex((h) => h.startsWith(`${name} `));
-    expect([teamA[column("api.kaggle.com")], teamA[column("pypi.org")]]).toEqual(["passed / passed", "reset / reset"]);
+    // One column per allowlist group (its first exact name): team-b's group holds the conda names first.
+    const teamBColumn = CONDA.map(column).find((i) => i >= 0)!;
+    expect([teamA[column("api.kaggle.com")], teamA[teamBColumn]]).toEqual(["passed / passed", "reset / reset"]);
     expect(cli.stdout).toMatch(/## team-a-network: no firewall policy/);
   });
 });

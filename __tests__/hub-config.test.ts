@@ -8,6 +8,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadAllEnvironments, loadConfig } from "../modules/config/load";
 import { scratchDir } from "./support/scratch";
+import { Testing } from "cdktf";
+import { NetworkStack } from "../stacks/network-stack";
+import { Json, resourcesOf, synthJson } from "./support/synth";
 
 type Raw = Record<string, unknown>;
 const HUB_ACCOUNT = "333333333333";
@@ -161,6 +164,84 @@ describe("an environment's egress is checked against its hub", () => {
     const problems = problemsOf(files);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^hubs\/central\.json: \(spokes\): 19 environments use hub central .* 21 stateful rule groups; Network Firewall allows 20 per policy .*second hub/);
+  });
+});
+
+describe("allowlist groups on a hub: one per environment, holding the shared names when it shares", () => {
+  const SHARED = ["pypi.org", "files.pythonhosted.org"];
+  const sharingHub = hub({ sharedAllowlist: { allowedDomains: SHARED } });
+  const sharingSpoke = (firewall: Raw) => spoke(B, "10.20.0.0/16", { firewall }, { sharedAllowlist: true });
+
+  test("a sharing environment's capacity must hold its own and the shared names: 2 own + 2 shared need 8", () => {
+    expectRefused(
+      { ...BASE, "hubs/central.json": sharingHub, "team-b.json": sharingSpoke({ allowedDomains: ["api.kaggle.com", "www.kaggle.com"], ruleGroupCapacity: 4 }) },
+      "team-b.json: firewall.ruleGroupCapacity",
+      "hub central",
+      "hubs/central.json",
+      "at least 8",
+      "remove egress.sharedAllowlist",
+    );
+    // The valid neighbour: capacity 8; and a name on both lists counts once (3 names: 6).
+    for (const firewall of [{ allowedDomains: ["api.kaggle.com", "www.kaggle.com"], ruleGroupCapacity: 8 }, { allowedDomains: ["api.kaggle.com", "pypi.org"], ruleGroupCapacity: 6 }]) {
+      const dir = dirOf({ ...BASE, "hubs/central.json": sharingHub, "team-b.json": sharingSpoke(firewall) });
+      expect(loadConfig(dir, dir).environments.map((e) => e.environment)).toEqual(["team-a", "team-b"]);
+    }
+  });
+
+  test("groups are counted as the hub builds them: 18 environments on the shared list fill the policy exactly (18 + hygiene + refusals = 20), no group for the shared list", () => {
+    const files: Record<string, Raw> = { "hubs/central.json": hub({ share: { accountIds: [A] }, sharedAllowlist: { allowedDomains: SHARED } }) };
+    for (let i = 0; i < 18; i++) files[`team-${i}.json`] = spoke(A, `10.${i}.0.0/16`, { projectName: `p${i}` }, { sharedAllowlist: true });
+    const dir = dirOf(files);
+    expect(loadConfig(dir, dir).environments).toHaveLength(18);
+  });
+
+  test("the policy's stateful rule capacity: the groups' capacities plus 200 for hygiene and refusals may not pass 30,000", () => {
+    const big = (capacity: number) => ({ ...BASE, "team-a.json": spoke(A, "10.10.0.0/16", { firewall: { ruleGroupCapacity: capacity } }), "team-b.json": spoke(B, "10.20.0.0/16", { firewall: { ruleGroupCapacity: capacity } }) });
+    expectRefused(big(15000), "hubs/central.json: (spokes)", "reserve 30200 stateful rules", "30000 per policy", "second hub");
+    const dir = dirOf(big(14900));
+    expect(loadConfig(dir, dir).environments).toHaveLength(2);
+  });
+
+  test("loadConfig gives a sharing environment the hub's shared names (what its DNS Firewall must resolve); others get none", () => {
+    const dir = dirOf({ ...BASE, "hubs/central.json": sharingHub, "team-b.json": sharingSpoke({ allowedDomains: ["api.kaggle.com"] }) });
+    const envs = loadConfig(dir, dir).environments;
+    expect(envs.map((e) => [e.environment, e.hubSharedAllowlist])).toEqual([
+      ["team-a", undefined],
+      ["team-b", SHARED],
+    ]);
+  });
+});
+
+describe("a sharing spoke's own DNS Firewall (no egress.dnsRuleGroupId) resolves the hub's shared names", () => {
+  const dir = dirOf({
+    ...BASE,
+    "hubs/central.json": hub({ sharedAllowlist: { allowedDomains: ["pypi.org", ".pythonhosted.org"] } }),
+    "team-b.json": spoke(B, "10.20.0.0/16", { projectName: "proj", firewall: { allowedDomains: ["api.kaggle.com"] } }, { sharedAllowlist: true }),
+  });
+  const env = loadConfig(dir, dir).environments.find((e) => e.environment === "team-b")!;
+  const json = synthJson(new NetworkStack(Testing.app(), env));
+  /** The names a domain list holds at synth: a list, or the literal list a `${distinct(compact(concat([...], <plan-time endpoint names>)))}` starts with. */
+  const literalDomains = (domains: string[] | string): string[] => (typeof domains === "string" ? JSON.parse(/concat\((\[[^\]]*\])/.exec(domains)?.[1] ?? "[]") : domains);
+  /** Names (in DNS Firewall's form) missing from every DNS Firewall domain list of the stack. */
+  const missing = (j: Json, names: string[]) => {
+    const listed = new Set(resourcesOf(j, "aws_route53_resolver_firewall_domain_list").flatMap(([, l]) => literalDomains(l.domains)));
+    return names.filter((n) => !listed.has(n));
+  };
+  // The hub's names in DNS form: an exact name as is, ".x" as x and *.x; and the spoke's own.
+  const WANT = ["pypi.org", "pythonhosted.org", "*.pythonhosted.org", "api.kaggle.com"];
+
+  test("its domain list holds its own names and the shared ones", () => {
+    expect(missing(json, WANT)).toEqual([]);
+  });
+
+  test("the check fails on a copy whose list lacks the shared names", () => {
+    const broken = JSON.parse(JSON.stringify(json));
+    for (const [, l] of resourcesOf(broken, "aws_route53_resolver_firewall_domain_list")) l.domains = literalDomains(l.domains).filter((d: string) => !d.includes("pypi") && !d.includes("pythonhosted"));
+    expect(missing(broken, WANT)).toEqual(["pypi.org", "pythonhosted.org", "*.pythonhosted.org"]);
+  });
+
+  test("an environment given without its hub's shared names is refused at synth rather than resolving NXDOMAIN for them", () => {
+    expect(() => new NetworkStack(Testing.app(), { ...env, hubSharedAllowlist: undefined })).toThrow(/egress\.sharedAllowlist is on, but the hub's shared allowlist was not given.*loadConfig.*hubs\/central\.json/);
   });
 });
 

@@ -8,9 +8,10 @@
  * function returning problems, run on the synthesized JSON (no problem) and on a broken copy (the
  * problem it must find).
  */
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { HubStack, HubStackProps } from "../stacks/hub-stack";
 import { sharePrincipals } from "../modules/hub/transit-gateway";
+import { InspectionFirewall } from "../modules/network/firewall";
 import { planHubLanes, planSpokeLanes, rangeIssues } from "../modules/hub/hub-plan";
 import { Json, referencedAddress, resourcesOf, synthJson } from "./support/synth";
 
@@ -290,13 +291,28 @@ describe("per-spoke allowlists in one policy", () => {
     expect(allowlistProblems(json)).toEqual([]);
   });
 
-  test("each spoke with its own list has a group whose HOME_NET is exactly its CIDRs", () => {
+  test("one group per source: a spoke with its own list has one group (HOME_NET exactly its CIDRs) holding its names and, when it shares, the shared ones; the shared group holds only the sharing spokes without a list", () => {
     const groups = allowlistGroups(json);
-    for (const s of Object.values(SPOKES).filter((s) => s.domains.length)) {
-      expect(groups.filter((g) => JSON.stringify([...g.homeNet].sort()) === JSON.stringify([...s.cidrs].sort())).map((g) => g.targets)).toEqual([s.domains]);
+    for (const [name, s] of Object.entries(SPOKES).filter(([, s]) => s.domains.length)) {
+      const want = [...s.domains, ...(SHARING.has(name) ? SHARED : [])];
+      expect({ name, targets: groups.filter((g) => JSON.stringify([...g.homeNet].sort()) === JSON.stringify([...s.cidrs].sort())).map((g) => g.targets) }).toEqual({ name, targets: [want] });
     }
     const shared = groups.filter((g) => JSON.stringify(g.targets) === JSON.stringify(SHARED));
-    expect(shared.map((g) => [...g.homeNet].sort())).toEqual([Object.entries(SPOKES).filter(([n]) => SHARING.has(n)).flatMap(([, s]) => s.cidrs).sort()]);
+    expect(shared.map((g) => [...g.homeNet].sort())).toEqual([Object.entries(SPOKES).filter(([n, s]) => SHARING.has(n) && !s.domains.length).flatMap(([, s]) => s.cidrs).sort()]);
+    // No CIDR of any spoke is in two allowlist groups.
+    for (const cidr of ALL_SPOKE_CIDRS) expect({ cidr, groups: groups.filter((g) => g.homeNet.includes(cidr)).length }).toEqual({ cidr, groups: 1 });
+  });
+
+  test("the firewall refuses two allowlist groups whose HOME_NETs share a source, naming both and the fix", () => {
+    const base = { firewallName: "fw", vpcId: "vpc-1", subnetIdsByAz: { "us-east-1a": "subnet-1" }, homeNet: ["10.0.0.0/8"], kmsKeyArn: "arn:aws:kms:us-east-1:444455556666:key/k" };
+    const lists = (second: string[]) => [
+      { key: "shared", ruleGroupName: "h-shared", homeNet: ["10.20.0.0/16"], allowedDomains: ["conda.anaconda.org"] },
+      { key: "spoke-beta", ruleGroupName: "h-beta", homeNet: second, allowedDomains: ["huggingface.co"] },
+    ];
+    expect(() => new InspectionFirewall(new TerraformStack(Testing.app(), "x"), "fw", { ...base, scopedAllowlists: lists(["10.20.128.0/17"]) })).toThrow(
+      /allowlists "shared" \(HOME_NET 10\.20\.0\.0\/16\) and "spoke-beta" \(HOME_NET 10\.20\.128\.0\/17\) hold the same sources: a source may be in one ALLOWLIST group only.*one group holding every name/,
+    );
+    expect(() => new InspectionFirewall(new TerraformStack(Testing.app(), "x"), "fw", { ...base, scopedAllowlists: lists(["10.21.0.0/16"]) })).not.toThrow();
   });
 
   test("the check fails when a spoke's group HOME_NET also holds another spoke", () => {

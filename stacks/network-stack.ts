@@ -287,7 +287,7 @@ export class NetworkStack extends EnvironmentStack {
  * the notebook instance's UI name with notebook.uiEndpoint, and, at plan time, the private DNS
  * names AWS reports for each interface endpoint service of `endpointServices` (never the UI ones).
  */
-export function networkDnsNames(env: Pick<EnvironmentConfig, "region" | "firewall" | "studio" | "notebook" | "vpcEndpoints" | "projectName" | "environment">): {
+export function networkDnsNames(env: Pick<EnvironmentConfig, "region" | "firewall" | "studio" | "notebook" | "vpcEndpoints" | "projectName" | "environment" | "egress" | "hubSharedAllowlist">): {
   allowedDomains: string[];
   sourced: SourcedName[];
   endpointServices: string[];
@@ -298,10 +298,24 @@ export function networkDnsNames(env: Pick<EnvironmentConfig, "region" | "firewal
     ...(env.notebook.enabled && env.notebook.uiEndpoint ? notebookUiNames(notebookInstanceName(env), env.region) : []),
   ];
   return {
-    allowedDomains: [...new Set([...dnsFirewallDomains(env.firewall.allowedDomains), ...sourced.map((n) => n.name)])],
+    allowedDomains: [...new Set([...dnsFirewallDomains([...env.firewall.allowedDomains, ...hubSharedNames(env)]), ...sourced.map((n) => n.name)])],
     sourced,
     endpointServices: env.vpcEndpoints.interfaceServices.filter((svc) => !SAGEMAKER_UI_SERVICES.includes(svc)),
   };
+}
+
+/**
+ * The hub's shared names a spoke's own DNS Firewall must allow: with egress.sharedAllowlist the
+ * hub's firewall passes them for this spoke, and without egress.dnsRuleGroupId no other rule group
+ * lets the spoke resolve them (they would answer NXDOMAIN). With dnsRuleGroupId the hub's shared DNS
+ * group, associated after the spoke's own, already allows them (modules/hub/egress-hub.ts).
+ */
+function hubSharedNames(env: Pick<EnvironmentConfig, "egress" | "hubSharedAllowlist">): ReadonlyArray<string> {
+  const egress = env.egress;
+  if (egress.mode !== "hub" || !egress.sharedAllowlist || egress.dnsRuleGroupId !== undefined) return [];
+  // loadConfig sets it from the hub file; an environment parsed on its own has no hub to read it from.
+  if (env.hubSharedAllowlist === undefined) throw new Error(`egress.sharedAllowlist is on, but the hub's shared allowlist was not given (hubSharedAllowlist): load the environment with loadConfig, which reads config/hubs/${egress.hub}.json`);
+  return env.hubSharedAllowlist;
 }
 
 /** The synth warning of a configured SageMaker UI endpoint (studio.uiEndpoint, notebook.uiEndpoint): what it leaves open. */

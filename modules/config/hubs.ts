@@ -19,7 +19,8 @@ import { vpcCidrFinding } from "./ranges";
 import { parseFieldwise, parsedAt } from "./parse-fields";
 import { readJson, stripBom } from "./json-source";
 import { overlaps, parseCidr } from "../network/cidr";
-import { MAX_STATEFUL_GROUPS_PER_POLICY } from "../network/firewall";
+import { DEFAULT_RULE_GROUP_CAPACITY, MAX_POLICY_STATEFUL_CAPACITY, MAX_STATEFUL_GROUPS_PER_POLICY } from "../network/firewall";
+import { HUB_FIXED_GROUP_CAPACITY, hubAllowlists } from "../hub/egress-hub";
 import { planHubLanes } from "../hub/hub-plan";
 import { DEFAULT_HUB_VPC_CIDR } from "../hub/inspection-vpc";
 import { sharePrincipals } from "../hub/transit-gateway";
@@ -114,6 +115,8 @@ export interface SpokeCandidate {
   readonly availabilityZones: ReadonlyArray<string>;
   readonly vpcCidr: string;
   readonly egress: z.output<typeof ConfigFileObject>["egress"];
+  /** The environment's allowlist (presets expanded) and its group's capacity: its group on the hub. */
+  readonly firewall: { readonly allowedDomains: ReadonlyArray<string>; readonly ruleGroupCapacity: number };
 }
 
 /** The rules between a hub file's fields, on the fields that parsed. */
@@ -257,6 +260,19 @@ export function spokesOf<E extends SpokeCandidate>(hub: Pick<HubConfig, "name">,
 }
 
 /**
+ * Each environment on a hub's shared list, given that list (`hubSharedAllowlist`): the hub's
+ * firewall passes those names for it, so its network stack's DNS Firewall must resolve them too
+ * (stacks/network-stack.ts, networkDnsNames). Run after hubIssues found no problem.
+ */
+export function withHubSharedAllowlists<E extends SpokeCandidate>(envs: ReadonlyArray<E>, hubs: ReadonlyArray<HubConfig>): Array<E & { readonly hubSharedAllowlist?: ReadonlyArray<string> }> {
+  return envs.map((env) => {
+    if (env.egress.mode !== "hub" || !env.egress.sharedAllowlist) return env;
+    const hub = hubs.find((h) => h.name === (env.egress.mode === "hub" ? env.egress.hub : undefined));
+    return hub?.sharedAllowlist ? { ...env, hubSharedAllowlist: hub.sharedAllowlist.allowedDomains } : env;
+  });
+}
+
+/**
  * The rules between hub files and environment files. `hubsDir` names the folder in messages;
  * `failedHubs` are hub files that exist but did not validate (an environment naming one is not
  * told the hub is missing).
@@ -311,12 +327,41 @@ export function hubIssues(hubs: ReadonlyArray<HubConfig>, envs: ReadonlyArray<Sp
       problems.push(`${hub.sourceFile}: (spokes): no environment uses hub ${hub.name}: set "egress": { "mode": "hub", "hub": "${hub.name}" } in an environment file, or remove this file`);
       continue;
     }
-    // One ALLOW group per spoke, the shared one, and the hygiene and refusal groups in one policy.
-    const groups = spokes.length + (hub.sharedAllowlist && spokes.some((s) => s.egress.mode === "hub" && s.egress.sharedAllowlist) ? 1 : 0) + 2;
+    // The allowlist groups exactly as EgressHub builds them (hubAllowlists: one per source; an
+    // environment always has a list of its own, so one per spoke, holding the shared names too when
+    // it shares), plus the hygiene and refusal groups, in one policy.
+    const allowlists = hubAllowlists(
+      hub.name,
+      spokes.map((s) => ({ name: s.environment, cidrs: [s.vpcCidr], allowedDomains: s.firewall.allowedDomains, allowlistCapacity: s.firewall.ruleGroupCapacity, sharedAllowlist: s.egress.mode === "hub" && s.egress.sharedAllowlist })),
+      hub.sharedAllowlist,
+    );
+    const groups = allowlists.length + 2;
     if (groups > MAX_STATEFUL_GROUPS_PER_POLICY) {
       problems.push(
-        `${hub.sourceFile}: (spokes): ${spokes.length} environments use hub ${hub.name} (${spokes.map((s) => s.sourceFile).join(", ")}): with one allowlist rule group each, the policy would hold ${groups} stateful rule groups; ` +
+        `${hub.sourceFile}: (spokes): ${spokes.length} environments use hub ${hub.name} (${spokes.map((s) => s.sourceFile).join(", ")}): with ${allowlists.length} allowlist rule groups (one per environment), the policy would hold ${groups} stateful rule groups; ` +
           `Network Firewall allows ${MAX_STATEFUL_GROUPS_PER_POLICY} per policy (not adjustable): move some environments to a second hub`,
+      );
+    }
+    // A sharing environment's group holds the shared names too: its capacity must cover both
+    // (its own names alone are checked with the environment file).
+    for (const env of spokes) {
+      if (env.egress.mode !== "hub" || !env.egress.sharedAllowlist || !hub.sharedAllowlist) continue;
+      const own = env.firewall.allowedDomains.length;
+      const group = allowlists.find((a) => a.key === `spoke-${env.environment}`);
+      const needed = 2 * (group?.allowedDomains.length ?? 0);
+      if (own * 2 <= env.firewall.ruleGroupCapacity && needed > env.firewall.ruleGroupCapacity) {
+        problems.push(
+          `${env.sourceFile}: firewall.ruleGroupCapacity: ${env.firewall.ruleGroupCapacity} is too small for this environment's allowlist group on hub ${hub.name}: with egress.sharedAllowlist it holds its ${own} domains and ` +
+            `the ${needed / 2 - own} other names of the hub's sharedAllowlist (${hub.sourceFile}), ${needed / 2} domains of 2 rules each; set firewall.ruleGroupCapacity to at least ${needed} ` +
+            "(AWS fixes a group's capacity at creation: a change replaces the group, so leave room for the shared list to grow), or remove egress.sharedAllowlist",
+        );
+      }
+    }
+    const reserved = allowlists.reduce((sum, a) => sum + (a.capacity ?? DEFAULT_RULE_GROUP_CAPACITY), 0) + 2 * HUB_FIXED_GROUP_CAPACITY;
+    if (reserved > MAX_POLICY_STATEFUL_CAPACITY) {
+      problems.push(
+        `${hub.sourceFile}: (spokes): the rule groups of hub ${hub.name}'s policy reserve ${reserved} stateful rules (each environment's firewall.ruleGroupCapacity, the shared list's, and ${2 * HUB_FIXED_GROUP_CAPACITY} for hygiene and refusals), ` +
+          `over Network Firewall's ${MAX_POLICY_STATEFUL_CAPACITY} per policy: synth of the hub would fail; lower firewall.ruleGroupCapacity where it exceeds twice the domains, or move some environments to a second hub`,
       );
     }
     // Every range on one gateway: the hub VPC first, then the spokes in file order.

@@ -17,7 +17,7 @@ import { expandAllowlist } from "./allowlist";
 import { nameCollisions } from "./collisions";
 import { configWarnings, writtenIssues } from "./intent";
 import { vpcCidrOverlaps } from "./ranges";
-import { HubConfig, hubIssues, hubModeWrittenIssues, HUBS_FOLDER, loadHubs } from "./hubs";
+import { HubConfig, hubIssues, hubModeWrittenIssues, HUBS_FOLDER, loadHubs, withHubSharedAllowlists } from "./hubs";
 import { LaneCidrs, planLanes } from "../network/subnet-plan";
 import { PROJECT_RULE_SID_RANGE } from "../network/firewall";
 import { LIFECYCLE_SCRIPT_MAX_BASE64, SINGLE_PEM_CERTIFICATE } from "../sagemaker/trusted-ca";
@@ -69,6 +69,13 @@ export interface EnvironmentConfig extends Omit<ConfigFile, "availabilityZones" 
   readonly notebook: NotebookConfig;
   readonly firewall: FirewallConfig;
   readonly vpcEndpoints: VpcEndpointsConfig;
+  /**
+   * With egress.mode "hub" and egress.sharedAllowlist: the hub's sharedAllowlist (Network Firewall
+   * targets, presets expanded), from config/hubs/<hub>.json, set by loadConfig (withHubSharedAllowlists).
+   * The network stack's own DNS Firewall must resolve these names too, or the hub's firewall would
+   * pass names the spoke cannot resolve. Undefined otherwise.
+   */
+  readonly hubSharedAllowlist?: ReadonlyArray<string>;
   /**
    * Settings accepted that a reviewer should know the consequence of, each
    * "<file>: <field>: <consequence>" (modules/config/intent.ts); printed by synth as warnings.
@@ -366,5 +373,5 @@ export function loadConfig(dir: string, cwd = process.cwd()): { environments: En
   const failedHubs = hubs.problems.map((p) => /(?:^|\/)([^/:]+)\.json:/.exec(p)?.[1]).filter((n): n is string => n !== undefined);
   problems.push(...hubs.problems, ...hubIssues(hubs.hubs, envs, relative(cwd, join(dir, HUBS_FOLDER)) || HUBS_FOLDER, failedHubs));
   if (problems.length > 0) throw new ConfigError(problems);
-  return { environments: envs, hubs: hubs.hubs };
+  return { environments: withHubSharedAllowlists(envs, hubs.hubs), hubs: hubs.hubs };
 }

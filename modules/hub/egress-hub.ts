@@ -4,10 +4,12 @@
  * shared DNS Firewall rule group, and the hub side of every spoke: the acceptance of its
  * attachment, its association with the spokes' route table, and its routes.
  *
- * Per-spoke allowlists: each spoke with `allowedDomains` gets its own domain-list rule group whose
- * HOME_NET is that spoke's CIDRs only, so a name on spoke A's list is never passed for spoke B's
- * addresses; spokes with `sharedAllowlist` are also (or only) in the HOME_NET of the one shared
- * group. The firewall's hygiene and refusal groups apply to every spoke.
+ * Per-spoke allowlists (hubAllowlists): each spoke with `allowedDomains` gets its own domain-list
+ * rule group whose HOME_NET is that spoke's CIDRs only, holding its names and, with
+ * `sharedAllowlist`, the shared names too; the shared group's HOME_NET holds only the spokes on the
+ * shared list with no list of their own. So a name on spoke A's list is never passed for spoke B's
+ * addresses, and no address is in two allowlist groups. The firewall's hygiene and refusal groups
+ * apply to every spoke.
  *
  * Deploy order for a spoke in another account: the hub (gateway, share) -> the spoke's network
  * stack (its attachment, pending acceptance) -> the hub again with the spoke's `attachmentId`
@@ -18,7 +20,7 @@ import { Construct } from "constructs";
 import { Ec2TransitGatewayVpcAttachmentAccepter } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment-accepter";
 import { DnsFirewall, DnsFirewallMode, dnsFirewallDomains, vpcResolutionNames } from "../network/dns-firewall";
 import { InspectedVpcLogging } from "../network/inspected-vpc";
-import { DEFAULT_RULE_GROUP_CAPACITY, FirewallOptions, MAX_POLICY_STATEFUL_CAPACITY, ScopedAllowlist } from "../network/firewall";
+import { allowlistOverlaps, DEFAULT_RULE_GROUP_CAPACITY, FirewallOptions, MAX_POLICY_STATEFUL_CAPACITY, ScopedAllowlist } from "../network/firewall";
 import { HubShare, HubTransitGateway, SharePrincipals } from "./transit-gateway";
 import { associate, DEFAULT_HUB_VPC_CIDR, InspectionVpc, spokeRouteId, tgwRoute } from "./inspection-vpc";
 import { rangeIssues } from "./hub-plan";
@@ -44,9 +46,9 @@ export interface HubSpoke {
   readonly accept?: boolean;
   /** Domains only this spoke may reach (FirewallOptions.allowedDomains form). Default: none (then `sharedAllowlist` must be on). */
   readonly allowedDomains?: ReadonlyArray<string>;
-  /** Capacity of the spoke's allowlist group (at least 2 x its domains; fixed at creation). Default 100. */
+  /** Capacity of the spoke's allowlist group (at least 2 x its domains, the shared ones included when it shares; fixed at creation). Default 100. */
   readonly allowlistCapacity?: number;
-  /** The spoke may also reach the hub's shared allowlist. Default false. */
+  /** The spoke may also reach the hub's shared allowlist (its names join the spoke's own group, or the spoke joins the shared group if it has no list). Default false. */
   readonly sharedAllowlist?: boolean;
 }
 
@@ -86,9 +88,44 @@ export interface EgressHubProps {
   readonly policyRuleCapacityQuota?: number;
 }
 
+/**
+ * The allowlist groups of a hub's policy, one per source (also what the config check counts,
+ * modules/config/hubs.ts):
+ * - a spoke with `allowedDomains`: `<prefix>-<spoke>-allowlist`, HOME_NET its CIDRs, holding its
+ *   own names and, with `sharedAllowlist`, the shared names after them (each name once);
+ * - `<prefix>-shared-allowlist`: HOME_NET the CIDRs of the spokes with `sharedAllowlist` and no list
+ *   of their own; only when there is such a spoke.
+ * A spoke on the shared list that has its own list is not in the shared group: one source in two
+ * ALLOWLIST groups would be passed by their union only if Network Firewall generates no drop rules
+ * for a domain list in strict order, which its Developer Guide leaves in doubt ("For Allow, traffic
+ * of the specified protocol type that doesn't match the domain specifications is denied",
+ * "Stateful domain list rule groups"). With one group per source the verdict does not depend on it.
+ */
+export function hubAllowlists(
+  prefix: string,
+  spokes: ReadonlyArray<Pick<HubSpoke, "name" | "cidrs" | "allowedDomains" | "allowlistCapacity" | "sharedAllowlist">>,
+  shared?: EgressHubProps["sharedAllowlist"],
+): ScopedAllowlist[] {
+  const sharedOnly = spokes.filter((s) => s.sharedAllowlist && !s.allowedDomains?.length);
+  return [
+    ...(shared && sharedOnly.length > 0
+      ? [{ key: "shared", ruleGroupName: `${prefix}-shared-allowlist`, homeNet: sharedOnly.flatMap((s) => s.cidrs), allowedDomains: shared.allowedDomains, capacity: shared.capacity }]
+      : []),
+    ...spokes
+      .filter((s) => s.allowedDomains?.length)
+      .map((s) => ({
+        key: `spoke-${s.name}`,
+        ruleGroupName: `${prefix}-${s.name}-allowlist`,
+        homeNet: s.cidrs,
+        allowedDomains: [...new Set([...s.allowedDomains!, ...(s.sharedAllowlist && shared ? shared.allowedDomains : [])])],
+        capacity: s.allowlistCapacity,
+      })),
+  ];
+}
+
 const SPOKE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/;
 /** Capacity of the hygiene and refusal groups (fixed in InspectionFirewall). */
-const FIXED_GROUP_CAPACITY = 100;
+export const HUB_FIXED_GROUP_CAPACITY = 100;
 
 export class EgressHub extends Construct {
   readonly gateway: HubTransitGateway;
@@ -119,22 +156,17 @@ export class EgressHub extends Construct {
     problems.push(...rangeIssues([{ name: "the hub VPC", cidrs: [props.vpcCidr ?? DEFAULT_HUB_VPC_CIDR] }, ...spokes.map((s) => ({ name: `spoke ${s.name}`, cidrs: s.cidrs }))]));
     if (problems.length > 0) throw new Error(`EgressHub ${prefix}: ${problems.join("; ")}`);
 
-    // One group per spoke with its own list (HOME_NET = its CIDRs), and the shared one for those
-    // that use it: a source is passed only by the lists of the groups whose HOME_NET holds it.
-    const sharing = spokes.filter((s) => s.sharedAllowlist);
-    const allowlists: ScopedAllowlist[] = [
-      ...(props.sharedAllowlist && sharing.length > 0
-        ? [{ key: "shared", ruleGroupName: `${prefix}-shared-allowlist`, homeNet: sharing.flatMap((s) => s.cidrs), allowedDomains: props.sharedAllowlist.allowedDomains, capacity: props.sharedAllowlist.capacity }]
-        : []),
-      ...spokes
-        .filter((s) => s.allowedDomains?.length)
-        .map((s) => ({ key: `spoke-${s.name}`, ruleGroupName: `${prefix}-${s.name}-allowlist`, homeNet: s.cidrs, allowedDomains: s.allowedDomains!, capacity: s.allowlistCapacity })),
-    ];
+    const allowlists = hubAllowlists(prefix, spokes, props.sharedAllowlist);
+    // Never one source in two allowlist groups (ScopedAllowlist): true by construction while spoke
+    // ranges do not overlap (checked above); checked again here so that a change to hubAllowlists
+    // cannot bring it back unnoticed (InspectionFirewall refuses it too).
+    const overlap = allowlistOverlaps(allowlists);
+    if (overlap.length > 0) throw new Error(`EgressHub ${prefix}: ${overlap.join("; ")}`);
     const fw = props.firewall ?? {};
     const capacity =
       allowlists.reduce((sum, a) => sum + (a.capacity ?? DEFAULT_RULE_GROUP_CAPACITY), 0) +
-      (fw.protocolHygiene?.enabled === false ? 0 : FIXED_GROUP_CAPACITY) +
-      (fw.refusals?.enabled === false ? 0 : FIXED_GROUP_CAPACITY) +
+      (fw.protocolHygiene?.enabled === false ? 0 : HUB_FIXED_GROUP_CAPACITY) +
+      (fw.refusals?.enabled === false ? 0 : HUB_FIXED_GROUP_CAPACITY) +
       (fw.suricata ? (fw.suricata.capacity ?? DEFAULT_RULE_GROUP_CAPACITY) : 0);
     const quota = props.policyRuleCapacityQuota ?? MAX_POLICY_STATEFUL_CAPACITY;
     if (capacity > quota) {

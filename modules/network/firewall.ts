@@ -24,6 +24,7 @@ import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/net
 import { NetworkfirewallRuleGroup, NetworkfirewallRuleGroupRuleGroupRulesSource } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
 import { NetworkfirewallTlsInspectionConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-tls-inspection-configuration";
 import { encryptedLogGroup, LogSettings } from "../logging/encrypted-log-group";
+import { Cidr, overlaps, parseCidr } from "./cidr";
 
 /**
  * Protection of the firewall against deletion and change. Every field defaults to false, so a
@@ -160,9 +161,17 @@ export const MAX_POLICY_STATEFUL_CAPACITY = 30_000;
  * RulesSourceList), and a rule group's own rule_variables are accepted for every stateful group,
  * domain lists included (hashicorp/terraform-provider-aws, internal/service/networkfirewall/
  * rule_group.go: rule_group.rule_variables beside rules_source). So a source outside `homeNet` is
- * never passed by this group, whatever names it lists. In strict order a domain list generates
- * pass rules only (the policy's refusals and default action drop the rest), so several groups
- * compose as a union for a source in more than one HOME_NET (a spoke's own list and the shared one).
+ * never passed by this group, whatever names it lists.
+ *
+ * One source, one group: the HOME_NETs of a policy's scoped allowlists may not overlap
+ * (InspectionFirewall refuses it). Whether Network Firewall also generates drop rules for an
+ * ALLOWLIST domain list in a strict-order group is left open on purpose: the Developer Guide says
+ * "For Allow, traffic of the specified protocol type that doesn't match the domain specifications is
+ * denied" ("Stateful domain list rule groups") and its examples show generated `drop tls ...
+ * "not matching any TLS allowlisted FQDNs"` rules. If it does, the first group holding a source
+ * would drop the names of a second group holding it before that group is read; with one group per
+ * source, the verdict is the same whether or not those drops exist. So a source that may reach
+ * several lists (a hub spoke's own and the shared one) gets one group holding all their names.
  */
 export interface ScopedAllowlist {
   /** Key of the group: its construct id (`allowlist-<key>`) and its key in `allowlists`. Letters, digits and "-". Required. */
@@ -200,11 +209,39 @@ export interface InspectionFirewallProps extends FirewallOptions {
    * Allowlists each scoped to its own sources (a hub's spokes), instead of the one allowlist of
    * `allowedDomains` for all of `homeNet`. With them, `allowedDomains`, `allowlistRuleGroupName`
    * and `allowlistCapacity` must be left out; the groups are evaluated after protocol hygiene, in
-   * the order given (the order does not change a verdict: each only passes, and only its own
-   * sources). `homeNet` stays the sources of the hygiene, refusal and Suricata groups (every scope's).
+   * the order given (the order does not change a verdict: their HOME_NETs may not overlap, so each
+   * source meets one of them). `homeNet` stays the sources of the hygiene, refusal and Suricata groups (every scope's).
    * Default: none (one allowlist).
    */
   readonly scopedAllowlists?: ReadonlyArray<ScopedAllowlist>;
+}
+
+/**
+ * Pairs of scoped allowlists whose HOME_NETs share a source (a CIDR of one overlapping a CIDR of
+ * the other), as messages naming both groups and ranges and the fix; an unparsable CIDR is a
+ * problem too. Empty when every source is in at most one group (see ScopedAllowlist).
+ */
+export function allowlistOverlaps(allowlists: ReadonlyArray<Pick<ScopedAllowlist, "key" | "homeNet">>): string[] {
+  const problems: string[] = [];
+  const parsed: Array<{ key: string; text: string; cidr: Cidr }> = [];
+  for (const a of allowlists) {
+    for (const text of a.homeNet) {
+      const cidr = parseCidr(text);
+      if (typeof cidr === "string") problems.push(`allowlist "${a.key}": HOME_NET ${text}: ${cidr}`);
+      else parsed.push({ key: a.key, text, cidr });
+    }
+  }
+  for (let i = 0; i < parsed.length; i++) {
+    for (let j = i + 1; j < parsed.length; j++) {
+      const [x, y] = [parsed[i], parsed[j]];
+      if (x.key === y.key || !overlaps(x.cidr, y.cidr)) continue;
+      problems.push(
+        `allowlists "${x.key}" (HOME_NET ${x.text}) and "${y.key}" (HOME_NET ${y.text}) hold the same sources: a source may be in one ALLOWLIST group only, ` +
+          "or the first group's generated drop rules could refuse the second group's names; give each source one group holding every name it may reach",
+      );
+    }
+  }
+  return problems;
 }
 
 /** Rule group priorities in the strict-order policy: user rules, protocol hygiene, the allowlist, refusals. */
@@ -411,6 +448,10 @@ export class InspectionFirewall extends Construct {
       if (capacity < 2 * a.allowedDomains.length) {
         throw new Error(`${scoped ? `${what}: capacity` : "allowlistCapacity"} ${capacity} is below 2 x ${a.allowedDomains.length} domains (each takes an HTTP_HOST and a TLS_SNI rule)`);
       }
+    }
+    if (scoped) {
+      const overlap = allowlistOverlaps(scoped);
+      if (overlap.length > 0) throw new Error(`scopedAllowlists: ${overlap.join("; ")}`);
     }
     if (allowlistSpecs.length > REFUSALS_PRIORITY - ALLOWLIST_PRIORITY) throw new Error(`at most ${REFUSALS_PRIORITY - ALLOWLIST_PRIORITY} allowlists fit between the allowlist and refusal priorities`);
     const protection = props.protection ?? {};

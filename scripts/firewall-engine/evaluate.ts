@@ -5,7 +5,7 @@
  */
 import { Catalogue, CatalogueFlow, CatalogueSpec, buildCatalogue, catalogueSpecs } from "./catalogue";
 import { FlowVerdict, decide, flowKey, runOnPackets } from "./engine";
-import { LaidOutPolicy, layOutPolicy } from "./layout";
+import { LaidOutPolicy, LayoutOptions, layOutPolicy } from "./layout";
 
 type Json = Record<string, any>;
 
@@ -55,10 +55,14 @@ export function evaluate(stack: Json, subject: { allowed: string; allowedDomain?
  * `client` address) get ids `<source>/<id>`. What a hub's policy does to each spoke's traffic (and to
  * an address in no spoke) is read from one evaluation.
  */
-export function evaluateSources(stack: Json, sources: ReadonlyArray<{ readonly source: string; readonly client: string; readonly specs: ReadonlyArray<CatalogueSpec> }>): Evaluation {
+export function evaluateSources(
+  stack: Json,
+  sources: ReadonlyArray<{ readonly source: string; readonly client: string; readonly specs: ReadonlyArray<CatalogueSpec> }>,
+  layout: LayoutOptions = {},
+): Evaluation {
   if (sources.length === 0) throw new Error("no sources to evaluate");
   const specs = sources.flatMap((s) => s.specs.map((spec) => ({ ...spec, id: `${s.source}/${spec.id}`, client: s.client })));
-  return evaluateSpecs(layOutPolicy(stack), specs, sources[0].client);
+  return evaluateSpecs(layOutPolicy(stack, layout), specs, sources[0].client);
 }
 
 function evaluateSpecs(policy: LaidOutPolicy, specs: ReadonlyArray<CatalogueSpec>, client: string): Evaluation {

@@ -58,13 +58,29 @@ function escapeContent(name: string): string {
   return name.replace(/[;"\\|]/g, (c) => `|${c.charCodeAt(0).toString(16).padStart(2, "0")}|`);
 }
 
+/** How a domain list's generated rules are laid out (see `domainListRules`). */
+export interface LayoutOptions {
+  /**
+   * Also generate the drop rules AWS documents for an ALLOWLIST domain list after its pass rules
+   * (the Developer Guide's "Stateful rules examples: domain list rules": `drop tls $HOME_NET any ->
+   * $EXTERNAL_NET any (msg:"not matching any TLS allowlisted FQDNs"; ssl_state:client_hello;
+   * flow:to_server, established; ...)` and `drop http ... (http.header_names; content:"|0d 0a|";
+   * startswith; msg:"not matching any HTTP allowlisted FQDNs"; ...)`). Our reference notes say strict
+   * order generates none; the guide's "Stateful domain list rule groups" says "For Allow, traffic of
+   * the specified protocol type that doesn't match the domain specifications is denied". Laying a
+   * policy out both ways shows whether its verdicts depend on that question. Default false.
+   */
+  readonly domainListDrops?: boolean;
+}
+
 /**
  * The pass rules AWS generates for an ALLOWLIST domain list in a strict-order group, per the
  * developer guide's "domain list rules" examples: exact names `startswith; endswith` (TLS with
  * `nocase`), ".example.com" entries `dotprefix; ... endswith` (the domain and its subdomains).
- * Strict order generates no drop rules for a domain list: the policy's default action drops.
+ * By default no drop rules (our reference notes: strict order generates none, the policy's default
+ * action drops); with `domainListDrops`, the documented drops follow the passes (LayoutOptions).
  */
-export function domainListRules(list: Json): string[] {
+export function domainListRules(list: Json, options: LayoutOptions = {}): string[] {
   if (list.generated_rules_type !== "ALLOWLIST") throw new Error(`generated_rules_type ${list.generated_rules_type} is not emulated (only ALLOWLIST)`);
   const types: string[] = list.target_types;
   const targets: string[] = list.targets;
@@ -81,6 +97,10 @@ export function domainListRules(list: Json): string[] {
       const match = t.startsWith(".") ? `dotprefix; content:"${escapeContent(t)}"; endswith;` : `content:"${escapeContent(t)}"; startswith; endswith;`;
       rules.push(`pass http $HOME_NET any -> $EXTERNAL_NET any (http.host; ${match} msg:"matching HTTP allowlisted FQDNs"; flow:to_server, established; sid:${sid++}; rev:1;)`);
     }
+  }
+  if (options.domainListDrops) {
+    if (types.includes("HTTP_HOST")) rules.push(`drop http $HOME_NET any -> $EXTERNAL_NET any (http.header_names; content:"|0d 0a|"; startswith; msg:"not matching any HTTP allowlisted FQDNs"; flow:to_server, established; sid:${sid++}; rev:1;)`);
+    if (types.includes("TLS_SNI")) rules.push(`drop tls $HOME_NET any -> $EXTERNAL_NET any (msg:"not matching any TLS allowlisted FQDNs"; ssl_state:client_hello; flow:to_server, established; sid:${sid++}; rev:1;)`);
   }
   return rules;
 }
@@ -227,7 +247,7 @@ export function firewallVpcCidrs(stack: Json): string[] {
 }
 
 /** The stack's one firewall policy, laid out. */
-export function layOutPolicy(stack: Json): LaidOutPolicy {
+export function layOutPolicy(stack: Json, options: LayoutOptions = {}): LaidOutPolicy {
   const policies = Object.values<Json>(stack.resource?.aws_networkfirewall_firewall_policy ?? {});
   if (policies.length !== 1) throw new Error(`expected one aws_networkfirewall_firewall_policy, found ${policies.length}`);
   const policy = policies[0];
@@ -241,7 +261,7 @@ export function layOutPolicy(stack: Json): LaidOutPolicy {
     if (!group) throw new Error(`the policy references rule group ${name}, which the stack does not define`);
     if (group.type !== "STATEFUL") throw new Error(`rule group ${name} is not STATEFUL`);
     const source = group.rule_group.rules_source;
-    const rules = source.rules_string !== undefined ? String(source.rules_string).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")) : domainListRules(block(source.rules_source_list)!);
+    const rules = source.rules_string !== undefined ? String(source.rules_string).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")) : domainListRules(block(source.rules_source_list)!, options);
     const home = resolvedHomeNet(group.rule_group, policy, stack);
     return {
       name,
