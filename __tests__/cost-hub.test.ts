@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { COST_DOC, HUB_COST_END, HUB_COST_START, HUB_PRICES, UNIT_PRICE_SOURCES, allowlistsPerHub, compare, hubPaysFrom, renderHubCost } from "../scripts/hub-cost";
+import { COST_DOC, HUB_COST_END, HUB_COST_START, HUB_PRICES, UNIT_PRICE_SOURCES, allowlistsPerHub, chainingDiscountGap, compare, hubPaysFrom, renderHubCost } from "../scripts/hub-cost";
 
 const ROOT = join(__dirname, "..");
 const page = readFileSync(join(ROOT, COST_DOC), "utf8");
@@ -45,9 +45,24 @@ test("every price names where it was read, or says the stored material did not h
   expect(rendered).toMatch(/\| Network Firewall endpoint \| \$0\.395 \| per hour \| not in the stored material/);
 });
 
-test("allowlists per hub agree with docs/hub.md (18, 17 with a shared list)", () => {
+test("allowlists per hub agree with docs/hub.md (18, with or without a shared list: 20 groups minus hygiene and refusals)", () => {
   const hub = readFileSync(join(ROOT, "docs", "hub.md"), "utf8");
-  const m = /leaves (\d+) allowlists per hub: (\d+) with a shared list/.exec(hub);
+  const m = /leaves (\d+) allowlists per hub, with or without a shared list/.exec(hub);
   expect(m).not.toBeNull();
-  expect([allowlistsPerHub(false), allowlistsPerHub(true)]).toEqual([Number(m![1]), Number(m![2])]);
+  expect([allowlistsPerHub(), Number(m![1])]).toEqual([18, 18]);
+  expect(rendered).toContain("18 environments (20 stateful rule groups per policy, minus protocol hygiene and refusals), with or without the hub's shared list");
+});
+
+test("the service-chaining discount's bound next to the table, worked out by hand: (n - 1) x AZs NAT gateways x $32.85", () => {
+  // 4 x 2 x 32.85 = 262.80; 19 x 3 x 32.85 = 1,872.45; one environment: nothing.
+  expect([chainingDiscountGap(5, 2), chainingDiscountGap(20, 3), chainingDiscountGap(1, 3)]).toEqual([262.8, 1872.45, 0]);
+  const table = rendered.indexOf("| --- | --- | --- | --- | --- | --- |");
+  const note = rendered.indexOf("The service-chaining discount is left out of both columns");
+  expect(note).toBeGreaterThan(table);
+  expect(rendered.slice(note)).toMatch(/^The service-chaining discount[^\n]*overstated[^\n]*\$262\.80 for 5 environments in 2 AZs, \$1,872\.45 for 20 in 3 AZs/);
+});
+
+test("the quotas table names the VPC route-table quota with its source: each spoke range adds a route to every NAT-subnet and firewall-subnet table", () => {
+  const row = page.split("\n").find((l) => l.startsWith("| routes per VPC route table"));
+  expect(row).toMatch(/500, adjustable up to 1,000.*L-93826ACB.*NAT-subnet table.*firewall-subnet table.*amazon-vpc-limits\.html/);
 });

@@ -106,9 +106,25 @@ export function hubPaysFrom(z: number): number {
   throw new Error("the hub never pays: check the prices");
 }
 
-/** Allowlists one hub policy holds: its stateful rule groups minus hygiene and refusals (minus the shared list, minus a Suricata rules group). */
-export function allowlistsPerHub(shared: boolean): number {
-  return MAX_STATEFUL_GROUPS_PER_POLICY - 2 - (shared ? 1 : 0);
+/**
+ * Allowlists one hub policy holds: its stateful rule groups minus hygiene and refusals. A shared
+ * list takes none from an environment: an environment always has a list of its own, and the shared
+ * names join its group (modules/hub/egress-hub.ts, hubAllowlists: one group per source).
+ */
+export function allowlistsPerHub(): number {
+  return MAX_STATEFUL_GROUPS_PER_POLICY - 2;
+}
+
+/**
+ * What the service-chaining discount would take off the difference: the NAT gateway hours local
+ * egress pays beyond the hub's ((n - 1) x AZs NAT gateways). AWS discounts a NAT gateway's hours and
+ * GB processed one-for-one against Network Firewall charges when the two are chained (docs/cost.md,
+ * "Cost per AZ"); both layouts chain every NAT gateway, so per GB the discount is the same in both,
+ * and per hour it removes more from local egress, which has more NAT gateways. The Network Firewall
+ * pricing page was not in the stored material, so the discount is not modelled, only bounded.
+ */
+export function chainingDiscountGap(n: number, z: number): number {
+  return cents((n - 1) * z * month(UNIT_PRICES.natGateway));
 }
 
 const usd = (v: number) => `$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -143,9 +159,11 @@ export function renderHubCost(): string {
     "| --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
+    `The service-chaining discount is left out of both columns, and it would shrink the difference: with it, local egress's NAT gateway hours (one per environment and AZ) and the hub's (one per AZ) are each offset against firewall charges, so the hub's saving is overstated by up to the NAT gateway hours local egress pays beyond the hub's, (environments − 1) × AZs × ${usd(month(UNIT_PRICES.natGateway))} a month: ${usd(chainingDiscountGap(5, 2))} for 5 environments in 2 AZs, ${usd(chainingDiscountGap(20, 3))} for 20 in 3 AZs. Per GB the discount is the same in both (every NAT gateway is chained to a firewall).`,
+    "",
     `The hub costs less in fixed cost from ${hubPaysFrom(2)} environments in 2 AZs and from ${hubPaysFrom(3)} in 3 AZs. Per GB of internet traffic, local egress pays ${rate(HUB_PRICES.natGatewayPerGb.usd)} (NAT) + ${rate(HUB_PRICES.firewallPerGb.usd)} (firewall) = ${rate(perGbLocal)}; the hub adds the Transit Gateway's ${rate(HUB_PRICES.transitGatewayPerGb.usd)} (each GB is sent to the gateway once: by the spoke on the way out, by the inspection VPC on the way back), ${rate(perGbHub)}. Interface endpoint traffic (${rate(HUB_PRICES.interfaceEndpointPerGb.usd)}/GB) is the same in both: it stays in the spoke.`,
     "",
-    `Allowlists one hub's policy holds: ${allowlistsPerHub(false)} environments with their own allowlist (${MAX_STATEFUL_GROUPS_PER_POLICY} stateful rule groups per policy, minus protocol hygiene and refusals), ${allowlistsPerHub(true)} with the hub's shared list, one fewer with Suricata rules. Environments that use only the shared list take no group of their own.`,
+    `Allowlists one hub's policy holds: ${allowlistsPerHub()} environments (${MAX_STATEFUL_GROUPS_PER_POLICY} stateful rule groups per policy, minus protocol hygiene and refusals), with or without the hub's shared list: an environment always has a list of its own, and the shared names join its group (one group per source, [hub.md](hub.md#per-spoke-allowlists-in-one-policy)).`,
     "",
     "| price | USD | unit | source |",
     "| --- | --- | --- | --- |",
