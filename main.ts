@@ -26,7 +26,7 @@ function main(): void {
 
   const app = new App();
   for (const hub of config.hubs) hubStack(app, hub, config.environments);
-  for (const env of config.environments) environmentStacks(app, env);
+  for (const env of config.environments) environmentStacks(app, env, config.hubs);
   try {
     // Every stack's guardrail violations in one report.
     synthWithGuardrails(app);

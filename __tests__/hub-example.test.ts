@@ -8,7 +8,7 @@
  * (transitGatewayId and attachmentId set), team-b has its gateway ID but is not accepted yet.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Json, readStackJson, referencedAddress, resourcesOf } from "./support/synth";
 import { scratchDir } from "./support/scratch";
@@ -79,11 +79,32 @@ describe("the spokes' network stacks", () => {
     expect(j.provider.aws.find((p: Json) => p.alias === undefined).allowed_account_ids).toEqual([account]);
     for (const t of ["aws_nat_gateway", "aws_eip", "aws_internet_gateway", "aws_networkfirewall_firewall"]) expect(types(j)).not.toContain(t);
     expect(resourcesOf(j, "aws_ec2_transit_gateway_vpc_attachment").map(([, r]) => r.transit_gateway_id)).toEqual([TGW]);
-    const defaults = resourcesOf(j, "aws_route").filter(([, r]) => r.destination_cidr_block === "0.0.0.0/0");
-    expect(defaults.length).toBeGreaterThan(0);
-    for (const [, r] of defaults) expect(r.transit_gateway_id).toBe(TGW);
     expect(Object.keys(j.output)).toEqual(expect.arrayContaining(["transit_gateway_attachment_id", "network_contract_parameter"]));
     expect(resourcesOf(j, "aws_ssm_parameter").map(([, r]) => r.name)).toContain(`/sagemaker-hub-demo/${name.replace(/-network$/, "")}/network/contract`);
+  });
+
+  // team-a's attachment is accepted (attachmentId set): one 0.0.0.0/0 -> the hub's gateway per AZ.
+  // team-b's, in another account than the hub's and not yet named to the hub, is pending acceptance:
+  // a route to the shared gateway would fail its first deploy, so it has none yet (docs/hub.md, deploy order).
+  test.each([
+    ["team-a-network", ["us-east-1a", "us-east-1b"]],
+    ["team-b-network", []],
+  ])("%s: a workload default route to the hub's gateway in exactly these AZs: %j", (name, expected) => {
+    const j = stack(name);
+    const subnets = new Map(resourcesOf(j, "aws_subnet").map(([n, s]) => [`aws_subnet.${n}`, s]));
+    const subnetOfTable = new Map(resourcesOf(j, "aws_route_table_association").map(([, a]) => [referencedAddress(a.route_table_id)!, subnets.get(referencedAddress(a.subnet_id)!)!]));
+    const defaults = resourcesOf(j, "aws_route").filter(([, r]) => r.destination_cidr_block === "0.0.0.0/0").map(([, r]) => r);
+    for (const r of defaults) expect(r.transit_gateway_id).toBe(TGW);
+    expect(defaults.map((r) => `${subnetOfTable.get(referencedAddress(r.route_table_id)!)!.availability_zone}/${subnetOfTable.get(referencedAddress(r.route_table_id)!)!.tags.Tier}`).sort()).toEqual(expected.map((az) => `${az}/workload`));
+  });
+
+  test("team-b's network, Studio and notebook stacks each warn that its attachment awaits the hub, with the steps; team-a's stacks do not", () => {
+    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+    const warnings = (name: string): string[] => (manifest.stacks[name].annotations ?? []).filter((a: Json) => a.level === "@cdktf/warn").map((a: Json) => a.message);
+    for (const name of ["team-b-network", "team-b-studio", "team-b-notebook"]) {
+      expect(warnings(name)).toEqual([expect.stringMatching(/^examples\/hub\/config\/team-b\.json: egress\.attachmentId is not set: .*deploy central-inspection .*then deploy team-b-network again/)]);
+    }
+    for (const name of ["team-a-network", "team-a-studio"]) expect(warnings(name)).toEqual([]);
   });
 
   test("team-b associates the hub's shared DNS rule group; team-a keeps a DNS firewall of its own", () => {

@@ -8,7 +8,9 @@
  * shown failing on broken copies.
  */
 import { planLanes } from "../modules/network/subnet-plan";
-import { Json, referencedAddress, resourcesOf, synthJson } from "./support/synth";
+import { Testing } from "cdktf";
+import { NetworkStack } from "../stacks/network-stack";
+import { envFrom, Json, referencedAddress, resourcesOf, synthJson, TEST_ACCOUNT } from "./support/synth";
 import { spokeStack } from "./support/hub-stacks";
 
 const AZS = ["us-east-1c", "us-east-1a"];
@@ -120,5 +122,62 @@ describe("what the workloads keep", () => {
     expect(Object.keys(published).sort()).toEqual([...AZS].sort());
     for (const [az, subnet] of Object.entries(published)) expect(all.get(subnet)!.availability_zone).toBe(az);
     for (const field of ["vpc_id", "endpoint_security_group_id", "s3_endpoint_id", "s3_prefix_list_id"]) expect(param.value).toContain(`"${field}" =`);
+  });
+});
+
+/**
+ * The network stack of a spoke environment, from its config, at each point of the deploy order
+ * (docs/hub.md): the workload routes to the gateway exist only once the attachment can carry
+ * traffic. Each config synthesized once.
+ */
+describe("the network stack's routes follow the attachment's acceptance", () => {
+  const HUB_ACCOUNT = "999988887777";
+  const egress = { mode: "hub", hub: "central", transitGatewayId: TGW };
+  const build = (extra: Record<string, unknown>, hubAccountId: string) => {
+    const stack = new NetworkStack(Testing.app(), envFrom({ region: "us-east-1", availabilityZones: AZS, vpcCidr: VPC_CIDR, egress: { ...egress, ...extra } }), { hubAccountId });
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
+    return { json: synthJson(stack), warnings };
+  };
+  const cases = {
+    // Another account's gateway, the hub not yet told: pendingAcceptance, CreateRoute would fail.
+    pending: build({}, HUB_ACCOUNT),
+    // The hub's config names the attachment (it accepts it before the network is deployed again).
+    accepted: build({ attachmentId: "tgw-attach-0123456789abcdef0" }, HUB_ACCOUNT),
+    // The hub's own account: AWS accepts the attachment as it is created.
+    sameAccount: build({}, TEST_ACCOUNT),
+  };
+  /** "AZ/Tier" of each subnet whose table routes 0.0.0.0/0 to the hub's gateway. */
+  const gatewayDefaults = (j: Json): string[] => {
+    const all = resources(j);
+    const subnetOfTable = new Map(resourcesOf(j, "aws_route_table_association").map(([, a]) => [referencedAddress(a.route_table_id)!, all.get(referencedAddress(a.subnet_id)!)!]));
+    return resourcesOf(j, "aws_route")
+      .filter(([, r]) => r.transit_gateway_id === TGW && r.destination_cidr_block === "0.0.0.0/0")
+      .map(([, r]) => subnetOfTable.get(referencedAddress(r.route_table_id)!)!)
+      .map((s) => `${s.availability_zone}/${s.tags.Tier}`)
+      .sort();
+  };
+  const attachment = (j: Json): Json => resourcesOf(j, "aws_ec2_transit_gateway_vpc_attachment")[0][1];
+  const everyWorkload = AZS.map((az) => `${az}/workload`).sort();
+
+  test("pending acceptance in another account: the attachment, but no route to the gateway, and a warning that says what is pending and the steps", () => {
+    expect(attachment(cases.pending.json).transit_gateway_id).toBe(TGW);
+    expect(gatewayDefaults(cases.pending.json)).toEqual([]);
+    expect(cases.pending.warnings).toEqual([
+      expect.stringMatching(/^config\/test\.json: egress\.attachmentId is not set: .*no 0\.0\.0\.0\/0 route to hub central.*set egress\.attachmentId.*deploy central-inspection.*deploy test-network again/),
+    ]);
+  });
+
+  test("with egress.attachmentId, or in the hub's own account: every AZ's workload subnet routes 0.0.0.0/0 to the gateway, and no warning", () => {
+    expect(gatewayDefaults(cases.accepted.json)).toEqual(everyWorkload);
+    expect(gatewayDefaults(cases.sameAccount.json)).toEqual(everyWorkload);
+    expect(cases.accepted.warnings.filter((w) => w.includes("attachmentId"))).toEqual([]);
+    expect(cases.sameAccount.warnings.filter((w) => w.includes("attachmentId"))).toEqual([]);
+  });
+
+  test("the default-table arguments: false in the hub's own account (what the provider reads back there), left out with another account's gateway (its Read reports true)", () => {
+    const args = (j: Json) => [attachment(j).transit_gateway_default_route_table_association, attachment(j).transit_gateway_default_route_table_propagation];
+    expect(args(cases.sameAccount.json)).toEqual([false, false]);
+    expect(args(cases.pending.json)).toEqual([undefined, undefined]);
+    expect(args(cases.accepted.json)).toEqual([undefined, undefined]);
   });
 });

@@ -28,7 +28,10 @@ import { describeWithTerraform } from "./support/terraform";
 
 const TGW = "tgw-0a1b2c3d4e5f60718";
 const LOCAL = { availabilityZones: azs("us-east-1", "abc") };
-const HUB = { ...LOCAL, egress: { mode: "hub", hub: "central", transitGatewayId: TGW } };
+// The config of the procedure's route-switching deploy (step 5): attachmentId is set by then (step 3),
+// and the workload routes to the gateway exist only with it (another account's gateway: the routes
+// wait for the hub's acceptance, stacks/network-stack.ts spokeAttachmentState).
+const HUB = { ...LOCAL, egress: { mode: "hub", hub: "central", transitGatewayId: TGW, attachmentId: "tgw-attach-0123456789abcdef0" } };
 const KINDS: Kind[] = ["network", "studio", "notebook"];
 const AZ_COUNT = 3;
 

@@ -46,11 +46,49 @@ import { SecureBucket } from "../modules/storage/secure-bucket";
 import { imageRegistryAccounts } from "../modules/sagemaker/image-registries";
 import { waive } from "../modules/guardrails";
 import { allowlistSummary } from "../modules/config/allowlist";
-import { composeSpokeNetwork, SpokeDnsFirewall, SpokeVpc } from "../modules/hub";
+import { composeSpokeNetwork, SpokeAttachmentState, SpokeDnsFirewall, SpokeVpc } from "../modules/hub";
 import { EnvironmentStack } from "./environment-stack";
 
 /** Services through which SageMaker volumes (Studio home EFS, app and job EBS volumes) use their key. */
 export const SAGEMAKER_VOLUME_SERVICES = ["sagemaker", "elasticfilesystem", "ec2"] as const;
+
+/** What a network stack needs beyond its environment's config. */
+export interface NetworkStackOptions {
+  /**
+   * The account of the hub the environment's egress names (config/hubs/<hub>.json accountId); only
+   * read with egress.mode "hub". Default: unknown, treated as another account's gateway (the
+   * routes then wait for egress.attachmentId, which is safe in either case; a spoke in the hub's
+   * own account would only get its routes one deploy later than it could).
+   */
+  readonly hubAccountId?: string;
+}
+
+/**
+ * Where a spoke's attachment stands, from its config (SpokeAttachmentState, docs/hub.md "Deploy
+ * order"); undefined with local egress or before egress.transitGatewayId.
+ */
+export function spokeAttachmentState(env: EnvironmentConfig, hubAccountId: string | undefined): SpokeAttachmentState | undefined {
+  if (env.egress.mode !== "hub" || env.egress.transitGatewayId === undefined) return undefined;
+  if (hubAccountId === env.accountId) return "same-account";
+  return env.egress.attachmentId === undefined ? "awaiting-hub" : "accepted-by-hub";
+}
+
+/**
+ * The synth warning of a stack of an environment whose attachment awaits the hub: its workloads
+ * reach nothing outside their VPC until the routes exist (network: what to do; workloads: deploy later).
+ */
+export function awaitingHubWarning(env: EnvironmentConfig, stack: "network" | "studio" | "notebook"): string | undefined {
+  if (env.egress.mode !== "hub") return undefined;
+  const hub = env.egress.hub;
+  const steps =
+    `deploy ${env.environment}-network (its attachment is created, pending acceptance), set egress.attachmentId to its transit_gateway_attachment_id output, ` +
+    `deploy ${hub}-inspection (it accepts and routes the attachment), then deploy ${env.environment}-network again (the routes)`;
+  return stack === "network"
+    ? `${env.sourceFile}: egress.attachmentId is not set: this stack creates the Transit Gateway attachment but no 0.0.0.0/0 route to hub ${hub} yet ` +
+        `(a route to a shared gateway fails until the hub accepts the attachment), so the workloads reach nothing outside their VPC: ${steps}`
+    : `${env.sourceFile}: egress.attachmentId is not set: the ${stack === "studio" ? "Studio domain" : "notebook instance"} of this stack would have no internet egress ` +
+        `(the network has no route to hub ${hub} yet). Deploy it after these steps: ${steps}`;
+}
 
 export class NetworkStack extends EnvironmentStack {
   readonly checks: AvailabilityChecks;
@@ -68,7 +106,7 @@ export class NetworkStack extends EnvironmentStack {
   readonly buckets: Readonly<Partial<Record<BucketSuffix, SecureBucket>>>;
   readonly contract: PublishedNetworkContract;
 
-  constructor(scope: Construct, env: EnvironmentConfig) {
+  constructor(scope: Construct, env: EnvironmentConfig, options: NetworkStackOptions = {}) {
     super(scope, env, "network");
     const { account } = this;
     const prefix = namePrefix(env);
@@ -223,11 +261,14 @@ export class NetworkStack extends EnvironmentStack {
       // "endpoints", "dns-firewall"), so the VPC, the workload subnets and route tables, the
       // endpoints, their security group and the DNS Firewall keep their Terraform addresses when
       // an environment moves between local egress and the hub (docs/hub.md, "Moving an environment").
+      const attachmentState = spokeAttachmentState(env, options.hubAccountId)!;
+      if (attachmentState === "awaiting-hub") Annotations.of(this).addWarning(awaitingHubWarning(env, "network")!);
       const spoke = composeSpokeNetwork(this, {
         namePrefix: prefix,
         vpcCidr: env.vpcCidr,
         availabilityZones: env.availabilityZones,
         transitGatewayId: hubEgress!.transitGatewayId!,
+        attachmentState,
         logging: { account, kmsKeyArn: this.networkKey.arn, retentionDays: env.logging.retentionDays, flowLogGroupName: flowLogGroupName(env), flowLogRoleName: flowLogRoleName(env) },
         endpoints: endpointSettings,
         dns: { ...dnsSettings, sharedRuleGroupId: hubEgress!.dnsRuleGroupId },

@@ -12,7 +12,7 @@ import { Guardrails } from "../../modules/guardrails";
 import { CustomerKey, keyUseThrough } from "../../modules/kms/customer-key";
 import { cloudWatchLogsKeyUse } from "../../modules/logging/encrypted-log-group";
 import { PublishedNetworkContract } from "../../modules/contract/network-contract";
-import { SpokeNetwork } from "../../modules/hub";
+import { SpokeAttachmentState, SpokeNetwork } from "../../modules/hub";
 import { vpcResolutionNames } from "../../modules/network";
 import { ACCOUNT_CHECK_ALIAS } from "../../stacks/aws-provider";
 
@@ -23,6 +23,8 @@ export interface SpokeStackOptions {
   readonly availabilityZones: ReadonlyArray<string>;
   readonly vpcCidr: string;
   readonly transitGatewayId: string;
+  /** Default "accepted-by-hub" (the routes exist). */
+  readonly attachmentState?: SpokeAttachmentState;
   readonly sharedDnsRuleGroupId?: string;
   readonly contractParameter: string;
 }
@@ -45,6 +47,7 @@ export class SpokeTestStack extends TerraformStack {
       vpcCidr: o.vpcCidr,
       availabilityZones: o.availabilityZones,
       transitGatewayId: o.transitGatewayId,
+      attachmentState: o.attachmentState ?? "accepted-by-hub",
       logging: { account, kmsKeyArn: key.arn },
       endpoints: { s3: { bucketArns: [`arn:aws:s3:::${o.name}-data`] } },
       dns: { allowedDomains: ["pypi.org", ...vpcResolutionNames(o.region)], sharedRuleGroupId: o.sharedDnsRuleGroupId, queryLog: { kmsKeyArn: key.arn } },

@@ -3,7 +3,8 @@
  * (keyed by AZ name) a workload subnet and a Transit Gateway attachment subnet, each with its own
  * route table; the VPC's attachment to the hub's Transit Gateway (given by ID: the hub shares it
  * through RAM, this stack creates the attachment in the spoke's account, the hub's stack accepts
- * it in the hub's account); the workload subnets' 0.0.0.0/0 -> the Transit Gateway. No NAT gateway,
+ * it in the hub's account); the workload subnets' 0.0.0.0/0 -> the Transit Gateway once the
+ * attachment can carry traffic (SpokeAttachmentState). No NAT gateway,
  * Elastic IP or internet gateway: the hub's firewall is the only way out.
  *
  * It has the surface the network stack composes the rest from (InspectedVpc's: `vpc`, `lanes[az]
@@ -47,9 +48,29 @@ export interface SpokeVpcProps {
   readonly lanes?: Readonly<Record<string, SpokeLaneCidrs>>;
   /** The hub's Transit Gateway (shared with this account through RAM). Required. */
   readonly transitGatewayId: string;
+  /**
+   * Where the attachment stands, which decides whether the workload subnets' 0.0.0.0/0 -> gateway
+   * routes exist yet. Required (there is no safe default: see SpokeAttachmentState).
+   */
+  readonly attachmentState: SpokeAttachmentState;
   /** The account, key, log names and retention of the flow logs. Required. */
   readonly logging: SpokeVpcLogging;
 }
+
+/**
+ * Where a spoke's attachment stands (docs/hub.md, "Deploy order"):
+ * - "same-account": the gateway is in this VPC's own account, so AWS accepts the attachment itself
+ *   and the routes are created with it;
+ * - "awaiting-hub": the gateway is another account's (shared through RAM) and the hub has not been
+ *   told to accept the attachment (no egress.attachmentId). The attachment is pendingAcceptance
+ *   until the hub's accepter runs, and CreateRoute to a shared gateway fails with
+ *   InvalidTransitGatewayID.NotFound until then (hashicorp/terraform-provider-aws#10025; the route's
+ *   create retries only within its timeout, internal/service/ec2/vpc_route.go): the workload subnets
+ *   get no default route yet, and the first deploy succeeds;
+ * - "accepted-by-hub": another account's gateway, and the hub's config names the attachment (the
+ *   hub's deploy accepts it before this stack is deployed again): the routes are created.
+ */
+export type SpokeAttachmentState = "same-account" | "awaiting-hub" | "accepted-by-hub";
 
 /** One AZ of a spoke: the workload subnet (default route to the Transit Gateway) and the attachment subnet (local routes only). */
 export class SpokeLane extends Construct {
@@ -59,7 +80,7 @@ export class SpokeLane extends Construct {
   readonly workload: LaneSubnet;
   /** The Transit Gateway attachment's ENI. Only the VPC's local route: what arrives from the gateway is delivered inside the VPC. */
   readonly attachment: LaneSubnet;
-  /** The workload subnet's default route (set by SpokeVpc once the attachment exists). */
+  /** The workload subnet's default route (set by SpokeVpc once the attachment can carry traffic; absent while it awaits the hub). */
   defaultRoute?: Route;
 
   constructor(scope: Construct, props: { availabilityZone: string; cidrs: SpokeLaneCidrs; vpcId: string; namePrefix: string }) {
@@ -76,6 +97,8 @@ export class SpokeVpc extends Construct {
   readonly vpc: Vpc;
   readonly vpcCidr: string;
   readonly attachment: Ec2TransitGatewayVpcAttachment;
+  /** Whether the workload subnets route 0.0.0.0/0 to the gateway (false while the attachment awaits the hub). */
+  readonly routesToGateway: boolean;
   readonly flowLogs: VpcFlowLogs;
   /** Lanes keyed by AZ name, in the order given. */
   readonly lanes: Readonly<Record<string, SpokeLane>>;
@@ -115,19 +138,29 @@ export class SpokeVpc extends Construct {
       dnsSupport: "enable",
       // Only the inspection VPC's attachment needs appliance mode (a spoke holds no stateful appliance).
       applianceModeSupport: "disable",
-      // transit_gateway_default_route_table_{association,propagation} are left out: the provider cannot
-      // set them on a gateway shared from another account; the hub's accepter sets them (false).
+      // transit_gateway_default_route_table_{association,propagation}: with a gateway of another
+      // account they are left out: the provider cannot set them on a RAM-shared gateway, its Read
+      // reports true for them whatever AWS holds, so false would plan a change forever; the hub's
+      // accepter sets them (false). With the gateway in this account they are false, as the gateway
+      // has no default tables (transit-gateway.ts): the provider then reads them back as false
+      // (internal/service/ec2/transitgateway_vpc_attachment.go, Read), and says so in the plan.
+      ...(props.attachmentState === "same-account" ? { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false } : {}),
       tags: { Name: `${prefix}-spoke` },
     });
 
-    for (const az of azs) {
-      const route = lanes[az].workload.defaultRoute({ transitGatewayId: props.transitGatewayId }, { dependsOn: [this.attachment] });
-      waive(
-        route,
-        "NO_FIREWALL_BYPASS",
-        "egress hub spoke: 0.0.0.0/0 goes to the hub's Transit Gateway, whose spoke route table sends it only to the inspection VPC's firewall (modules/hub); this VPC has no internet gateway",
-      );
-      lanes[az].defaultRoute = route;
+    // Only once the attachment can carry traffic (SpokeAttachmentState): a route to a shared
+    // gateway whose attachment is still pending acceptance fails, and so would the first deploy.
+    this.routesToGateway = props.attachmentState !== "awaiting-hub";
+    if (this.routesToGateway) {
+      for (const az of azs) {
+        const route = lanes[az].workload.defaultRoute({ transitGatewayId: props.transitGatewayId }, { dependsOn: [this.attachment] });
+        waive(
+          route,
+          "NO_FIREWALL_BYPASS",
+          "egress hub spoke: 0.0.0.0/0 goes to the hub's Transit Gateway, whose spoke route table sends it only to the inspection VPC's firewall (modules/hub); this VPC has no internet gateway",
+        );
+        lanes[az].defaultRoute = route;
+      }
     }
 
     this.flowLogs = new VpcFlowLogs(this, "flow-logs", {
