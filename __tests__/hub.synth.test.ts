@@ -350,3 +350,30 @@ describe("plans and checks of the hub module", () => {
     expect(() => new HubStack(Testing.app(), { ...HUB_PROPS, hub: { ...HUB_PROPS.hub, vpcCidr: "10.10.0.0/23" } })).toThrow(/spoke alpha 10.10.0.0\/16 contains or is inside the hub VPC/);
   });
 });
+
+describe("protection against destroy (preventDestroy, default true)", () => {
+  // What every spoke's egress and the organisation's egress record stand on; found by type and
+  // values here, not by the code's construct IDs.
+  const protectedAddresses = (j: Json): string[] =>
+    [...resources(j)].filter(([, r]) => r.lifecycle?.prevent_destroy === true).map(([address]) => address.split(".")[0] === "aws_ec2_transit_gateway_vpc_attachment" ? `${address.split(".")[0]}(appliance ${r(j, address).appliance_mode_support})` : address.split(".")[0]).sort();
+  const r = (j: Json, address: string) => resources(j).get(address)!;
+  const logGroups = resourcesOf(json, "aws_cloudwatch_log_group").length;
+  const unprotected = synthJson(new HubStack(Testing.app(), { ...HUB_PROPS, preventDestroy: false }));
+
+  test("the gateway, the inspection VPC's attachment, the hub's key and every log group (firewall, flow, DNS query) refuse destroy; nothing else does", () => {
+    expect(logGroups).toBeGreaterThanOrEqual(4);
+    expect(protectedAddresses(json)).toEqual(
+      ["aws_ec2_transit_gateway", "aws_ec2_transit_gateway_vpc_attachment(appliance enable)", "aws_kms_key", ...Array(logGroups).fill("aws_cloudwatch_log_group")].sort(),
+    );
+  });
+
+  test("a spoke's resources on the hub stay unprotected, so removing a spoke still plans", () => {
+    for (const type of ["aws_ec2_transit_gateway_vpc_attachment_accepter", "aws_ec2_transit_gateway_route", "aws_ec2_transit_gateway_route_table_association", "aws_networkfirewall_rule_group", "aws_route"]) {
+      for (const [name, body] of resourcesOf(json, type)) expect([name, body.lifecycle?.prevent_destroy]).toEqual([name, undefined]);
+    }
+  });
+
+  test("preventDestroy false protects nothing", () => {
+    expect(protectedAddresses(unprotected)).toEqual([]);
+  });
+});

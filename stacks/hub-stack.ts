@@ -12,6 +12,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { AwsAccount } from "../modules/aws";
 import { Guardrails } from "../modules/guardrails";
 import { CustomerKey, keyUseThrough } from "../modules/kms/customer-key";
@@ -33,6 +34,11 @@ export interface HubStackProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** Days the firewall, flow and DNS query logs are kept. Default 365. */
   readonly logRetentionDays?: number;
+  /**
+   * Terraform refuses any plan that destroys the Transit Gateway, the inspection VPC's attachment,
+   * the hub's key or its log groups (lifecycle prevent_destroy). Default true.
+   */
+  readonly preventDestroy?: boolean;
   /** The hub: AZs, CIDR, spokes, allowlists, share, firewall options (EgressHubProps without names and logging). Required. */
   readonly hub: Omit<EgressHubProps, "namePrefix" | "logging">;
 }
@@ -45,6 +51,7 @@ export class HubStack extends TerraformStack {
   constructor(scope: Construct, props: HubStackProps) {
     super(scope, `${props.name}-inspection`);
     this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
+    const keep = props.preventDestroy ?? true;
     const assumeRole = props.assumeRoleArn ? [{ roleArn: props.assumeRoleArn, sessionName: `${props.name}-inspection` }] : undefined;
     new AwsProvider(this, "aws", {
       region: props.region,
@@ -63,12 +70,15 @@ export class HubStack extends TerraformStack {
       aliasName: `${props.name}-hub`,
       description: `Encrypts the Network Firewall configuration and the logs of egress hub ${props.name}`,
       usage: [cloudWatchLogsKeyUse(this.account), ...keyUseThrough("NetworkFirewall", this.account, ["network-firewall"])],
+      preventDestroy: keep,
     });
     this.hub = new EgressHub(this, "hub", {
       ...props.hub,
       namePrefix: props.name,
       logging: { account: this.account, kmsKeyArn: this.key.arn, retentionDays: props.logRetentionDays },
     });
+
+    if (keep) protectFromDestroy(this.hub);
 
     const { hub } = this;
     new TerraformOutput(this, "transit_gateway_id", { description: "The hub's Transit Gateway: each spoke's network stack attaches to it", value: hub.gateway.transitGateway.id });
@@ -77,6 +87,20 @@ export class HubStack extends TerraformStack {
     new TerraformOutput(this, "firewall_endpoint_ids", { description: "AZ name => Network Firewall endpoint ID, from the firewall's sync_states", value: hub.network.inspection.endpointIdsByAz.expression });
     new TerraformOutput(this, "nat_public_ips", { description: "Egress IPs per AZ of every spoke, for allowlists on the far side", value: hub.network.byAz((l) => l.natEip.publicIp) });
   }
+}
+
+/**
+ * prevent_destroy on what the whole organisation's egress stands on: the gateway (every spoke's
+ * attachment, route table and route dies with it), the inspection VPC's attachment (the spokes'
+ * only way to the firewall), and every log group of the hub (firewall alert and flow logs, VPC flow
+ * logs, DNS query logs: the egress record of every spoke). A moved construct, a changed
+ * replace-forcing argument or a `destroy` would otherwise delete them in one apply. The key is
+ * protected through its own prop. A spoke's own resources on the hub (accepter, association,
+ * routes, allowlist group) stay unprotected: removing a spoke must still plan.
+ */
+function protectFromDestroy(hub: EgressHub): void {
+  const logGroups = hub.node.findAll().filter((c): c is CloudwatchLogGroup => c instanceof CloudwatchLogGroup);
+  for (const resource of [hub.gateway.transitGateway, hub.network.attachment, ...logGroups]) resource.lifecycle = { ...resource.lifecycle, preventDestroy: true };
 }
 
 /**

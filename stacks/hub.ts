@@ -28,6 +28,7 @@ export function hubStack(app: App, hub: HubConfig, environments: ReadonlyArray<E
     assumeRoleArn: hub.assumeRoleArn,
     tags: hub.tags,
     logRetentionDays: hub.logging.retentionDays,
+    preventDestroy: hub.preventDestroy,
     hub: {
       vpcCidr: hub.vpcCidr,
       availabilityZones: hub.availabilityZones,
@@ -54,6 +55,12 @@ export function hubStack(app: App, hub: HubConfig, environments: ReadonlyArray<E
     for (const [domain, reason] of Object.entries(entries)) waive(group, "NFW_NO_SHARED_HOSTING", `shared hosting "${domain}": acknowledged in ${file}: ${reason}`, { finding: `"${domain}"` });
   }
 
+  if (!hub.preventDestroy) {
+    Annotations.of(stack).addWarning(
+      `${hub.sourceFile}: preventDestroy is false: a plan may destroy the Transit Gateway, the inspection VPC's attachment, the hub's key and its log groups; ` +
+        `applied, every spoke's egress stops and the hub's firewall, flow and DNS logs are deleted. Keep it true unless you are removing the hub on purpose`,
+    );
+  }
   for (const env of spokes) {
     const pending = pendingStep(hub, env);
     if (pending) Annotations.of(stack).addWarning(pending);
@@ -89,7 +96,9 @@ function pendingStep(hub: HubConfig, env: EnvironmentConfig): string | undefined
   if (env.egress.attachmentId === undefined) {
     return (
       `${env.sourceFile}: egress.attachmentId is not set: hub ${hub.name} declares ${env.environment} (its allowlist and return routes in the VPC) but attaches nothing, so its workloads reach nothing outside their VPC. ` +
-      `Deploy ${env.environment}-network, set egress.attachmentId to its transit_gateway_attachment_id output, and deploy ${hub.name}-inspection again`
+      `Deploy ${env.environment}-network, set egress.attachmentId to its transit_gateway_attachment_id output, deploy ${hub.name}-inspection again` +
+      // In another account the network's routes wait for the acceptance (stacks/network-stack.ts, spokeAttachmentState).
+      (env.accountId === hub.accountId ? "" : `, then ${env.environment}-network again (its routes to the gateway)`)
     );
   }
   return undefined;

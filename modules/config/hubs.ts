@@ -93,6 +93,14 @@ export const HubFileObject = z.strictObject({
   logging: LoggingSection.prefault({}),
   backend: BackendSection.default({ type: "local" }),
   tags: ConfigFileObject.shape.tags,
+  preventDestroy: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Terraform refuses any plan that destroys the Transit Gateway, the inspection VPC's attachment, the hub's KMS key or its log groups " +
+        "(lifecycle prevent_destroy; as an environment's storage.preventDestroy). Every spoke's egress depends on the first two, the logs are the " +
+        "organisation's egress record. Turn off only to remove the hub on purpose",
+    ),
 });
 
 export type HubFile = z.output<typeof HubFileObject>;
