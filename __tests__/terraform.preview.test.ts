@@ -1,14 +1,18 @@
 /**
  * `npm run preview` (scripts/preview): the working tree's stacks planned by the real AWS provider
  * against a deployed state synthesized from a base, offline, and reviewed as the pull-request
- * workflow reviews real plans. One base (3 AZs, Studio) is synthesized and deployed once for the
- * file; each scenario synthesizes a changed config with the product's own synth and plans it
- * against that base. What each scenario must show comes from the AWS behaviour the real-plan
- * tests established (terraform.real-plan.test.ts) and from the config change itself, never from
- * the preview's renderer.
+ * workflow reviews real plans. One base (2 AZs, Studio) is synthesized once for the file and its
+ * stacks deployed as the scenarios need them (planAgainst deploys only what it plans); each
+ * scenario synthesizes a changed config with the product's own synth (the same config path, so an
+ * unchanged stack synthesizes byte for byte as the base's) and plans it against that base: nothing
+ * changed, the AZs reordered, one AZ swapped for another (an AZ added and one dropped in one head,
+ * which changes the network's contract), an allowlist edit, TLS inspection turned on. What each must
+ * show comes from the AWS behaviour the real-plan tests establish in detail (terraform.real-plan:
+ * adding, dropping, reordering AZs and the allowlist, per resource; Studio with TLS inspection) and
+ * from the config change itself, never from the preview's renderer.
  *
- * Also here: the CLI's --help and options, the git-ref base (a commit made in a temporary clone),
- * and `plan-review --run` after a failed `terraform init` (issue 23, E).
+ * Also here: the CLI's --help and options, the git-ref base (a commit made in a temporary clone,
+ * 1 AZ), and `plan-review --run` after a failed `terraform init` (issue 23, E).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -16,8 +20,8 @@ import { join } from "node:path";
 import { Review } from "../scripts/plan-review/review";
 import { runPlan } from "../scripts/plan-review/cli";
 import { parsePreviewArgs, runPreview, UsageError, usage } from "../scripts/preview/cli";
-import { baseLabel, deployBase, DeployedBase, planAgainst, PreviewReport, renderPreview, synthesizeTree } from "../scripts/preview/preview";
-import { realProviderEnv } from "./support/real-plan";
+import { baseLabel, DeployedBase, openBase, planAgainst, PreviewReport, readManifest, renderPreview, synthesizeTree } from "../scripts/preview/preview";
+import { deployedState, realProviderEnv, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./support/real-plan";
 import { scratchDir } from "./support/scratch";
 import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
 
@@ -28,7 +32,7 @@ const zones = (letters: string) => [...letters].map((l) => `us-east-1${l}`);
 const BASE = {
   accountId: ACCOUNT,
   region: "us-east-1",
-  availabilityZones: zones("abc"),
+  availabilityZones: zones("ab"),
   vpcCidr: "10.2.0.0/16",
   firewall: { allowedDomains: [{ preset: "pip" }] },
 };
@@ -44,11 +48,16 @@ function writeConfig(root: string, raw: Record<string, unknown>): string {
   return dir;
 }
 
-/** This tree's app synthesized (by the product's synth) with `raw` as its only config. */
+let configRoot: string | undefined;
+
+/**
+ * This tree's app synthesized (by the product's synth) with `raw` as its only config. The config
+ * is always at the same path (it appears in the stacks' messages), as in a working tree.
+ */
 function synthOf(raw: Record<string, unknown>, label: string): string {
-  const root = scratchDir(`preview-${label}`);
-  synthesizeTree(REPO, join(root, "out"), writeConfig(root, raw));
-  return join(root, "out");
+  const out = join(scratchDir(`preview-${label}`), "out");
+  synthesizeTree(REPO, out, writeConfig((configRoot ??= scratchDir("preview-config")), raw));
+  return out;
 }
 
 const reviewOf = (report: PreviewReport, kind: "network" | "studio"): Review => {
@@ -87,24 +96,20 @@ test("options: unknown ones, missing values, two bases and other --fail-on condi
   }
 });
 
-describeWithTerraform("npm run preview against a base deployed once", () => {
+describeWithTerraform("npm run preview against one base", () => {
   let base: DeployedBase;
   const reports: Record<string, PreviewReport> = {};
+  const outdirs: Record<string, string> = {};
   const preview = async (label: string, raw: Record<string, unknown>): Promise<PreviewReport> =>
-    (reports[label] ??= renderPreview(await planAgainst(base, synthOf(raw, label)), { base: "the test's base" }));
+    (reports[label] ??= renderPreview(await planAgainst(base, (outdirs[label] = synthOf(raw, label))), { base: "the test's base" }));
+  const allStacks = [`${ENV}-network`, `${ENV}-studio`];
 
-  beforeAll(async () => {
-    base = await deployBase(synthOf(BASE, "base"));
+  beforeAll(() => {
+    base = openBase(synthOf(BASE, "base"));
   });
   afterAll(() => base?.close());
 
-  test("the base converged: every stack of it has a deployed state, and the network publishes its contract", () => {
-    expect(Object.keys(base.stacks).sort()).toEqual([`${ENV}-network`, `${ENV}-studio`]);
-    for (const s of Object.values(base.stacks)) expect(s.converged).toBe(true);
-    expect(Object.keys(base.stacks[`${ENV}-network`].parameters).some((n) => n.endsWith("/network/contract"))).toBe(true);
-  });
-
-  test("nothing changed: the review says no changes, for every stack, and nothing is destructive", async () => {
+  test("nothing changed: the review says no changes, for every stack, and nothing is destructive; no stack needed a plan or a deployed state", async () => {
     const r = await preview("same", BASE);
     expect(r.markdown).toContain("**No changes**");
     expect(r.reviews.map((x) => [x.stack, x.verdict])).toEqual([
@@ -112,6 +117,9 @@ describeWithTerraform("npm run preview against a base deployed once", () => {
       [`${ENV}-studio`, "no changes"],
     ]);
     expect(r.destructive || r.failed).toBe(false);
+    // Both stacks synthesize as the base's: their plans would be their base states' last convergence
+    // round (clean: see "the base converged" below), so none is made.
+    expect(Object.keys(base.stacks)).toEqual([]);
   });
 
   test("it says what it cannot know: drift, real IDs, what only AWS decides, data sources answered by the stub", async () => {
@@ -120,35 +128,50 @@ describeWithTerraform("npm run preview against a base deployed once", () => {
   });
 
   test("AZs reordered: no resource changes in any stack (the network plans no change at all), nothing destructive", async () => {
-    const r = await preview("reordered", { ...BASE, availabilityZones: zones("cab") });
+    const r = await preview("reordered", { ...BASE, availabilityZones: zones("ba") });
     expect(r.reviews.flatMap((x) => x.items.map((i) => `${x.stack}: ${i.action} ${i.address}`))).toEqual([]);
     expect(reviewOf(r, "network").verdict).toBe("no changes");
     expect(r.destructive || r.failed).toBe(false);
   });
 
-  test("an AZ added: the network only creates (us-east-1d's lane) and updates in place; nothing replaced or deleted; Studio only updates IAM policies in place (not the domain)", async () => {
-    const r = await preview("added", { ...BASE, availabilityZones: zones("abcd") });
+  test("an AZ swapped for another (us-east-1b dropped, us-east-1c added: the network's contract changes): the network creates only c's lane and deletes only b's, replaces nothing, and the review calls it destructive; Studio, planned against the contract the network would publish, only updates IAM policies in place (not the domain)", async () => {
+    const r = await preview("swapped", { ...BASE, availabilityZones: zones("ac") });
     const network = reviewOf(r, "network");
-    expect(network.counts.replace + network.counts.delete).toBe(0);
-    expect(network.items.filter((i) => i.action === "create").map((i) => i.address).some((a) => a.startsWith("aws_subnet.") || a.includes("aws_subnet"))).toBe(true);
-    expect(network.items.filter((i) => i.action === "create" && i.type === "aws_nat_gateway").map((i) => i.az)).toEqual(["us-east-1d"]);
-    expect(network.cost.azsAdded).toEqual(["us-east-1d"]);
+    expect(network.counts.replace).toBe(0);
+    expect(network.counts.create).toBeGreaterThan(0);
+    expect(network.counts.delete).toBeGreaterThan(0);
+    expect([...new Set(network.items.filter((i) => i.action === "create" && i.az).map((i) => i.az))]).toEqual(["us-east-1c"]);
+    expect([...new Set(network.items.filter((i) => i.action === "delete" && i.az).map((i) => i.az))]).toEqual(["us-east-1b"]);
+    expect(network.items.filter((i) => i.action === "create" && i.type === "aws_subnet").length).toBeGreaterThan(0);
+    expect(network.items.filter((i) => i.type === "aws_nat_gateway").map((i) => `${i.action} ${i.az}`).sort()).toEqual(["create us-east-1c", "delete us-east-1b"]);
+    expect(network.cost.azsAdded).toEqual(["us-east-1c"]);
+    expect(network.markdown).toContain("Destructive changes");
+    expect(r.destructive).toBe(true);
     const studio = reviewOf(r, "studio");
     expect(studio.counts.replace + studio.counts.delete + studio.counts.create).toBe(0);
     expect(studio.items.filter((i) => i.action === "update").length).toBeGreaterThan(0);
     expect(studio.items.filter((i) => !i.type.startsWith("aws_iam_")).map((i) => `${i.action} ${i.address}`)).toEqual([]);
-    expect(r.destructive).toBe(false);
   });
 
-  test("an AZ dropped: the network deletes only that AZ's lane, and the review calls it destructive", async () => {
-    const r = await preview("dropped", { ...BASE, availabilityZones: zones("ab") });
-    const network = reviewOf(r, "network");
-    expect(network.counts.delete).toBeGreaterThan(0);
-    expect(network.counts.replace).toBe(0);
-    expect([...new Set(network.items.filter((i) => i.action === "delete" && i.az).map((i) => i.az))]).toEqual(["us-east-1c"]);
-    expect(network.items.filter((i) => i.action === "delete" && i.type === "aws_nat_gateway").map((i) => i.az)).toEqual(["us-east-1c"]);
-    expect(network.markdown).toContain("Destructive changes");
-    expect(r.destructive).toBe(true);
+  test("the swapped network is 'applied' by folding its plan into its base state and converging that: it publishes exactly what converging it from scratch publishes, so Studio is planned against the same contract", async () => {
+    await preview("swapped", { ...BASE, availabilityZones: zones("ac") });
+    const network = `${ENV}-network`;
+    const head = join(outdirs.swapped, readManifest(outdirs.swapped).stacks[network].workingDirectory);
+    const deployed = base.stacks[network].statePath;
+    // The stub the preview plans the network against (its account and region, every AZ a-f, no parameters).
+    const stub = await startAwsStub({ accountId: ACCOUNT, region: "us-east-1", zones: zones("abcdef"), parameters: {} });
+    try {
+      const dir = withRealProvider(head, stub, { label: "swap-applied" });
+      const plan = await tryPlan(dir, { refresh: false, state: deployed, text: true });
+      const applied = await deployedState(dir, stub, { applied: { statePath: deployed, plan: plan.json! } });
+      const scratch = await deployedState(withRealProvider(head, stub, { label: "swap-scratch" }), stub);
+      expect({ applied: applied.converged, scratch: scratch.converged }).toEqual({ applied: true, scratch: true });
+      const contract = (params: Record<string, string>) => Object.entries(params).find(([n]) => n.endsWith("/network/contract"))![1];
+      expect(contract(ssmParametersOf(applied.statePath))).not.toBe(contract(base.stacks[network].parameters));
+      expect(ssmParametersOf(applied.statePath)).toEqual(ssmParametersOf(scratch.statePath));
+    } finally {
+      await stub.close();
+    }
   });
 
   test("an allowlist edit: the allowlist's rule group and the DNS firewall's domain list update in place and the review names the added domain; nothing else", async () => {
@@ -171,11 +194,19 @@ describeWithTerraform("npm run preview against a base deployed once", () => {
     expect(studio.markdown).toMatch(/-target/);
     expect(r.failed).toBe(true);
   });
+
+  test("the base converged: every stack of it has a deployed state that plans no change (why an unchanged stack needs no plan), and the network publishes its contract", async () => {
+    await base.deploy(allStacks);
+    expect(Object.keys(base.stacks).sort()).toEqual(allStacks);
+    for (const s of Object.values(base.stacks)) expect(s.converged).toBe(true);
+    expect(Object.keys(base.stacks[`${ENV}-network`].parameters).some((n) => n.endsWith("/network/contract"))).toBe(true);
+  });
 });
 
 describeWithTerraform("npm run preview with a git base", () => {
-  test("the default base of a repository without a remote is main's merge base: an uncommitted allowlist edit shows as the network's in-place update, the review goes to --out, and the worktree is removed", async () => {
-    // A clone of this repository (its committed code) whose config/ is the file's base, committed.
+  test("the default base of a repository without a remote is main's merge base: an uncommitted allowlist edit shows as the network's in-place update, Studio (unchanged) as no changes, the plans go to --plans, and the worktree is removed", async () => {
+    // A clone of this repository (its committed code) whose config/ is the file's base with 1 AZ, committed.
+    const ONE_AZ = { ...BASE, availabilityZones: zones("a") };
     const repo = join(scratchDir("preview-repo"), "repo");
     execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", REPO, repo]);
     const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { encoding: "utf8" });
@@ -183,11 +214,11 @@ describeWithTerraform("npm run preview with a git base", () => {
     git("checkout", "-q", "-B", "main", "HEAD");
     symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"), "dir");
     git("rm", "-q", "-r", "config");
-    writeConfig(repo, BASE);
+    writeConfig(repo, ONE_AZ);
     git("add", "config");
     git("commit", "-q", "-m", "base");
     const committed = git("rev-parse", "HEAD").trim();
-    writeConfig(repo, { ...BASE, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
+    writeConfig(repo, { ...ONE_AZ, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
     const out = join(scratchDir("preview-out"), "review.md");
     const saved = process.env.SAGEMAKER_ANFW_CONFIG_DIR;
     delete process.env.SAGEMAKER_ANFW_CONFIG_DIR;
@@ -201,6 +232,7 @@ describeWithTerraform("npm run preview with a git base", () => {
       expect(readFileSync(join(plans, "pv-network.exit"), "utf8")).toBe("2");
       expect(readFileSync(join(plans, "pv-studio.exit"), "utf8")).toBe("0");
       expect(JSON.parse(readFileSync(join(plans, "pv-network.json"), "utf8")).resource_changes.length).toBeGreaterThan(0);
+      expect(JSON.parse(readFileSync(join(plans, "pv-studio.json"), "utf8"))).toEqual({ resource_changes: [], output_changes: {}, no_changes: true });
       expect(JSON.parse(readFileSync(join(plans, "removed.json"), "utf8"))).toEqual([]);
       expect(r.markdown).toMatch(/`pv-network`: needs attention|`pv-network`: safe additions/);
       expect(r.markdown).toContain("huggingface.co");

@@ -30,7 +30,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
-import { baseLabel, checkoutBase, configDirFor, defaultBase, deployBase, HeadPlans, planAgainst, renderPreview, synthesizeTree } from "./preview";
+import { baseLabel, checkoutBase, configDirFor, defaultBase, HeadPlans, openBase, planAgainst, renderPreview, synthesizeTree } from "./preview";
 import { previewRuntime, removePreviewTempDirs } from "./runtime";
 import { terraformBinary } from "./terraform";
 
@@ -113,10 +113,10 @@ export async function runPreview(args: PreviewArgs, repo = REPO): Promise<{ code
       log("synthesizing the working tree");
       synthesizeTree(repo, headOut, configDirFor(repo, repo).dir);
     }
-    log("building the base's deployed state (real provider, local AWS stub)");
-    const base = await deployBase(baseOut);
+    // The base's deployed states are built as planAgainst needs them: only for the stacks it plans.
+    const base = openBase(baseOut);
     try {
-      log("planning the working tree against it");
+      log("planning the working tree against the base's deployed state (real provider, local AWS stub)");
       const head = await planAgainst(base, headOut);
       const sha = spawnSync("git", ["-C", repo, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout?.trim() || undefined;
       const report = renderPreview(head, { base: label, sha, notes });

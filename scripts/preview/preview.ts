@@ -9,17 +9,20 @@
  * a `plan -refresh=false` is clean. Stacks are deployed in dependency order: a stack's stub serves
  * the SSM parameters its dependencies' states publish (the network's contract for the workloads).
  * The working tree's stacks are then planned with `-refresh=false` against those states; a stack
- * other stacks read (the network) is also "applied" (converged from scratch) when it changed, so
- * its dependants are planned against the contract it would publish, as they would be planned after
- * the network's apply. The fakes are seeded by resource address, so what both sides have shares
- * its IDs.
+ * other stacks read (the network) is also "applied" when its plan changes what it publishes (its
+ * plan folded into its base state, then converged), so its dependants are planned against the
+ * contract it would publish, as they would be planned after the network's apply. The fakes are seeded by resource address, so what both sides have shares
+ * its IDs. A stack the working tree synthesizes as the base does, reading what the base's stacks
+ * publish, is reported as planning no change without a plan, and the base's stacks are deployed
+ * only as the stacks planned need them (planAgainst), so an unchanged tree previews in seconds.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { reviewPlan, Review } from "../plan-review/review";
 import { AwsStub, startAwsStub } from "./aws-stub";
-import { deployedStates, Json, ssmParametersOf, tryPlan, withRealProvider } from "./real-plan";
+import { deployedState, deployedStates, Json, noChanges, ssmParametersOf, tryPlan, withRealProvider } from "./real-plan";
 import { previewRuntime } from "./runtime";
 
 /** cdktf.out/manifest.json, the parts read here. */
@@ -185,11 +188,20 @@ function stubSet(): StubSet {
   };
 }
 
+export interface BaseStack {
+  readonly statePath: string;
+  /** The SSM parameters its deployed state publishes. */
+  readonly parameters: Record<string, string>;
+  readonly converged: boolean;
+}
+
 export interface DeployedBase {
   readonly outdir: string;
   readonly manifest: Manifest;
-  /** Per stack: its deployed state and the SSM parameters it publishes. */
-  readonly stacks: Record<string, { readonly statePath: string; readonly parameters: Record<string, string>; readonly converged: boolean }>;
+  /** The stacks deployed so far (by `deploy`), each with its deployed state. */
+  readonly stacks: Record<string, BaseStack>;
+  /** Deploys these stacks of the base and the stacks they read, unless deployed already. */
+  deploy(stacks: ReadonlyArray<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -198,7 +210,7 @@ export interface DeployedBase {
  * serves the SSM parameters of its dependencies (from `published`, filled in as levels converge).
  */
 async function converge(outdir: string, manifest: Manifest, stacks: ReadonlyArray<string>, stubs: StubSet, published: Record<string, Record<string, string>>, label: string) {
-  const out: Record<string, { statePath: string; parameters: Record<string, string>; converged: boolean }> = {};
+  const out: Record<string, BaseStack> = {};
   for (const level of stackLevels(manifest)) {
     const mine = level.filter((s) => stacks.includes(s));
     // One lockstep convergence per stub: stacks that see the same AWS are planned by one terraform.
@@ -224,17 +236,73 @@ async function converge(outdir: string, manifest: Manifest, stacks: ReadonlyArra
   return out;
 }
 
-/** Builds the deployed state of every stack of the synth output `outdir`. */
-export async function deployBase(outdir: string): Promise<DeployedBase> {
+/**
+ * The base of the synth output `outdir`, none of its stacks deployed yet: `deploy` builds the
+ * deployed states of the stacks asked for (and of the stacks they read, for the parameters they
+ * publish), once each. planAgainst deploys only the stacks it plans.
+ */
+export function openBase(outdir: string): DeployedBase {
   const manifest = readManifest(outdir);
   const stubs = stubSet();
+  const stacks: Record<string, BaseStack> = {};
+  let queue: Promise<unknown> = Promise.resolve();
+  const deployOnce = async (names: ReadonlyArray<string>) => {
+    const wanted = new Set<string>();
+    const add = (n: string) => {
+      if (wanted.has(n) || !manifest.stacks[n]) return;
+      wanted.add(n);
+      (manifest.stacks[n].dependencies ?? []).forEach(add);
+    };
+    names.forEach(add);
+    const missing = [...wanted].filter((n) => !stacks[n]);
+    if (missing.length === 0) return;
+    const published = Object.fromEntries(Object.entries(stacks).map(([n, s]) => [n, s.parameters]));
+    Object.assign(stacks, await converge(outdir, manifest, missing, stubs, published, "base"));
+  };
+  return {
+    outdir,
+    manifest,
+    stacks,
+    // One deployment at a time, so two callers never converge the same stack twice.
+    deploy: (names) => {
+      const run = queue.then(() => deployOnce(names));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    close: () => stubs.close(),
+  };
+}
+
+/** Builds the deployed state of every stack of the synth output `outdir`. */
+export async function deployBase(outdir: string): Promise<DeployedBase> {
+  const base = openBase(outdir);
   try {
-    const stacks = await converge(outdir, manifest, Object.keys(manifest.stacks), stubs, {}, "base");
-    return { outdir, manifest, stacks, close: () => stubs.close() };
+    await base.deploy(Object.keys(base.manifest.stacks));
+    return base;
   } catch (e) {
-    await stubs.close();
+    await base.close();
     throw e;
   }
+}
+
+/**
+ * A digest of what a stack's plan reads from its synth output: the files of its dir that
+ * withRealProvider copies (everything but .terraform, states and plans) and the stacks it depends on.
+ */
+function stackDigest(outdir: string, manifest: Manifest, stack: string): string {
+  const root = join(outdir, manifest.stacks[stack].workingDirectory);
+  const hash = createHash("sha256").update(JSON.stringify([...(manifest.stacks[stack].dependencies ?? [])].sort()));
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const b = e.name;
+      if (b === ".terraform" || b.endsWith(".tfstate") || b.endsWith(".tfstate.backup") || b.endsWith(".tfplan")) continue;
+      const full = join(dir, b);
+      if (e.isDirectory()) walk(full);
+      else hash.update(`\0${relative(root, full)}\0`).update(readFileSync(full));
+    }
+  };
+  walk(root);
+  return hash.digest("hex");
 }
 
 export interface StackPreview {
@@ -254,26 +322,50 @@ export interface HeadPlans {
   readonly removed: string[];
 }
 
-/** Plans every stack of the synth output `outdir` against `base` (-refresh=false). */
+const sameParameters = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) =>
+  JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
+
+/**
+ * Plans every stack of the synth output `outdir` against `base` (-refresh=false), deploying the
+ * base's stacks it plans (base.deploy).
+ *
+ * A stack the working tree synthesizes exactly as the base does (the same files, the same
+ * dependencies), whose dependencies publish what the base's do, is not planned: its plan would be
+ * the last round of its base state's convergence (the same configuration against the same state and
+ * the same stub answers), which is clean; it is reported as planning no change, as terraform would,
+ * and its base state is not built unless a stack that reads it is planned.
+ */
 export async function planAgainst(base: DeployedBase, outdir: string): Promise<HeadPlans> {
   const manifest = readManifest(outdir);
   const stubs = stubSet();
   try {
-    // What each stack publishes once applied: the base's, unless the working tree's plan of a stack
-    // others read changes one of its SSM parameters (the network's contract, with a new AZ's
-    // subnets): that stack is then converged as the working tree has it, and its dependants are
+    // What a stack others read publishes once applied, where it differs from its base state's: the
+    // working tree's plan of it changes one of its SSM parameters (the network's contract, with a
+    // new AZ's subnets), so it is converged as the working tree has it, and its dependants are
     // planned against what it would publish.
-    const published: Record<string, Record<string, string>> = {};
+    const republished: Record<string, Record<string, string>> = {};
+    const publishedBy = (d: string) => republished[d] ?? base.stacks[d]?.parameters ?? {};
     const read = new Set(Object.values(manifest.stacks).flatMap((s) => s.dependencies ?? []));
+    const unchanged = (stack: string) =>
+      !!base.manifest.stacks[stack] &&
+      stackDigest(base.outdir, base.manifest, stack) === stackDigest(outdir, manifest, stack) &&
+      (manifest.stacks[stack].dependencies ?? []).every((d) => manifest.stacks[d] && !republished[d]);
     const previews: StackPreview[] = [];
+    // Each planned stack's real-provider copy and the stub it was planned against.
+    const planDirs: Record<string, { dir: string; stub: AwsStub }> = {};
     for (const level of stackLevels(manifest)) {
+      const skipped = new Set(level.filter(unchanged));
+      const toPlan = level.filter((s) => !skipped.has(s));
+      await base.deploy(toPlan);
       const planned = await Promise.all(
         level.map(async (stack): Promise<StackPreview> => {
+          if (skipped.has(stack)) return { stack, exitCode: 0, plan: noChanges(), text: undefined, inBase: true };
           const json = stackJson(outdir, manifest, stack);
           const { accountId, region } = targetOf(json);
-          const parameters = Object.assign({}, ...(manifest.stacks[stack].dependencies ?? []).map((d) => published[d] ?? {}));
+          const parameters = Object.assign({}, ...(manifest.stacks[stack].dependencies ?? []).map(publishedBy));
           const stub = await stubs.get(accountId, region, parameters);
           const dir = withRealProvider(join(outdir, manifest.stacks[stack].workingDirectory), stub, { label: `head-${stack}` });
+          planDirs[stack] = { dir, stub };
           const state = base.stacks[stack]?.statePath;
           const r = await tryPlan(dir, { refresh: false, state, text: true });
           const exitCode = r.code !== 0 || !r.json ? 1 : r.json.no_changes ? 0 : 2;
@@ -284,8 +376,22 @@ export async function planAgainst(base: DeployedBase, outdir: string): Promise<H
       const publishes = (p: StackPreview) =>
         !p.inBase || (p.plan?.resource_changes ?? []).some((rc: Json) => rc.mode === "managed" && rc.type === "aws_ssm_parameter" && rc.change.actions.join() !== "no-op");
       const toApply = planned.filter((p) => read.has(p.stack) && p.exitCode === 2 && publishes(p)).map((p) => p.stack);
-      for (const s of level) published[s] = base.stacks[s]?.parameters ?? {};
-      if (toApply.length) Object.assign(published, Object.fromEntries(Object.entries(await converge(outdir, manifest, toApply, stubs, published, "head")).map(([s, v]) => [s, v.parameters])));
+      // A stack the base has is "applied" by applying its plan to its base state (deployedState's
+      // `applied`: only what the plan changes is folded, in the copy it was planned in); a new one is
+      // converged from scratch.
+      const isNew = toApply.filter((s) => !base.stacks[s]);
+      const published = Object.fromEntries([...new Set(isNew.flatMap((s) => manifest.stacks[s].dependencies ?? []))].map((d) => [d, publishedBy(d)]));
+      const applied: Record<string, { parameters: Record<string, string> }> = isNew.length ? await converge(outdir, manifest, isNew, stubs, published, "head") : {};
+      await Promise.all(
+        planned
+          .filter((p) => toApply.includes(p.stack) && base.stacks[p.stack])
+          .map(async (p) => {
+            const { dir, stub } = planDirs[p.stack];
+            const state = await deployedState(dir, stub, { applied: { statePath: base.stacks[p.stack].statePath, plan: p.plan! } });
+            applied[p.stack] = { parameters: ssmParametersOf(state.statePath) };
+          }),
+      );
+      for (const [s, v] of Object.entries(applied)) if (!base.stacks[s] || !sameParameters(v.parameters, base.stacks[s].parameters)) republished[s] = v.parameters;
     }
     const removed = Object.keys(base.manifest.stacks).filter((s) => !manifest.stacks[s]).sort();
     return { stacks: previews, removed };

@@ -935,6 +935,14 @@ export interface DeployedStateOptions {
    * state, a round's plan (-refresh=false) against `statePath` otherwise (see deployedStates).
    */
   readonly planner?: (statePath?: string) => Promise<Json>;
+  /**
+   * Start from a deployed state with a plan of `dir` against it applied, instead of from a create
+   * plan against an empty state: the plan's creates and replacements get fakes as a create plan's
+   * do, its updates keep the state's values where the plan does not know them, its deletes go; the
+   * rounds then fold what that leaves unresolved. (What the preview's working tree would publish
+   * once applied, without converging it from scratch.) `createPlan` is then that plan.
+   */
+  readonly applied?: { readonly statePath: string; readonly plan: Json };
 }
 
 export interface DeployedState {
@@ -1222,6 +1230,29 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
   const entries = new Map<string, InstanceEntry>();
   const changesPerRound: number[] = [];
 
+  if (opts.applied) {
+    for (const r of readState(opts.applied.statePath).resources ?? []) {
+      if (r.mode !== "managed") continue;
+      for (const i of r.instances) {
+        const idx = i.index_key === undefined ? "" : typeof i.index_key === "number" ? `[${i.index_key}]` : `[${JSON.stringify(i.index_key)}]`;
+        const key = `${r.module ? `${r.module}.` : ""}${r.type}.${r.name}${idx}`;
+        entries.set(key, {
+          key,
+          module: r.module,
+          type: r.type,
+          name: r.name,
+          index: i.index_key,
+          provider: r.provider,
+          schemaVersion: i.schema_version,
+          attributes: i.attributes,
+          filled: [],
+          sensitive: i.sensitive_attributes ?? [],
+          dependencies: i.dependencies ?? [],
+        });
+      }
+    }
+  }
+
   const fold = (planJson: Json, first: boolean) => {
     const keys = providerKeys(planJson);
     const deps = dependenciesOf(planJson);
@@ -1237,7 +1268,8 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
       }
       const schema = schemas[rc.type];
       if (!schema) throw new Error(`no schema for ${rc.type}`);
-      const prior = entries.get(rc.address);
+      // Applying a plan to a deployed state: what it creates (or replaces) is new, as in a create plan.
+      const prior = opts.applied && first && actions.includes("create") ? undefined : entries.get(rc.address);
       const ctx: FakeContext = { address: rc.address, resourceType: rc.type, region, account: stub.accountId, known: rc.change.after ?? {} };
       const filled: string[] = [];
       const attributes = fillUnknowns(rc.change.after ?? {}, rc.change.after_unknown ?? {}, prior?.attributes, schema.type, [], ctx, filled) as Json;
@@ -1286,7 +1318,7 @@ export async function deployedState(dir: string, stub: Pick<AwsStub, "accountId"
     return out;
   };
 
-  const create = await (opts.planner ? opts.planner() : plan(dir, { refresh: true }));
+  const create = opts.applied ? opts.applied.plan : await (opts.planner ? opts.planner() : plan(dir, { refresh: true }));
   fold(create, true);
   let serial = 1;
   writeState(statePath, entries, serial, lineage, outputsOf(create));
