@@ -11,17 +11,17 @@
  * adding, dropping, reordering AZs and the allowlist, per resource; Studio with TLS inspection) and
  * from the config change itself, never from the preview's renderer.
  *
- * Also here: the CLI's --help and options, the git-ref base (a commit made in a temporary clone,
- * 1 AZ), and `plan-review --run` after a failed `terraform init` (issue 23, E).
+ * Also here: the CLI's --help and options, --plans, the git-ref base (a commit made in a temporary
+ * clone, an environment removed in its working tree), and `plan-review --run` after a failed `terraform init` (issue 23, E).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Review } from "../scripts/plan-review/review";
 import { runPlan } from "../scripts/plan-review/cli";
-import { parsePreviewArgs, runPreview, UsageError, usage } from "../scripts/preview/cli";
-import { baseLabel, DeployedBase, openBase, planAgainst, PreviewReport, readManifest, renderPreview, synthesizeTree } from "../scripts/preview/preview";
-import { deployedState, realProviderEnv, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./support/real-plan";
+import { parsePreviewArgs, runPreview, UsageError, usage, writePlans } from "../scripts/preview/cli";
+import { baseLabel, DeployedBase, HeadPlans, openBase, planAgainst, PreviewReport, readManifest, renderPreview, synthesizeTree } from "../scripts/preview/preview";
+import { deployedState, Json, realProviderEnv, ssmParametersOf, startAwsStub, tryPlan, withRealProvider } from "./support/real-plan";
 import { scratchDir } from "./support/scratch";
 import { describeWithTerraform, terraformCliConfig } from "./support/terraform";
 
@@ -99,9 +99,10 @@ test("options: unknown ones, missing values, two bases and other --fail-on condi
 describeWithTerraform("npm run preview against one base", () => {
   let base: DeployedBase;
   const reports: Record<string, PreviewReport> = {};
+  const heads: Record<string, HeadPlans> = {};
   const outdirs: Record<string, string> = {};
   const preview = async (label: string, raw: Record<string, unknown>): Promise<PreviewReport> =>
-    (reports[label] ??= renderPreview(await planAgainst(base, (outdirs[label] = synthOf(raw, label))), { base: "the test's base" }));
+    (reports[label] ??= renderPreview((heads[label] = await planAgainst(base, (outdirs[label] = synthOf(raw, label)))), { base: "the test's base" }));
   const allStacks = [`${ENV}-network`, `${ENV}-studio`];
 
   beforeAll(() => {
@@ -174,7 +175,7 @@ describeWithTerraform("npm run preview against one base", () => {
     }
   });
 
-  test("an allowlist edit: the allowlist's rule group and the DNS firewall's domain list update in place and the review names the added domain; nothing else", async () => {
+  test("an allowlist edit: the allowlist's rule group and the DNS firewall's domain list update in place and the review names the added domain; nothing else; --plans writes each stack's plan as the gate reads it", async () => {
     const r = await preview("allowlist", { ...BASE, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
     const network = reviewOf(r, "network");
     expect(network.counts.create + network.counts.replace + network.counts.delete).toBe(0);
@@ -182,6 +183,15 @@ describeWithTerraform("npm run preview against one base", () => {
     expect(network.markdown).toContain("huggingface.co");
     expect(network.items.some((i) => i.concern === "allowlist")).toBe(true);
     expect(reviewOf(r, "studio").verdict).toBe("no changes");
+    // --plans: what npm run plan-review --dir reads (the gate reviews them with the base branch's scripts).
+    const plans = scratchDir("preview-plans");
+    writePlans(heads.allowlist, plans);
+    expect(readFileSync(join(plans, "pv-network.exit"), "utf8")).toBe("2");
+    expect(JSON.parse(readFileSync(join(plans, "pv-network.json"), "utf8")).resource_changes.filter((c: Json) => c.change.actions.join() === "update").length).toBe(2);
+    expect(readFileSync(join(plans, "pv-network.txt"), "utf8")).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\./);
+    expect(readFileSync(join(plans, "pv-studio.exit"), "utf8")).toBe("0");
+    expect(JSON.parse(readFileSync(join(plans, "pv-studio.json"), "utf8"))).toEqual({ resource_changes: [], output_changes: {}, no_changes: true });
+    expect(JSON.parse(readFileSync(join(plans, "removed.json"), "utf8"))).toEqual([]);
   });
 
   test("TLS inspection turned on: the network creates its TLS inspection configuration and REPLACES the firewall policy (the provider forces a new policy for a TLS inspection configuration); Studio's plan stops with the procedure, and the review shows it failed", async () => {
@@ -204,9 +214,8 @@ describeWithTerraform("npm run preview against one base", () => {
 });
 
 describeWithTerraform("npm run preview with a git base", () => {
-  test("the default base of a repository without a remote is main's merge base: an uncommitted allowlist edit shows as the network's in-place update, Studio (unchanged) as no changes, the plans go to --plans, and the worktree is removed", async () => {
-    // A clone of this repository (its committed code) whose config/ is the file's base with 1 AZ, committed.
-    const ONE_AZ = { ...BASE, availabilityZones: zones("a") };
+  test("the default base of a repository without a remote is main's merge base: an environment removed from the working tree's config is reported as no longer synthesized (destructive: exit 3 with --fail-on destructive, listed in removed.json), the unchanged one as no changes, and the worktree is removed", async () => {
+    // A clone of this repository (its committed code) whose config/ is the file's base and a second environment, committed.
     const repo = join(scratchDir("preview-repo"), "repo");
     execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", REPO, repo]);
     const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { encoding: "utf8" });
@@ -214,29 +223,27 @@ describeWithTerraform("npm run preview with a git base", () => {
     git("checkout", "-q", "-B", "main", "HEAD");
     symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"), "dir");
     git("rm", "-q", "-r", "config");
-    writeConfig(repo, ONE_AZ);
+    writeConfig(repo, BASE);
+    writeFileSync(join(repo, "config", "pw.json"), JSON.stringify({ ...BASE, vpcCidr: "10.3.0.0/16" }, null, 2));
     git("add", "config");
     git("commit", "-q", "-m", "base");
     const committed = git("rev-parse", "HEAD").trim();
-    writeConfig(repo, { ...ONE_AZ, firewall: { allowedDomains: [{ preset: "pip" }, "huggingface.co"] } });
-    const out = join(scratchDir("preview-out"), "review.md");
+    rmSync(join(repo, "config", "pw.json")); // uncommitted
     const saved = process.env.SAGEMAKER_ANFW_CONFIG_DIR;
     delete process.env.SAGEMAKER_ANFW_CONFIG_DIR;
     try {
       const plans = scratchDir("preview-plans");
-      const r = await runPreview(parsePreviewArgs(["--out", out, "--fail-on", "destructive", "--plans", plans]), repo);
-      expect(r.code).toBe(0);
+      const r = await runPreview(parsePreviewArgs(["--fail-on", "destructive", "--plans", plans]), repo);
+      expect(r.code).toBe(3);
       // The clone has no remote: the base is the merge base with its main (the commit made above).
       expect(r.markdown).toContain(`the merge base of HEAD and \`main\` (commit \`${committed.slice(0, 12)}\`)`);
-      // --plans: what npm run plan-review --dir reads (the gate reviews them with the base branch's scripts).
-      expect(readFileSync(join(plans, "pv-network.exit"), "utf8")).toBe("2");
-      expect(readFileSync(join(plans, "pv-studio.exit"), "utf8")).toBe("0");
-      expect(JSON.parse(readFileSync(join(plans, "pv-network.json"), "utf8")).resource_changes.length).toBeGreaterThan(0);
-      expect(JSON.parse(readFileSync(join(plans, "pv-studio.json"), "utf8"))).toEqual({ resource_changes: [], output_changes: {}, no_changes: true });
-      expect(JSON.parse(readFileSync(join(plans, "removed.json"), "utf8"))).toEqual([]);
-      expect(r.markdown).toMatch(/`pv-network`: needs attention|`pv-network`: safe additions/);
-      expect(r.markdown).toContain("huggingface.co");
-      expect(r.markdown).toContain("`pv-studio`: no changes");
+      expect(r.markdown).toContain("**Stacks that change**: `pw-network` (removed), `pw-studio` (removed).");
+      for (const stack of ["pw-network", "pw-studio"]) expect(r.markdown).toContain(`## 🛑 \`${stack}\`: no longer synthesized`);
+      expect(JSON.parse(readFileSync(join(plans, "removed.json"), "utf8"))).toEqual(["pw-network", "pw-studio"]);
+      for (const stack of ["pv-network", "pv-studio"]) {
+        expect({ stack, exit: readFileSync(join(plans, `${stack}.exit`), "utf8") }).toEqual({ stack, exit: "0" });
+        expect(r.markdown).toContain(`\`${stack}\`: no changes`);
+      }
     } finally {
       if (saved !== undefined) process.env.SAGEMAKER_ANFW_CONFIG_DIR = saved;
     }
