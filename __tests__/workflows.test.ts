@@ -512,6 +512,19 @@ describe("hubs in CI: planned, gated and deployed like environments, before them
     expect(guard({ stack: "dev-network", plan: move, confirmed: "central-inspection dev-network" }).refused).toBe(false);
   });
 
+  test("the deploy guard: a same-account spoke removed from its hub (no accepter: its route table association goes) is refused too", () => {
+    const removed = { resource_changes: [rc("aws_ec2_transit_gateway_route_table_association", "aws_ec2_transit_gateway_route_table_association.hub_spoke-team-c_association", ["delete"]), rc("aws_ec2_transit_gateway_route", "aws_ec2_transit_gateway_route.r", ["delete"])] };
+    expect(guard({ stack: "central-inspection", plan: removed, confirmed: "" }).refused).toBe(true);
+    expect(guard({ stack: "central-inspection", plan: removed, confirmed: "central-inspection" }).refused).toBe(false);
+  });
+
+  test("the deploy guard: deleting a firewall whose delete or subnet change protection is on is refused even when confirmed (DeleteFirewall would stop the apply half-way)", () => {
+    const withBefore = (before: Record<string, unknown>) => ({ resource_changes: [{ ...rc("aws_networkfirewall_firewall", "aws_networkfirewall_firewall.fw", ["delete"]), change: { actions: ["delete"], before } }] });
+    expect(guard({ stack: "dev-network", plan: withBefore({ delete_protection: true }), confirmed: "dev-network" }).refused).toBe(true);
+    expect(guard({ stack: "dev-network", plan: withBefore({ subnet_change_protection: true }), confirmed: "dev-network" }).refused).toBe(true);
+    expect(guard({ stack: "dev-network", plan: withBefore({ delete_protection: false, subnet_change_protection: false }), confirmed: "dev-network" }).refused).toBe(false);
+  });
+
   test("deploy applies the very plan it checked, and nothing of a refused one (apply-stacks.sh with a stub terraform)", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { spawnSync } = require("node:child_process");

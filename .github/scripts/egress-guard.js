@@ -23,7 +23,22 @@ const GUARDED = {
   aws_ec2_transit_gateway_vpc_attachment: "a VPC's attachment to the hub's Transit Gateway",
   aws_ec2_transit_gateway_vpc_attachment_accepter: "the hub's accepter of a spoke's attachment (the attachment is deleted with it)",
   aws_ec2_transit_gateway: "the hub's Transit Gateway (every spoke's path)",
+  // A spoke in the hub's own account has no accepter (AWS accepts it): removing it from the hub
+  // deletes its association with the spokes' route table, which cuts its egress all the same.
+  aws_ec2_transit_gateway_route_table_association: "an attachment's association with the hub's route table (a same-account spoke's path)",
 };
+
+/**
+ * A firewall deleted while its delete protection is on: DeleteFirewall refuses it (API reference,
+ * DeleteFirewall: "requires the firewall's DeleteProtection flag to be FALSE"), so the apply would stop
+ * half-way, after the routes switched. Refused even when confirmed: turn the protection off first, in
+ * an apply of its own (docs/hub.md, moving an environment).
+ */
+function protectedFirewallDeletes(plan) {
+  return (plan.resource_changes || [])
+    .filter((rc) => rc.mode === "managed" && rc.type === "aws_networkfirewall_firewall" && (rc.change.actions || []).includes("delete") && rc.change.before && (rc.change.before.delete_protection === true || rc.change.before.subnet_change_protection === true))
+    .map((rc) => rc.address);
+}
 
 /** The guarded deletes and replaces of a plan (`terraform show -json`): [{ action, address, type, what }]. */
 function cutsOfPlan(plan) {
@@ -48,7 +63,8 @@ const listOf = (s) =>
 /** Whether `stack`'s plan may be applied: nothing guarded is cut, or a person confirmed this stack. */
 function guard({ stack, plan, confirmed }) {
   const cuts = cutsOfPlan(plan);
-  return { stack, cuts, refused: cuts.length > 0 && !listOf(confirmed).includes(stack) };
+  const protectedDeletes = protectedFirewallDeletes(plan);
+  return { stack, cuts, protectedDeletes, refused: protectedDeletes.length > 0 || (cuts.length > 0 && !listOf(confirmed).includes(stack)) };
 }
 
 /** The refusal, as the deploy job's error annotation says it. */
@@ -63,10 +79,13 @@ function refusal(stack, cuts) {
 if (require.main === module) {
   const [stack, file] = process.argv.slice(2);
   const r = guard({ stack, plan: JSON.parse(fs.readFileSync(file, "utf8")), confirmed: process.env.CONFIRMED });
-  if (r.refused) {
+  if (r.protectedDeletes.length) {
+    console.log(`::error::${stack}: the plan deletes ${r.protectedDeletes.join(", ")} while its delete or subnet change protection is on: AWS refuses the delete half-way through the apply. Turn firewall.deleteProtection and firewall.subnetChangeProtection off in an apply of its own first (docs/hub.md, moving an environment)`);
+    process.exitCode = 1;
+  } else if (r.refused) {
     console.log(`::error::${refusal(stack, r.cuts)}`);
     process.exitCode = 1;
   } else if (r.cuts.length) console.log(`::notice::${stack}: egress path change confirmed by the dispatch (${r.cuts.map((c) => `${c.action} ${c.address}`).join(", ")})`);
 }
 
-module.exports = { GUARDED, cutsOfPlan, cutsOfSummary, guard, refusal };
+module.exports = { GUARDED, cutsOfPlan, cutsOfSummary, guard, protectedFirewallDeletes, refusal };
