@@ -520,6 +520,11 @@ describe("egress hub settings turned the unsafe way (docs/plan-review.md)", () =
     expect(r.verdict).toBe("needs attention");
   });
 
+  test("the inspection attachment created without appliance mode is said too (a new hub), a spoke's is not", () => {
+    const text = toRead(review(rc("aws_ec2_transit_gateway_vpc_attachment", "hub_network_tgw-attachment_1", ["create"], null, { ...inspection, appliance_mode_support: "disable" })).markdown);
+    expect(text).toMatch(/the inspection VPC's attachment\): \*\*appliance mode is turned off\*\*/);
+  });
+
   test("auto-accept of shared attachments turned on: any account in the share attaches without a reviewed accepter", () => {
     const text = toRead(review(rc("aws_ec2_transit_gateway", "hub_tgw_transit-gateway_1", ["update"], gateway, { ...gateway, auto_accept_shared_attachments: "enable" })).markdown);
     expect(text).toMatch(/\*\*auto-accept of shared attachments is turned on\*\*: any account the share reaches can attach a VPC of any range without a reviewed accepter/);

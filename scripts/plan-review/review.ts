@@ -873,7 +873,10 @@ function analyzeHubSettings(rc: Json, a: Analysis): void {
     a.claimed.add(k);
     a.lines.push(`- ${k}: ${short(action === "create" ? "(new)" : before[k])} → ${short(after[k])}`);
   };
-  if (rc.type === "aws_ec2_transit_gateway_vpc_attachment" && before.appliance_mode_support === "enable" && after.appliance_mode_support !== "enable") {
+  // The inspection VPC's attachment (Name tag "<hub>-inspection") created without appliance mode is as
+  // broken as one turned off; a spoke's attachment needs none, so its create says nothing.
+  const inspectionCreatedWithout = action === "create" && /-inspection$/.test(String(after.tags?.Name ?? "")) && after.appliance_mode_support !== "enable";
+  if (rc.type === "aws_ec2_transit_gateway_vpc_attachment" && ((before.appliance_mode_support === "enable" && after.appliance_mode_support !== "enable") || inspectionCreatedWithout)) {
     claim("appliance_mode_support");
     const which = /-inspection$/.test(String(after.tags?.Name ?? before.tags?.Name ?? "")) ? " (the inspection VPC's attachment)" : "";
     a.findings.push({
