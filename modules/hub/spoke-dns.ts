@@ -12,17 +12,13 @@
  * (Route 53 Developer Guide, "How Route 53 Resolver DNS Firewall works").
  */
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
 import { Route53ResolverFirewallDomainList } from "@cdktf/provider-aws/lib/route53-resolver-firewall-domain-list";
 import { Route53ResolverFirewallRule } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule";
 import { Route53ResolverFirewallRuleGroup } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule-group";
 import { Route53ResolverFirewallRuleGroupAssociation } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule-group-association";
-import { Route53ResolverQueryLogConfig } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config";
-import { Route53ResolverQueryLogConfigAssociation } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config-association";
-import { encryptedLogGroup } from "../logging/encrypted-log-group";
-import { DNS_ALLOW_PRIORITY, DNS_FIREWALL_ASSOCIATION_PRIORITY, DnsQueryLogSettings } from "../network/dns-firewall";
+import { allowedDomainsOf, allowGroup, DNS_FIREWALL_ASSOCIATION_PRIORITY, DnsQueryLogSettings, failClosedWithQueryLog } from "../network/dns-firewall";
 
 /** This spoke's own ALLOW group: where a local-egress network's group sits. */
 export const SPOKE_DNS_ALLOW_PRIORITY = DNS_FIREWALL_ASSOCIATION_PRIORITY;
@@ -57,19 +53,12 @@ export class SpokeDnsFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: SpokeDnsFirewallProps) {
     super(scope, id);
-    const atPlan = props.allowedDomainListsAtPlan ?? [];
-    if (props.allowedDomains.length === 0 && atPlan.length === 0) throw new Error("SpokeDnsFirewall: the spoke's own names are empty (its interface endpoints at least)");
-    const domains = atPlan.length === 0 ? [...props.allowedDomains] : Fn.distinct(Fn.compact(Fn.concat([[...props.allowedDomains], ...atPlan])));
-    this.allowed = new Route53ResolverFirewallDomainList(this, "allowed", { name: `${props.namePrefix}-allowed`, domains });
-    this.ruleGroup = new Route53ResolverFirewallRuleGroup(this, "rule-group", { name: `${props.namePrefix}-dns-allowlist` });
-    this.allowRule = new Route53ResolverFirewallRule(this, "allow", {
-      name: "allow-listed",
-      firewallRuleGroupId: this.ruleGroup.id,
-      firewallDomainListId: this.allowed.id,
-      priority: DNS_ALLOW_PRIORITY,
-      action: "ALLOW",
-      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
-    });
+    if (props.allowedDomains.length === 0 && !props.allowedDomainListsAtPlan?.length) throw new Error("SpokeDnsFirewall: the spoke's own names are empty (its interface endpoints at least)");
+    // The same names and addresses as a local-egress network's group (DnsFirewall), without its blocking rule.
+    const allow = allowGroup(this, "allowed", { list: `${props.namePrefix}-allowed`, group: `${props.namePrefix}-dns-allowlist` }, allowedDomainsOf(props.allowedDomains, props.allowedDomainListsAtPlan));
+    this.allowed = allow.domainList;
+    this.ruleGroup = allow.ruleGroup;
+    this.allowRule = allow.rule;
     this.ownAssociation = new Route53ResolverFirewallRuleGroupAssociation(this, "association", {
       name: `${props.namePrefix}-dns-allowlist`,
       firewallRuleGroupId: this.ruleGroup.id,
@@ -87,9 +76,6 @@ export class SpokeDnsFirewall extends Construct {
       // The spoke's own names first, or the shared group would block them for a moment.
       dependsOn: [this.ownAssociation],
     });
-    this.config = new Route53ResolverFirewallConfig(this, "config", { resourceId: props.vpcId, firewallFailOpen: "DISABLED" });
-    this.queryLogGroup = encryptedLogGroup(this, "query-log-group", props.queryLog.logGroupName ?? `/aws/vendedlogs/route53resolver/${props.namePrefix}`, props.queryLog);
-    const queryLog = new Route53ResolverQueryLogConfig(this, "query-log", { name: `${props.namePrefix}-dns-queries`, destinationArn: this.queryLogGroup.arn });
-    new Route53ResolverQueryLogConfigAssociation(this, "query-log-association", { resolverQueryLogConfigId: queryLog.id, resourceId: props.vpcId });
+    ({ config: this.config, queryLogGroup: this.queryLogGroup } = failClosedWithQueryLog(this, props.vpcId, props.namePrefix, props.queryLog));
   }
 }

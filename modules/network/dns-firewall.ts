@@ -203,6 +203,59 @@ export function notebookUiNames(instanceName: string, region: string): SourcedNa
   ];
 }
 
+/** A domain list, a rule group and the group's one ALLOW rule for that list (allowGroup). */
+export interface AllowGroup {
+  readonly domainList: Route53ResolverFirewallDomainList;
+  readonly ruleGroup: Route53ResolverFirewallRuleGroup;
+  readonly rule: Route53ResolverFirewallRule;
+}
+
+/**
+ * The ALLOW half every DNS Firewall group here shares (DnsFirewall, DnsAllowance, a hub spoke's
+ * SpokeDnsFirewall): `domains` in a list `listId` named `listName`, a rule group `groupName` whose
+ * rule "allow-listed" (DNS_ALLOW_PRIORITY) allows the list. Created in `scope` under the IDs
+ * `listId`, "rule-group" and "allow", so callers keep their Terraform addresses.
+ */
+export function allowGroup(scope: Construct, listId: string, names: { readonly list: string; readonly group: string }, domains: string[]): AllowGroup {
+  const domainList = new Route53ResolverFirewallDomainList(scope, listId, { name: names.list, domains });
+  const ruleGroup = new Route53ResolverFirewallRuleGroup(scope, "rule-group", { name: names.group });
+  const rule = new Route53ResolverFirewallRule(scope, "allow", {
+    name: "allow-listed",
+    firewallRuleGroupId: ruleGroup.id,
+    firewallDomainListId: domainList.id,
+    priority: DNS_ALLOW_PRIORITY,
+    action: "ALLOW",
+    // A name answered through a redirection (CNAME, e.g. an endpoint's private hosted zone) stays allowed when AWS redirects it.
+    firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+  });
+  return { domainList, ruleGroup, rule };
+}
+
+/** The names known at synth and the lists known at plan time as one domains value (a token when there are lists). */
+export function allowedDomainsOf(known: ReadonlyArray<string>, atPlan: ReadonlyArray<string[]> = []): string[] {
+  return atPlan.length === 0 ? [...known] : Fn.distinct(Fn.compact(Fn.concat([[...known], ...atPlan])));
+}
+
+/** What every VPC with a DNS Firewall here gets: it fails closed, and every query is logged to an encrypted log group. */
+export interface FailClosedQueryLog {
+  readonly config: Route53ResolverFirewallConfig;
+  readonly queryLogGroup: CloudwatchLogGroup;
+  readonly queryLogConfig: Route53ResolverQueryLogConfig;
+}
+
+/**
+ * DNS Firewall fails closed on `vpcId` (queries are not answered while the firewall cannot judge
+ * them) and its queries go to an encrypted log group (default `/aws/vendedlogs/route53resolver/<namePrefix>`),
+ * created in `scope` under the IDs "config", "query-log-group", "query-log" and "query-log-association".
+ */
+export function failClosedWithQueryLog(scope: Construct, vpcId: string, namePrefix: string, queryLog: DnsQueryLogSettings): FailClosedQueryLog {
+  const config = new Route53ResolverFirewallConfig(scope, "config", { resourceId: vpcId, firewallFailOpen: "DISABLED" });
+  const queryLogGroup = encryptedLogGroup(scope, "query-log-group", queryLog.logGroupName ?? `/aws/vendedlogs/route53resolver/${namePrefix}`, queryLog);
+  const queryLogConfig = new Route53ResolverQueryLogConfig(scope, "query-log", { name: `${namePrefix}-dns-queries`, destinationArn: queryLogGroup.arn });
+  new Route53ResolverQueryLogConfigAssociation(scope, "query-log-association", { resolverQueryLogConfigId: queryLogConfig.id, resourceId: vpcId });
+  return { config, queryLogGroup, queryLogConfig };
+}
+
 export interface DnsAllowanceProps {
   /** The VPC. Required. */
   readonly vpcId: string;
@@ -238,17 +291,8 @@ export class DnsAllowance extends Construct {
       throw new Error(`priority must be an integer from 100 to ${DNS_FIREWALL_ASSOCIATION_PRIORITY - 1} (before the network's group), got ${priority}`);
     }
     if (props.domains.length === 0) throw new Error("a DNS allowance needs at least one name");
-    this.domainList = new Route53ResolverFirewallDomainList(this, "names", { name: props.name, domains: [...props.domains] });
-    this.ruleGroup = new Route53ResolverFirewallRuleGroup(this, "rule-group", { name: props.name });
-    this.rule = new Route53ResolverFirewallRule(this, "allow", {
-      name: "allow-listed",
-      firewallRuleGroupId: this.ruleGroup.id,
-      firewallDomainListId: this.domainList.id,
-      priority: DNS_ALLOW_PRIORITY,
-      action: "ALLOW",
-      // The endpoint's private hosted zone answers these names; a redirection stays AWS's.
-      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
-    });
+    // The endpoint's private hosted zone answers these names; a redirection stays AWS's.
+    ({ domainList: this.domainList, ruleGroup: this.ruleGroup, rule: this.rule } = allowGroup(this, "names", { list: props.name, group: props.name }, [...props.domains]));
     this.association = new Route53ResolverFirewallRuleGroupAssociation(this, "association", {
       name: props.name,
       firewallRuleGroupId: this.ruleGroup.id,
@@ -278,20 +322,11 @@ export class DnsFirewall extends Construct {
     if (!Number.isInteger(priority) || priority < 100 || priority > 9900) throw new Error(`associationPriority must be an integer from 100 to 9900, got ${priority}`);
     if (props.allowedDomains.length === 0 && !props.allowedDomainListsAtPlan?.length) throw new Error("a DNS firewall needs at least one allowed domain");
 
-    const atPlan = props.allowedDomainListsAtPlan ?? [];
-    const domains = atPlan.length === 0 ? [...props.allowedDomains] : Fn.distinct(Fn.compact(Fn.concat([[...props.allowedDomains], ...atPlan])));
-    this.allowed = new Route53ResolverFirewallDomainList(this, "allowed", { name: `${props.namePrefix}-allowed`, domains });
+    const allow = allowGroup(this, "allowed", { list: `${props.namePrefix}-allowed`, group: `${props.namePrefix}-dns-allowlist` }, allowedDomainsOf(props.allowedDomains, props.allowedDomainListsAtPlan));
+    this.allowed = allow.domainList;
     this.everything = new Route53ResolverFirewallDomainList(this, "everything", { name: `${props.namePrefix}-everything`, domains: ["*"] });
-
-    this.ruleGroup = new Route53ResolverFirewallRuleGroup(this, "rule-group", { name: `${props.namePrefix}-dns-allowlist` });
-    this.allowRule = new Route53ResolverFirewallRule(this, "allow", {
-      name: "allow-listed",
-      firewallRuleGroupId: this.ruleGroup.id,
-      firewallDomainListId: this.allowed.id,
-      priority: DNS_ALLOW_PRIORITY,
-      action: "ALLOW",
-      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
-    });
+    this.ruleGroup = allow.ruleGroup;
+    this.allowRule = allow.rule;
     this.defaultRule = new Route53ResolverFirewallRule(this, "default", {
       name: mode === "block" ? "block-everything-else" : "alert-everything-else",
       firewallRuleGroupId: this.ruleGroup.id,
@@ -309,16 +344,6 @@ export class DnsFirewall extends Construct {
       // (block) or everything (no rule yet).
       dependsOn: [this.allowRule, this.defaultRule],
     });
-    this.config = new Route53ResolverFirewallConfig(this, "config", { resourceId: props.vpcId, firewallFailOpen: "DISABLED" });
-
-    this.queryLogGroup = encryptedLogGroup(this, "query-log-group", props.queryLog.logGroupName ?? `/aws/vendedlogs/route53resolver/${props.namePrefix}`, props.queryLog);
-    this.queryLogConfig = new Route53ResolverQueryLogConfig(this, "query-log", {
-      name: `${props.namePrefix}-dns-queries`,
-      destinationArn: this.queryLogGroup.arn,
-    });
-    new Route53ResolverQueryLogConfigAssociation(this, "query-log-association", {
-      resolverQueryLogConfigId: this.queryLogConfig.id,
-      resourceId: props.vpcId,
-    });
+    ({ config: this.config, queryLogGroup: this.queryLogGroup, queryLogConfig: this.queryLogConfig } = failClosedWithQueryLog(this, props.vpcId, props.namePrefix, props.queryLog));
   }
 }
