@@ -33,6 +33,7 @@ import { FirewallOptions, InspectionFirewall, ScopedAllowlist } from "../network
 import { VpcFlowLogs } from "../network/flow-logs";
 import { waive } from "../guardrails";
 import { HubLaneCidrs, HubTier, planHubLanes } from "./hub-plan";
+import { lanesOrPlan } from "../network/subnet-plan";
 
 /** The default inspection VPC CIDR: a /23, the smallest the hub plan takes (8 AZs x 3 /28s). */
 export const DEFAULT_HUB_VPC_CIDR = "100.64.0.0/23";
@@ -159,13 +160,7 @@ export class InspectionVpc extends Construct {
     super(scope, id);
     const vpcCidr = props.vpcCidr ?? DEFAULT_HUB_VPC_CIDR;
     this.vpcCidr = vpcCidr;
-    if (props.lanes && props.availabilityZones) throw new Error("InspectionVpc: give availabilityZones or lanes, not both");
-    let planned = props.lanes;
-    if (!planned) {
-      const plan = planHubLanes({ vpcCidr, availabilityZones: props.availabilityZones ?? [] });
-      if (plan.issues.length > 0) throw new Error(`InspectionVpc: ${plan.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      planned = plan.lanes;
-    }
+    const planned = lanesOrPlan<HubLaneCidrs>("InspectionVpc", props, vpcCidr, planHubLanes);
     const azs = Object.keys(planned);
     if (azs.length === 0) throw new Error("InspectionVpc needs at least one AZ");
     if (props.spokes.length === 0) throw new Error("InspectionVpc needs at least one spoke (HOME_NET would be empty)");

@@ -23,6 +23,7 @@ import { DEFAULT_VPC_CIDR } from "../network/inspected-vpc";
 import { VpcFlowLogs } from "../network/flow-logs";
 import { waive } from "../guardrails";
 import { planSpokeLanes, SpokeLaneCidrs, SpokeTier } from "./hub-plan";
+import { lanesOrPlan } from "../network/subnet-plan";
 
 export interface SpokeVpcLogging {
   /** The account and region (the flow-log role's trust names them). Required. */
@@ -107,13 +108,7 @@ export class SpokeVpc extends Construct {
     super(scope, id);
     const vpcCidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
     this.vpcCidr = vpcCidr;
-    if (props.lanes && props.availabilityZones) throw new Error("SpokeVpc: give availabilityZones or lanes, not both");
-    let planned = props.lanes;
-    if (!planned) {
-      const plan = planSpokeLanes({ vpcCidr, availabilityZones: props.availabilityZones ?? [] });
-      if (plan.issues.length > 0) throw new Error(`SpokeVpc: ${plan.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      planned = plan.lanes;
-    }
+    const planned = lanesOrPlan<SpokeLaneCidrs>("SpokeVpc", props, vpcCidr, planSpokeLanes);
     const azs = Object.keys(planned);
     if (azs.length === 0) throw new Error("SpokeVpc needs at least one AZ");
     const prefix = props.namePrefix;

@@ -15,7 +15,7 @@ import { AzLane } from "./az-lane";
 import type { AccountContext } from "../aws/account-context";
 import { FirewallOptions, InspectionFirewall } from "./firewall";
 import { VpcFlowLogs } from "./flow-logs";
-import { LaneCidrs, planLanes } from "./subnet-plan";
+import { LaneCidrs, lanesOrPlan, planLanes } from "./subnet-plan";
 
 /** The default VPC CIDR (the seed solution's): a /16, which the default subnet plan fits 8 AZs into. */
 export const DEFAULT_VPC_CIDR = "10.2.0.0/16";
@@ -72,15 +72,6 @@ export interface InspectedVpcProps {
   readonly logging: InspectedVpcLogging;
 }
 
-/** The lanes `props` asks for: its own, or the default plan's for its AZs (throws on a plan problem). */
-function lanesOf(props: InspectedVpcProps, vpcCidr: string): Readonly<Record<string, LaneCidrs>> {
-  if (props.lanes && props.availabilityZones) throw new Error("InspectedVpc: give availabilityZones or lanes, not both");
-  if (props.lanes) return props.lanes;
-  const plan = planLanes({ vpcCidr, availabilityZones: props.availabilityZones ?? [] });
-  if (plan.issues.length > 0) throw new Error(`InspectedVpc: ${plan.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return plan.lanes;
-}
-
 export class InspectedVpc extends Construct {
   readonly vpc: Vpc;
   readonly internetGateway: InternetGateway;
@@ -93,7 +84,7 @@ export class InspectedVpc extends Construct {
   constructor(scope: Construct, id: string, props: InspectedVpcProps) {
     super(scope, id);
     const vpcCidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
-    const planned = lanesOf(props, vpcCidr);
+    const planned = lanesOrPlan<LaneCidrs>("InspectedVpc", props, vpcCidr, planLanes);
     const azs = Object.keys(planned);
     if (azs.length === 0) throw new Error("InspectedVpc needs at least one AZ");
     const prefix = props.namePrefix;

@@ -83,6 +83,24 @@ function plannedCidr(vpc: Cidr, slot: number, tier: Tier): Cidr {
 export const VPC_MIN_PREFIX = 16;
 export const VPC_MAX_PREFIX = 28;
 
+/**
+ * The lanes a VPC construct builds (InspectedVpc, the hub's InspectionVpc and SpokeVpc): `given.lanes`
+ * as they are, or `plan`'s lanes for `given.availabilityZones` in `vpcCidr`, never both. A plan
+ * problem throws, every issue in one message prefixed with `owner`.
+ */
+export function lanesOrPlan<C>(
+  owner: string,
+  given: { readonly lanes?: Readonly<Record<string, C>>; readonly availabilityZones?: ReadonlyArray<string> },
+  vpcCidr: string,
+  plan: (input: { vpcCidr: string; availabilityZones: ReadonlyArray<string> }) => { readonly lanes: Readonly<Record<string, C>>; readonly issues: ReadonlyArray<PlanIssue> },
+): Readonly<Record<string, C>> {
+  if (given.lanes && given.availabilityZones) throw new Error(`${owner}: give availabilityZones or lanes, not both`);
+  if (given.lanes) return given.lanes;
+  const planned = plan({ vpcCidr, availabilityZones: given.availabilityZones ?? [] });
+  if (planned.issues.length > 0) throw new Error(`${owner}: ${planned.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return planned.lanes;
+}
+
 /** "us-east-1a (firewall, nat, workload), us-east-1b (nat)". */
 function describeMissing(missing: ReadonlyArray<{ az: string; tier: Tier }>): string {
   const byAz = new Map<string, Tier[]>();
