@@ -295,6 +295,27 @@ function reviewOfUpdate(stack: string, type: string, name: string, before: Recor
   });
 }
 
+/** One resource change as terraform's plan JSON writes it. */
+function rc(type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
+  return { address: `${type}.${name}`, mode: "managed", type, name, change: { actions, before, after, after_unknown: {} } };
+}
+
+/** The review of `changes` to a deployed `stack` (`deployed` in its state) in `account`. */
+function reviewOfChanges(stack: string, account: string, deployed: string, changes: ReturnType<typeof rc>[]) {
+  return reviewPlan({
+    stack,
+    exitCode: 2,
+    plan: {
+      configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: [account] } } } } },
+      resource_changes: changes,
+      prior_state: { values: { root_module: { resources: [{ mode: "managed", address: deployed, values: {} }] } } },
+    },
+  });
+}
+
+/** A review's "To read" section. */
+const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+
 test("a policy naming SageMaker's image registry accounts says so under the resource; another foreign account needs attention", () => {
   const doc = (accounts: string[]) =>
     JSON.stringify({
@@ -336,25 +357,8 @@ describe("egress hub changes in the review (docs/hub.md)", () => {
     transit_gateway_default_route_table_propagation: false,
     tags: { Name: `central-${spoke}`, Spoke: spoke, SpokeAccount: account },
   });
-  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
-    address: `${type}.${name}`,
-    mode: "managed",
-    type,
-    name,
-    change: { actions, before, after, after_unknown: {} },
-  });
-  const hubPlan = (changes: ReturnType<typeof rc>[]) =>
-    reviewPlan({
-      stack: "central-inspection",
-      exitCode: 2,
-      plan: {
-        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["333333333333"] } } } } },
-        resource_changes: changes,
-        // A deployed hub: its gateway is in the state.
-        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_ec2_transit_gateway.hub_tgw", values: {} }] } } },
-      },
-    });
-  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+  // A deployed hub: its gateway is in the state.
+  const hubPlan = (changes: ReturnType<typeof rc>[]) => reviewOfChanges("central-inspection", "333333333333", "aws_ec2_transit_gateway.hub_tgw", changes);
 
   test("a spoke's accepter and its route are changes to read, naming the spoke, its account, its attachment and range; its blackhole is not", () => {
     const r = hubPlan([
@@ -389,24 +393,7 @@ describe("egress hub changes in the review (docs/hub.md)", () => {
 describe("SageMaker changes that interrupt users or fail the apply", () => {
   // Plan JSON as terraform writes it: resource_changes with actions, before, after; a deployed stack
   // (something in prior_state), in account 111122223333.
-  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
-    address: `${type}.${name}`,
-    mode: "managed",
-    type,
-    name,
-    change: { actions, before, after, after_unknown: {} },
-  });
-  const review = (changes: ReturnType<typeof rc>[]) =>
-    reviewPlan({
-      stack: "dev-studio",
-      exitCode: 2,
-      plan: {
-        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["111122223333"] } } } } },
-        resource_changes: changes,
-        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_sagemaker_domain.d", values: {} }] } } },
-      },
-    });
-  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+  const review = (changes: ReturnType<typeof rc>[]) => reviewOfChanges("dev-studio", "111122223333", "aws_sagemaker_domain.d", changes);
   const destructiveSection = (md: string) => (md.split("### 🛑 Destructive changes")[1] ?? "").split("\n### ")[0];
 
   test("a notebook instance updated in place is stopped and started again (provider 5.100.0); a tags-only update is not", () => {
@@ -489,24 +476,7 @@ describe("policy diffs: an ...IfExists condition made strict", () => {
 describe("egress hub settings turned the unsafe way (docs/plan-review.md)", () => {
   // Plan JSON as terraform shapes it; the attribute names are the provider's (hashicorp/aws 5.100.0:
   // aws_ec2_transit_gateway, aws_ec2_transit_gateway_vpc_attachment, aws_ram_resource_share).
-  const rc = (type: string, name: string, actions: string[], before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({
-    address: `${type}.${name}`,
-    mode: "managed",
-    type,
-    name,
-    change: { actions, before, after, after_unknown: {} },
-  });
-  const review = (...changes: ReturnType<typeof rc>[]) =>
-    reviewPlan({
-      stack: "central-inspection",
-      exitCode: 2,
-      plan: {
-        configuration: { provider_config: { aws: { expressions: { allowed_account_ids: { constant_value: ["333333333333"] } } } } },
-        resource_changes: changes,
-        prior_state: { values: { root_module: { resources: [{ mode: "managed", address: "aws_ec2_transit_gateway.hub_tgw", values: {} }] } } },
-      },
-    });
-  const toRead = (md: string) => (md.split("### ⚠️ To read")[1] ?? "").split("\n### ")[0];
+  const review = (...changes: ReturnType<typeof rc>[]) => reviewOfChanges("central-inspection", "333333333333", "aws_ec2_transit_gateway.hub_tgw", changes);
   const gateway = { auto_accept_shared_attachments: "disable", default_route_table_association: "disable", default_route_table_propagation: "disable", dns_support: "enable" };
   const inspection = { appliance_mode_support: "enable", dns_support: "enable", tags: { Name: "central-inspection" } };
 
